@@ -1,0 +1,34 @@
+"""sdq: is your synthetic data any good?
+
+Fidelity, utility and privacy of synthetic tables, each measured against a holdout of real rows the
+generator never saw (what a perfect generator would score).
+
+>>> import sdq
+>>> report = sdq.evaluate(real, synthetic, holdout=holdout)      # doctest: +SKIP
+>>> report.summary                                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from sdq.config import Config
+from sdq.data import load_table
+from sdq.errors import ConfigError, InputError, MetricError, SdqError
+from sdq.evaluate import evaluate
+from sdq.metrics import names as metric_names
+from sdq.report import MetricResult, Report
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "InputError",
+    "MetricError",
+    "MetricResult",
+    "Report",
+    "SdqError",
+    "__version__",
+    "evaluate",
+    "load_table",
+    "metric_names",
+]

@@ -1,0 +1,92 @@
+"""Settings of one evaluation: a frozen, validated dataclass.
+
+Every setting that changes a number is here and is written into the report's JSON, so a report
+can be reproduced from its own ``config`` block.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sdq.errors import ConfigError
+
+__all__ = ["Config"]
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ConfigError(
+            f"The '{name}' setting must be an int in [{low}, {high if high is not None else 'inf'}]."
+            f" Got {value!r} instead."
+        )
+    if value < low or (high is not None and value > high):
+        raise ConfigError(
+            f"The '{name}' setting must be an int in [{low}, {high if high is not None else 'inf'}]."
+            f" Got {value} instead."
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    """What to compute and how.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of every random step. Each metric draws from its own generator derived from this seed
+        and the metric's name, so results do not depend on which other metrics run.
+    n_bins : int
+        Number of quantile bins for numeric and datetime columns (fewer where the real column has
+        fewer distinct values). Shared by histograms, mutual information and contingency tables.
+    max_categories : int
+        Most frequent real categories kept per categorical column; the rest share an ``(other)`` bin.
+    n_bootstrap : int
+        Resamples behind each 95% interval (0 switches intervals off).
+    bootstrap_rows : int
+        Largest sample drawn per resample where a metric bootstraps rows (an m-out-of-n bootstrap
+        whose spread is rescaled to the full sample size; recorded in ``details``).
+    max_pairs : int
+        Largest number of column pairs scored by the pairwise metrics (a seeded sample of pairs
+        above it; recorded in ``details``).
+    """
+
+    seed: int = 0
+    n_bins: int = 20
+    max_categories: int = 50
+    n_bootstrap: int = 200
+    bootstrap_rows: int = 2_000
+    max_pairs: int = 2_000
+
+    def __post_init__(self) -> None:
+        _check_int("seed", self.seed, 0, 2**32 - 1)
+        _check_int("n_bins", self.n_bins, 2, 512)
+        _check_int("max_categories", self.max_categories, 1, 10_000)
+        _check_int("n_bootstrap", self.n_bootstrap, 0, 100_000)
+        _check_int("bootstrap_rows", self.bootstrap_rows, 100, None)
+        _check_int("max_pairs", self.max_pairs, 1, None)
+
+    def replace(self, **changes: Any) -> "Config":
+        """A copy with some settings changed (validated again)."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise ConfigError(
+                f"Unknown setting(s) {sorted(unknown)}; known: "
+                f"{sorted(f.name for f in dataclasses.fields(self))}."
+            )
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: int(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Config":
+        return cls().replace(**data)
+
+    def rng(self, name: str) -> np.random.Generator:
+        """The generator of one named random step, derived from ``seed`` and ``name`` only."""
+        return np.random.default_rng([self.seed, zlib.crc32(name.encode("utf-8"))])

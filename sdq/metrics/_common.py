@@ -1,0 +1,93 @@
+"""Small helpers shared by metrics: intervals, weighted means, pair selection, contingency tables."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Sequence
+
+import numpy as np
+
+from sdq.prepare import Prepared, PreparedFrame
+
+__all__ = ["percentile_ci", "shifted_ci", "weighted_mean", "select_pairs", "contingency", "rounded",
+           "clip01", "WEIGHT_FLOOR", "poisson_resample"]
+
+#: Smallest weight of a pair in dependence-weighted means (so that all-independent data still
+#: gets a defined mean).
+WEIGHT_FLOOR = 1e-3
+
+
+def clip01(x: float) -> float:
+    return float(min(1.0, max(0.0, x)))
+
+
+def rounded(x: Any, digits: int = 6) -> Any:
+    """Floats rounded for compact, JSON-safe details (NaN and infinities become None)."""
+    if isinstance(x, (list, tuple)):
+        return [rounded(v, digits) for v in x]
+    if isinstance(x, np.ndarray):
+        return [rounded(v, digits) for v in x.tolist()]
+    if x is None:
+        return None
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    x = float(x)
+    if not np.isfinite(x):
+        return None
+    return round(x, digits)
+
+
+def percentile_ci(samples: np.ndarray) -> tuple[float, float] | None:
+    """The 2.5% and 97.5% percentiles of bootstrap replicates, clipped to [0, 1]."""
+    samples = np.asarray(samples, dtype=float)
+    samples = samples[np.isfinite(samples)]
+    if len(samples) < 2:
+        return None
+    low, high = np.quantile(samples, [0.025, 0.975])
+    return clip01(low), clip01(high)
+
+
+def shifted_ci(point: float, samples: np.ndarray, factor: float) -> tuple[float, float] | None:
+    """An m-out-of-n bootstrap interval: the replicates' spread around their mean, scaled by
+    ``factor`` (the ratio of the full-sample to the subsample standard error), set around ``point``."""
+    samples = np.asarray(samples, dtype=float)
+    samples = samples[np.isfinite(samples)]
+    if len(samples) < 2:
+        return None
+    low, high = np.quantile(samples, [0.025, 0.975]) - samples.mean()
+    return clip01(point + factor * low), clip01(point + factor * high)
+
+
+def poisson_resample(table: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_boot`` Poisson-bootstrap replicates of a table of counts (empty cells stay empty)."""
+    out = np.zeros((n_boot, *table.shape))
+    occupied = table > 0
+    out[:, occupied] = rng.poisson(table[occupied], size=(n_boot, int(occupied.sum())))
+    return out
+
+
+def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    values, weights = np.asarray(values, float), np.asarray(weights, float)
+    return float(np.sum(values * weights, axis=-1) / np.sum(weights, axis=-1))
+
+
+def select_pairs(columns: Sequence[Any], max_pairs: int, rng: np.random.Generator) -> tuple[list[tuple[int, int]], bool]:
+    """All index pairs i < j, or a seeded sample of ``max_pairs`` of them; and whether it was sampled."""
+    pairs = list(itertools.combinations(range(len(columns)), 2))
+    if len(pairs) <= max_pairs:
+        return pairs, False
+    keep = np.sort(rng.choice(len(pairs), size=max_pairs, replace=False))
+    return [pairs[k] for k in keep], True
+
+
+def contingency(prepared: Prepared, frame: PreparedFrame, a: Any, b: Any) -> np.ndarray:
+    """The two-way table of counts of two columns' pair codes (cached per frame and pair)."""
+    cache = prepared.__dict__.setdefault("_tables", {})
+    key = (frame.name, id(frame), a, b)
+    if key not in cache:
+        ka, kb = prepared.pair_binnings[a].n_codes, prepared.pair_binnings[b].n_codes
+        joint = frame.pair_codes[a].astype(np.int64) * kb + frame.pair_codes[b]
+        cache[key] = np.bincount(joint, minlength=ka * kb).reshape(ka, kb)
+    return cache[key]

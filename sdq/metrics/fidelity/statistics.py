@@ -1,0 +1,222 @@
+"""``statistics``: do the per-column summary statistics agree?
+
+Per column, a side-by-side table of summary statistics for real, holdout and synthetic data, and
+an agreement in [0, 1] per statistic:
+
+numeric, datetime   mean, median, quartiles, min, max: ``1 - min(1, |diff| / scale)`` with scale the
+                    real IQR (else std, else range, else 1); std: ratio of the smaller to the larger;
+categorical,        category shares: ``1 - total variation distance`` over all categories; top-5
+boolean             overlap: share of the real top-5 categories also in the synthetic top-5;
+text                length mean / median / std as for numbers; character shares as for categories;
+every column        missing rate: ``1 - |diff|``; distinct values: ratio of the smaller to the larger
+                    count, counted on equally many rows (distinct counts grow with sample size)
+
+Column score = mean agreement; metric = mean over columns. 1.0: every statistic matches. 0.0: none
+does. ``details.validity`` records, per column of the synthetic (and holdout) data, the missing
+rate, values that failed to coerce to the column's kind, numeric values outside the real range
+and categories the real data does not have.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sdq.metrics import Outcome, Skip, metric
+from sdq.metrics._common import clip01, rounded
+from sdq.prepare import Prepared, subsample_rows
+
+__all__ = ["statistics", "numeric_stats", "categorical_shares"]
+
+LOCATION = ("mean", "median", "q25", "q75", "min", "max")
+TOP = 5
+SHOWN_CATEGORIES = 20
+
+
+def numeric_stats(x: np.ndarray) -> dict[str, float | None]:
+    """Summary statistics of a float array with NaN as missing."""
+    present = x[~np.isnan(x)]
+    out: dict[str, float | None] = {"missing_rate": float(1 - len(present) / len(x)) if len(x) else None}
+    if len(present) == 0:
+        return out | {k: None for k in (*LOCATION, "std")}
+    q25, median, q75 = np.quantile(present, [0.25, 0.5, 0.75])
+    out.update(mean=float(present.mean()), std=float(present.std(ddof=1)) if len(present) > 1 else 0.0,
+               min=float(present.min()), q25=float(q25), median=float(median), q75=float(q75),
+               max=float(present.max()))
+    return out
+
+
+def categorical_shares(values: pd.Series) -> pd.Series:
+    """Share of each present value among present values."""
+    return values.dropna().value_counts(normalize=True, sort=False)
+
+
+def _distinct_at(values: pd.Series, n: int, rng: np.random.Generator) -> int:
+    rows = subsample_rows(len(values), n, rng)
+    return int(values.iloc[rows].nunique(dropna=True))
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None:
+        return None
+    if a == b:
+        return 1.0
+    return float(min(a, b) / max(a, b)) if max(a, b) > 0 else 1.0
+
+
+def _location_agreement(real: dict, other: dict, scale: float) -> dict[str, float | None]:
+    out = {}
+    for key in LOCATION:
+        if real.get(key) is None or other.get(key) is None:
+            out[key] = None if real.get(key) is None and other.get(key) is None else 0.0
+        else:
+            out[key] = clip01(1 - abs(real[key] - other[key]) / scale)
+    out["std"] = _ratio(real.get("std"), other.get("std"))
+    return out
+
+
+def _scale(stats: dict) -> float:
+    for candidate in (stats.get("q75", 0) - stats.get("q25", 0) if stats.get("q75") is not None else None,
+                      stats.get("std"),
+                      (stats["max"] - stats["min"]) if stats.get("max") is not None else None):
+        if candidate is not None and candidate > 0:
+            return float(candidate)
+    return 1.0
+
+
+def _tvd_agreement(p: pd.Series, q: pd.Series) -> float:
+    if len(p) == 0 and len(q) == 0:
+        return 1.0
+    joined = pd.concat([p, q], axis=1).fillna(0.0).to_numpy()
+    return clip01(1 - 0.5 * np.abs(joined[:, 0] - joined[:, 1]).sum())
+
+
+def _top(shares: pd.Series, k: int = TOP) -> list:
+    return [key for key, _ in sorted(shares.items(), key=lambda kv: (-kv[1], str(kv[0])))[:k]]
+
+
+def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame], rng: np.random.Generator) -> dict[str, Any]:
+    name, kind = spec.name, spec.kind
+    real = frames["real"][name]
+    entry: dict[str, Any] = {"column": spec.label, "kind": kind, "stats": {}, "agreement": {}}
+    n_real = len(real)
+    agreements: dict[str, dict[str, float | None]] = {}
+    for frame_name, frame in frames.items():
+        series = frame[name]
+        if kind in ("numeric", "datetime", "boolean"):
+            stats = numeric_stats(series.to_numpy(dtype=float))
+        elif kind == "text":
+            lengths = series.dropna().astype(str).str.len().to_numpy(dtype=float)
+            stats = numeric_stats(np.concatenate([lengths, np.full(series.isna().sum(), np.nan)]))
+            stats = {("missing_rate" if k == "missing_rate" else f"length_{k}"): v for k, v in stats.items()}
+        else:
+            stats = {"missing_rate": float(series.isna().mean())}
+        stats["rows"] = len(series)
+        stats["distinct"] = int(series.nunique(dropna=True))
+        if kind in ("categorical", "boolean", "constant", "empty"):
+            shares = categorical_shares(series)
+            stats["top"] = [[str(k) if kind != "boolean" else str(bool(k)), rounded(shares[k], 4)]
+                            for k in _top(shares, SHOWN_CATEGORIES)]
+        entry["stats"][frame_name] = {k: rounded(v) if not isinstance(v, list) else v for k, v in stats.items()}
+    real_stats = entry["stats"]["real"]
+    for frame_name, frame in frames.items():
+        if frame_name == "real":
+            continue
+        other = frame[name]
+        other_stats = entry["stats"][frame_name]
+        agree: dict[str, float | None] = {"missing_rate": clip01(1 - abs(real_stats["missing_rate"] - other_stats["missing_rate"]))}
+        n_eq = min(n_real, len(other))
+        agree["distinct"] = _ratio(_distinct_at(real, n_eq, rng), _distinct_at(other, n_eq, rng))
+        if kind in ("numeric", "datetime"):
+            agree |= _location_agreement(real_stats, other_stats, _scale(real_stats))
+        elif kind == "text":
+            r = {k.removeprefix("length_"): v for k, v in real_stats.items()}
+            o = {k.removeprefix("length_"): v for k, v in other_stats.items()}
+            loc = _location_agreement(r, o, _scale(r))
+            agree |= {f"length_{k}": loc[k] for k in ("mean", "median", "std")}
+            chars_r = _char_shares(real)
+            chars_o = _char_shares(other)
+            agree["characters"] = _tvd_agreement(chars_r, chars_o)
+            entry.setdefault("characters", {})[frame_name] = [[k, rounded(v, 4)] for k, v in chars_o.head(10).items()]
+            entry["characters"]["real"] = [[k, rounded(v, 4)] for k, v in chars_r.head(10).items()]
+        elif kind in ("categorical", "boolean", "constant"):
+            p, q = categorical_shares(real), categorical_shares(other)
+            agree["shares"] = _tvd_agreement(p, q)
+            top_r, top_o = _top(p), set(_top(q))
+            agree["top"] = float(len([k for k in top_r if k in top_o]) / len(top_r)) if top_r else None
+        elif kind == "id":
+            agree["distinct"] = clip01(1 - abs(real.nunique() / max(real.notna().sum(), 1)
+                                               - other.nunique() / max(other.notna().sum(), 1)))
+        agreements[frame_name] = {k: rounded(v) for k, v in agree.items()}
+        present = [v for v in agree.values() if v is not None]
+        entry.setdefault("score", {})[frame_name] = rounded(float(np.mean(present))) if present else None
+    entry["agreement"] = agreements
+    return entry
+
+
+def _char_shares(series: pd.Series) -> pd.Series:
+    text = "".join(series.dropna().astype(str).iloc[:20_000].tolist())
+    if not text:
+        return pd.Series(dtype=float)
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    uniq, counts = np.unique(codes, return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return pd.Series(counts[order] / counts.sum(), index=[chr(int(c)) for c in uniq[order]])
+
+
+def _validity(prepared: Prepared, spec, frame_name: str) -> dict[str, Any]:
+    frame = prepared.tables.frames[frame_name]
+    series = frame[spec.name]
+    out: dict[str, Any] = {
+        "missing_rate": rounded(float(series.isna().mean())),
+        "invalid": int(prepared.tables.invalid.get(frame_name, {}).get(spec.label, 0)),
+    }
+    if spec.kind in ("numeric", "datetime"):
+        real = prepared.tables.real[spec.name].to_numpy(dtype=float)
+        if np.isfinite(real).any():
+            lo, hi = np.nanmin(real), np.nanmax(real)
+            x = series.to_numpy(dtype=float)
+            out["below_range"] = int(np.sum(x < lo))
+            out["above_range"] = int(np.sum(x > hi))
+    elif spec.kind in ("categorical", "boolean", "constant", "empty"):
+        known = pd.Index(prepared.tables.real[spec.name].dropna().unique())
+        present = series.dropna()
+        unseen = present[known.get_indexer(present.to_numpy()) < 0] if len(known) else present
+        out["unseen_values"] = int(len(unseen))
+        out["unseen_categories"] = int(unseen.nunique())
+    return out
+
+
+@metric(
+    "statistics", "fidelity",
+    summary="Per-column summary statistics (location, spread, missing rate, distinct values, category shares) agree.",
+    one="every summary statistic of every column matches the real data",
+    zero="no summary statistic matches",
+)
+def statistics(prepared: Prepared) -> Outcome:
+    specs = [s for s in prepared.schema.columns if s.role in ("feature", "target") and s.kind != "empty"]
+    if not specs:
+        raise Skip("no column has any values to summarise")
+    rng = prepared.rng("statistics")
+    frames = {"real": prepared.tables.real, "synthetic": prepared.tables.synthetic}
+    if prepared.baseline is not None:
+        frames["holdout"] = prepared.baseline.frame
+    columns = [_column(prepared, spec, frames, rng) for spec in specs]
+    validity = {}
+    for name in ("synthetic", "holdout"):
+        if name in prepared.tables.frames:
+            validity[name] = {s.label: _validity(prepared, s, name)
+                              for s in prepared.schema.columns if s.role != "excluded"}
+    score = float(np.mean([c["score"]["synthetic"] for c in columns if c["score"]["synthetic"] is not None]))
+    baseline = None
+    if "holdout" in frames:
+        baseline = float(np.mean([c["score"]["holdout"] for c in columns if c["score"]["holdout"] is not None]))
+    details = {
+        "columns": columns,
+        "validity": validity,
+        "rows": {name: len(f) for name, f in frames.items()},
+    }
+    return Outcome(score=score, baseline=baseline, details=details,
+                   message="no interval: summary statistics are compared as they are")

@@ -1,0 +1,238 @@
+"""Shared encodings, computed once per evaluation and read by every metric.
+
+Bins are fitted on the **real** (training) frame and applied unchanged to the holdout and
+synthetic frames, so a shift in the synthetic data shows up as mass in other bins (fitting bins per
+frame hides shifts). Every binned column's codes are laid out the same way:
+
+``0``               missing
+numeric/datetime    ``1`` below the real minimum, ``2..k+1`` the quantile bins, ``k+2`` above the real
+                    maximum; or, where the real column has at most ``n_bins`` distinct values, one
+                    code per value and a last code ``(other)`` for any value the real data lacks
+categorical etc.    ``1..K`` the most frequent real categories, ``K+1`` ``(other)`` (rarer real
+                    categories), ``K+2`` ``(unseen)`` (values the real data does not have)
+
+Nothing is dropped: out-of-range values, unseen categories and missing values each have a code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sdq.config import Config
+from sdq.data import Tables
+from sdq.schema import BINNED_KINDS, ColumnSpec, Schema
+
+__all__ = ["Binning", "fit_binning", "PreparedFrame", "Prepared", "prepare", "subsample_rows", "pair_bins"]
+
+MISSING = "(missing)"
+
+
+def _fmt_number(value: float, kind: str) -> str:
+    if kind == "datetime":
+        stamp = pd.Timestamp(value, unit="s", tz="UTC")
+        return stamp.strftime("%Y-%m-%d %H:%M:%S") if (value % 86400) else stamp.strftime("%Y-%m-%d")
+    return f"{value:.4g}"
+
+
+@dataclass(frozen=True)
+class Binning:
+    """How one column's values map to integer codes (fitted on the real frame)."""
+
+    column: Any
+    kind: str
+    mode: str  # "edges" (quantile bins), "values" (exact numeric values) or "categories"
+    labels: tuple[str, ...]
+    edges: np.ndarray | None = None  # mode "edges": sorted inner edges; mode "values": the values
+    categories: tuple = ()  # mode "categories": the kept categories, most frequent first
+    known: frozenset = frozenset()  # mode "categories": every real category
+
+    @property
+    def n_codes(self) -> int:
+        return len(self.labels)
+
+    def encode(self, values: pd.Series) -> np.ndarray:
+        """Codes (int32) of canonical values, vectorised."""
+        n = len(values)
+        if self.mode == "categories":
+            arr = values.to_numpy(dtype=object) if self.kind != "boolean" else values.to_numpy(dtype=float)
+            missing = pd.isna(values).to_numpy()
+            kept = pd.Index(self.categories).get_indexer(arr)
+            codes = np.where(kept >= 0, kept + 1, 0).astype(np.int32)
+            rest = (kept < 0) & ~missing
+            if rest.any():
+                in_real = pd.Index(list(self.known)).get_indexer(arr[rest]) >= 0 if self.known else np.zeros(rest.sum(), bool)
+                codes[rest] = np.where(in_real, len(self.categories) + 1, len(self.categories) + 2)
+            return codes
+        x = values.to_numpy(dtype=float)
+        missing = np.isnan(x)
+        codes = np.zeros(n, dtype=np.int32)
+        edges = self.edges
+        if self.mode == "values":
+            pos = np.searchsorted(edges, x)
+            pos_c = np.minimum(pos, len(edges) - 1)
+            hit = (edges[pos_c] == x) & ~missing
+            codes[:] = len(edges) + 1  # (other)
+            codes[hit] = pos_c[hit] + 1
+        else:
+            raw = np.searchsorted(edges, x, side="right")  # 0 below, i in bin i, len(edges) at/above max
+            raw[(x == edges[-1])] = len(edges) - 1  # the real maximum belongs to the last bin
+            codes[:] = raw + 1
+        codes[missing] = 0
+        return codes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode, "labels": list(self.labels)}
+
+
+def pair_bins(n_rows: int, config: Config) -> int:
+    """Bins per column for pairwise tables: at most ``n_bins``, and few enough that a two-way table
+    has about five rows per cell (``sqrt(n / 5)``, at least 2), so small data sets do not give
+    tables of mostly empty cells."""
+    return int(min(config.n_bins, max(2, np.floor(np.sqrt(n_rows / 5)))))
+
+
+def fit_binning(spec: ColumnSpec, real_values: pd.Series, config: Config, n_bins: int | None = None,
+                max_categories: int | None = None) -> Binning:
+    """Fit one column's bins on its real values (already coerced to the schema)."""
+    n_bins = config.n_bins if n_bins is None else n_bins
+    max_categories = config.max_categories if max_categories is None else max_categories
+    kind = spec.kind
+    if kind in ("numeric", "datetime"):
+        x = real_values.to_numpy(dtype=float)
+        x = x[~np.isnan(x)]
+        distinct = np.unique(x)
+        if len(distinct) == 0:
+            return Binning(spec.name, kind, "values", (MISSING, "(other)"), edges=np.array([np.nan]))
+        if len(distinct) <= n_bins:
+            labels = (MISSING, *[_fmt_number(v, kind) for v in distinct], "(other)")
+            return Binning(spec.name, kind, "values", labels, edges=distinct)
+        edges = np.unique(np.quantile(x, np.linspace(0.0, 1.0, n_bins + 1)))
+        inner = [f"[{_fmt_number(a, kind)}, {_fmt_number(b, kind)}{']' if i == len(edges) - 2 else ')'}"
+                 for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))]
+        labels = (MISSING, f"< {_fmt_number(edges[0], kind)}", *inner, f"> {_fmt_number(edges[-1], kind)}")
+        return Binning(spec.name, kind, "edges", labels, edges=edges)
+    values = real_values.dropna()
+    counts = values.value_counts(sort=False)
+    order = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    kept = tuple(k for k, _ in order[:max_categories])
+    if kind == "boolean":
+        kept = tuple(k for k in (0.0, 1.0) if k in set(kept))
+        names = tuple("True" if k == 1.0 else "False" for k in kept)
+    else:
+        names = tuple(str(k) for k in kept)
+    labels = (MISSING, *names, "(other)", "(unseen)")
+    return Binning(spec.name, kind, "categories", labels, categories=kept, known=frozenset(counts.index))
+
+
+@dataclass
+class PreparedFrame:
+    """One frame's encodings: codes of binned columns (``codes`` for univariate metrics,
+    ``pair_codes`` on coarser bins for pairwise tables) and float values of numeric-like columns."""
+
+    name: str
+    frame: pd.DataFrame
+    codes: dict[Any, np.ndarray] = field(default_factory=dict)
+    pair_codes: dict[Any, np.ndarray] = field(default_factory=dict)
+    values: dict[Any, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+    def take(self, rows: np.ndarray, name: str | None = None) -> "PreparedFrame":
+        """The same encodings restricted to some rows (for subsamples)."""
+        return PreparedFrame(
+            name=name or self.name,
+            frame=self.frame.iloc[rows].reset_index(drop=True),
+            codes={k: v[rows] for k, v in self.codes.items()},
+            pair_codes={k: v[rows] for k, v in self.pair_codes.items()},
+            values={k: v[rows] for k, v in self.values.items()},
+        )
+
+
+def subsample_rows(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Sorted positions of a seeded sample without replacement (all rows if ``size >= n``)."""
+    if size >= n:
+        return np.arange(n)
+    return np.sort(rng.choice(n, size=size, replace=False))
+
+
+@dataclass
+class Prepared:
+    """Everything metrics read: schema, config, the coerced tables and their shared encodings.
+
+    ``frames`` holds ``real``, ``synthetic`` and, when given, ``holdout``. When the holdout has more
+    rows than the synthetic data, ``baseline`` is a seeded subsample of it of the synthetic size
+    (so the baseline compares like with like); otherwise it is the holdout itself.
+    """
+
+    schema: Schema
+    config: Config
+    tables: Tables
+    binnings: dict[Any, Binning]
+    pair_binnings: dict[Any, Binning]
+    frames: dict[str, PreparedFrame]
+
+    @property
+    def real(self) -> PreparedFrame:
+        return self.frames["real"]
+
+    @property
+    def synthetic(self) -> PreparedFrame:
+        return self.frames["synthetic"]
+
+    @property
+    def baseline(self) -> PreparedFrame | None:
+        return self.frames.get("baseline")
+
+    def binned_columns(self, kinds=BINNED_KINDS) -> list[ColumnSpec]:
+        return [c for c in self.schema.select(kinds) if c.name in self.binnings]
+
+    def rng(self, name: str) -> np.random.Generator:
+        return self.config.rng(name)
+
+
+def _encode_frame(name: str, frame: pd.DataFrame, schema: Schema, binnings: dict, pair_binnings: dict) -> PreparedFrame:
+    prepared = PreparedFrame(name=name, frame=frame)
+    for spec in schema.columns:
+        if spec.role == "excluded":
+            continue
+        if spec.name in binnings:
+            prepared.codes[spec.name] = binnings[spec.name].encode(frame[spec.name])
+            pair = pair_binnings[spec.name]
+            prepared.pair_codes[spec.name] = (prepared.codes[spec.name] if pair is binnings[spec.name]
+                                              else pair.encode(frame[spec.name]))
+        if spec.kind in ("numeric", "datetime", "boolean"):
+            prepared.values[spec.name] = frame[spec.name].to_numpy(dtype=float)
+    return prepared
+
+
+def prepare(tables: Tables, config: Config) -> Prepared:
+    """Fit the bins on the real frame and encode every frame once."""
+    schema = tables.schema
+    binnings = {
+        spec.name: fit_binning(spec, tables.real[spec.name], config)
+        for spec in schema.columns
+        if spec.kind in BINNED_KINDS and spec.role in ("feature", "target")
+    }
+    k_pair = pair_bins(len(tables.real), config)
+    pair_binnings = {}
+    for name, binning in binnings.items():
+        coarse = binning.n_codes > k_pair + 3
+        pair_binnings[name] = (fit_binning(schema[name], tables.real[name], config, n_bins=k_pair,
+                                           max_categories=k_pair) if coarse else binning)
+    frames = {name: _encode_frame(name, frame, schema, binnings, pair_binnings)
+              for name, frame in tables.frames.items()}
+    if "holdout" in frames:
+        holdout, n_syn = frames["holdout"], frames["synthetic"].n_rows
+        if holdout.n_rows > n_syn:
+            rows = subsample_rows(holdout.n_rows, n_syn, config.rng("baseline-subsample"))
+            frames["baseline"] = holdout.take(rows, name="baseline")
+        else:
+            frames["baseline"] = holdout
+    return Prepared(schema=schema, config=config, tables=tables, binnings=binnings,
+                    pair_binnings=pair_binnings, frames=frames)

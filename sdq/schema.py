@@ -1,0 +1,229 @@
+"""Column kinds, fitted once on the real frame and applied to holdout and synthetic data.
+
+Each column gets one kind and a plain-language reason:
+
+``numeric``      numbers (int or float) with more than a few distinct values
+``categorical``  strings, pandas categories, and integers with few distinct values
+``boolean``      bool dtype, 0/1 numbers, or strings such as true/false, yes/no
+``datetime``     datetime dtype, or strings that parse as dates
+``id``           a unique value in every row (unique strings, or unique integers that count up
+                 or whose name says id/key); left out of fidelity and utility metrics
+``text``         long, mostly unique free-text strings; only summary statistics
+``constant``     a single distinct value
+``empty``        every value missing
+
+and a role: ``feature`` (the default), ``target``, ``time``, ``entity`` or ``excluded``.
+Users override kinds with ``column_types`` and leave columns out with ``exclude``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from sdq.errors import InputError
+
+__all__ = ["KINDS", "ROLES", "ColumnSpec", "Schema", "infer_kind", "fit_schema"]
+
+KINDS = ("numeric", "categorical", "boolean", "datetime", "id", "text", "constant", "empty")
+ROLES = ("feature", "target", "time", "entity", "excluded")
+
+#: Kinds whose values can be binned and compared as distributions.
+BINNED_KINDS = ("numeric", "datetime", "categorical", "boolean", "constant", "empty")
+#: Kinds that carry dependence between columns (pairwise metrics, models).
+DEPENDENCE_KINDS = ("numeric", "datetime", "categorical", "boolean")
+
+TRUE_STRINGS = frozenset({"true", "t", "yes", "y"})
+FALSE_STRINGS = frozenset({"false", "f", "no", "n"})
+_DATE_PATTERN = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?")
+_ID_NAME = re.compile(r"(^|[_\W])(id|uuid|guid|key)$", re.IGNORECASE)
+MAX_INTEGER_CATEGORIES = 10
+MIN_ROWS_FOR_ID = 20
+TEXT_MIN_MEAN_LENGTH = 30
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of the schema: its name, kind, role and the reason for its kind."""
+
+    name: Any
+    kind: str
+    reason: str
+    role: str = "feature"
+
+    @property
+    def label(self) -> str:
+        """The column's name as a string (names need not be strings in pandas)."""
+        return str(self.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.label, "kind": self.kind, "reason": self.reason, "role": self.role}
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The columns of the real frame with their kinds, in the real frame's order."""
+
+    columns: tuple[ColumnSpec, ...]
+    target: Any = None
+    time_column: Any = None
+    entity_column: Any = None
+    _index: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({c.name: c for c in self.columns})
+
+    def __getitem__(self, name: Any) -> ColumnSpec:
+        return self._index[name]
+
+    def __contains__(self, name: Any) -> bool:
+        return name in self._index
+
+    @property
+    def names(self) -> list:
+        """Every column that takes part (all but the excluded ones)."""
+        return [c.name for c in self.columns if c.role != "excluded"]
+
+    def select(self, kinds: Iterable[str], roles: Iterable[str] = ("feature", "target")) -> list[ColumnSpec]:
+        """The columns of some kinds and roles, in schema order."""
+        kinds, roles = set(kinds), set(roles)
+        return [c for c in self.columns if c.kind in kinds and c.role in roles]
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [c.to_dict() for c in self.columns]
+
+
+def _is_bool_strings(values: pd.Series) -> bool:
+    lowered = pd.Series(values.astype(str).str.strip().str.lower().unique())
+    return bool(lowered.isin(TRUE_STRINGS | FALSE_STRINGS).all()) and len(lowered) <= 2
+
+
+def _parses_as_dates(values: pd.Series) -> bool:
+    sample = values.iloc[:500].astype(str)
+    if not sample.str.match(_DATE_PATTERN).mean() >= 0.95:
+        return False
+    parsed = _to_datetime_utc(sample)
+    return bool(parsed.notna().mean() >= 0.95)
+
+
+def _to_datetime_utc(values: pd.Series) -> pd.Series:
+    """Parse strings or datetimes to UTC timestamps; what does not parse becomes NaT."""
+    try:
+        return pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
+    except (TypeError, ValueError):  # pragma: no cover - pandas versions differ in what they accept
+        return pd.to_datetime(values.astype(str), errors="coerce", utc=True, format="mixed")
+
+
+def infer_kind(series: pd.Series) -> tuple[str, str]:
+    """The kind of one real column and the reason for it.
+
+    Examples
+    --------
+    >>> infer_kind(pd.Series([1.5, 2.0, 3.25, 4.0, 5.5, 6.0, 7.5, 8.0, 9.0, 10.0, 11.5]))
+    ('numeric', 'numbers with 11 distinct values')
+    >>> infer_kind(pd.Series(["a", "b", "a", None]))
+    ('categorical', 'strings with 2 distinct values')
+    >>> infer_kind(pd.Series([None, None], dtype=object))
+    ('empty', 'all 2 values are missing')
+    """
+    n = len(series)
+    values = series.dropna()
+    n_values = len(values)
+    if n_values == 0:
+        return "empty", f"all {n} values are missing"
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean", "boolean dtype"
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime", "datetime dtype"
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return "numeric", "durations, compared in seconds"
+    if pd.api.types.is_numeric_dtype(dtype):
+        finite = values[np.isfinite(values.astype(float))]
+        distinct = finite.unique()
+        n_distinct = len(distinct)
+        if n_distinct <= 1:
+            return "constant", ("a single distinct value" if n_distinct == 1 else "no finite values")
+        if set(np.asarray(distinct, dtype=float).tolist()) <= {0.0, 1.0}:
+            return "boolean", "numbers 0 and 1 only"
+        is_integer_dtype = pd.api.types.is_integer_dtype(dtype)
+        if is_integer_dtype and n_distinct == n_values and n_values >= MIN_ROWS_FOR_ID:
+            span = float(finite.max()) - float(finite.min()) + 1
+            monotone = finite.is_monotonic_increasing or finite.is_monotonic_decreasing
+            if span == n_values or monotone or _ID_NAME.search(str(series.name) or ""):
+                return "id", "unique integers in every row (a counter or key)"
+        if is_integer_dtype and n_distinct <= MAX_INTEGER_CATEGORIES:
+            return "categorical", f"integers with only {n_distinct} distinct values"
+        return "numeric", f"numbers with {n_distinct} distinct values"
+    # strings, objects, pandas categories
+    if isinstance(dtype, pd.CategoricalDtype):
+        n_distinct = values.nunique()
+        if n_distinct <= 1:
+            return "constant", "a single distinct value"
+        return "categorical", f"pandas category dtype with {n_distinct} distinct values"
+    kinds_of_values = values.map(type).unique()
+    if len(kinds_of_values) == 1 and kinds_of_values[0] in (bool, np.bool_):
+        return "boolean", "Python booleans"
+    n_distinct = values.nunique()
+    if n_distinct <= 1:
+        return "constant", "a single distinct value"
+    if _is_bool_strings(values):
+        return "boolean", "strings such as true/false or yes/no"
+    if all(issubclass(t, str) for t in kinds_of_values) and _parses_as_dates(values):
+        return "datetime", "strings that parse as dates"
+    mean_length = float(values.astype(str).str.len().mean())
+    if n_distinct == n_values and n_values >= MIN_ROWS_FOR_ID and mean_length < TEXT_MIN_MEAN_LENGTH:
+        return "id", "a unique value in every row"
+    if n_distinct > 0.5 * n_values and mean_length >= TEXT_MIN_MEAN_LENGTH:
+        return "text", f"long strings (mean length {mean_length:.0f}), mostly unique"
+    return "categorical", f"strings with {n_distinct} distinct values"
+
+
+def fit_schema(
+    real: pd.DataFrame,
+    *,
+    column_types: Mapping[Any, str] | None = None,
+    exclude: Iterable[Any] | None = None,
+    target: Any = None,
+    time_column: Any = None,
+    entity_column: Any = None,
+) -> Schema:
+    """Fit the schema on the real frame; user overrides and exclusions win over inference."""
+    column_types = dict(column_types or {})
+    exclude = list(exclude or [])
+    known = set(real.columns)
+    for what, names in (("column_types", list(column_types)), ("exclude", exclude)):
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise InputError(f"The '{what}' argument names unknown column(s) {unknown}; "
+                             f"the real data has {list(real.columns)}.")
+    for name, kind in column_types.items():
+        if kind not in KINDS:
+            raise InputError(f"The column type of {name!r} must be one of {list(KINDS)}. Got {kind!r} instead.")
+    roles: dict[Any, str] = {}
+    for what, name in (("target", target), ("time_column", time_column), ("entity_column", entity_column)):
+        if name is None:
+            continue
+        if name not in known:
+            raise InputError(f"The '{what}' column {name!r} is not in the real data; "
+                             f"its columns are {list(real.columns)}.")
+        if name in exclude:
+            raise InputError(f"The '{what}' column {name!r} cannot also be excluded.")
+        if name in roles:
+            raise InputError(f"The column {name!r} cannot be both {roles[name]} and {what}.")
+        roles[name] = {"target": "target", "time_column": "time", "entity_column": "entity"}[what]
+    specs = []
+    for name in real.columns:
+        if name in column_types:
+            kind, reason = column_types[name], "set by the user"
+        else:
+            kind, reason = infer_kind(real[name])
+        role = "excluded" if name in exclude else roles.get(name, "feature")
+        if role == "excluded":
+            reason = f"{reason}; excluded by the user"
+        specs.append(ColumnSpec(name=name, kind=kind, reason=reason, role=role))
+    return Schema(columns=tuple(specs), target=target, time_column=time_column, entity_column=entity_column)
