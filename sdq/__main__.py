@@ -1,0 +1,7 @@
+"""``python -m sdq`` runs the command line."""
+
+import sys
+
+from sdq.cli import main
+
+sys.exit(main())
