@@ -8,7 +8,6 @@ no real row is written.
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,11 @@ FAMILY_ORDER = ("fidelity", "utility", "privacy")
 
 def templates_dir() -> Path:
     """The folder holding the templates: inside the installed package, or the source tree's."""
-    try:
-        installed = Path(str(resources.files("sdq.templates")))
-        if (installed / "report.html.j2").is_file():
-            return installed
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parents[2] / "templates"
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "templates", package.parent / "templates"):
+        if (candidate / "report.html.j2").is_file():
+            return candidate
+    raise FileNotFoundError(f"sdq's report templates are missing (looked in {package / 'templates'})")
 
 
 @lru_cache(maxsize=1)
