@@ -9,7 +9,7 @@ import numpy as np
 
 from sdq.prepare import Prepared, PreparedFrame
 
-__all__ = ["percentile_ci", "shifted_ci", "weighted_mean", "select_pairs", "contingency", "rounded",
+__all__ = ["percentile_ci", "shifted_ci", "pair_similarity", "weighted_pair_score", "pair_details", "select_pairs", "contingency", "rounded",
            "clip01", "WEIGHT_FLOOR", "poisson_resample"]
 
 #: Smallest weight of a pair in dependence-weighted means (so that all-independent data still
@@ -68,9 +68,41 @@ def poisson_resample(table: np.ndarray, n_boot: int, rng: np.random.Generator) -
     return out
 
 
-def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
-    values, weights = np.asarray(values, float), np.asarray(weights, float)
-    return float(np.sum(values * weights, axis=-1) / np.sum(weights, axis=-1))
+def pair_similarity(real_v: np.ndarray, other_v: np.ndarray, ranges: Any = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: similarity ``1 - |a_real - a_other| / range`` and the dependence weight
+    ``max(|a_real|, |a_other|)`` floored at :data:`WEIGHT_FLOOR`."""
+    sim = 1.0 - np.abs(real_v - other_v) / ranges
+    weight = np.maximum(np.maximum(np.abs(real_v), np.abs(other_v)), WEIGHT_FLOOR)
+    return sim, weight
+
+
+def weighted_pair_score(real_v: np.ndarray, other_v: np.ndarray, ranges: Any = 1.0) -> np.ndarray:
+    """The dependence-weighted mean of pair similarities along the last axis."""
+    sim, weight = pair_similarity(real_v, other_v, ranges)
+    return (sim * weight).sum(axis=-1) / weight.sum(axis=-1)
+
+
+def pair_details(labels: list[str], pairs: list[tuple[int, int]], values: dict[str, np.ndarray],
+                 ranges: Any = 1.0, pair_info: dict[str, list] | None = None, worst: int = 10) -> dict[str, Any]:
+    """Details shared by pairwise metrics: one symmetric matrix per data set (diagonal 1, pairs not
+    scored None) and the ``worst`` pairs by weighted dissimilarity, worst first."""
+    matrices = {}
+    for name, vals in values.items():
+        mat = np.full((len(labels), len(labels)), np.nan)
+        np.fill_diagonal(mat, 1.0)
+        for k, (i, j) in enumerate(pairs):
+            mat[i, j] = mat[j, i] = vals[k]
+        matrices[name] = [rounded(row, 4) for row in mat]
+    sim, weight = pair_similarity(values["real"], values["synthetic"], ranges)
+    order = np.argsort(-((1 - sim) * weight), kind="stable")[:worst]
+    rows = []
+    for k in order:
+        row = {"columns": [labels[pairs[k][0]], labels[pairs[k][1]]]}
+        row.update({key: info[k] for key, info in (pair_info or {}).items()})
+        row.update({name: rounded(vals[k], 4) for name, vals in values.items()})
+        row.update(similarity=rounded(sim[k], 4), weight=rounded(weight[k], 4))
+        rows.append(row)
+    return {"columns": labels, "matrices": matrices, "pairs": rows, "n_pairs": len(pairs)}
 
 
 def select_pairs(columns: Sequence[Any], max_pairs: int, rng: np.random.Generator) -> tuple[list[tuple[int, int]], bool]:

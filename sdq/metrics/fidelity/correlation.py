@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import WEIGHT_FLOOR, rounded, select_pairs, shifted_ci
+from sdq.metrics._common import pair_details, rounded, select_pairs, shifted_ci, weighted_pair_score
 from sdq.prepare import Prepared, PreparedFrame
 from sdq.schema import DEPENDENCE_KINDS
 
@@ -185,9 +185,7 @@ def correlation(prepared: Prepared) -> Outcome:
               for name, f in frames.items()}
 
     def score_of(real_v: np.ndarray, other_v: np.ndarray) -> np.ndarray:
-        sim = 1.0 - np.abs(real_v - other_v) / ranges
-        weight = np.maximum(np.maximum(np.abs(real_v), np.abs(other_v)), WEIGHT_FLOOR)
-        return (sim * weight).sum(axis=-1) / weight.sum(axis=-1)
+        return weighted_pair_score(real_v, other_v, ranges)
 
     score = float(score_of(values["real"], values["synthetic"]))
     baseline = float(score_of(values["real"], values["holdout"])) if "holdout" in values else None
@@ -206,13 +204,6 @@ def correlation(prepared: Prepared) -> Outcome:
         boot_rows = {"real": m_r, "synthetic": m_s}
 
     labels = [s.label for s in specs]
-    matrices = {}
-    for name in values:
-        mat = np.full((len(specs), len(specs)), np.nan)
-        np.fill_diagonal(mat, 1.0)
-        for k, (i, j) in enumerate(pairs):
-            mat[i, j] = mat[j, i] = values[name][k]
-        matrices[name] = [rounded(row, 4) for row in mat]
     pearson = []
     for k, kd in enumerate(kinds):
         if kd != "spearman":
@@ -226,23 +217,10 @@ def correlation(prepared: Prepared) -> Outcome:
                 continue
             entry[name] = rounded(float(masked_pearson(x - np.nanmean(x), y - np.nanmean(y))), 4)
         pearson.append(entry)
-    diff = np.abs(values["real"] - values["synthetic"]) / ranges
-    weight = np.maximum(np.maximum(np.abs(values["real"]), np.abs(values["synthetic"])), WEIGHT_FLOOR)
-    worst = np.argsort(-(diff * weight), kind="stable")[:10]
-    details = {
-        "columns": labels,
-        "kinds": [s.kind for s in specs],
-        "matrices": matrices,
-        "pairs": [
-            {"columns": [labels[pairs[k][0]], labels[pairs[k][1]]], "association": kinds[k],
-             "real": rounded(values["real"][k], 4), "synthetic": rounded(values["synthetic"][k], 4),
-             **({"holdout": rounded(values["holdout"][k], 4)} if "holdout" in values else {}),
-             "similarity": rounded(1 - diff[k], 4), "weight": rounded(weight[k], 4)}
-            for k in worst
-        ],
-        "pearson": pearson,
-        "n_pairs": len(pairs), "pairs_sampled": sampled,
+    details = pair_details(labels, pairs, values, ranges, pair_info={"association": kinds})
+    details.update({
+        "kinds": [s.kind for s in specs], "pearson": pearson, "pairs_sampled": sampled,
         "rows": {name: f.n_rows for name, f in frames.items()},
         "n_bootstrap": n_boot, "bootstrap_rows": boot_rows,
-    }
+    })
     return Outcome(score=score, baseline=baseline, ci=ci, details=details)

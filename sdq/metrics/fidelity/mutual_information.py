@@ -23,9 +23,9 @@ import numpy as np
 from scipy.special import xlogy
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import (WEIGHT_FLOOR, contingency, shifted_ci, poisson_resample, rounded,
-                                 select_pairs)
-from sdq.prepare import Prepared
+from sdq.metrics._common import (contingency, pair_details, poisson_resample, select_pairs, shifted_ci,
+                                 weighted_pair_score)
+from sdq.prepare import Prepared, pair_bins
 from sdq.schema import DEPENDENCE_KINDS
 
 __all__ = ["mutual_information", "nmi"]
@@ -92,38 +92,12 @@ def mutual_information(prepared: Prepared) -> Outcome:
             if n_boot and name in boot:
                 boot[name][:, k] = nmi(poisson_resample(table, n_boot, rng))
 
-    def score_of(real_v: np.ndarray, other_v: np.ndarray) -> np.ndarray:
-        sim = 1.0 - np.abs(real_v - other_v)
-        weight = np.maximum(np.maximum(real_v, other_v), WEIGHT_FLOOR)
-        return (sim * weight).sum(axis=-1) / weight.sum(axis=-1)
-
-    score = float(score_of(values["real"], values["synthetic"]))
-    baseline = float(score_of(values["real"], values["holdout"])) if "holdout" in values else None
-    ci = shifted_ci(score, score_of(boot["real"], boot["synthetic"]), 1.0) if n_boot else None
-
-    labels = [s.label for s in specs]
-    matrices = {}
-    for name in values:
-        m = np.full((len(specs), len(specs)), np.nan)
-        np.fill_diagonal(m, 1.0)
-        for k, (i, j) in enumerate(pairs):
-            m[i, j] = m[j, i] = values[name][k]
-        matrices[name] = [rounded(row, 4) for row in m]
-    diff = np.abs(values["real"] - values["synthetic"])
-    weight = np.maximum(np.maximum(values["real"], values["synthetic"]), WEIGHT_FLOOR)
-    worst = np.argsort(-(diff * weight), kind="stable")[:10]
-    details = {
-        "columns": labels,
-        "matrices": matrices,
-        "pairs": [
-            {"columns": [labels[pairs[k][0]], labels[pairs[k][1]]],
-             "real": rounded(values["real"][k], 4), "synthetic": rounded(values["synthetic"][k], 4),
-             **({"holdout": rounded(values["holdout"][k], 4)} if "holdout" in values else {}),
-             "similarity": rounded(1 - diff[k], 4), "weight": rounded(weight[k], 4)}
-            for k in worst
-        ],
-        "n_pairs": len(pairs), "pairs_sampled": sampled,
-        "rows": {name: frame.n_rows for name, frame in frames.items()},
-        "n_bootstrap": n_boot,
-    }
+    score = float(weighted_pair_score(values["real"], values["synthetic"]))
+    baseline = float(weighted_pair_score(values["real"], values["holdout"])) if "holdout" in values else None
+    ci = shifted_ci(score, weighted_pair_score(boot["real"], boot["synthetic"]), 1.0) if n_boot else None
+    details = pair_details([s.label for s in specs], pairs, values)
+    details.update({
+        "pairs_sampled": sampled, "pair_bins": pair_bins(prepared.real.n_rows, prepared.config),
+        "rows": {name: frame.n_rows for name, frame in frames.items()}, "n_bootstrap": n_boot,
+    })
     return Outcome(score=score, baseline=baseline, ci=ci, details=details)
