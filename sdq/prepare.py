@@ -167,7 +167,10 @@ class Prepared:
 
     ``frames`` holds ``real``, ``synthetic`` and, when given, ``holdout``. When the holdout has more
     rows than the synthetic data, ``baseline`` is a seeded subsample of it of the synthetic size
-    (so the baseline compares like with like); otherwise it is the holdout itself.
+    (so the baseline compares like with like); otherwise it is the holdout itself, and
+    ``synthetic_at_baseline_rows`` is a seeded subsample of the synthetic data of the holdout's size,
+    so metrics can also report the synthetic score at the baseline's sample size (finite samples
+    alone lower similarity, so a smaller holdout makes a conservative baseline).
     """
 
     schema: Schema
@@ -188,6 +191,12 @@ class Prepared:
     @property
     def baseline(self) -> PreparedFrame | None:
         return self.frames.get("baseline")
+
+    @property
+    def synthetic_at_baseline_rows(self) -> PreparedFrame | None:
+        """The synthetic data subsampled to the baseline's size; None without a holdout or when
+        the synthetic data is not larger than it."""
+        return self.frames.get("synthetic_at_baseline_rows")
 
     def binned_columns(self, kinds=BINNED_KINDS) -> list[ColumnSpec]:
         return [c for c in self.schema.select(kinds) if c.name in self.binnings]
@@ -234,5 +243,8 @@ def prepare(tables: Tables, config: Config) -> Prepared:
             frames["baseline"] = holdout.take(rows, name="baseline")
         else:
             frames["baseline"] = holdout
+            if holdout.n_rows < n_syn:
+                rows = subsample_rows(n_syn, holdout.n_rows, config.rng("synthetic-subsample"))
+                frames["synthetic_at_baseline_rows"] = frames["synthetic"].take(rows, name="synthetic_at_baseline_rows")
     return Prepared(schema=schema, config=config, tables=tables, binnings=binnings,
                     pair_binnings=pair_binnings, frames=frames)

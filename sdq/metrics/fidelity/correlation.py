@@ -181,8 +181,12 @@ def correlation(prepared: Prepared) -> Outcome:
     frames = {"real": prepared.real, "synthetic": prepared.synthetic}
     if prepared.baseline is not None:
         frames["holdout"] = prepared.baseline
+    if prepared.synthetic_at_baseline_rows is not None:
+        frames["synthetic_at_baseline_rows"] = prepared.synthetic_at_baseline_rows
     values = {name: _associations(prepared, f, specs, pairs, kinds, np.arange(f.n_rows)[None, :])[0]
               for name, f in frames.items()}
+    eq = values.pop("synthetic_at_baseline_rows", None)
+    frames.pop("synthetic_at_baseline_rows", None)
 
     def score_of(real_v: np.ndarray, other_v: np.ndarray) -> np.ndarray:
         return weighted_pair_score(real_v, other_v, ranges)
@@ -218,6 +222,8 @@ def correlation(prepared: Prepared) -> Outcome:
             entry[name] = rounded(float(masked_pearson(x - np.nanmean(x), y - np.nanmean(y))), 4)
         pearson.append(entry)
     details = pair_details(labels, pairs, values, ranges, pair_info={"association": kinds})
+    if eq is not None:
+        details["score_at_baseline_rows"] = float(score_of(values["real"], eq))
     details.update({
         "kinds": [s.kind for s in specs], "pearson": pearson, "pairs_sampled": sampled,
         "rows": {name: f.n_rows for name, f in frames.items()},

@@ -45,7 +45,8 @@ def histogram_similarity(prepared: Prepared) -> Outcome:
     rng = prepared.rng("histogram_similarity")
     n_boot = prepared.config.n_bootstrap
     real, syn, base = prepared.real, prepared.synthetic, prepared.baseline
-    per_column, scores, baselines = [], [], []
+    syn_eq = prepared.synthetic_at_baseline_rows
+    per_column, scores, baselines, scores_eq = [], [], [], []
     boot = np.zeros(n_boot)
     for spec in columns:
         k = prepared.binnings[spec.name].n_codes
@@ -63,6 +64,8 @@ def histogram_similarity(prepared: Prepared) -> Outcome:
             entry["holdout"] = rounded(h)
             entry["baseline"] = rounded(float(intersection(p, h)))
             baselines.append(float(intersection(p, h)))
+        if syn_eq is not None:
+            scores_eq.append(float(intersection(p, np.bincount(syn_eq.codes[spec.name], minlength=k) / syn_eq.n_rows)))
         if n_boot:
             pb = rng.multinomial(real.n_rows, p, size=n_boot) / real.n_rows
             qb = rng.multinomial(syn.n_rows, q, size=n_boot) / syn.n_rows
@@ -71,10 +74,11 @@ def histogram_similarity(prepared: Prepared) -> Outcome:
         per_column.append(entry)
     rows = {"real": real.n_rows, "synthetic": syn.n_rows}
     if base is not None:
-        rows["baseline"] = base.n_rows
+        rows["holdout"] = base.n_rows
+    extra = {"score_at_baseline_rows": float(np.mean(scores_eq))} if scores_eq else {}
     return Outcome(
         score=float(np.mean(scores)),
         baseline=float(np.mean(baselines)) if base is not None else None,
         ci=shifted_ci(float(np.mean(scores)), boot / len(columns), 1.0) if n_boot else None,
-        details={"columns": per_column, "rows": rows, "n_bootstrap": n_boot},
+        details={"columns": per_column, "rows": rows, "n_bootstrap": n_boot, **extra},
     )

@@ -82,6 +82,8 @@ def mutual_information(prepared: Prepared) -> Outcome:
     frames = {"real": prepared.real, "synthetic": prepared.synthetic}
     if prepared.baseline is not None:
         frames["holdout"] = prepared.baseline
+    if prepared.synthetic_at_baseline_rows is not None:
+        frames["synthetic_at_baseline_rows"] = prepared.synthetic_at_baseline_rows
     values = {name: np.zeros(len(pairs)) for name in frames}
     boot = {"real": np.zeros((n_boot, len(pairs))), "synthetic": np.zeros((n_boot, len(pairs)))}
     for k, (i, j) in enumerate(pairs):
@@ -92,10 +94,14 @@ def mutual_information(prepared: Prepared) -> Outcome:
             if n_boot and name in boot:
                 boot[name][:, k] = nmi(poisson_resample(table, n_boot, rng))
 
+    eq = values.pop("synthetic_at_baseline_rows", None)
+    frames.pop("synthetic_at_baseline_rows", None)
     score = float(weighted_pair_score(values["real"], values["synthetic"]))
     baseline = float(weighted_pair_score(values["real"], values["holdout"])) if "holdout" in values else None
     ci = shifted_ci(score, weighted_pair_score(boot["real"], boot["synthetic"]), 1.0) if n_boot else None
     details = pair_details([s.label for s in specs], pairs, values)
+    if eq is not None:
+        details["score_at_baseline_rows"] = float(weighted_pair_score(values["real"], eq))
     details.update({
         "pairs_sampled": sampled, "pair_bins": pair_bins(prepared.real.n_rows, prepared.config),
         "rows": {name: frame.n_rows for name, frame in frames.items()}, "n_bootstrap": n_boot,
