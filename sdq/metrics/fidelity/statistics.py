@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import clip01, rounded
+from sdq.metrics._common import clip01, rounded, shifted_ci
 from sdq.prepare import Prepared, subsample_rows
 
 __all__ = ["statistics", "numeric_stats", "categorical_shares"]
@@ -189,6 +189,72 @@ def _validity(prepared: Prepared, spec, frame_name: str) -> dict[str, Any]:
     return out
 
 
+def _sorted_stats(x: np.ndarray) -> dict[str, np.ndarray]:
+    """Per row of ``x`` (replicates x rows, NaN missing): the statistics of :func:`numeric_stats`."""
+    present = ~np.isnan(x)
+    k = present.sum(axis=1)
+    ordered = np.sort(x, axis=1)  # NaN last
+    safe_k = np.maximum(k, 1)
+    out = {"missing_rate": 1 - k / x.shape[1]}
+    total = np.where(present, x, 0.0).sum(axis=1)
+    out["mean"] = total / safe_k
+    dev = np.where(present, x - out["mean"][:, None], 0.0)
+    out["std"] = np.sqrt((dev * dev).sum(axis=1) / np.maximum(k - 1, 1))
+    for name, q in (("min", 0.0), ("q25", 0.25), ("median", 0.5), ("q75", 0.75), ("max", 1.0)):
+        pos = q * (safe_k - 1)
+        lo = np.floor(pos).astype(int)
+        hi = np.minimum(lo + 1, safe_k - 1)
+        frac = pos - lo
+        a = np.take_along_axis(ordered, lo[:, None], axis=1)[:, 0]
+        b = np.take_along_axis(ordered, hi[:, None], axis=1)[:, 0]
+        out[name] = a + (b - a) * frac
+    return {key: np.where(k > 0, v, np.nan) if key != "missing_rate" else v for key, v in out.items()}
+
+
+def _bootstrap(prepared: Prepared, specs, columns: list[dict], score: float, rng: np.random.Generator):
+    """An m-out-of-n row bootstrap of the metric. The statistics that depend smoothly on the rows
+    (location, spread, missing rate, category shares) are resampled; distinct counts, top values
+    and text statistics keep their point values. Returns the interval and the rows per resample."""
+    n_boot, cap = prepared.config.n_bootstrap, prepared.config.bootstrap_rows
+    if not n_boot:
+        return None, {}
+    real, syn = prepared.real, prepared.synthetic
+    m_r, m_s = min(real.n_rows, cap), min(syn.n_rows, cap)
+    idx_r = rng.integers(0, real.n_rows, size=(n_boot, m_r))
+    idx_s = rng.integers(0, syn.n_rows, size=(n_boot, m_s))
+    column_scores = []
+    for spec, entry in zip(specs, columns):
+        point = dict(entry["agreement"]["synthetic"])
+        varying: dict[str, np.ndarray] = {}
+        if spec.kind in ("numeric", "datetime"):
+            r, o = _sorted_stats(real.values[spec.name][idx_r]), _sorted_stats(syn.values[spec.name][idx_s])
+            scale = _scale(entry["stats"]["real"])
+            for key in LOCATION:
+                if point.get(key) is not None:
+                    varying[key] = np.clip(1 - np.abs(r[key] - o[key]) / scale, 0, 1)
+            if point.get("std") is not None:
+                low, high = np.minimum(r["std"], o["std"]), np.maximum(r["std"], o["std"])
+                varying["std"] = np.where(high > 0, low / np.where(high > 0, high, 1.0), 1.0)
+            varying["missing_rate"] = 1 - np.abs(r["missing_rate"] - o["missing_rate"])
+        elif spec.kind in ("categorical", "boolean", "constant") and spec.name in prepared.binnings:
+            k = prepared.binnings[spec.name].n_codes
+
+            def shares(codes: np.ndarray) -> np.ndarray:
+                flat = (codes + (np.arange(n_boot) * k)[:, None]).ravel()
+                return np.bincount(flat, minlength=n_boot * k).reshape(n_boot, k) / codes.shape[1]
+
+            p, q = shares(real.codes[spec.name][idx_r]), shares(syn.codes[spec.name][idx_s])
+            varying["missing_rate"] = 1 - np.abs(p[:, 0] - q[:, 0])
+            p_present, q_present = p[:, 1:] / np.maximum(1 - p[:, :1], 1e-12), q[:, 1:] / np.maximum(1 - q[:, :1], 1e-12)
+            varying["shares"] = 1 - 0.5 * np.abs(p_present - q_present).sum(axis=1)
+        parts = [varying.get(key, np.full(n_boot, value, dtype=float)) for key, value in point.items()
+                 if value is not None or key in varying]
+        column_scores.append(np.mean(parts, axis=0) if parts else np.full(n_boot, np.nan))
+    boot = np.nanmean(np.vstack(column_scores), axis=0)
+    factor = np.sqrt((1 / real.n_rows + 1 / syn.n_rows) / (1 / m_r + 1 / m_s))
+    return shifted_ci(score, boot, factor), {"real": m_r, "synthetic": m_s}
+
+
 @metric(
     "statistics", "fidelity",
     summary="Per-column summary statistics (location, spread, missing rate, distinct values, category shares) agree.",
@@ -210,6 +276,7 @@ def statistics(prepared: Prepared) -> Outcome:
             validity[name] = {s.label: _validity(prepared, s, name)
                               for s in prepared.schema.columns if s.role != "excluded"}
     score = float(np.mean([c["score"]["synthetic"] for c in columns if c["score"]["synthetic"] is not None]))
+    ci, boot_rows = _bootstrap(prepared, specs, columns, score, rng)
     baseline = None
     if "holdout" in frames:
         baseline = float(np.mean([c["score"]["holdout"] for c in columns if c["score"]["holdout"] is not None]))
@@ -217,6 +284,6 @@ def statistics(prepared: Prepared) -> Outcome:
         "columns": columns,
         "validity": validity,
         "rows": {name: len(f) for name, f in frames.items()},
+        "n_bootstrap": prepared.config.n_bootstrap, "bootstrap_rows": boot_rows,
     }
-    return Outcome(score=score, baseline=baseline, details=details,
-                   message="no interval: summary statistics are compared as they are")
+    return Outcome(score=score, baseline=baseline, ci=ci, details=details)
