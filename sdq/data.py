@@ -109,32 +109,58 @@ def frame_hash(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+def _number_text(num: np.ndarray) -> np.ndarray:
+    """Finite floats written canonically: integral values without a decimal point."""
+    text = num.astype(str).astype(object)
+    integral = (np.floor(num) == num) & (np.abs(num) < 2**53)
+    text[integral] = num[integral].astype(np.int64).astype(str)
+    return text
+
+
 def _canonical_strings(series: pd.Series, numbers_as_text: bool) -> pd.Series:
     """Values as strings; numbers written canonically (1, 1.0 -> "1"); missing stays None.
 
     With ``numbers_as_text`` (the real column holds numbers), strings that spell numbers are
     canonicalised too ("1.0" -> "1"); otherwise strings keep their spelling ("007" stays "007").
+    Vectorised per type of value: a Python loop runs only over the distinct values of a column
+    whose values mix types.
     """
-    out = pd.Series(np.full(len(series), None, dtype=object), index=series.index)
+    out = np.full(len(series), None, dtype=object)
     present = series.notna().to_numpy()
     if not present.any():
-        return out
+        return pd.Series(out, dtype=object)
     values = series[present]
-    numbers = pd.to_numeric(values, errors="coerce") if not pd.api.types.is_bool_dtype(values.dtype) else None
-    text = values.astype(str).to_numpy(dtype=object)
-    if numbers is not None:
-        num = numbers.to_numpy(dtype=float, na_value=np.nan)
-        is_num = np.isfinite(num)
-        if not numbers_as_text and (pd.api.types.is_object_dtype(values.dtype)
-                                    or pd.api.types.is_string_dtype(values.dtype)):
-            # strings that merely look numeric ("007") keep their spelling unless the real column is numeric
-            is_num &= values.map(lambda v: not isinstance(v, str)).to_numpy(dtype=bool)
-        integral = is_num & (np.floor(num) == num) & (np.abs(num) < 2**53)
-        text[integral] = num[integral].astype(np.int64).astype(str)
-        other = is_num & ~integral
-        text[other] = num[other].astype(str)
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        text = np.where(values.to_numpy(dtype=bool), "True", "False").astype(object)
+    elif pd.api.types.is_numeric_dtype(dtype):
+        text = _number_text(values.to_numpy(dtype=float))
+    else:
+        kind = pd.api.types.infer_dtype(values, skipna=True)
+        if kind == "string" and not numbers_as_text:
+            text = values.to_numpy(dtype=object)
+        elif kind in ("string", "integer", "floating", "mixed-integer-float", "decimal") or numbers_as_text:
+            num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            text = values.astype(str).to_numpy(dtype=object)
+            is_num = np.isfinite(num)
+            if kind != "string" and not numbers_as_text:
+                # only genuine numbers are rewritten; strings keep their spelling
+                is_num &= ~np.fromiter((isinstance(v, str) for v in values.to_numpy(dtype=object)),
+                                       dtype=bool, count=len(values))
+            text[is_num] = _number_text(num[is_num])
+        else:
+            # mixed Python objects: canonicalise each distinct value once
+            codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+            canon = np.array([str(v) if isinstance(v, str) or not _is_number(v) else _number_text(np.array([float(v)]))[0]
+                              for v in uniques], dtype=object)
+            text = canon[codes]
     out[present] = text
-    return out
+    return pd.Series(out, dtype=object)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)) \
+        and np.isfinite(float(value))
 
 
 def _coerce(series: pd.Series, kind: str, numbers_as_text: bool = False) -> tuple[pd.Series, int]:
@@ -239,7 +265,8 @@ def build_tables(schema: Schema, real: pd.DataFrame, synthetic: pd.DataFrame,
             if spec.role == "excluded":
                 continue
             column, failures[spec.label] = _coerce(frame[spec.name], spec.kind, numeric_real[spec.name])
-            coerced[spec.name] = column.to_numpy()
+            # strings stay plain object arrays (not inferred to a string dtype), floats stay floats
+            coerced[spec.name] = pd.Series(column.to_numpy(), dtype=column.dtype)
         out = pd.DataFrame(coerced, columns=[s.name for s in schema.columns if s.role != "excluded"])
         frames[what], invalid[what] = out, failures
     return Tables(schema=schema, frames=frames, invalid=invalid, hashes=hashes)

@@ -59,14 +59,15 @@ class Binning:
         n = len(values)
         if self.mode == "categories":
             arr = values.to_numpy(dtype=object) if self.kind != "boolean" else values.to_numpy(dtype=float)
-            missing = pd.isna(values).to_numpy()
-            kept = pd.Index(self.categories).get_indexer(arr)
-            codes = np.where(kept >= 0, kept + 1, 0).astype(np.int32)
-            rest = (kept < 0) & ~missing
-            if rest.any():
-                in_real = pd.Index(list(self.known)).get_indexer(arr[rest]) >= 0 if self.known else np.zeros(rest.sum(), bool)
-                codes[rest] = np.where(in_real, len(self.categories) + 1, len(self.categories) + 2)
-            return codes
+            # factorise once, then map the few distinct values to codes (missing -> -1 -> 0)
+            row_codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+            kept = pd.Index(list(self.categories)).get_indexer(uniques) if len(self.categories) else np.full(len(uniques), -1)
+            known = pd.Index(list(self.known)).get_indexer(uniques) >= 0 if self.known else np.zeros(len(uniques), bool)
+            lut = np.empty(len(uniques) + 1, dtype=np.int32)
+            lut[:-1] = np.where(kept >= 0, kept + 1,
+                                np.where(known, len(self.categories) + 1, len(self.categories) + 2))
+            lut[-1] = 0
+            return lut[row_codes]
         x = values.to_numpy(dtype=float)
         missing = np.isnan(x)
         codes = np.zeros(n, dtype=np.int32)

@@ -72,6 +72,7 @@ class Schema:
     target: Any = None
     time_column: Any = None
     entity_column: Any = None
+    task: str | None = None
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -98,7 +99,7 @@ class Schema:
 
 
 def _is_bool_strings(values: pd.Series) -> bool:
-    lowered = pd.Series(values.astype(str).str.strip().str.lower().unique())
+    lowered = pd.Series(pd.Series(values.unique()).astype(str).str.strip().str.lower().unique())
     return bool(lowered.isin(TRUE_STRINGS | FALSE_STRINGS).all()) and len(lowered) <= 2
 
 
@@ -165,15 +166,15 @@ def infer_kind(series: pd.Series) -> tuple[str, str]:
         if n_distinct <= 1:
             return "constant", "a single distinct value"
         return "categorical", f"pandas category dtype with {n_distinct} distinct values"
-    kinds_of_values = values.map(type).unique()
-    if len(kinds_of_values) == 1 and kinds_of_values[0] in (bool, np.bool_):
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred == "boolean":
         return "boolean", "Python booleans"
     n_distinct = values.nunique()
     if n_distinct <= 1:
         return "constant", "a single distinct value"
-    if _is_bool_strings(values):
+    if n_distinct <= 2 and _is_bool_strings(values):
         return "boolean", "strings such as true/false or yes/no"
-    if all(issubclass(t, str) for t in kinds_of_values) and _parses_as_dates(values):
+    if inferred == "string" and _parses_as_dates(values):
         return "datetime", "strings that parse as dates"
     mean_length = float(values.astype(str).str.len().mean())
     if n_distinct == n_values and n_values >= MIN_ROWS_FOR_ID and mean_length < TEXT_MIN_MEAN_LENGTH:
@@ -191,6 +192,7 @@ def fit_schema(
     target: Any = None,
     time_column: Any = None,
     entity_column: Any = None,
+    task: str | None = None,
 ) -> Schema:
     """Fit the schema on the real frame; user overrides and exclusions win over inference."""
     column_types = dict(column_types or {})
@@ -226,4 +228,5 @@ def fit_schema(
         if role == "excluded":
             reason = f"{reason}; excluded by the user"
         specs.append(ColumnSpec(name=name, kind=kind, reason=reason, role=role))
-    return Schema(columns=tuple(specs), target=target, time_column=time_column, entity_column=entity_column)
+    return Schema(columns=tuple(specs), target=target, time_column=time_column, entity_column=entity_column,
+                  task=task)
