@@ -36,7 +36,8 @@ from sdq.metrics._common import pair_details, rounded, select_pairs, shifted_ci,
 from sdq.prepare import Prepared, PreparedFrame
 from sdq.schema import DEPENDENCE_KINDS
 
-__all__ = ["correlation", "cramers_v", "correlation_ratio", "masked_pearson"]
+__all__ = ["correlation", "cramers_v", "correlation_ratio", "correlation_ratios", "masked_pearson",
+           "masked_corr_matrix"]
 
 NUMERIC_LIKE = ("numeric", "datetime")
 
@@ -87,11 +88,48 @@ def cramers_v(table: np.ndarray) -> np.ndarray:
     return np.clip(v, 0.0, 1.0)
 
 
-def correlation_ratio(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Correlation ratio eta of ``values`` by integer ``groups`` along the last axis, adjusted for
-    the number of groups (``1 - (1 - eta^2) (N - 1) / (N - G)``, floored at 0, then the root).
+def _eta_inputs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What every grouping of the same values (B, m, p) shares: the stacked [present, centred]
+    matrix (B*m, 2p), the total sum of squares (B, p) and the present counts (B, p)."""
+    batch, m, p = values.shape
+    present = ~np.isnan(values)
+    y = np.where(present, values, 0.0)
+    n = present.sum(axis=1)
+    yc = np.where(present, y - (y.sum(axis=1) / np.maximum(n, 1))[:, None, :], 0.0)
+    total = np.einsum("bmp,bmp->bp", yc, yc)
+    stacked = np.concatenate([present.reshape(batch * m, p).astype(float), yc.reshape(batch * m, p)], axis=1)
+    return stacked, total, n
 
-    Rows with a missing value are ignored; a missing group code is a group of its own.
+
+def correlation_ratios(groups: np.ndarray, values: np.ndarray, n_groups: int, inputs=None) -> np.ndarray:
+    """Correlation ratio eta of several value columns by one integer grouping, per replicate.
+
+    ``groups`` has shape (B, m), ``values`` (B, m, p) with NaN for missing; returns (B, p).
+    eta^2 is adjusted for the number of occupied groups G (``1 - (1 - eta^2) (N - 1) / (N - G)``,
+    floored at 0) before the root, as Cramer's V is, so that independent columns score about 0
+    at any sample size. Rows with a missing value are ignored for that column; a missing group
+    code is a group of its own. Group sums come from one sparse product; ``inputs`` (from
+    ``_eta_inputs(values)``) can be shared between groupings of the same values.
+    """
+    from scipy import sparse
+
+    batch, m, p = values.shape
+    stacked, total, n = inputs if inputs is not None else _eta_inputs(values)
+    flat = (groups.astype(np.int64) + (np.arange(batch) * n_groups)[:, None]).ravel()
+    onehot = sparse.csr_matrix((np.ones(batch * m), (flat, np.arange(batch * m))), shape=(batch * n_groups, batch * m))
+    sums = np.asarray(onehot @ stacked).reshape(batch, n_groups, 2 * p)
+    counts, group_sums = sums[..., :p], sums[..., p:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = np.where(counts > 0, group_sums ** 2 / np.where(counts > 0, counts, 1.0), 0.0).sum(axis=1)
+        eta2 = np.where(total > 0, between / np.where(total > 0, total, 1.0), 0.0)
+        g = (counts > 0).sum(axis=1)
+        adjusted = np.where(n > g, 1.0 - (1.0 - eta2) * (n - 1) / np.maximum(n - g, 1), 0.0)
+    return np.sqrt(np.clip(adjusted, 0.0, 1.0))
+
+
+def correlation_ratio(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Correlation ratio eta of ``values`` by integer ``groups`` along the last axis (see
+    :func:`correlation_ratios`); 1-D inputs give a scalar, (B, m) inputs a (B,) array.
 
     Examples
     --------
@@ -100,28 +138,30 @@ def correlation_ratio(groups: np.ndarray, values: np.ndarray, n_groups: int) -> 
     1.0
     """
     one_d = np.ndim(values) == 1
-    values = np.atleast_2d(values)
-    groups = np.atleast_2d(groups)
-    batch = values.shape[0]
-    present = ~np.isnan(values)
-    y = np.where(present, values, 0.0)
-    offsets = (np.arange(batch) * n_groups)[:, None]
-    flat = (groups + offsets).ravel()
-    size = batch * n_groups
-    counts = np.bincount(flat, weights=present.ravel().astype(float), minlength=size).reshape(batch, n_groups)
-    n = counts.sum(axis=-1)
-    safe_n = np.maximum(n, 1)
-    mean = y.sum(axis=-1) / safe_n
-    yc = np.where(present, y - mean[:, None], 0.0)
-    sums = np.bincount(flat, weights=yc.ravel(), minlength=size).reshape(batch, n_groups)
-    total = (yc * yc).sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        between = np.where(counts > 0, sums * sums / np.where(counts > 0, counts, 1.0), 0.0).sum(axis=-1)
-        eta2 = np.where(total > 0, between / np.where(total > 0, total, 1.0), 0.0)
-        g = (counts > 0).sum(axis=-1)
-        adjusted = np.where(n > g, 1.0 - (1.0 - eta2) * (n - 1) / np.maximum(n - g, 1), 0.0)
-    eta = np.sqrt(np.clip(adjusted, 0.0, 1.0))
+    values, groups = np.atleast_2d(values), np.atleast_2d(groups)
+    eta = correlation_ratios(groups, values[..., None], n_groups)[:, 0]
     return eta[0] if one_d else eta
+
+
+def masked_corr_matrix(x: np.ndarray) -> np.ndarray:
+    """Pearson correlation of every pair of columns of ``x`` (B, m, p) over the rows where both
+    are present (NaN missing), per replicate; returns (B, p, p). Constant columns give 0."""
+    mask = (~np.isnan(x)).astype(float)
+    x0 = np.where(mask > 0, x, 0.0)
+    xt = x0.transpose(0, 2, 1)
+    n = mask.transpose(0, 2, 1) @ mask
+    sx = xt @ mask  # sx[b, i, j]: sum of x_i over rows where i and j are present
+    sxx = (xt * xt) @ mask
+    sxy = xt @ x0
+    sy, syy = sx.transpose(0, 2, 1), sxx.transpose(0, 2, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        safe_n = np.where(n > 0, n, 1.0)
+        cov = sxy - sx * sy / safe_n
+        vx = sxx - sx * sx / safe_n
+        vy = syy - sy * sy / safe_n
+        denom = np.sqrt(np.clip(vx, 0, None) * np.clip(vy, 0, None))
+        r = np.where((denom > 1e-12 * np.maximum(np.abs(sxx), 1.0)) & (n > 2), cov / np.where(denom > 0, denom, 1.0), 0.0)
+    return np.clip(r, -1.0, 1.0)
 
 
 def _ranks(prepared: Prepared, frame: PreparedFrame, column: Any) -> np.ndarray:
@@ -134,24 +174,45 @@ def _ranks(prepared: Prepared, frame: PreparedFrame, column: Any) -> np.ndarray:
     return cache[key]
 
 
+def _centred(frame: PreparedFrame, column: Any) -> np.ndarray:
+    x = frame.values[column]
+    return x - np.nanmean(x) if np.isfinite(x).any() else x
+
+
 def _associations(prepared: Prepared, frame: PreparedFrame, specs, pairs, kinds, idx: np.ndarray) -> np.ndarray:
-    """Association of every pair on rows ``idx`` (shape (B, m)); returns (B, n_pairs)."""
-    out = np.zeros((idx.shape[0], len(pairs)))
+    """Association of every pair on rows ``idx`` (shape (B, m)); returns (B, n_pairs).
+
+    Each column is gathered once; Spearman pairs come from one batched correlation matrix,
+    correlation ratios from one sparse product per categorical column, Cramer's V from one
+    two-way table per pair.
+    """
+    batch = idx.shape[0]
+    numeric = [i for i, s in enumerate(specs) if s.kind in NUMERIC_LIKE]
+    position = {i: k for k, i in enumerate(numeric)}
+    out = np.zeros((batch, len(pairs)))
+    if numeric:
+        ranks = np.stack([_ranks(prepared, frame, specs[i].name)[idx] for i in numeric], axis=-1)
+        rho = masked_corr_matrix(ranks)
+        del ranks
+    codes = {i: frame.pair_codes[specs[i].name][idx] for i in range(len(specs)) if i not in position}
+    etas, eta_inputs = {}, None
     for k, (i, j) in enumerate(pairs):
-        a, b = specs[i], specs[j]
-        kind = kinds[k]
-        if kind == "spearman":
-            out[:, k] = masked_pearson(_ranks(prepared, frame, a.name)[idx], _ranks(prepared, frame, b.name)[idx])
-        elif kind == "cramers_v":
-            ka, kb = prepared.pair_binnings[a.name].n_codes, prepared.pair_binnings[b.name].n_codes
-            joint = frame.pair_codes[a.name][idx].astype(np.int64) * kb + frame.pair_codes[b.name][idx]
-            joint += (np.arange(idx.shape[0]) * ka * kb)[:, None]
-            tables = np.bincount(joint.ravel(), minlength=idx.shape[0] * ka * kb).reshape(-1, ka, kb)
-            out[:, k] = cramers_v(tables)
+        if kinds[k] == "spearman":
+            out[:, k] = rho[:, position[i], position[j]]
+        elif kinds[k] == "cramers_v":
+            ka = prepared.pair_binnings[specs[i].name].n_codes
+            kb = prepared.pair_binnings[specs[j].name].n_codes
+            joint = codes[i].astype(np.int64) * kb + codes[j] + (np.arange(batch) * ka * kb)[:, None]
+            out[:, k] = cramers_v(np.bincount(joint.ravel(), minlength=batch * ka * kb).reshape(-1, ka, kb))
         else:
-            num, cat = (a, b) if a.kind in NUMERIC_LIKE else (b, a)
-            out[:, k] = correlation_ratio(frame.pair_codes[cat.name][idx], frame.values[num.name][idx],
-                                          prepared.pair_binnings[cat.name].n_codes)
+            cat, num = (j, i) if i in position else (i, j)
+            if cat not in etas:
+                if eta_inputs is None:
+                    values = np.stack([_centred(frame, specs[n].name)[idx] for n in numeric], axis=-1)
+                    eta_inputs = (values, _eta_inputs(values))
+                etas[cat] = correlation_ratios(codes[cat], eta_inputs[0],
+                                               prepared.pair_binnings[specs[cat].name].n_codes, eta_inputs[1])
+            out[:, k] = etas[cat][:, position[num]]
     return out
 
 
