@@ -15,7 +15,9 @@ import numpy as np
 
 from sdq.errors import ConfigError
 
-__all__ = ["Config"]
+__all__ = ["Config", "MODEL_KINDS"]
+
+MODEL_KINDS = ("xgboost", "random_forest", "linear")
 
 
 def _check_int(name: str, value: Any, low: int, high: int | None) -> None:
@@ -53,6 +55,20 @@ class Config:
     max_pairs : int
         Largest number of column pairs scored by the pairwise metrics (a seeded sample of pairs
         above it; recorded in ``details``).
+    models : tuple of str
+        Model kinds of the utility metrics: ``xgboost``, ``random_forest``, ``linear``.
+    model_rows : int
+        Largest number of training rows per model (a seeded sample above it; recorded).
+    model_categories : int
+        Most frequent levels one-hot encoded per categorical feature for the linear model.
+    importance_rows : int
+        Largest number of test rows on which permutation importance is measured.
+    importance_repeats : int
+        Permutations per feature in permutation importance.
+    n_queries : int
+        Random aggregation queries of ``qscore``.
+    query_rows : int
+        Largest number of rows per data set on which queries run (a seeded sample above it).
     """
 
     seed: int = 0
@@ -61,6 +77,13 @@ class Config:
     n_bootstrap: int = 200
     bootstrap_rows: int = 2_000
     max_pairs: int = 2_000
+    models: tuple = ("xgboost", "random_forest", "linear")
+    model_rows: int = 20_000
+    model_categories: int = 20
+    importance_rows: int = 5_000
+    importance_repeats: int = 3
+    n_queries: int = 1_000
+    query_rows: int = 200_000
 
     def __post_init__(self) -> None:
         _check_int("seed", self.seed, 0, 2**32 - 1)
@@ -69,6 +92,18 @@ class Config:
         _check_int("n_bootstrap", self.n_bootstrap, 0, 100_000)
         _check_int("bootstrap_rows", self.bootstrap_rows, 100, None)
         _check_int("max_pairs", self.max_pairs, 1, None)
+        _check_int("model_rows", self.model_rows, 100, None)
+        _check_int("model_categories", self.model_categories, 1, 1_000)
+        _check_int("importance_rows", self.importance_rows, 100, None)
+        _check_int("importance_repeats", self.importance_repeats, 1, 100)
+        _check_int("n_queries", self.n_queries, 1, 1_000_000)
+        _check_int("query_rows", self.query_rows, 100, None)
+        models = tuple(self.models) if not isinstance(self.models, str) else (self.models,)
+        unknown = [m for m in models if m not in MODEL_KINDS]
+        if not models or unknown:
+            raise ConfigError(f"The 'models' setting must be a non-empty subset of {list(MODEL_KINDS)}. "
+                              f"Got {list(models)} instead.")
+        object.__setattr__(self, "models", models)
 
     def replace(self, **changes: Any) -> "Config":
         """A copy with some settings changed (validated again)."""
@@ -81,7 +116,8 @@ class Config:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: int(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else int(v))
+                for f in dataclasses.fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Config":

@@ -154,7 +154,7 @@ def evaluate(
         if unknown:
             raise InputError(f"Unknown metric(s) {unknown}; known metrics: {list(reg)}.")
     schema = fit_schema(real, column_types=column_types, exclude=exclude, target=target,
-                        time_column=time_column, entity_column=entity_column)
+                        time_column=time_column, entity_column=entity_column, task=task)
     tables = build_tables(schema, real, synthetic, holdout)
     prepared = prepare(tables, config)
     prepared_at = time.perf_counter()

@@ -56,6 +56,9 @@ _MODULES = (
     "sdq.metrics.fidelity.histogram",
     "sdq.metrics.fidelity.mutual_information",
     "sdq.metrics.fidelity.correlation",
+    "sdq.metrics.utility.prediction",
+    "sdq.metrics.utility.feature_importance",
+    "sdq.metrics.utility.qscore",
 )
 
 

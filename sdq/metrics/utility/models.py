@@ -1,0 +1,287 @@
+"""Models shared by the utility metrics: task, feature matrices, training and scoring.
+
+Train-synthetic-test-real (TSTR) and train-real-test-real (TRTR) models are trained **once per
+evaluation** and cached on the prepared data, so ``prediction`` and ``feature_importance`` read the
+same models.
+
+* Features: every ``feature``-role column of kind numeric, datetime (seconds), boolean or
+  categorical. ID, text, constant and empty columns are left out; so are the time and entity
+  columns. Numeric values keep their missing values (the tree models handle them); categorical
+  columns enter as the shared codes (missing and unseen values have codes of their own).
+* Tree models (xgboost with the ``hist`` method, a random forest) read that matrix as it is. The
+  linear model (logistic regression / ridge) gets a pipeline fitted on each training set:
+  median imputation with missing indicators and scaling for numbers, one-hot encoding of the
+  ``model_categories`` most frequent levels for categories.
+* Test rows: the holdout. TSTR and TRTR models are scored on all of it. The baseline models are
+  trained on one half of the holdout and scored on the other (two folds, cross-fitted): what
+  fresh real data of that size achieves. Without a holdout, a seeded 30% of the real rows is the
+  test set, and the result says it is optimistic (the generator saw those rows).
+* Training rows are capped at ``model_rows`` (a seeded sample, recorded in ``details``); rows
+  without a target value are left out and counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.stats import rankdata
+
+from sdq.metrics import Skip
+from sdq.prepare import Prepared, subsample_rows
+from sdq.schema import DEPENDENCE_KINDS
+
+__all__ = ["UtilitySetup", "setup", "auc", "r2", "primary_score", "chance_adjusted"]
+
+NUMERIC_FEATURES = ("numeric", "datetime", "boolean")
+#: Below this chance-adjusted real (TRTR) performance the target is not predictable enough for a ratio.
+MIN_TRTR_EDGE = 0.02
+
+
+def auc(y: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """ROC AUC of binary labels ``y`` (1 positive) and scores along the last axis, ties as half
+    (Mann-Whitney). NaN where one class is absent.
+
+    Examples
+    --------
+    >>> float(auc(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])))
+    0.75
+    """
+    y = np.asarray(y, dtype=float)
+    ranks = rankdata(score, axis=-1)
+    n_pos = y.sum(axis=-1)
+    n_neg = y.shape[-1] - n_pos
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = (ranks * y).sum(axis=-1) - n_pos * (n_pos + 1) / 2
+        return np.where((n_pos > 0) & (n_neg > 0), u / (n_pos * n_neg), np.nan)
+
+
+def r2(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Coefficient of determination along the last axis (NaN for a constant truth)."""
+    resid = ((y - pred) ** 2).sum(axis=-1)
+    total = ((y - y.mean(axis=-1, keepdims=True)) ** 2).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, 1 - resid / total, np.nan)
+
+
+def primary_score(task: str, y: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """The score a ratio is built on: ROC AUC (one-vs-rest macro for several classes) or R^2.
+
+    ``y`` has shape (..., m); ``pred`` (..., m) for regression, (..., m, n_classes) probabilities
+    for classification.
+    """
+    if task == "regression":
+        return r2(y, pred)
+    if n_classes == 2:
+        return auc(y == 1, pred[..., 1])
+    per_class = [auc(y == c, pred[..., c]) for c in range(n_classes)]
+    return np.nanmean(np.stack(per_class), axis=0) if per_class else np.nan
+
+
+def chance_adjusted(task: str, value: np.ndarray) -> np.ndarray:
+    """How far a score is above chance: AUC - 0.5 (doubled, so in [0, 1]) or R^2 itself."""
+    return 2 * (value - 0.5) if task != "regression" else value
+
+
+def _task(prepared: Prepared) -> tuple[str, str]:
+    schema = prepared.schema
+    spec = schema[schema.target]
+    if spec.kind in ("id", "text", "empty", "constant"):
+        raise Skip(f"the target {spec.label!r} is a {spec.kind} column ({spec.reason}); nothing to predict")
+    if schema.task is not None:
+        if schema.task == "regression" and spec.kind not in ("numeric", "datetime", "boolean"):
+            raise Skip(f"regression needs a numeric target; {spec.label!r} is {spec.kind}")
+        return schema.task, "set by the user"
+    if spec.kind in ("numeric", "datetime"):
+        return "regression", f"the target is {spec.kind}"
+    return "classification", f"the target is {spec.kind}"
+
+
+@dataclass
+class Fitted:
+    """One trained model and its predictions on test rows."""
+
+    kind: str
+    model: Any
+    train_rows: int
+    classes_present: np.ndarray | None = None
+
+
+@dataclass
+class UtilitySetup:
+    """Everything the utility metrics share: task, matrices, labels, test split, fitted models."""
+
+    task: str
+    task_reason: str
+    features: list
+    categorical: list[bool]
+    classes: list | None
+    x: dict[str, np.ndarray]
+    y: dict[str, np.ndarray]
+    test_name: str
+    optimistic: bool
+    folds: list[np.ndarray] | None
+    dropped: dict[str, int]
+    models: dict[tuple[str, str], Fitted] = field(default_factory=dict)
+    train_sizes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes) if self.classes is not None else 0
+
+
+def _matrix(prepared: Prepared, frame, features) -> np.ndarray:
+    columns = []
+    for spec in features:
+        if spec.kind in NUMERIC_FEATURES:
+            columns.append(frame.values[spec.name])
+        else:
+            columns.append(frame.codes[spec.name].astype(float))
+    return np.column_stack(columns).astype(np.float32) if columns else np.zeros((frame.n_rows, 0), np.float32)
+
+
+def setup(prepared: Prepared) -> UtilitySetup:
+    """Build (once per evaluation) the task, feature matrices and labels of every data set."""
+    cache = prepared.__dict__.setdefault("_utility", {})
+    if "setup" in cache:
+        if isinstance(cache["setup"], Exception):
+            raise cache["setup"]
+        return cache["setup"]
+    try:
+        cache["setup"] = _setup(prepared)
+    except Skip as exc:
+        cache["setup"] = exc
+        raise
+    return cache["setup"]
+
+
+def _setup(prepared: Prepared) -> UtilitySetup:
+    schema = prepared.schema
+    target = schema.target
+    task, reason = _task(prepared)
+    features = [s for s in schema.select(DEPENDENCE_KINDS, roles=("feature",)) if s.name in prepared.binnings]
+    if not features:
+        raise Skip("no feature columns to train on (numeric, datetime, boolean or categorical)")
+    frames = {"real": prepared.real, "synthetic": prepared.synthetic}
+    holdout = prepared.frames.get("holdout")
+    if holdout is not None:
+        frames["holdout"] = holdout
+    x, y, dropped = {}, {}, {}
+    classes = None
+    if task == "classification":
+        labels = set()
+        for frame in frames.values():
+            labels.update(frame.frame[target].dropna().unique().tolist())
+        classes = sorted(labels, key=lambda v: (str(type(v)), v))
+    for name, frame in frames.items():
+        values = frame.frame[target]
+        keep = values.notna().to_numpy()
+        dropped[name] = int((~keep).sum())
+        x[name] = _matrix(prepared, frame, features)[keep]
+        if task == "classification":
+            index = {c: i for i, c in enumerate(classes)}
+            y[name] = values[keep].map(index).to_numpy(dtype=np.int64)
+        else:
+            y[name] = values[keep].to_numpy(dtype=float)
+    for name in ("real", "synthetic"):
+        if len(y[name]) == 0:
+            raise Skip(f"the {name} data has no rows with a target value")
+    rng = prepared.rng("utility-split")
+    optimistic, folds = False, None
+    if "holdout" in frames and len(y["holdout"]) >= 20:
+        test_name = "holdout"
+        order = rng.permutation(len(y["holdout"]))
+        half = len(order) // 2
+        folds = [np.sort(order[:half]), np.sort(order[half:])]
+    else:
+        # no (usable) holdout: a seeded 30% of the real rows is the test set
+        n = len(y["real"])
+        test = np.zeros(n, dtype=bool)
+        test[rng.choice(n, size=max(1, int(round(0.3 * n))), replace=False)] = True
+        x["test"], y["test"] = x["real"][test], y["real"][test]
+        x["real"], y["real"] = x["real"][~test], y["real"][~test]
+        test_name, optimistic = "test", True
+    if task == "classification":
+        present = np.unique(y[test_name])
+        if len(present) < 2:
+            raise Skip(f"the test rows' target has a single class ({classes[present[0]]!r}); "
+                       "no score can tell models apart")
+    return UtilitySetup(task=task, task_reason=reason, features=features,
+                        categorical=[s.kind not in NUMERIC_FEATURES for s in features], classes=classes,
+                        x=x, y=y, test_name=test_name, optimistic=optimistic, folds=folds, dropped=dropped)
+
+
+def _make_model(kind: str, task: str, categorical: list[bool], config, n_classes: int):
+    seed = int(config.seed)
+    if kind == "xgboost":
+        import xgboost as xgb
+
+        params = dict(n_estimators=150, max_depth=6, learning_rate=0.1, tree_method="hist", n_jobs=1,
+                      random_state=seed, verbosity=0)
+        return xgb.XGBRegressor(**params) if task == "regression" else xgb.XGBClassifier(**params)
+    if kind == "random_forest":
+        from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+        params = dict(n_estimators=100, min_samples_leaf=3, max_samples=0.5, n_jobs=1, random_state=seed)
+        if task == "regression":
+            return RandomForestRegressor(max_features=0.5, **params)
+        return RandomForestClassifier(max_features="sqrt", **params)
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    numeric = [i for i, c in enumerate(categorical) if not c]
+    cats = [i for i, c in enumerate(categorical) if c]
+    steps = []
+    if numeric:
+        steps.append(("num", make_pipeline(SimpleImputer(strategy="median", add_indicator=True,
+                                                         keep_empty_features=True), StandardScaler()), numeric))
+    if cats:
+        steps.append(("cat", OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=config.model_categories,
+                                           sparse_output=True), cats))
+    pre = ColumnTransformer(steps, sparse_threshold=0.3)
+    model = Ridge(alpha=1.0) if task == "regression" else LogisticRegression(max_iter=500, C=1.0)
+    return make_pipeline(pre, model)
+
+
+def fit(s: UtilitySetup, prepared: Prepared, kind: str, train: str) -> Fitted:
+    """Train (once, cached) a model of ``kind`` on data set ``train``: ``real``, ``synthetic``, or
+    ``holdout-f`` (the holdout rows outside fold ``f``, for the baseline)."""
+    rows = None
+    if train.startswith("holdout-"):
+        rows = s.folds[1 - int(train.split("-")[1])]
+    key = (kind, train)
+    if key in s.models:
+        return s.models[key]
+    source = train.split("-")[0]  # "holdout-0" trains on some holdout rows
+    x, y = s.x[source], s.y[source]
+    if rows is not None:
+        x, y = x[rows], y[rows]
+    cap = prepared.config.model_rows
+    if len(y) > cap:
+        keep = subsample_rows(len(y), cap, prepared.rng(f"model-rows-{source}"))
+        x, y = x[keep], y[keep]
+    present = None
+    if s.task == "classification":
+        present = np.unique(y)
+        if len(present) < 2:
+            raise Skip(f"the {source} data's target has a single class "
+                       f"({s.classes[present[0]]!r}); a classifier cannot be trained on it")
+        y = np.searchsorted(present, y)
+    model = _make_model(kind, s.task, s.categorical, prepared.config, len(present) if present is not None else 0)
+    model.fit(x, y)
+    s.models[key] = Fitted(kind=kind, model=model, train_rows=int(len(y)), classes_present=present)
+    return s.models[key]
+
+
+def predict(s: UtilitySetup, fitted: Fitted, x: np.ndarray) -> np.ndarray:
+    """Predictions on ``x``: values (regression) or probabilities over all classes."""
+    if s.task == "regression":
+        return np.asarray(fitted.model.predict(x), dtype=float)
+    proba = np.asarray(fitted.model.predict_proba(x), dtype=float)
+    full = np.zeros((len(x), s.n_classes))
+    full[:, fitted.classes_present] = proba
+    return full

@@ -1,0 +1,120 @@
+"""``prediction``: do models trained on synthetic data predict real data as well as models
+trained on real data? (train-synthetic-test-real vs train-real-test-real)
+
+For each model kind (``Config.models``: xgboost, a random forest, a linear model), one model is
+trained on the synthetic rows (TSTR) and one on the real training rows (TRTR); both predict the
+holdout. Per model, the chance-adjusted ratio
+
+    classification:  (AUC_tstr - 0.5) / (AUC_trtr - 0.5)     (one-vs-rest macro AUC for several classes)
+    regression:      R2_tstr / R2_trtr
+
+clipped to [0, 1]; the metric is the mean over model kinds. 1.0: synthetic data trains models
+that are as good as real data does. 0.0: models trained on it do no better than chance.
+A model kind whose real-data model is itself barely better than chance (edge below 0.02) is left
+out of the mean, and if all are, the metric is ``skipped``: there is nothing to preserve.
+Baseline: models trained on one half of the holdout, scored on the other half (cross-fitted),
+over TRTR on the same rows. Interval: bootstrap over test rows (m-out-of-n, rescaled).
+Details: accuracy and macro F1 (classification) or MAE and RMSE (regression) of every model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sdq.metrics import Outcome, Skip, metric
+from sdq.metrics._common import clip01, rounded, shifted_ci
+from sdq.metrics.utility.models import (MIN_TRTR_EDGE, chance_adjusted, fit, predict, primary_score, setup)
+from sdq.prepare import Prepared
+
+__all__ = ["prediction"]
+
+
+def _secondary(task: str, y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    if task == "regression":
+        err = pred - y
+        return {"mae": float(np.mean(np.abs(err))), "rmse": float(np.sqrt(np.mean(err ** 2)))}
+    from sklearn.metrics import f1_score
+
+    label = pred.argmax(axis=1)
+    return {"accuracy": float(np.mean(label == y)),
+            "macro_f1": float(f1_score(y, label, average="macro", labels=np.unique(y), zero_division=0))}
+
+
+def _ratio(task: str, tstr: np.ndarray, trtr: np.ndarray) -> np.ndarray:
+    a, b = chance_adjusted(task, tstr), chance_adjusted(task, trtr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.clip(np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan), 0.0, 1.0)
+
+
+@metric(
+    "prediction", "utility", needs=("target",),
+    summary="Models trained on synthetic data predict the holdout as well as models trained on real data (TSTR vs TRTR).",
+    one="models trained on synthetic data are as good as models trained on real data",
+    zero="models trained on synthetic data do no better than chance",
+)
+def prediction(prepared: Prepared) -> Outcome:
+    s = setup(prepared)
+    config = prepared.config
+    rng = prepared.rng("prediction")
+    test_x, test_y = s.x[s.test_name], s.y[s.test_name]
+    n_test = len(test_y)
+    m = min(n_test, config.bootstrap_rows)
+    idx = rng.integers(0, n_test, size=(config.n_bootstrap, m)) if config.n_bootstrap else None
+    name = "auc" if s.task != "regression" else "r2"
+    models, ratios, base_ratios, boots, left_out = [], [], [], [], []
+    for kind in config.models:
+        trtr, tstr = fit(s, prepared, kind, "real"), fit(s, prepared, kind, "synthetic")
+        p_r, p_s = predict(s, trtr, test_x), predict(s, tstr, test_x)
+        score_r = float(primary_score(s.task, test_y, p_r, s.n_classes))
+        score_s = float(primary_score(s.task, test_y, p_s, s.n_classes))
+        entry = {"model": kind, "trtr": {name: rounded(score_r), **_secondary(s.task, test_y, p_r)},
+                 "tstr": {name: rounded(score_s), **_secondary(s.task, test_y, p_s)},
+                 "train_rows": {"real": trtr.train_rows, "synthetic": tstr.train_rows}}
+        edge = float(chance_adjusted(s.task, score_r))
+        if not np.isfinite(edge) or edge < MIN_TRTR_EDGE:
+            entry["note"] = f"left out: the model trained on real data is no better than chance ({name} {score_r:.3f})"
+            left_out.append(kind)
+            models.append(entry)
+            continue
+        ratio = float(_ratio(s.task, np.array(score_s), np.array(score_r)))
+        entry["ratio"] = rounded(ratio)
+        if idx is not None:
+            boot = _ratio(s.task, primary_score(s.task, test_y[idx], p_s[idx], s.n_classes),
+                          primary_score(s.task, test_y[idx], p_r[idx], s.n_classes))
+            boots.append(boot)
+            entry["ci"] = shifted_ci(ratio, boot, np.sqrt(m / n_test))
+        if s.folds is not None:
+            fold_ratios, fold_scores = [], []
+            for f, rows in enumerate(s.folds):
+                thtr = fit(s, prepared, kind, f"holdout-{f}")
+                score_h = primary_score(s.task, test_y[rows], predict(s, thtr, test_x[rows]), s.n_classes)
+                score_rf = primary_score(s.task, test_y[rows], p_r[rows], s.n_classes)
+                fold_ratios.append(float(_ratio(s.task, np.array(score_h), np.array(score_rf))))
+                fold_scores.append(float(score_h))
+            entry["baseline"] = {name: rounded(np.mean(fold_scores)), "ratio": rounded(np.nanmean(fold_ratios)),
+                                 "train_rows": thtr.train_rows}
+            base_ratios.append(float(np.nanmean(fold_ratios)))
+        ratios.append(ratio)
+        models.append(entry)
+    if not ratios:
+        raise Skip(f"the real data itself predicts {prepared.schema[prepared.schema.target].label!r} "
+                   f"no better than chance with any model ({', '.join(left_out)}); there is no utility to preserve")
+    score = float(np.mean(ratios))
+    ci = None
+    if boots:
+        ci = shifted_ci(score, np.nanmean(np.vstack(boots), axis=0), np.sqrt(m / n_test))
+    message = None
+    if s.optimistic:
+        message = ("optimistic: no holdout, so 30% of the real rows were the test set, and the generator "
+                   "saw those rows")
+    details = {
+        "task": s.task, "task_reason": s.task_reason, "score_name": name,
+        "classes": [str(c) for c in s.classes] if s.classes is not None else None,
+        "models": models, "left_out": left_out,
+        "features": [f.label for f in s.features],
+        "test": {"data": s.test_name, "rows": n_test},
+        "rows_without_target": s.dropped,
+        "n_bootstrap": config.n_bootstrap, "bootstrap_rows": m,
+    }
+    return Outcome(score=clip01(score), baseline=clip01(float(np.mean(base_ratios))) if base_ratios else None,
+                   ci=ci, details=details, message=message)
