@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--column-type", type=_column_type, action="append", default=[], metavar="COL=KIND",
                         help="override a column's kind (repeatable)")
     report.add_argument("--exclude", action="append", default=[], metavar="COL", help="leave a column out (repeatable)")
+    report.add_argument("--sensitive", help="records the generator must never reproduce (scored by sensitive_match)")
+    report.add_argument("--show-records", action="store_true",
+                        help="allow real records (matched rows) in the report; off by default")
     report.add_argument("--output", help="HTML output path (default: reports/<synthetic stem>.html)")
     report.add_argument("--json", dest="json_path", help="JSON output path (default: next to the HTML)")
     report.add_argument("--seed", type=_seed, default=0, help="seed of every random step (default 0)")
@@ -140,6 +143,7 @@ def _run_report(args: argparse.Namespace) -> int:
     real = sdq.load_table(args.real)
     synthetic = sdq.load_table(args.synthetic)
     holdout = sdq.load_table(args.holdout) if args.holdout else None
+    sensitive = sdq.load_table(args.sensitive) if args.sensitive else None
     stem = Path(args.synthetic).name.split(".")[0] or "report"
     html_path = Path(args.output) if args.output else Path("reports") / f"{stem}.html"
     json_path = Path(args.json_path) if args.json_path else html_path.with_suffix(".json")
@@ -150,7 +154,7 @@ def _run_report(args: argparse.Namespace) -> int:
         target=_resolve_name(real, args.target), task=args.task,
         time_column=_resolve_name(real, args.time_column), entity_column=_resolve_name(real, args.entity_column),
         metrics=args.metrics, column_types=column_types, exclude=exclude, seed=args.seed,
-        progress=_progress(args.quiet),
+        sensitive=sensitive, show_records=args.show_records, progress=_progress(args.quiet),
     )
     _write(report, html_path, json_path)
     if not args.quiet:

@@ -69,6 +69,13 @@ class Config:
         Random aggregation queries of ``qscore``.
     query_rows : int
         Largest number of rows per data set on which queries run (a seeded sample above it).
+    privacy_rows : int
+        Largest number of synthetic (and holdout) rows whose distance to the training rows is
+        measured (a seeded sample above it; the training rows are never subsampled).
+    privacy_categories : int
+        Most frequent real levels one-hot encoded per categorical column in the distance space.
+    attack_rows : int
+        Largest number of members (and of non-members) a membership inference attack scores.
     """
 
     seed: int = 0
@@ -84,6 +91,9 @@ class Config:
     importance_repeats: int = 3
     n_queries: int = 1_000
     query_rows: int = 200_000
+    privacy_rows: int = 10_000
+    privacy_categories: int = 20
+    attack_rows: int = 5_000
 
     def __post_init__(self) -> None:
         _check_int("seed", self.seed, 0, 2**32 - 1)
@@ -98,6 +108,9 @@ class Config:
         _check_int("importance_repeats", self.importance_repeats, 1, 100)
         _check_int("n_queries", self.n_queries, 1, 1_000_000)
         _check_int("query_rows", self.query_rows, 100, None)
+        _check_int("privacy_rows", self.privacy_rows, 100, None)
+        _check_int("privacy_categories", self.privacy_categories, 1, 1_000)
+        _check_int("attack_rows", self.attack_rows, 50, None)
         models = tuple(self.models) if not isinstance(self.models, str) else (self.models,)
         unknown = [m for m in models if m not in MODEL_KINDS]
         if not models or unknown:

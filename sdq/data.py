@@ -248,12 +248,14 @@ def _align(frame: pd.DataFrame, schema: Schema, what: str, real_columns: list) -
 
 
 def build_tables(schema: Schema, real: pd.DataFrame, synthetic: pd.DataFrame,
-                 holdout: pd.DataFrame | None = None) -> Tables:
+                 holdout: pd.DataFrame | None = None, sensitive: pd.DataFrame | None = None) -> Tables:
     """Align columns by name and coerce every frame to the schema (new frames, counts of failures)."""
     real_columns = list(real.columns)
     inputs = {"real": real, "synthetic": synthetic}
     if holdout is not None:
         inputs["holdout"] = holdout
+    if sensitive is not None:
+        inputs["sensitive"] = sensitive
     numeric_real = {spec.name: pd.api.types.is_numeric_dtype(real[spec.name].dtype)
                     and not pd.api.types.is_bool_dtype(real[spec.name].dtype) for spec in schema.columns}
     frames, invalid, hashes = {}, {}, {}

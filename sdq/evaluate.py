@@ -55,7 +55,7 @@ def _run_one(spec: registry.MetricSpec, prepared, available: dict[str, bool], st
     missing = [need for need in spec.needs if not available[need]]
     if missing:
         reasons = {"holdout": "no holdout was given", "target": "no target column was given",
-                   "time_column": "no time column was given"}
+                   "time_column": "no time column was given", "sensitive": "no sensitive data set was given"}
         return MetricResult(spec.name, spec.family, "skipped",
                             message="; ".join(reasons[m] for m in missing))
     try:
@@ -89,6 +89,8 @@ def evaluate(
     exclude: Iterable[Any] | None = None,
     config: Config | None = None,
     seed: int | None = None,
+    sensitive: pd.DataFrame | None = None,
+    show_records: bool = False,
     strict: bool = False,
     progress: Progress | None = None,
 ) -> Report:
@@ -113,6 +115,12 @@ def evaluate(
         Columns to leave out entirely.
     config : Config, optional
         Settings; ``seed`` overrides ``config.seed`` when given.
+    sensitive : DataFrame, optional
+        Records the generator must never reproduce (e.g. from another source); scored by
+        ``sensitive_match``.
+    show_records : bool
+        Allow real records in the report (matched rows of the privacy metrics). Off by default:
+        reports hold counts, shares and distances only.
     strict : bool
         Raise the first metric error instead of recording it.
     progress : callable, optional
@@ -143,6 +151,8 @@ def evaluate(
     synthetic = check_frame(synthetic, "synthetic")
     if holdout is not None:
         holdout = check_frame(holdout, "holdout")
+    if sensitive is not None:
+        sensitive = check_frame(sensitive, "sensitive")
     reg = registry.registry()
     if metrics is None:
         selected = list(reg)
@@ -155,11 +165,11 @@ def evaluate(
             raise InputError(f"Unknown metric(s) {unknown}; known metrics: {list(reg)}.")
     schema = fit_schema(real, column_types=column_types, exclude=exclude, target=target,
                         time_column=time_column, entity_column=entity_column, task=task)
-    tables = build_tables(schema, real, synthetic, holdout)
-    prepared = prepare(tables, config)
+    tables = build_tables(schema, real, synthetic, holdout, sensitive)
+    prepared = prepare(tables, config, show_records=bool(show_records))
     prepared_at = time.perf_counter()
     available = {"holdout": holdout is not None, "target": target is not None,
-                 "time_column": time_column is not None}
+                 "time_column": time_column is not None, "sensitive": sensitive is not None}
 
     results, timings = [], {"prepare": round(prepared_at - started, 4)}
     for done, name in enumerate(selected):
@@ -179,6 +189,7 @@ def evaluate(
 
     data = {
         "real": shape(real), "synthetic": shape(synthetic), "holdout": shape(holdout),
+        "sensitive": shape(sensitive), "show_records": bool(show_records),
         "columns": schema.to_list(),
         "invalid": tables.invalid,
         "target": None if target is None else str(target),

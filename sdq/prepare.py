@@ -180,6 +180,7 @@ class Prepared:
     binnings: dict[Any, Binning]
     pair_binnings: dict[Any, Binning]
     frames: dict[str, PreparedFrame]
+    show_records: bool = False
 
     @property
     def real(self) -> PreparedFrame:
@@ -221,7 +222,7 @@ def _encode_frame(name: str, frame: pd.DataFrame, schema: Schema, binnings: dict
     return prepared
 
 
-def prepare(tables: Tables, config: Config) -> Prepared:
+def prepare(tables: Tables, config: Config, *, show_records: bool = False) -> Prepared:
     """Fit the bins on the real frame and encode every frame once."""
     schema = tables.schema
     binnings = {
@@ -248,4 +249,4 @@ def prepare(tables: Tables, config: Config) -> Prepared:
                 rows = subsample_rows(n_syn, holdout.n_rows, config.rng("synthetic-subsample"))
                 frames["synthetic_at_baseline_rows"] = frames["synthetic"].take(rows, name="synthetic_at_baseline_rows")
     return Prepared(schema=schema, config=config, tables=tables, binnings=binnings,
-                    pair_binnings=pair_binnings, frames=frames)
+                    pair_binnings=pair_binnings, frames=frames, show_records=show_records)

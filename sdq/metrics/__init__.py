@@ -15,7 +15,7 @@ from typing import Any, Callable
 __all__ = ["Outcome", "MetricSpec", "metric", "names", "get", "registry", "Skip", "FAMILIES", "NEEDS"]
 
 FAMILIES = ("fidelity", "utility", "privacy")
-NEEDS = ("holdout", "target", "time_column")
+NEEDS = ("holdout", "target", "time_column", "sensitive")
 
 
 class Skip(Exception):
@@ -59,6 +59,10 @@ _MODULES = (
     "sdq.metrics.utility.prediction",
     "sdq.metrics.utility.feature_importance",
     "sdq.metrics.utility.qscore",
+    "sdq.metrics.privacy.exact_match",
+    "sdq.metrics.privacy.neighbours",
+    "sdq.metrics.privacy.membership_inference",
+    "sdq.metrics.privacy.sensitive_match",
 )
 
 

@@ -6,11 +6,12 @@ import itertools
 from typing import Any, Sequence
 
 import numpy as np
+from scipy.stats import rankdata
 
 from sdq.prepare import Prepared, PreparedFrame
 
 __all__ = ["percentile_ci", "shifted_ci", "pair_similarity", "weighted_pair_score", "pair_details", "select_pairs", "contingency", "rounded",
-           "clip01", "WEIGHT_FLOOR", "poisson_resample"]
+           "clip01", "WEIGHT_FLOOR", "poisson_resample", "auc"]
 
 #: Smallest weight of a pair in dependence-weighted means (so that all-independent data still
 #: gets a defined mean).
@@ -123,3 +124,21 @@ def contingency(prepared: Prepared, frame: PreparedFrame, a: Any, b: Any) -> np.
         joint = frame.pair_codes[a].astype(np.int64) * kb + frame.pair_codes[b]
         cache[key] = np.bincount(joint, minlength=ka * kb).reshape(ka, kb)
     return cache[key]
+
+
+def auc(y: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """ROC AUC of binary labels ``y`` (1 positive) and scores along the last axis, ties as half
+    (Mann-Whitney). NaN where one class is absent.
+
+    Examples
+    --------
+    >>> float(auc(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])))
+    0.75
+    """
+    y = np.asarray(y, dtype=float)
+    ranks = rankdata(score, axis=-1)
+    n_pos = y.sum(axis=-1)
+    n_neg = y.shape[-1] - n_pos
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = (ranks * y).sum(axis=-1) - n_pos * (n_pos + 1) / 2
+        return np.where((n_pos > 0) & (n_neg > 0), u / (n_pos * n_neg), np.nan)

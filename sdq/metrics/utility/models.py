@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.stats import rankdata
 
 from sdq.metrics import Skip
+from sdq.metrics._common import auc
 from sdq.prepare import Prepared, subsample_rows
 from sdq.schema import DEPENDENCE_KINDS
 
@@ -37,24 +37,6 @@ __all__ = ["UtilitySetup", "setup", "auc", "r2", "primary_score", "chance_adjust
 NUMERIC_FEATURES = ("numeric", "datetime", "boolean")
 #: Below this chance-adjusted real (TRTR) performance the target is not predictable enough for a ratio.
 MIN_TRTR_EDGE = 0.02
-
-
-def auc(y: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """ROC AUC of binary labels ``y`` (1 positive) and scores along the last axis, ties as half
-    (Mann-Whitney). NaN where one class is absent.
-
-    Examples
-    --------
-    >>> float(auc(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])))
-    0.75
-    """
-    y = np.asarray(y, dtype=float)
-    ranks = rankdata(score, axis=-1)
-    n_pos = y.sum(axis=-1)
-    n_neg = y.shape[-1] - n_pos
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u = (ranks * y).sum(axis=-1) - n_pos * (n_pos + 1) / 2
-        return np.where((n_pos > 0) & (n_neg > 0), u / (n_pos * n_neg), np.nan)
 
 
 def r2(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
