@@ -72,7 +72,9 @@ class Binning:
         missing = np.isnan(x)
         codes = np.zeros(n, dtype=np.int32)
         edges = self.edges
-        if self.mode == "values":
+        if self.mode == "values" and len(edges) == 0:  # no real values: everything present is "other"
+            codes[:] = 1
+        elif self.mode == "values":
             pos = np.searchsorted(edges, x)
             pos_c = np.minimum(pos, len(edges) - 1)
             hit = (edges[pos_c] == x) & ~missing
@@ -107,7 +109,7 @@ def fit_binning(spec: ColumnSpec, real_values: pd.Series, config: Config, n_bins
         x = x[~np.isnan(x)]
         distinct = np.unique(x)
         if len(distinct) == 0:
-            return Binning(spec.name, kind, "values", (MISSING, "(other)"), edges=np.array([np.nan]))
+            return Binning(spec.name, kind, "values", (MISSING, "(other)"), edges=np.array([]))
         if len(distinct) <= n_bins:
             labels = (MISSING, *[_fmt_number(v, kind) for v in distinct], "(other)")
             return Binning(spec.name, kind, "values", labels, edges=distinct)
@@ -132,17 +134,22 @@ def fit_binning(spec: ColumnSpec, real_values: pd.Series, config: Config, n_bins
 @dataclass
 class PreparedFrame:
     """One frame's encodings: codes of binned columns (``codes`` for univariate metrics,
-    ``pair_codes`` on coarser bins for pairwise tables) and float values of numeric-like columns."""
+    ``pair_codes`` on coarser bins for pairwise tables) and float values of numeric-like columns.
+
+    Rows are in canonical order (sorted by a hash of their content); ``positions`` maps each
+    row to its position in the caller's frame (for metrics where the given order means time)."""
 
     name: str
     frame: pd.DataFrame
     codes: dict[Any, np.ndarray] = field(default_factory=dict)
     pair_codes: dict[Any, np.ndarray] = field(default_factory=dict)
     values: dict[Any, np.ndarray] = field(default_factory=dict)
+    positions: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
         return len(self.frame)
+
 
     def take(self, rows: np.ndarray, name: str | None = None) -> "PreparedFrame":
         """The same encodings restricted to some rows (for subsamples)."""
@@ -152,6 +159,7 @@ class PreparedFrame:
             codes={k: v[rows] for k, v in self.codes.items()},
             pair_codes={k: v[rows] for k, v in self.pair_codes.items()},
             values={k: v[rows] for k, v in self.values.items()},
+            positions=None if self.positions is None else self.positions[rows],
         )
 
 
@@ -207,8 +215,9 @@ class Prepared:
         return self.config.rng(name)
 
 
-def _encode_frame(name: str, frame: pd.DataFrame, schema: Schema, binnings: dict, pair_binnings: dict) -> PreparedFrame:
-    prepared = PreparedFrame(name=name, frame=frame)
+def _encode_frame(name: str, frame: pd.DataFrame, positions: np.ndarray, schema: Schema, binnings: dict,
+                  pair_binnings: dict) -> PreparedFrame:
+    prepared = PreparedFrame(name=name, frame=frame, positions=positions)
     for spec in schema.columns:
         if spec.role == "excluded":
             continue
@@ -222,8 +231,22 @@ def _encode_frame(name: str, frame: pd.DataFrame, schema: Schema, binnings: dict
     return prepared
 
 
+def _canonical_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The frame's rows sorted by a hash of their content (stable), index reset, and the original
+    positions. Every seeded sample drawn by position from a
+    frame in this order depends on the rows' content, not on the order they came in, so scores
+    do not change when the caller shuffles rows (identical rows are interchangeable)."""
+    content = frame[sorted(frame.columns, key=str)]  # nor on the order of the columns
+    try:
+        keys = pd.util.hash_pandas_object(content, index=False).to_numpy()
+    except TypeError:  # unhashable cells: hash their text
+        keys = pd.util.hash_pandas_object(content.astype(str), index=False).to_numpy()
+    order = np.argsort(keys, kind="stable")
+    return frame.iloc[order].reset_index(drop=True), order
+
+
 def prepare(tables: Tables, config: Config, *, show_records: bool = False) -> Prepared:
-    """Fit the bins on the real frame and encode every frame once."""
+    """Fit the bins on the real frame and encode every frame once, each in canonical row order."""
     schema = tables.schema
     binnings = {
         spec.name: fit_binning(spec, tables.real[spec.name], config)
@@ -236,7 +259,7 @@ def prepare(tables: Tables, config: Config, *, show_records: bool = False) -> Pr
         coarse = binning.n_codes > k_pair + 3
         pair_binnings[name] = (fit_binning(schema[name], tables.real[name], config, n_bins=k_pair,
                                            max_categories=k_pair) if coarse else binning)
-    frames = {name: _encode_frame(name, frame, schema, binnings, pair_binnings)
+    frames = {name: _encode_frame(name, *_canonical_order(frame), schema, binnings, pair_binnings)
               for name, frame in tables.frames.items()}
     if "holdout" in frames:
         holdout, n_syn = frames["holdout"], frames["synthetic"].n_rows

@@ -107,12 +107,17 @@ def pair_details(labels: list[str], pairs: list[tuple[int, int]], values: dict[s
 
 
 def select_pairs(columns: Sequence[Any], max_pairs: int, rng: np.random.Generator) -> tuple[list[tuple[int, int]], bool]:
-    """All index pairs i < j, or a seeded sample of ``max_pairs`` of them; and whether it was sampled."""
+    """All index pairs i < j, or a seeded sample of ``max_pairs`` of them; and whether it was sampled.
+
+    The sample is drawn from the pairs sorted by their columns' labels, so it does not depend on
+    the order of the columns."""
     pairs = list(itertools.combinations(range(len(columns)), 2))
     if len(pairs) <= max_pairs:
         return pairs, False
-    keep = np.sort(rng.choice(len(pairs), size=max_pairs, replace=False))
-    return [pairs[k] for k in keep], True
+    label = [str(getattr(c, "label", c)) for c in columns]
+    canonical = sorted(pairs, key=lambda p: tuple(sorted((label[p[0]], label[p[1]]))))
+    keep = rng.choice(len(canonical), size=max_pairs, replace=False)
+    return sorted(canonical[k] for k in keep), True
 
 
 def contingency(prepared: Prepared, frame: PreparedFrame, a: Any, b: Any) -> np.ndarray:

@@ -23,12 +23,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import gammaln
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import clip01, rounded, shifted_ci
-from sdq.prepare import Prepared, subsample_rows
+from sdq.prepare import Prepared
 
-__all__ = ["statistics", "numeric_stats", "categorical_shares"]
+__all__ = ["statistics", "numeric_stats", "categorical_shares", "expected_distinct"]
 
 LOCATION = ("mean", "median", "q25", "q75", "min", "max")
 TOP = 5
@@ -53,9 +54,27 @@ def categorical_shares(values: pd.Series) -> pd.Series:
     return values.dropna().value_counts(normalize=True, sort=False)
 
 
-def _distinct_at(values: pd.Series, n: int, rng: np.random.Generator) -> int:
-    rows = subsample_rows(len(values), n, rng)
-    return int(values.iloc[rows].nunique(dropna=True))
+def expected_distinct(values: pd.Series, m: int) -> float:
+    """Expected number of distinct present values among ``m`` rows drawn without replacement
+    (exact, from the value counts: no sampling, so it does not depend on row order).
+
+    Examples
+    --------
+    >>> expected_distinct(pd.Series(["a", "a", "b", "b"]), 1)
+    1.0
+    >>> expected_distinct(pd.Series(["a", "a", "b", "b"]), 4)
+    2.0
+    """
+    n = len(values)
+    m = min(m, n)
+    counts = values.value_counts(dropna=True).to_numpy(dtype=float)
+    if m <= 0 or len(counts) == 0:
+        return 0.0
+    rest = n - counts
+    with np.errstate(invalid="ignore"):
+        log_miss = (gammaln(rest + 1) - gammaln(np.maximum(rest - m, 0) + 1) - gammaln(n + 1) + gammaln(n - m + 1))
+    miss = np.where(rest >= m, np.exp(log_miss), 0.0)
+    return float(np.sum(1.0 - miss))
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -97,7 +116,7 @@ def _top(shares: pd.Series, k: int = TOP) -> list:
     return [key for key, _ in sorted(shares.items(), key=lambda kv: (-kv[1], str(kv[0])))[:k]]
 
 
-def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame], rng: np.random.Generator) -> dict[str, Any]:
+def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
     name, kind = spec.name, spec.kind
     real = frames["real"][name]
     entry: dict[str, Any] = {"column": spec.label, "kind": kind, "stats": {}, "agreement": {}}
@@ -128,7 +147,7 @@ def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame], rng: np.r
         other_stats = entry["stats"][frame_name]
         agree: dict[str, float | None] = {"missing_rate": clip01(1 - abs(real_stats["missing_rate"] - other_stats["missing_rate"]))}
         n_eq = min(n_real, len(other))
-        agree["distinct"] = _ratio(_distinct_at(real, n_eq, rng), _distinct_at(other, n_eq, rng))
+        agree["distinct"] = _ratio(expected_distinct(real, n_eq), expected_distinct(other, n_eq))
         if kind in ("numeric", "datetime"):
             agree |= _location_agreement(real_stats, other_stats, _scale(real_stats))
         elif kind == "text":
@@ -266,10 +285,10 @@ def statistics(prepared: Prepared) -> Outcome:
     if not specs:
         raise Skip("no column has any values to summarise")
     rng = prepared.rng("statistics")
-    frames = {"real": prepared.tables.real, "synthetic": prepared.tables.synthetic}
+    frames = {"real": prepared.real.frame, "synthetic": prepared.synthetic.frame}
     if prepared.baseline is not None:
         frames["holdout"] = prepared.baseline.frame
-    columns = [_column(prepared, spec, frames, rng) for spec in specs]
+    columns = [_column(prepared, spec, frames) for spec in specs]
     validity = {}
     for name in ("synthetic", "holdout"):
         if name in prepared.tables.frames:

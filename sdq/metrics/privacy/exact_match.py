@@ -35,10 +35,12 @@ MAX_RECORDS = 20
 def round_significant(x: np.ndarray, digits: int = SIGNIFICANT) -> np.ndarray:
     """Floats rounded to ``digits`` significant digits (NaN and 0 unchanged)."""
     x = np.asarray(x, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         exponent = np.where(np.isfinite(x) & (x != 0), np.floor(np.log10(np.abs(x))), 0)
-    scale = 10.0 ** (digits - 1 - exponent)
-    return np.where(np.isfinite(x) & (x != 0), np.round(x * scale) / scale, x)
+        scale = 10.0 ** (digits - 1 - exponent)
+        rounded_x = np.round(x * scale) / scale
+    ok = np.isfinite(x) & (x != 0) & np.isfinite(scale) & np.isfinite(rounded_x) & (scale > 0)
+    return np.where(ok, rounded_x, x)
 
 
 def compared_columns(prepared: Prepared) -> list:
@@ -72,7 +74,7 @@ def _confirm(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
 
 def matches(prepared: Prepared, query: str, reference: str = "real") -> tuple[np.ndarray, np.ndarray]:
     """For each row of ``query``: whether it equals a ``reference`` row, and that row's position (-1)."""
-    frames = prepared.tables.frames
+    frames = {name: f.frame for name, f in prepared.frames.items()}
     columns = compared_columns(prepared)
     h_ref, h_q = row_hashes(frames[reference], columns), row_hashes(frames[query], columns)
     first = pd.Series(np.arange(len(h_ref))).groupby(h_ref, sort=False).first()
@@ -99,7 +101,7 @@ def exact_match(prepared: Prepared) -> Outcome:
     if not columns:
         raise Skip("no columns to compare (all are IDs or excluded)")
     rng = prepared.rng("exact_match")
-    frames = prepared.tables.frames
+    frames = {name: f.frame for name, f in prepared.frames.items()}
     copied, where = matches(prepared, "synthetic")
     share_s = float(copied.mean())
     n_s = len(copied)

@@ -78,6 +78,6 @@ def sensitive_match(prepared: Prepared) -> Outcome:
     if config.n_bootstrap:
         ci = percentile_ci(1.0 - rng.binomial(len(hit_s), share, config.n_bootstrap) / len(hit_s))
     if prepared.show_records and hit_s.any():
-        frame = prepared.tables.frames["synthetic"].iloc[rows_s[hit_s][:MAX_RECORDS]]
+        frame = prepared.frames["synthetic"].frame.iloc[rows_s[hit_s][:MAX_RECORDS]]
         details["records"] = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
     return Outcome(score=1.0 - share, baseline=baseline, ci=ci, details=details)

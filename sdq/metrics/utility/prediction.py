@@ -102,7 +102,12 @@ def prediction(prepared: Prepared) -> Outcome:
     score = float(np.mean(ratios))
     ci = None
     if boots:
-        ci = shifted_ci(score, np.nanmean(np.vstack(boots), axis=0), np.sqrt(m / n_test))
+        stacked = np.vstack(boots)
+        with np.errstate(invalid="ignore"):
+            valid = np.isfinite(stacked).any(axis=0)
+            per_replicate = np.full(stacked.shape[1], np.nan)
+            per_replicate[valid] = np.nanmean(stacked[:, valid], axis=0)
+        ci = shifted_ci(score, per_replicate, np.sqrt(m / n_test))
     message = None
     if s.optimistic:
         message = ("optimistic: no holdout, so 30% of the real rows were the test set, and the generator "
