@@ -55,6 +55,8 @@ class Config:
     max_pairs : int
         Largest number of column pairs scored by the pairwise metrics (a seeded sample of pairs
         above it; recorded in ``details``).
+    max_lag : int
+        Most lags compared by the time-series metrics (fewer where sequences are short).
     models : tuple of str
         Model kinds of the utility metrics: ``xgboost``, ``random_forest``, ``linear``.
     model_rows : int
@@ -84,6 +86,7 @@ class Config:
     n_bootstrap: int = 200
     bootstrap_rows: int = 2_000
     max_pairs: int = 2_000
+    max_lag: int = 40
     models: tuple = ("xgboost", "random_forest", "linear")
     model_rows: int = 20_000
     model_categories: int = 20
@@ -102,6 +105,7 @@ class Config:
         _check_int("n_bootstrap", self.n_bootstrap, 0, 100_000)
         _check_int("bootstrap_rows", self.bootstrap_rows, 100, None)
         _check_int("max_pairs", self.max_pairs, 1, None)
+        _check_int("max_lag", self.max_lag, 1, 1_000)
         _check_int("model_rows", self.model_rows, 100, None)
         _check_int("model_categories", self.model_categories, 1, 1_000)
         _check_int("importance_rows", self.importance_rows, 100, None)

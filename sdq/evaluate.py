@@ -55,7 +55,8 @@ def _run_one(spec: registry.MetricSpec, prepared, available: dict[str, bool], st
     missing = [need for need in spec.needs if not available[need]]
     if missing:
         reasons = {"holdout": "no holdout was given", "target": "no target column was given",
-                   "time_column": "no time column was given", "sensitive": "no sensitive data set was given"}
+                   "sequence": "no time column and no entity column were given: the rows form no sequence",
+                   "sensitive": "no sensitive data set was given"}
         return MetricResult(spec.name, spec.family, "skipped",
                             message="; ".join(reasons[m] for m in missing))
     try:
@@ -169,7 +170,8 @@ def evaluate(
     prepared = prepare(tables, config, show_records=bool(show_records))
     prepared_at = time.perf_counter()
     available = {"holdout": holdout is not None, "target": target is not None,
-                 "time_column": time_column is not None, "sensitive": sensitive is not None}
+                 "sequence": time_column is not None or entity_column is not None,
+                 "sensitive": sensitive is not None}
 
     results, timings = [], {"prepare": round(prepared_at - started, 4)}
     for done, name in enumerate(selected):

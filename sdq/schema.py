@@ -225,6 +225,8 @@ def fit_schema(
         else:
             kind, reason = infer_kind(real[name])
         role = "excluded" if name in exclude else roles.get(name, "feature")
+        if role == "time" and kind == "id" and pd.api.types.is_numeric_dtype(real[name].dtype):
+            kind, reason = "numeric", "the time column: unique numbers that order the rows"
         if role == "excluded":
             reason = f"{reason}; excluded by the user"
         specs.append(ColumnSpec(name=name, kind=kind, reason=reason, role=role))

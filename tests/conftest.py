@@ -7,11 +7,18 @@ session and handed out as copies.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-import pytest
+import os
 
-import sdq
+# OpenMP threads that spin while waiting make the tree models (xgboost) 10-30 times slower when the
+# machine's cores are busy with anything else (a shared CI runner); waiting passively keeps the
+# suite's run time predictable. Must be set before any OpenMP runtime is loaded.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+import sdq  # noqa: E402
 
 N_MIXED = 120
 

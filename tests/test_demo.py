@@ -18,8 +18,13 @@ def test_demo_writes_reports_and_prints_scores(tmp_path, capsys):
     assert "<script" not in html.split("</head>")[1] or "plotly" in html  # no stray scripts in the plain page
     assert report["data"]["real"]["rows"] == 4456 and report["data"]["holdout"]["rows"] == 1910
     assert report["data"]["target"] == "had_affair"
-    fidelity = [m for m in report["metrics"] if m["family"] == "fidelity"]
-    assert fidelity and all(m["status"] == "ok" for m in fidelity)
+    by_name = {m["name"]: m for m in report["metrics"]}
+    fidelity = [by_name[n] for n in ("statistics", "histogram_similarity", "mutual_information", "correlation")]
+    assert all(m["status"] == "ok" for m in fidelity)
+    for name in ("prediction", "feature_importance", "qscore", "exact_match", "neighbours_privacy",
+                 "membership_inference"):
+        assert by_name[name]["status"] == "ok", (name, by_name[name]["message"])
+    assert by_name["autocorrelation"]["status"] == "skipped"  # the survey has no time order
     # the copula is a decent but imperfect generator: close to, not above, fresh real data on dependence
     mi = next(m for m in fidelity if m["name"] == "mutual_information")
     assert 0.5 < mi["score"] <= mi["baseline"] + 0.01

@@ -15,7 +15,7 @@ from typing import Any, Callable
 __all__ = ["Outcome", "MetricSpec", "metric", "names", "get", "registry", "Skip", "FAMILIES", "NEEDS"]
 
 FAMILIES = ("fidelity", "utility", "privacy")
-NEEDS = ("holdout", "target", "time_column", "sensitive")
+NEEDS = ("holdout", "target", "sequence", "sensitive")
 
 
 class Skip(Exception):
@@ -56,6 +56,7 @@ _MODULES = (
     "sdq.metrics.fidelity.histogram",
     "sdq.metrics.fidelity.mutual_information",
     "sdq.metrics.fidelity.correlation",
+    "sdq.metrics.fidelity.autocorrelation",
     "sdq.metrics.utility.prediction",
     "sdq.metrics.utility.feature_importance",
     "sdq.metrics.utility.qscore",

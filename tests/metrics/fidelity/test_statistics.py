@@ -1,0 +1,192 @@
+"""``statistics``: agreements worked out by hand, and the validity figures in ``details``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sdq
+
+NAME = "statistics"
+
+
+def _result(real, synthetic, holdout=None, n_bootstrap=0, **kwargs):
+    result = sdq.evaluate(real, synthetic, holdout, metrics=[NAME],
+                          config=sdq.Config(n_bootstrap=n_bootstrap), **kwargs)[NAME]
+    assert result.status == "ok", result.message
+    return result
+
+
+def _column(result, name):
+    return next(c for c in result.details["columns"] if c["column"] == name)
+
+
+def test_categorical_column_by_hand():
+    # missing rate 1, distinct 2/2 = 1, shares 1 - TVD = 0.75, top-5 overlap 2/2 = 1
+    real = pd.DataFrame({"c": ["a", "a", "b", "b"] * 5})
+    synthetic = pd.DataFrame({"c": ["a", "a", "a", "b"] * 5})
+    result = _result(real, synthetic)
+    agreement = _column(result, "c")["agreement"]["synthetic"]
+    assert agreement["missing_rate"] == 1.0
+    assert agreement["distinct"] == 1.0
+    assert agreement["shares"] == pytest.approx(0.75)
+    assert agreement["top"] == 1.0
+    assert result.score == pytest.approx((1 + 1 + 0.75 + 1) / 4, abs=1e-6)
+
+
+def test_numeric_shift_by_hand():
+    # real 0..99: IQR = 74.25 - 24.75 = 49.5; a shift of 4.95 moves all six location statistics by
+    # 0.1 IQR (agreement 0.9 each) and keeps std, missing rate and distinct count (agreement 1)
+    real = pd.DataFrame({"x": np.arange(100.0)})
+    synthetic = pd.DataFrame({"x": np.arange(100.0) + 4.95})
+    result = _result(real, synthetic)
+    agreement = _column(result, "x")["agreement"]["synthetic"]
+    for key in ("mean", "median", "q25", "q75", "min", "max"):
+        assert agreement[key] == pytest.approx(0.9, abs=1e-6), key
+    assert agreement["std"] == pytest.approx(1.0)
+    assert result.score == pytest.approx((3 + 6 * 0.9) / 9, abs=1e-6)
+
+
+def test_numeric_spread_by_hand():
+    # twice the spread around the same centre: mean and median agree (1), quartiles move by half an
+    # IQR (0.5), min and max by a whole IQR (0), std ratio 1/2, missing rate and distinct count 1
+    x = np.arange(100.0)
+    real = pd.DataFrame({"x": x})
+    synthetic = pd.DataFrame({"x": 2 * (x - x.mean()) + x.mean()})
+    result = _result(real, synthetic)
+    agreement = _column(result, "x")["agreement"]["synthetic"]
+    assert agreement["q25"] == pytest.approx(0.5, abs=1e-6)
+    assert agreement["min"] == pytest.approx(0.0, abs=1e-6)
+    assert agreement["std"] == pytest.approx(0.5, abs=1e-6)
+    assert result.score == pytest.approx((1 + 1 + 0.5 + 0.5 + 0 + 0 + 0.5 + 1 + 1) / 9, abs=1e-6)
+
+
+def test_missing_rate_agreement():
+    real = pd.DataFrame({"c": ["a", "b"] * 20})
+    synthetic = pd.DataFrame({"c": ["a", None, "b", None] * 10})
+    agreement = _column(_result(real, synthetic), "c")["agreement"]["synthetic"]
+    assert agreement["missing_rate"] == pytest.approx(0.5)
+    assert agreement["shares"] == pytest.approx(1.0)  # shares are among present values
+
+
+def test_side_by_side_statistics_match_numpy():
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": np.r_[rng.gamma(2.0, size=190), [np.nan] * 10]})
+    synthetic = pd.DataFrame({"x": rng.gamma(2.5, size=150)})
+    holdout = pd.DataFrame({"x": rng.gamma(2.0, size=150)})
+    stats = _column(_result(real, synthetic, holdout), "x")["stats"]
+    x = real["x"].dropna().to_numpy()
+    assert stats["real"]["mean"] == pytest.approx(x.mean(), abs=1e-6)
+    assert stats["real"]["std"] == pytest.approx(x.std(ddof=1), abs=1e-6)
+    assert stats["real"]["median"] == pytest.approx(np.median(x), abs=1e-6)
+    assert stats["real"]["q25"] == pytest.approx(np.percentile(x, 25), abs=1e-6)
+    assert stats["real"]["max"] == pytest.approx(x.max(), abs=1e-6)
+    assert stats["real"]["missing_rate"] == pytest.approx(0.05)
+    assert stats["synthetic"]["mean"] == pytest.approx(synthetic["x"].mean(), abs=1e-6)
+    assert stats["holdout"]["mean"] == pytest.approx(holdout["x"].mean(), abs=1e-6)
+
+
+def test_validity_out_of_range_numbers():
+    real = pd.DataFrame({"x": np.linspace(0.0, 10.0, 50)})
+    synthetic = pd.DataFrame({"x": np.r_[[-1.0, -0.5], np.linspace(0, 10, 45), [10.5, 11.0, 12.0]]})
+    validity = _result(real, synthetic).details["validity"]["synthetic"]["x"]
+    assert validity["below_range"] == 2
+    assert validity["above_range"] == 3
+    assert validity["invalid"] == 0
+    assert validity["missing_rate"] == 0.0
+
+
+def test_validity_unseen_categories():
+    real = pd.DataFrame({"c": ["a", "b", "c"] * 10})
+    synthetic = pd.DataFrame({"c": ["a", "b", "zz", "yy", "zz", None] * 5})
+    validity = _result(real, synthetic).details["validity"]["synthetic"]["c"]
+    assert validity["unseen_values"] == 15  # zz, yy, zz in every block of six
+    assert validity["unseen_categories"] == 2
+    assert validity["missing_rate"] == pytest.approx(1 / 6, abs=1e-6)
+
+
+def test_validity_invalid_values_and_infinities():
+    real = pd.DataFrame({"x": np.linspace(0.0, 1.0, 40), "flag": [True, False] * 20})
+    synthetic = pd.DataFrame({
+        "x": ["0.5", "abc", "inf", "0.2"] * 10,
+        "flag": ["yes", "no", "perhaps", "no"] * 10,
+    })
+    validity = _result(real, synthetic).details["validity"]["synthetic"]
+    assert validity["x"]["invalid"] == 20  # "abc" and "inf"
+    assert validity["x"]["missing_rate"] == pytest.approx(0.5)
+    assert validity["flag"]["invalid"] == 10
+
+
+def test_validity_of_the_holdout_is_recorded_too():
+    real = pd.DataFrame({"x": np.linspace(0.0, 1.0, 40)})
+    holdout = pd.DataFrame({"x": np.r_[np.linspace(0.0, 1.0, 38), [2.0, 3.0]]})
+    validity = _result(real, real.copy(), holdout).details["validity"]
+    assert validity["holdout"]["x"]["above_range"] == 2
+    assert validity["synthetic"]["x"]["above_range"] == 0
+
+
+def test_baseline_uses_the_holdout():
+    real = pd.DataFrame({"c": ["a", "a", "b", "b"] * 5})
+    result = _result(real, pd.DataFrame({"c": ["a", "b", "b", "b"] * 5}), holdout=real.copy())
+    assert result.baseline == pytest.approx(1.0)
+    assert result.score < 1.0
+
+
+def test_empty_and_excluded_columns_are_not_scored(mixed_frame):
+    result = _result(mixed_frame, mixed_frame.copy(), exclude=["cat"])
+    scored = {c["column"] for c in result.details["columns"]}
+    assert "empty" not in scored and "cat" not in scored
+    assert {"num", "when", "flag", "code", "const"} <= scored
+
+
+def test_text_columns_compare_lengths_and_characters():
+    rng = np.random.default_rng(1)
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "theta"]
+    real = pd.DataFrame({"note": [" ".join(rng.choice(words, size=8)) + f" #{i}" for i in range(60)]})
+    shouted = pd.DataFrame({"note": [s.upper() + "!!!!!!!!!!" for s in real["note"]]})
+    result_same = _result(real, real.copy())
+    result_other = _result(real, shouted)
+    entry = _column(result_other, "note")
+    assert entry["kind"] == "text"
+    assert entry["agreement"]["synthetic"]["characters"] < 0.2
+    assert result_same.score == pytest.approx(1.0)
+    assert result_other.score < result_same.score
+
+
+def test_interval_is_seeded_and_in_range():
+    rng = np.random.default_rng(2)
+    real = pd.DataFrame({"x": rng.normal(size=300), "c": rng.choice(["a", "b"], size=300)})
+    synthetic = pd.DataFrame({"x": rng.normal(0.3, 1.0, size=300), "c": rng.choice(["a", "b"], size=300)})
+    a = _result(real, synthetic, n_bootstrap=50)
+    b = _result(real, synthetic, n_bootstrap=50)
+    assert a.ci == b.ci
+    if a.ci is not None:
+        low, high = a.ci
+        assert 0.0 <= low <= high <= 1.0
+
+
+def test_distinct_count_agreement_by_hand():
+    # 10 real categories, 5 synthetic ones, on equally many rows: 5 / 10
+    real = pd.DataFrame({"c": [f"k{i}" for i in range(10)] * 10})
+    synthetic = pd.DataFrame({"c": [f"k{i}" for i in range(5)] * 20})
+    agreement = _column(_result(real, synthetic), "c")["agreement"]["synthetic"]
+    assert agreement["distinct"] == pytest.approx(0.5)
+
+
+def test_top_five_overlap_by_hand():
+    # real top five a..e; synthetic frequencies reversed: its top five are g, f, e, d, c -> 3 / 5
+    letters = list("abcdefg")
+    real = pd.DataFrame({"c": sum(([c] * (20 - 2 * i) for i, c in enumerate(letters)), [])})
+    synthetic = pd.DataFrame({"c": sum(([c] * (8 + 2 * i) for i, c in enumerate(letters)), [])})
+    agreement = _column(_result(real, synthetic), "c")["agreement"]["synthetic"]
+    assert agreement["top"] == pytest.approx(0.6)
+
+
+def test_scale_falls_back_to_the_std_when_the_iqr_is_zero():
+    # 80% zeros: the real IQR is 0, so differences are scaled by the real std
+    x = np.r_[np.zeros(80), np.arange(1.0, 21.0)]
+    real = pd.DataFrame({"x": x})
+    synthetic = pd.DataFrame({"x": x + 1.0})
+    agreement = _column(_result(real, synthetic), "x")["agreement"]["synthetic"]
+    assert agreement["mean"] == pytest.approx(max(0.0, 1 - 1.0 / x.std(ddof=1)), abs=1e-6)

@@ -1,0 +1,271 @@
+"""Invariants that every registered metric must satisfy.
+
+Every name in ``sdq.metric_names()`` goes through the same checks, so a new metric cannot skip
+them: a valid status, scores and intervals in [0, 1], determinism for a seed, no dependence on the
+order of rows or columns, a score of about 1 when the synthetic data are the real data, and no
+crash on small generated frames with missing values, categories and booleans.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sdq
+from sdq.metrics import FAMILIES, registry
+
+METRICS = sdq.metric_names()
+# fast settings: few resamples, one model kind, a small query workload (not the point here)
+CONFIG = sdq.Config(n_bootstrap=20, models=("linear",), n_queries=200)
+SMALL = dict(n_bootstrap=10, models=("linear",), n_queries=100)
+TOL = 1e-9
+
+
+def _strict_loads(text: str):
+    def refuse(token):
+        raise ValueError(f"non-strict JSON constant {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def _run(name, real, synthetic, holdout=None, **kwargs):
+    kwargs.setdefault("config", CONFIG)
+    if "sensitive" in registry()[name].needs:
+        # a metric that compares against a sensitive data set gets one: real rows the caller fixed
+        kwargs.setdefault("sensitive", holdout if holdout is not None else real)
+    if "sequence" in registry()[name].needs and "when" in real.columns and "code" in real.columns:
+        # a time-series metric gets sequences: one per code, ordered by date
+        kwargs.setdefault("time_column", "when")
+        kwargs.setdefault("entity_column", "code")
+    return sdq.evaluate(real, synthetic, holdout, metrics=[name], **kwargs)[name]
+
+
+def _check_invariants(result, *, with_holdout: bool) -> None:
+    assert result.family in FAMILIES
+    assert result.status in ("ok", "skipped", "error")
+    assert result.status != "error", f"{result.name} failed: {result.message}"
+    if result.status == "skipped":
+        assert result.message, f"{result.name} skipped without a reason"
+        assert result.score is None and result.baseline is None
+        return
+    assert result.score is not None and 0.0 <= result.score <= 1.0
+    if with_holdout:
+        if result.baseline is not None:
+            assert 0.0 <= result.baseline <= 1.0
+    else:
+        assert result.baseline is None
+    if result.ci is not None:
+        low, high = result.ci
+        assert 0.0 <= low <= high <= 1.0
+    _strict_loads(json.dumps(result.to_dict(), allow_nan=False))
+
+
+def test_the_registry_is_not_empty_and_well_formed():
+    assert len(METRICS) >= 4
+    assert len(set(METRICS)) == len(METRICS)
+    for name, spec in registry().items():
+        assert spec.family in FAMILIES
+        assert spec.summary and spec.one and spec.zero
+        assert callable(spec.fn)
+    assert sdq.metric_names("fidelity") == [n for n in METRICS if registry()[n].family == "fidelity"]
+
+
+@pytest.mark.parametrize("name", METRICS)
+def test_status_scores_and_intervals(name, mixed_triple):
+    real, synthetic, holdout = mixed_triple
+    result = _run(name, real, synthetic, holdout, target="flag")
+    _check_invariants(result, with_holdout=True)
+    assert result.name == name
+    if set(registry()[name].needs) <= {"holdout", "target"}:
+        # what it needs is given and every column kind is present: nothing to skip
+        assert result.status == "ok", result.message
+        assert result.baseline is not None
+
+
+@pytest.mark.parametrize("name", METRICS)
+def test_without_holdout_there_is_no_baseline(name, mixed_triple):
+    real, synthetic, _ = mixed_triple
+    result = _run(name, real, synthetic, target="flag")
+    _check_invariants(result, with_holdout=False)
+
+
+@pytest.mark.parametrize("name", METRICS)
+def test_deterministic_for_a_seed(name, mixed_triple):
+    real, synthetic, holdout = mixed_triple
+    a = _run(name, real, synthetic, holdout, target="flag", seed=11)
+    b = _run(name, real.copy(), synthetic.copy(), holdout.copy(), target="flag", seed=11)
+    assert json.dumps(a.to_dict(), sort_keys=True) == json.dumps(b.to_dict(), sort_keys=True)
+
+
+@pytest.mark.parametrize("name", METRICS)
+def test_unaffected_by_row_order(name, mixed_triple):
+    real, synthetic, holdout = mixed_triple
+    rng = np.random.default_rng(42)
+    real_shuffled = real.iloc[rng.permutation(len(real))]
+    synthetic_shuffled = synthetic.iloc[rng.permutation(len(synthetic))].reset_index(drop=True)
+    a = _run(name, real, synthetic, holdout, target="flag")
+    b = _run(name, real_shuffled, synthetic_shuffled, holdout, target="flag")
+    assert a.status == b.status
+    if a.status == "ok":
+        # bootstrap intervals may move with the row order; the point values may not
+        assert b.score == pytest.approx(a.score, abs=TOL)
+        assert b.baseline == pytest.approx(a.baseline, abs=TOL)
+
+
+@pytest.mark.parametrize("name", METRICS)
+def test_unaffected_by_row_order_at_equal_sizes(name, mixed_factory):
+    real, synthetic, holdout = mixed_factory(100, 0), mixed_factory(100, 1), mixed_factory(100, 2)
+    rng = np.random.default_rng(43)
+    a = _run(name, real, synthetic, holdout)
+    b = _run(name, real.iloc[rng.permutation(100)], synthetic.iloc[rng.permutation(100)], holdout)
+    if a.status == "ok":
+        assert b.score == pytest.approx(a.score, abs=TOL)
+        assert b.baseline == pytest.approx(a.baseline, abs=TOL)
+
+
+@pytest.mark.parametrize("name", METRICS)
+def test_unaffected_by_column_order(name, mixed_triple):
+    real, synthetic, holdout = mixed_triple
+    rng = np.random.default_rng(44)
+    columns = list(real.columns)
+    a = _run(name, real, synthetic, holdout, target="flag")
+    b = _run(name, real[columns[::-1]], synthetic[list(rng.permutation(columns))],
+             holdout[list(rng.permutation(columns))], target="flag")
+    assert a.status == b.status
+    if a.status == "ok":
+        assert b.score == pytest.approx(a.score, abs=TOL)
+        assert b.baseline == pytest.approx(a.baseline, abs=TOL)
+
+
+def _differences(a, b) -> dict:
+    """Metrics whose status, score or baseline differ between two reports."""
+    out = {}
+    for x in a:
+        y = b[x.name]
+        if x.status != y.status:
+            out[x.name] = (x.status, y.status)
+        elif x.status == "ok" and (abs(x.score - y.score) > TOL
+                                   or (x.baseline is None) != (y.baseline is None)
+                                   or (x.baseline is not None and abs(x.baseline - y.baseline) > TOL)):
+            out[x.name] = ((x.score, x.baseline), (y.score, y.baseline))
+    return out
+
+
+def test_row_and_column_order_with_every_model_kind(mixed_factory):
+    # the default model kinds (the other tests use the linear model only, for speed); equal sizes,
+    # so that no subsample is drawn
+    real, synthetic, holdout = mixed_factory(100, 0), mixed_factory(100, 1), mixed_factory(100, 2)
+    config = sdq.Config(n_bootstrap=20, n_queries=200)
+    assert set(config.models) == {"xgboost", "random_forest", "linear"}
+    rng = np.random.default_rng(45)
+    columns = list(real.columns)[::-1]
+    a = sdq.evaluate(real, synthetic, holdout, target="flag", config=config)
+    rows = sdq.evaluate(real.iloc[rng.permutation(100)], synthetic.iloc[rng.permutation(100)], holdout,
+                        target="flag", config=config)
+    cols = sdq.evaluate(real[columns], synthetic[columns], holdout[columns], target="flag", config=config)
+    assert {"rows": _differences(a, rows), "columns": _differences(a, cols)} == {"rows": {}, "columns": {}}
+
+
+@pytest.mark.parametrize("name", sdq.metric_names("fidelity"))
+def test_identical_data_score_one(name, mixed_frame):
+    result = _run(name, mixed_frame, mixed_frame.copy(), mixed_frame.copy())
+    assert result.status == "ok", result.message
+    assert result.score >= 0.999
+    assert result.baseline >= 0.999
+
+
+def _noise_like(real: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """A frame with the mixed frame's columns and nothing of its content."""
+    rng = np.random.default_rng(seed)
+    n = len(real)
+    return pd.DataFrame({
+        "num": rng.uniform(-50, 50, size=n), "num2": rng.uniform(-50, 50, size=n),
+        "when": pd.Timestamp("1990-01-01") + pd.to_timedelta(rng.integers(0, 20_000, size=n), unit="D"),
+        "cat": rng.choice(["x", "y", "z"], size=n), "flag": rng.random(n) < 0.5,
+        "code": rng.integers(10, 20, size=n), "row_id": np.arange(n), "const": ["other"] * n,
+        "empty": [1.0] * n,
+    })
+
+
+@pytest.mark.parametrize("name", [n for n in METRICS if registry()[n].family != "privacy"])
+def test_a_copy_scores_better_than_unrelated_noise(name, mixed_triple):
+    real, _, holdout = mixed_triple
+    copy = _run(name, real, real.copy(), holdout)
+    bad = _run(name, real, _noise_like(real, 5), holdout)
+    if copy.status == "ok" and bad.status == "ok":
+        assert copy.score > bad.score
+
+
+@pytest.mark.parametrize("name", sdq.metric_names("privacy"))
+def test_privacy_a_copy_is_less_safe_than_unrelated_noise(name, mixed_triple):
+    # higher is safer: handing out the real rows themselves must score below rows unrelated to them
+    real, _, holdout = mixed_triple
+    copy = _run(name, real, real.copy(), holdout, sensitive=real)
+    bad = _run(name, real, _noise_like(real, 5), holdout, sensitive=real)
+    if copy.status == "ok" and bad.status == "ok":
+        assert copy.score < bad.score
+
+
+# -- property tests on small generated frames ----------------------------------------------------
+
+_floats = st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+                    st.sampled_from([0.0, 1.0, 2.5]))
+_categories = st.one_of(st.none(), st.sampled_from(["a", "b", "c", "long category name"]))
+
+
+@st.composite
+def _frame(draw, min_rows=2, unseen=False):
+    n = draw(st.integers(min_rows, 25))
+    cats = _categories if not unseen else st.one_of(_categories, st.sampled_from(["zz", "new"]))
+    return pd.DataFrame({
+        "x": pd.Series(draw(st.lists(_floats, min_size=n, max_size=n)), dtype=float),
+        "c": pd.Series(draw(st.lists(cats, min_size=n, max_size=n)), dtype=object),
+        "b": pd.Series(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool),
+    })
+
+
+_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
+                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@_SETTINGS
+@given(real=_frame(), synthetic=_frame(min_rows=1, unseen=True), holdout=_frame(min_rows=1))
+def test_property_any_small_frames_give_valid_results(real, synthetic, holdout):
+    report = sdq.evaluate(real, synthetic, holdout, config=sdq.Config(**SMALL))
+    assert [r.name for r in report] == METRICS
+    for result in report:
+        _check_invariants(result, with_holdout=True)
+    _strict_loads(report.to_json())
+
+
+@_SETTINGS
+@given(real=_frame(), synthetic=_frame(min_rows=1, unseen=True), holdout=_frame(min_rows=1))
+def test_property_any_small_frames_with_a_target(real, synthetic, holdout):
+    report = sdq.evaluate(real, synthetic, holdout, target="b", config=sdq.Config(**SMALL))
+    for result in report:
+        _check_invariants(result, with_holdout=True)
+
+
+@_SETTINGS
+@given(real=_frame())
+def test_property_a_copy_scores_one(real):
+    report = sdq.evaluate(real, real.copy(), metrics=sdq.metric_names("fidelity"),
+                          config=sdq.Config(**(SMALL | {"n_bootstrap": 0})))
+    for result in report:
+        _check_invariants(result, with_holdout=False)
+        if result.status == "ok":
+            assert result.score >= 0.999, (result.name, result.score)
+
+
+@_SETTINGS
+@given(real=_frame(min_rows=5), synthetic=_frame(min_rows=5, unseen=True), seed=st.integers(0, 2**32 - 1))
+def test_property_deterministic(real, synthetic, seed):
+    config = sdq.Config(**SMALL, seed=seed)
+    a = sdq.evaluate(real, synthetic, config=config).to_dict()
+    b = sdq.evaluate(real.copy(), synthetic.copy(), config=config).to_dict()
+    assert a["metrics"] == b["metrics"] and a["summary"] == b["summary"]

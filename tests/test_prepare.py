@@ -1,0 +1,193 @@
+"""Shared encodings (sdq.prepare): bins fitted on the real frame, applied to the others."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sdq
+from sdq.data import build_tables
+from sdq.prepare import pair_bins, prepare, subsample_rows
+from sdq.schema import fit_schema
+
+
+def _prepared(real, synthetic, holdout=None, config=None, **schema_kwargs):
+    schema = fit_schema(real, **schema_kwargs)
+    return prepare(build_tables(schema, real, synthetic, holdout), config or sdq.Config(n_bootstrap=0))
+
+
+def _codes(frame, column, pair=False) -> np.ndarray:
+    """A prepared frame's codes of one column, in the row order of the frame that was given."""
+    codes = (frame.pair_codes if pair else frame.codes)[column]
+    if frame.positions is None:
+        return codes
+    out = np.empty_like(codes)
+    out[frame.positions] = codes
+    return out
+
+
+@pytest.fixture
+def continuous_real() -> pd.DataFrame:
+    return pd.DataFrame({"x": np.linspace(0.0, 100.0, 401)})
+
+
+def test_quantile_bins_come_from_the_real_data(continuous_real):
+    prepared = _prepared(continuous_real, continuous_real)
+    binning = prepared.binnings["x"]
+    assert binning.mode == "edges"
+    # about 20 equal-frequency bins of the real values: edges are the real quantiles
+    np.testing.assert_allclose(binning.edges, np.quantile(continuous_real["x"], np.linspace(0, 1, 21)))
+    # missing, below, 20 bins, above
+    assert binning.n_codes == 23
+    assert binning.labels[0] == "(missing)"
+    counts = np.bincount(_codes(prepared.real, "x"), minlength=binning.n_codes)
+    assert counts[0] == counts[1] == counts[-1] == 0
+    # each inner bin holds about 1/20 of the rows
+    assert counts[2:-1].min() >= 19 and counts[2:-1].max() <= 22
+    # the real minimum lands in the first inner bin and the maximum in the last one
+    assert _codes(prepared.real, "x")[0] == 2
+    assert _codes(prepared.real, "x")[-1] == binning.n_codes - 2
+
+
+def test_out_of_range_and_missing_values_get_their_own_codes(continuous_real):
+    synthetic = pd.DataFrame({"x": [-5.0, -1e-9, np.nan, 0.0, 50.0, 100.0, 100.0 + 1e-9, 1e6]})
+    prepared = _prepared(continuous_real, synthetic)
+    k = prepared.binnings["x"].n_codes
+    codes = _codes(prepared.synthetic, "x").tolist()
+    assert codes[0] == 1 and codes[1] == 1  # below the real minimum
+    assert codes[2] == 0  # missing
+    assert codes[3] == 2  # the real minimum itself is in range
+    assert 2 < codes[4] < k - 2
+    assert codes[5] == k - 2  # the real maximum is in the last inner bin
+    assert codes[6] == k - 1 and codes[7] == k - 1  # above the real maximum
+    assert prepared.binnings["x"].labels[1].startswith("<")
+    assert prepared.binnings["x"].labels[-1].startswith(">")
+
+
+def test_bins_do_not_follow_the_synthetic_data(continuous_real):
+    # a synthetic frame shifted far out of range: with bins fitted on real data all of it is "above"
+    shifted = pd.DataFrame({"x": continuous_real["x"] + 1000.0})
+    prepared = _prepared(continuous_real, shifted, holdout=continuous_real)
+    k = prepared.binnings["x"].n_codes
+    assert (_codes(prepared.synthetic, "x") == k - 1).all()
+    np.testing.assert_array_equal(_codes(prepared.frames["holdout"], "x"), _codes(prepared.real, "x"))
+
+
+def test_few_distinct_numbers_get_one_code_per_value():
+    real = pd.DataFrame({"x": [0.5, 1.5, 2.5, 7.0] * 10})
+    synthetic = pd.DataFrame({"x": [0.5, 1.5, 2.5, 7.0, np.nan, 3.0, -10.0, 100.0]})
+    prepared = _prepared(real, synthetic)
+    binning = prepared.binnings["x"]
+    assert binning.mode == "values"
+    assert binning.n_codes == 1 + 4 + 1  # missing, the four values, (other)
+    assert binning.labels[-1] == "(other)"
+    np.testing.assert_array_equal(_codes(prepared.real, "x")[:4], [1, 2, 3, 4])
+    np.testing.assert_array_equal(_codes(prepared.synthetic, "x"), [1, 2, 3, 4, 0, 5, 5, 5])
+
+
+def test_categories_missing_unseen_and_other():
+    # six real categories with distinct frequencies; keep the three most frequent
+    real = pd.DataFrame({"c": ["a"] * 12 + ["b"] * 10 + ["c"] * 8 + ["d"] * 4 + ["e"] * 3 + ["f"] * 2
+                         + [None] * 1})
+    synthetic = pd.DataFrame({"c": ["a", "b", "c", "d", "f", None, "zzz", "new"]})
+    prepared = _prepared(real, synthetic, config=sdq.Config(n_bootstrap=0, max_categories=3))
+    binning = prepared.binnings["c"]
+    assert binning.labels == ("(missing)", "a", "b", "c", "(other)", "(unseen)")
+    np.testing.assert_array_equal(_codes(prepared.synthetic, "c"), [1, 2, 3, 4, 4, 0, 5, 5])
+    # the real frame's own rare categories go to (other), never to (unseen)
+    real_codes = _codes(prepared.real, "c")
+    assert 5 not in set(real_codes.tolist())
+    assert (real_codes == 4).sum() == 4 + 3 + 2
+
+
+def test_most_frequent_categories_are_kept_first():
+    real = pd.DataFrame({"c": ["rare"] * 2 + ["common"] * 20 + ["middle"] * 8})
+    prepared = _prepared(real, real)
+    assert prepared.binnings["c"].labels[1:4] == ("common", "middle", "rare")
+
+
+def test_boolean_codes():
+    real = pd.DataFrame({"b": [True, False, True, True] * 10})
+    synthetic = pd.DataFrame({"b": ["yes", "no", None, "maybe"]})
+    prepared = _prepared(real, synthetic)
+    binning = prepared.binnings["b"]
+    assert binning.labels[:3] == ("(missing)", "False", "True")
+    # "maybe" cannot be coerced: it becomes missing (and is counted elsewhere)
+    np.testing.assert_array_equal(_codes(prepared.synthetic, "b"), [2, 1, 0, 0])
+
+
+def test_ids_and_text_are_not_binned(mixed_frame):
+    prepared = _prepared(mixed_frame, mixed_frame)
+    assert "row_id" not in prepared.binnings
+    assert {"num", "when", "cat", "flag", "code", "const", "empty"} <= set(prepared.binnings)
+
+
+def test_excluded_and_role_columns():
+    real = pd.DataFrame({"x": np.arange(50.0) % 7, "y": np.arange(50.0) % 3, "t": np.arange(50.0)})
+    prepared = _prepared(real, real, exclude=["y"], time_column="t")
+    assert "y" not in prepared.binnings
+    assert "t" not in prepared.binnings  # only features and the target are binned
+
+
+def test_pair_codes_are_coarser_for_small_data():
+    config = sdq.Config(n_bootstrap=0)
+    assert pair_bins(100, config) == 4  # floor(sqrt(100 / 5))
+    assert pair_bins(5, config) == 2
+    assert pair_bins(1_000_000, config) == config.n_bins
+    rng = np.random.default_rng(3)
+    small = pd.DataFrame({"x": rng.normal(size=100), "c": [f"k{i % 12}" for i in range(100)]})
+    prepared = _prepared(small, small, config=config)
+    fine, coarse = prepared.binnings["x"], prepared.pair_binnings["x"]
+    assert coarse.n_codes < fine.n_codes
+    assert coarse.n_codes == 4 + 3  # missing, below, 4 quantile bins, above
+    assert prepared.pair_binnings["c"].n_codes == 4 + 3  # missing, 4 kept, other, unseen
+    assert len(np.unique(_codes(prepared.real, "x", pair=True))) == 4
+    # with many rows the pairwise bins are the univariate ones
+    big = pd.DataFrame({"x": rng.normal(size=5000)})
+    prepared_big = _prepared(big, big, config=config)
+    assert prepared_big.pair_binnings["x"] is prepared_big.binnings["x"]
+
+
+def test_baseline_is_a_subsample_of_the_holdout_of_the_synthetic_size():
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(size=60)})
+    synthetic = pd.DataFrame({"x": rng.normal(size=40)})
+    holdout = pd.DataFrame({"x": rng.normal(size=90)})
+    prepared = _prepared(real, synthetic, holdout)
+    assert prepared.frames["holdout"].n_rows == 90
+    assert prepared.baseline.n_rows == 40
+    assert set(prepared.baseline.frame["x"]) <= set(holdout["x"])
+    # a holdout no larger than the synthetic data is used whole
+    prepared_small = _prepared(real, synthetic, holdout.iloc[:30])
+    assert prepared_small.baseline.n_rows == 30
+
+
+def test_subsample_rows_is_seeded_sorted_and_without_replacement():
+    a = subsample_rows(100, 30, np.random.default_rng(1))
+    b = subsample_rows(100, 30, np.random.default_rng(1))
+    np.testing.assert_array_equal(a, b)
+    assert len(np.unique(a)) == 30 and (np.diff(a) > 0).all()
+    np.testing.assert_array_equal(subsample_rows(10, 30, np.random.default_rng(1)), np.arange(10))
+
+
+@pytest.mark.parametrize("column_types", [None, {"x": "numeric"}], ids=["inferred-empty", "forced-numeric"])
+def test_values_where_the_real_column_is_all_missing_get_a_valid_code(column_types):
+    real = pd.DataFrame({"x": [np.nan] * 30})
+    synthetic = pd.DataFrame({"x": [1.0, np.nan, 2.0] * 10})
+    prepared = _prepared(real, synthetic, column_types=column_types)
+    binning = prepared.binnings["x"]
+    codes = _codes(prepared.synthetic, "x")
+    assert codes.min() >= 0 and codes.max() < binning.n_codes
+    assert codes[1] == 0
+    assert binning.labels[codes[0]] in ("(other)", "(unseen)")
+    assert (_codes(prepared.real, "x") == 0).all()
+
+
+def test_prepared_rows_do_not_depend_on_the_given_row_order(mixed_frame):
+    # every seeded sample drawn by position must not depend on the order the rows came in
+    rng = np.random.default_rng(8)
+    a = _prepared(mixed_frame, mixed_frame)
+    b = _prepared(mixed_frame.iloc[rng.permutation(len(mixed_frame))], mixed_frame)
+    for column, codes in a.real.codes.items():
+        np.testing.assert_array_equal(b.real.codes[column], codes)

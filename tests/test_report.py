@@ -1,0 +1,183 @@
+"""The Report value (sdq.report): strict JSON, round trips, tables, family scores, access."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sdq
+from sdq.errors import InputError
+from sdq.report import MetricResult, Report, json_safe, summarise
+
+
+def _strict_loads(text: str):
+    def refuse(token):
+        raise ValueError(f"non-strict JSON constant {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def _report(results) -> Report:
+    return Report(results, config={"seed": 0}, data={"columns": []}, manifest={"created": "now"},
+                  sdq_version=sdq.__version__)
+
+
+@pytest.fixture
+def handmade() -> Report:
+    return _report([
+        MetricResult("f1", "fidelity", "ok", score=0.8, baseline=0.9, ci=[0.7, 0.85], details={"a": 1}),
+        MetricResult("f2", "fidelity", "ok", score=0.6, baseline=0.95),
+        MetricResult("f3", "fidelity", "error", message="ValueError: broken"),
+        MetricResult("u1", "utility", "skipped", message="no target column was given"),
+        MetricResult("p1", "privacy", "ok", score=0.9, baseline=1.0),
+        MetricResult("p2", "privacy", "ok", score=0.4, baseline=0.98),
+        MetricResult("p3", "privacy", "skipped", message="no holdout was given"),
+    ])
+
+
+@pytest.fixture(scope="module")
+def evaluated() -> Report:
+    rng = np.random.default_rng(0)
+    n = 150
+    x = rng.normal(size=n)
+    real = pd.DataFrame({"x": x, "y": x + rng.normal(size=n), "c": rng.choice(["a", "b", "c"], size=n),
+                         "e": [np.nan] * n})
+    synthetic = real.sample(frac=1.0, random_state=1).assign(x=lambda f: f["x"] + 0.3)
+    return sdq.evaluate(real, synthetic, holdout=real.iloc[:80],
+                        config=sdq.Config(n_bootstrap=20, models=("linear",), n_queries=200))
+
+
+def test_summary_rules(handmade):
+    summary = handmade.summary
+    assert summary["fidelity"] == pytest.approx((0.8 + 0.6) / 2)  # mean of ok scores; the error is left out
+    assert summary["utility"] is None  # no ok metric of that family
+    assert summary["privacy"] == pytest.approx(0.4)  # the weakest link
+    assert summary["overall"] == pytest.approx((0.7 + 0.4) / 2)  # mean of the families present
+    baseline = handmade.summary_baseline
+    assert baseline["fidelity"] == pytest.approx((0.9 + 0.95) / 2)
+    assert baseline["privacy"] == pytest.approx(0.98)
+    assert handmade.summary_details["privacy_mean"] == pytest.approx((0.9 + 0.4) / 2)
+
+
+def test_summarise_without_results():
+    assert summarise([]) == {"fidelity": None, "utility": None, "privacy": None, "overall": None}
+
+
+def test_scores_and_getitem(handmade):
+    assert handmade.scores == {"f1": 0.8, "f2": 0.6, "f3": None, "u1": None, "p1": 0.9, "p2": 0.4, "p3": None}
+    assert handmade["p2"].score == 0.4
+    assert len(handmade) == 7
+    assert [r.name for r in handmade] == ["f1", "f2", "f3", "u1", "p1", "p2", "p3"]
+    with pytest.raises(KeyError, match="nope"):
+        handmade["nope"]
+
+
+def test_to_json_is_strict_even_with_nan_and_numpy_values():
+    report = _report([
+        MetricResult("f1", "fidelity", "ok", score=np.float64(0.5), baseline=float("nan"),
+                     ci=[np.float32(0.25), np.float64(0.75)],
+                     details={"values": np.array([1.0, np.nan, np.inf]), "n": np.int64(3),
+                              "flag": np.bool_(True), 4: "int key", "nested": [{"x": -np.inf}]}),
+    ])
+    data = _strict_loads(report.to_json())
+    metric = data["metrics"][0]
+    assert metric["baseline"] is None
+    assert metric["details"]["values"] == [1.0, None, None]
+    assert metric["details"]["n"] == 3 and metric["details"]["flag"] is True
+    assert metric["details"]["4"] == "int key"
+    assert metric["details"]["nested"] == [{"x": None}]
+    assert metric["ci"] == [0.25, 0.75]
+
+
+def test_json_safe_turns_non_finite_floats_to_none():
+    assert json_safe({"a": math.nan, "b": [math.inf, 1]}) == {"a": None, "b": [None, 1]}
+
+
+def test_json_layout(evaluated):
+    data = _strict_loads(evaluated.to_json())
+    assert {"sdq_version", "config", "data", "summary", "metrics", "manifest"} <= set(data)
+    assert data["sdq_version"] == sdq.__version__
+    assert set(data["summary"]) == {"fidelity", "utility", "privacy", "overall"}
+    assert data["config"]["seed"] == 0 and data["config"]["n_bootstrap"] == 20
+    assert data["data"]["real"] == {"rows": 150, "columns": 4}
+    assert data["data"]["holdout"] == {"rows": 80, "columns": 4}
+    assert [c["name"] for c in data["data"]["columns"]] == ["x", "y", "c", "e"]
+    for metric in data["metrics"]:
+        assert set(metric) == {"name", "family", "status", "score", "baseline", "ci", "details", "message"}
+    assert {"created", "python", "packages", "data_hashes", "timings"} <= set(data["manifest"])
+
+
+def test_from_json_round_trip(evaluated, tmp_path):
+    text = evaluated.to_json()
+    again = Report.from_json(text)
+    assert again.to_dict() == evaluated.to_dict()
+    path = tmp_path / "out" / "report.json"
+    evaluated.to_json(path)
+    assert path.read_text(encoding="utf-8") == text
+    assert Report.from_json(path).to_dict() == evaluated.to_dict()
+    assert Report.from_json(str(path)).to_dict() == evaluated.to_dict()
+
+
+def test_from_json_rejects_what_is_not_a_report(tmp_path):
+    with pytest.raises(InputError):
+        Report.from_json('{"metrics": []}')
+    with pytest.raises(InputError):
+        Report.from_json("{not json")
+    with pytest.raises(InputError):
+        Report.from_json(tmp_path / "absent.json")
+
+
+def test_metric_result_round_trip():
+    result = MetricResult("m", "privacy", "ok", score=0.25, baseline=0.5, ci=[0.1, 0.4],
+                          details={"k": [1, 2]}, message="caveat")
+    assert MetricResult.from_dict(result.to_dict()) == result
+
+
+def test_to_frame(handmade, evaluated):
+    frame = handmade.to_frame()
+    assert frame.index.name == "name"
+    assert list(frame.index) == ["f1", "f2", "f3", "u1", "p1", "p2", "p3"]
+    assert list(frame.columns) == ["family", "status", "score", "baseline", "ci_low", "ci_high", "message"]
+    assert frame.loc["f1", "ci_low"] == 0.7 and frame.loc["f1", "ci_high"] == 0.85
+    assert frame.loc["f3", "status"] == "error" and frame.loc["f3", "message"] == "ValueError: broken"
+    assert pd.isna(frame.loc["u1", "score"])
+    frame2 = evaluated.to_frame()
+    assert list(frame2.index) == [r.name for r in evaluated]
+    for name, score in evaluated.scores.items():
+        if score is None:
+            assert pd.isna(frame2.loc[name, "score"])
+        else:
+            assert frame2.loc[name, "score"] == pytest.approx(score)
+
+
+def test_same_inputs_and_seed_give_identical_json_outside_the_manifest():
+    def run():
+        rng = np.random.default_rng(3)
+        real = pd.DataFrame({"x": rng.normal(size=120), "c": rng.choice(["a", "b"], size=120)})
+        synthetic = pd.DataFrame({"x": rng.normal(size=100), "c": rng.choice(["a", "b"], size=100)})
+        holdout = pd.DataFrame({"x": rng.normal(size=110), "c": rng.choice(["a", "b"], size=110)})
+        data = json.loads(sdq.evaluate(real, synthetic, holdout, seed=5,
+                                       config=sdq.Config(n_bootstrap=30, n_queries=200)).to_json())
+        data.pop("manifest")
+        return json.dumps(data, sort_keys=True)
+
+    assert run() == run()
+
+
+def test_different_seeds_change_the_json(mixed_triple):
+    real, synthetic, holdout = mixed_triple
+    config = sdq.Config(n_bootstrap=30, models=("linear",), n_queries=200)
+    a = sdq.evaluate(real, synthetic, holdout, config=config, seed=1).to_dict()
+    b = sdq.evaluate(real, synthetic, holdout, config=config, seed=2).to_dict()
+    a.pop("manifest"), b.pop("manifest")
+    assert a != b
+    assert a["config"]["seed"] == 1 and b["config"]["seed"] == 2
+
+
+def test_repr_names_the_family_scores(handmade):
+    text = repr(handmade)
+    assert "fidelity=0.700" in text and "privacy=0.400" in text and "utility=None" in text

@@ -1,0 +1,149 @@
+"""Column kinds and roles (sdq.schema): inference for every kind, overrides, exclusions, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sdq.errors import InputError, SdqError
+from sdq.schema import KINDS, ROLES, fit_schema, infer_kind
+
+N = 60
+
+
+def _series_of_every_kind() -> dict[str, tuple[pd.Series, str]]:
+    rng = np.random.default_rng(7)
+    return {
+        "float numbers": (pd.Series(rng.normal(size=N)), "numeric"),
+        "many integers": (pd.Series(rng.integers(0, 1000, size=N)), "numeric"),
+        "durations": (pd.Series(pd.to_timedelta(rng.integers(0, 10_000, size=N), unit="s")), "numeric"),
+        "strings": (pd.Series(rng.choice(["a", "b", "c"], size=N)), "categorical"),
+        "pandas category": (pd.Series(pd.Categorical(rng.choice(["x", "y"], size=N))), "categorical"),
+        "few integers": (pd.Series(rng.integers(1, 6, size=N)), "categorical"),
+        "bool dtype": (pd.Series(rng.random(N) < 0.5), "boolean"),
+        "zero-one floats": (pd.Series((rng.random(N) < 0.5).astype(float)), "boolean"),
+        "yes/no strings": (pd.Series(rng.choice(["yes", "no"], size=N)), "boolean"),
+        "python bools with None": (pd.Series([True, False, None] * (N // 3), dtype=object), "boolean"),
+        "datetime dtype": (pd.Series(pd.date_range("2020-01-01", periods=N, freq="D")), "datetime"),
+        "tz-aware datetimes": (pd.Series(pd.date_range("2020-01-01", periods=N, freq="h", tz="Europe/Paris")),
+                               "datetime"),
+        "date strings": (pd.Series(pd.date_range("2020-01-01", periods=N, freq="D").strftime("%Y-%m-%d")),
+                         "datetime"),
+        "integer counter": (pd.Series(np.arange(5, 5 + N)), "id"),
+        "unique short strings": (pd.Series([f"k{i:04d}" for i in rng.permutation(N)]), "id"),
+        "long free text": (pd.Series([f"comment number {i}: " + "the quick brown fox jumps " * 2
+                                      for i in range(N)]), "text"),
+        "single number": (pd.Series([3.5] * N), "constant"),
+        "single string": (pd.Series(["only"] * N), "constant"),
+        "all missing floats": (pd.Series([np.nan] * N), "empty"),
+        "all missing objects": (pd.Series([None] * N, dtype=object), "empty"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_series_of_every_kind()))
+def test_infer_kind_of_every_kind_with_a_reason(case):
+    series, expected = _series_of_every_kind()[case]
+    kind, reason = infer_kind(series)
+    assert kind == expected, (case, kind, reason)
+    assert isinstance(reason, str) and reason.strip()
+
+
+def test_every_kind_is_covered_by_the_cases():
+    assert {kind for _, kind in _series_of_every_kind().values()} == set(KINDS)
+
+
+def test_integer_id_needs_enough_rows():
+    # a unique counter of few rows is not evidence of an id
+    kind, _ = infer_kind(pd.Series(np.arange(5)))
+    assert kind != "id"
+
+
+def test_unique_integers_named_like_a_key_are_an_id():
+    rng = np.random.default_rng(0)
+    values = rng.choice(10_000, size=N, replace=False)  # unique, neither counting up nor contiguous
+    assert infer_kind(pd.Series(values, name="customer_id"))[0] == "id"
+    assert infer_kind(pd.Series(values, name="amount"))[0] == "numeric"
+
+
+def test_missing_values_do_not_change_the_kind():
+    values = pd.Series(["a", "b", None, "a", np.nan, "c"] * 10)
+    assert infer_kind(values)[0] == "categorical"
+    numbers = pd.Series(np.r_[np.linspace(0, 1, 50), [np.nan] * 10])
+    assert infer_kind(numbers)[0] == "numeric"
+
+
+def test_fit_schema_keeps_the_real_order_and_gives_every_column_a_reason(mixed_frame):
+    schema = fit_schema(mixed_frame)
+    assert [c.name for c in schema.columns] == list(mixed_frame.columns)
+    kinds = {c.name: c.kind for c in schema.columns}
+    assert kinds == {"num": "numeric", "num2": "numeric", "when": "datetime", "cat": "categorical",
+                     "flag": "boolean", "code": "categorical", "row_id": "id", "const": "constant",
+                     "empty": "empty"}
+    for spec in schema.columns:
+        assert spec.reason
+        assert spec.role == "feature"
+        assert spec.to_dict() == {"name": str(spec.name), "kind": spec.kind, "reason": spec.reason,
+                                  "role": "feature"}
+    assert schema.names == list(mixed_frame.columns)
+
+
+def test_overrides_win_over_inference(mixed_frame):
+    schema = fit_schema(mixed_frame, column_types={"code": "numeric", "row_id": "categorical"})
+    assert schema["code"].kind == "numeric"
+    assert schema["row_id"].kind == "categorical"
+    assert "user" in schema["code"].reason
+    # the others are still inferred
+    assert schema["num"].kind == "numeric" and schema["cat"].kind == "categorical"
+
+
+def test_exclusion_sets_the_role_and_leaves_the_column_out_of_names(mixed_frame):
+    schema = fit_schema(mixed_frame, exclude=["cat", "row_id"])
+    assert schema["cat"].role == "excluded" and schema["row_id"].role == "excluded"
+    assert "excluded" in schema["cat"].reason
+    assert "cat" not in schema.names and "row_id" not in schema.names
+    assert [s.name for s in schema.select(["categorical"])] == ["code"]
+
+
+def test_roles_of_target_time_and_entity(mixed_frame):
+    schema = fit_schema(mixed_frame, target="flag", time_column="when", entity_column="row_id")
+    assert schema["flag"].role == "target"
+    assert schema["when"].role == "time"
+    assert schema["row_id"].role == "entity"
+    assert schema.target == "flag" and schema.time_column == "when" and schema.entity_column == "row_id"
+    assert set(ROLES) >= {c.role for c in schema.columns}
+
+
+@pytest.mark.parametrize("kwargs, named", [
+    ({"column_types": {"nope": "numeric"}}, "nope"),
+    ({"exclude": ["ghost"]}, "ghost"),
+    ({"target": "absent"}, "absent"),
+    ({"time_column": "absent_time"}, "absent_time"),
+    ({"entity_column": "absent_entity"}, "absent_entity"),
+])
+def test_unknown_columns_are_input_errors_naming_them(mixed_frame, kwargs, named):
+    with pytest.raises(InputError, match=named) as info:
+        fit_schema(mixed_frame, **kwargs)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, SdqError)
+    assert "\n" not in str(info.value)
+
+
+def test_unknown_kind_is_an_input_error(mixed_frame):
+    with pytest.raises(InputError, match="numbers"):
+        fit_schema(mixed_frame, column_types={"num": "numbers"})
+
+
+def test_target_cannot_be_excluded(mixed_frame):
+    with pytest.raises(InputError, match="flag"):
+        fit_schema(mixed_frame, target="flag", exclude=["flag"])
+
+
+def test_one_column_cannot_have_two_roles(mixed_frame):
+    with pytest.raises(InputError, match="when"):
+        fit_schema(mixed_frame, target="when", time_column="when")
+
+
+def test_fit_schema_does_not_modify_the_frame(mixed_frame):
+    before = mixed_frame.copy()
+    fit_schema(mixed_frame, column_types={"code": "numeric"}, exclude=["const"], target="flag")
+    pd.testing.assert_frame_equal(mixed_frame, before)
