@@ -118,13 +118,23 @@ def _number_text(num: np.ndarray) -> np.ndarray:
 
 
 def _canonical_strings(series: pd.Series, numbers_as_text: bool) -> pd.Series:
-    """Values as strings; numbers written canonically (1, 1.0 -> "1"); missing stays None.
+    """Values as strings, stored as a pandas Categorical; missing stays missing.
 
-    With ``numbers_as_text`` (the real column holds numbers), strings that spell numbers are
-    canonicalised too ("1.0" -> "1"); otherwise strings keep their spelling ("007" stays "007").
-    Vectorised per type of value: a Python loop runs only over the distinct values of a column
-    whose values mix types.
+    Numbers are written canonically (1, 1.0 -> "1"). With ``numbers_as_text`` (the real column
+    holds numbers), strings that spell numbers are canonicalised too ("1.0" -> "1"); otherwise
+    strings keep their spelling ("007" stays "007"). The work is done once per distinct value
+    (the column is factorised first), and the result keeps integer codes, so later counting,
+    hashing and encoding run on integers rather than on millions of Python strings.
     """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    canon = _canonical_values(pd.Series(uniques), numbers_as_text).to_numpy(dtype=object)
+    canon_codes, categories = pd.factorize(canon, use_na_sentinel=True)
+    final = np.where(codes >= 0, canon_codes[np.maximum(codes, 0)] if len(canon_codes) else -1, -1)
+    return pd.Series(pd.Categorical.from_codes(final, categories=pd.Index(categories, dtype=object)))
+
+
+def _canonical_values(series: pd.Series, numbers_as_text: bool) -> pd.Series:
+    """The canonical string of each value (see :func:`_canonical_strings`), as an object Series."""
     out = np.full(len(series), None, dtype=object)
     present = series.notna().to_numpy()
     if not present.any():

@@ -58,9 +58,13 @@ class Binning:
         """Codes (int32) of canonical values, vectorised."""
         n = len(values)
         if self.mode == "categories":
-            arr = values.to_numpy(dtype=object) if self.kind != "boolean" else values.to_numpy(dtype=float)
-            # factorise once, then map the few distinct values to codes (missing -> -1 -> 0)
-            row_codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+            # factorise once (a Categorical already is), then map the few distinct values to codes
+            # (missing -> -1 -> 0)
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                row_codes, uniques = values.cat.codes.to_numpy(), values.cat.categories.to_numpy(dtype=object)
+            else:
+                arr = values.to_numpy(dtype=object) if self.kind != "boolean" else values.to_numpy(dtype=float)
+                row_codes, uniques = pd.factorize(arr, use_na_sentinel=True)
             kept = pd.Index(list(self.categories)).get_indexer(uniques) if len(self.categories) else np.full(len(uniques), -1)
             known = pd.Index(list(self.known)).get_indexer(uniques) >= 0 if self.known else np.zeros(len(uniques), bool)
             lut = np.empty(len(uniques) + 1, dtype=np.int32)

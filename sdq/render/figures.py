@@ -1,0 +1,449 @@
+"""Figures of the HTML report, built from a metric's ``details`` only.
+
+Every builder takes a metric's ``details`` (a JSON-safe dict) and returns a list of *panels*,
+worst first where that has a meaning::
+
+    {"key": "age", "title": "age", "caption": "score 0.985, holdout 0.978",
+     "score": 0.985, "baseline": 0.978, "figure": {"data": [...], "layout": {...}}}
+
+``figure`` is a plain plotly figure dict (no plotly graph objects: building them is slow and
+their JSON is large). ``key`` names what the panel shows (a column, a model, ``None`` for the
+metric as a whole) so that the report can link to it. Text that plotly draws goes through
+:func:`plot_text`, since plotly reads a few HTML-like tags in strings; numbers are rounded to
+:data:`DIGITS` significant digits to keep the report small. Builders accept missing keys: what
+is not in ``details`` is not drawn.
+
+:data:`BUILDERS` maps metric names to builders; a metric without one gets :func:`generic`, which
+draws per-column scores when ``details["columns"]`` has them and nothing otherwise (the report
+still shows its scalar details as a table).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable, Mapping
+
+__all__ = ["BUILDERS", "DIGITS", "COLORS", "panels_for", "plot_text", "generic", "column_scores"]
+
+Panel = dict[str, Any]
+Builder = Callable[[Mapping[str, Any]], list[Panel]]
+
+#: Significant digits of every number written into a figure.
+DIGITS = 4
+#: One colour per data set, the same in every figure.
+COLORS = {"real": "#2b6cb0", "holdout": "#8a94a6", "synthetic": "#dd6b20"}
+DATASETS = ("real", "holdout", "synthetic")
+LABELS = {"real": "real (training)", "holdout": "holdout (fresh real)", "synthetic": "synthetic"}
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def plot_text(value: Any) -> str:
+    """``value`` as text that plotly shows literally (it reads tags such as ``<b>`` in strings)."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _num(value: Any) -> float | None:
+    """A finite float rounded to :data:`DIGITS` significant digits, else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return float(f"{value:.{DIGITS}g}")
+
+
+def _nums(values: Any) -> list[float | None]:
+    return [_num(v) for v in values] if isinstance(values, (list, tuple)) else []
+
+
+def _list(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _fmt(value: Any) -> str:
+    number = _num(value)
+    return "—" if number is None else f"{number:.3f}"
+
+
+def _caption(score: Any, baseline: Any, what: str = "score") -> str:
+    text = f"{what} {_fmt(score)}"
+    return text + (f" · holdout {_fmt(baseline)}" if _num(baseline) is not None else "")
+
+
+def _gap(score: Any, baseline: Any) -> float:
+    """How far below its baseline (or below 1) a score is: the sort key of "worst first"."""
+    s, b = _num(score), _num(baseline)
+    if s is None:
+        return -math.inf
+    return (b if b is not None else 1.0) - s
+
+
+def _layout(height: int = 280, **extra: Any) -> dict[str, Any]:
+    layout: dict[str, Any] = {"height": height}
+    layout.update(extra)
+    return layout
+
+
+def _panel(figure: dict, title: str, key: Any = None, caption: str | None = None,
+           score: Any = None, baseline: Any = None) -> Panel:
+    return {"key": key, "title": str(title), "caption": caption, "score": _num(score),
+            "baseline": _num(baseline), "figure": figure}
+
+
+def column_scores(details: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Per-column ``{"column", "score", "baseline"}`` from ``details["columns"]``, worst first.
+
+    Accepts both shapes metrics use: ``score`` a number with ``baseline`` beside it, or ``score``
+    a mapping ``{"synthetic": ..., "holdout": ...}``. Entries without a numeric score are left out.
+    """
+    rows = []
+    for entry in _list(details.get("columns")):
+        if not isinstance(entry, Mapping) or "column" not in entry:
+            continue
+        score, baseline = entry.get("score"), entry.get("baseline")
+        if isinstance(score, Mapping):
+            score, baseline = score.get("synthetic"), score.get("holdout")
+        if _num(score) is None:
+            continue
+        rows.append({"column": str(entry["column"]), "score": _num(score), "baseline": _num(baseline)})
+    return sorted(rows, key=lambda r: -_gap(r["score"], r["baseline"]))
+
+
+# -- figure kinds --------------------------------------------------------------------------------
+def distribution_figure(labels: Iterable[Any], shares: Mapping[str, Any], *, x_title: str = "",
+                        height: int = 260) -> dict[str, Any]:
+    """Bars of the share of rows per bin, one trace per data set (real, holdout, synthetic).
+
+    Bins empty in every data set (e.g. "(missing)" when nothing is missing) are left out."""
+    labels = [plot_text(v) for v in labels]
+    series = {name: _nums(shares.get(name)) for name in DATASETS if len(_list(shares.get(name))) == len(labels)}
+    keep = [i for i in range(len(labels)) if any((s[i] or 0) > 0 for s in series.values())] or list(range(len(labels)))
+    data = [{"type": "bar", "name": LABELS[name], "x": [labels[i] for i in keep], "y": [values[i] for i in keep],
+             "marker": {"color": COLORS[name]}, "hovertemplate": "%{x}: %{y:.1%}<extra>" + name + "</extra>"}
+            for name, values in series.items()]
+    return {"data": data, "layout": _layout(height, barmode="group", bargap=0.15,
+                                            xaxis={"type": "category", "title": {"text": plot_text(x_title)},
+                                                   "automargin": True},
+                                            yaxis={"tickformat": ".0%", "title": {"text": "share of rows"}})}
+
+
+def histogram_panels(details: Mapping[str, Any]) -> list[Panel]:
+    """One distribution per column (``details.columns[*]``: labels, real, synthetic, holdout), worst first."""
+    panels = []
+    for entry in _list(details.get("columns")):
+        if not isinstance(entry, Mapping) or not _list(entry.get("labels")) or not _list(entry.get("real")):
+            continue
+        fig = distribution_figure(entry["labels"], entry)
+        panels.append(_panel(fig, entry.get("column", ""), key=str(entry.get("column", "")),
+                             caption=_caption(entry.get("score"), entry.get("baseline"), "overlap"),
+                             score=entry.get("score"), baseline=entry.get("baseline")))
+    return sorted(panels, key=lambda p: -_gap(p["score"], p["baseline"]))
+
+
+def sequence_length_panels(details: Mapping[str, Any]) -> list[Panel]:
+    """The distribution of sequence lengths (``details.histogram``)."""
+    hist = _dict(details.get("histogram"))
+    if not _list(hist.get("labels")):
+        return []
+    return [_panel(distribution_figure(hist["labels"], hist, x_title="rows per sequence"), "sequence lengths")]
+
+
+def column_score_figure(rows: list[dict[str, Any]], what: str = "score") -> dict[str, Any]:
+    """Horizontal bars of per-column scores (synthetic, and the holdout where known), worst on top."""
+    names = [plot_text(r["column"]) for r in rows]
+    data = [{"type": "bar", "orientation": "h", "name": "synthetic", "y": names, "x": [r["score"] for r in rows],
+             "marker": {"color": COLORS["synthetic"]}, "hovertemplate": "%{y}: %{x:.3f}<extra>synthetic</extra>"}]
+    if any(r["baseline"] is not None for r in rows):
+        data.insert(0, {"type": "bar", "orientation": "h", "name": "holdout (baseline)", "y": names,
+                        "x": [r["baseline"] for r in rows], "marker": {"color": COLORS["holdout"]},
+                        "hovertemplate": "%{y}: %{x:.3f}<extra>holdout</extra>"})
+    return {"data": data, "layout": _layout(max(180, 60 + 26 * len(rows)), barmode="group",
+                                            xaxis={"range": [0, 1], "title": {"text": plot_text(what)}},
+                                            yaxis={"type": "category", "autorange": "reversed", "automargin": True})}
+
+
+def column_score_panels(details: Mapping[str, Any]) -> list[Panel]:
+    """Per-column scores against the holdout's, worst on top."""
+    rows = column_scores(details)
+    return [_panel(column_score_figure(rows), "score per column")] if rows else []
+
+
+def heatmap_panels(details: Mapping[str, Any], *, signed: bool, what: str, max_columns: int = 60) -> list[Panel]:
+    """One heatmap of a pairwise matrix with buttons: synthetic − real (shown first), holdout − real,
+    real, synthetic, holdout. Matrices come from ``details.matrices``; pairs not scored are gaps.
+
+    With more than ``max_columns`` columns, the columns with the largest differences are kept (the
+    caption says so), so the figure stays readable and small."""
+    columns = [str(c) for c in _list(details.get("columns"))]
+    matrices = {k: v for k, v in _dict(details.get("matrices")).items()
+                if k in DATASETS and len(_list(v)) == len(columns)}
+    if not columns or "real" not in matrices or "synthetic" not in matrices:
+        return []
+    n = len(columns)
+
+    def cell(name: str, i: int, j: int) -> float | None:
+        row = _list(matrices[name][i])
+        return _num(row[j]) if j < len(row) else None
+
+    def diff(name: str, i: int, j: int) -> float | None:
+        a, b = cell(name, i, j), cell("real", i, j)
+        return None if a is None or b is None or i == j else _num(a - b)
+
+    keep = list(range(n))
+    caption = None
+    if n > max_columns:
+        spread = [max((abs(diff("synthetic", i, j) or 0.0) for j in range(n)), default=0.0) for i in range(n)]
+        keep = sorted(sorted(range(n), key=lambda i: -spread[i])[:max_columns])
+        caption = f"the {max_columns} of {n} columns with the largest differences"
+    labels = [plot_text(columns[i]) for i in keep]
+    views = [("synthetic − real", lambda i, j: diff("synthetic", i, j), True)]
+    if "holdout" in matrices:
+        views.append(("holdout − real", lambda i, j: diff("holdout", i, j), True))
+    views += [(name, (lambda name: lambda i, j: cell(name, i, j))(name), False)
+              for name in DATASETS if name in matrices]
+    z = {title: [[fn(i, j) for j in keep] for i in keep] for title, fn, _ in views}
+    limit = max([abs(v) for title, _, is_diff in views if is_diff for row in z[title] for v in row if v is not None]
+                + [0.05])
+    limit = _num(limit)
+    data = []
+    for k, (title, _, is_diff) in enumerate(views):
+        trace = {"type": "heatmap", "name": title, "x": labels, "y": labels, "z": z[title], "visible": k == 0,
+                 "hoverongaps": False, "xgap": 1, "ygap": 1,
+                 "hovertemplate": "%{y} × %{x}<br>" + title + ": %{z:.3f}<extra></extra>",
+                 "colorbar": {"title": {"text": "difference" if is_diff else what}, "thickness": 12}}
+        if is_diff:
+            trace.update(colorscale="RdBu", reversescale=True, zmid=0, zmin=-limit, zmax=limit)
+        elif signed:
+            trace.update(colorscale="RdBu", reversescale=True, zmid=0, zmin=-1, zmax=1)
+        else:
+            trace.update(colorscale="Blues", zmin=0, zmax=1)
+        data.append(trace)
+    buttons = [{"label": title, "method": "update",
+                "args": [{"visible": [i == k for i in range(len(views))]}]} for k, (title, _, _) in enumerate(views)]
+    size = max(320, min(900, 140 + 18 * len(keep)))
+    layout = _layout(size, updatemenus=[{"type": "buttons", "direction": "right", "buttons": buttons, "x": 0,
+                                         "xanchor": "left", "y": 1.0, "yanchor": "bottom", "pad": {"b": 6},
+                                         "showactive": True}],
+                     margin={"t": 50}, xaxis={"type": "category", "automargin": True, "tickangle": -45},
+                     yaxis={"type": "category", "automargin": True, "autorange": "reversed"})
+    return [_panel({"data": data, "layout": layout}, f"{what}: synthetic and holdout against real", caption=caption)]
+
+
+def correlogram_panels(details: Mapping[str, Any], *, partial: bool = False) -> list[Panel]:
+    """Per column, the (partial) autocorrelation at lags 1..L of real, holdout and synthetic sequences,
+    with the real data's 95% band around 0 (lags inside it are indistinguishable from noise)."""
+    what = "partial autocorrelation" if partial else "autocorrelation"
+    panels = []
+    for entry in _list(details.get("columns")):
+        if not isinstance(entry, Mapping) or not _list(entry.get("real")):
+            continue
+        lags = list(range(1, len(entry["real"]) + 1))
+        data = []
+        band = _num(entry.get("band"))
+        if band is not None:
+            data.append({"type": "scatter", "mode": "lines", "x": lags + lags[::-1], "y": [band] * len(lags) + [-band] * len(lags),
+                         "fill": "toself", "fillcolor": "rgba(43,108,176,0.12)", "line": {"width": 0},
+                         "name": "95% band (real)", "hoverinfo": "skip"})
+        for name in DATASETS:
+            values = _nums(entry.get(name))
+            if len(values) == len(lags):
+                data.append({"type": "scatter", "mode": "lines+markers", "name": LABELS[name], "x": lags, "y": values,
+                             "line": {"color": COLORS[name], "width": 2 if name != "holdout" else 1.5,
+                                      "dash": "dot" if name == "holdout" else "solid"},
+                             "marker": {"size": 5}, "hovertemplate": "lag %{x}: %{y:.3f}<extra>" + name + "</extra>"})
+        fig = {"data": data, "layout": _layout(260, xaxis={"title": {"text": "lag"}, "dtick": max(1, len(lags) // 10)},
+                                                yaxis={"title": {"text": what}, "zeroline": True})}
+        panels.append(_panel(fig, entry.get("column", ""), key=str(entry.get("column", "")),
+                             caption=_caption(entry.get("score"), entry.get("baseline")),
+                             score=entry.get("score"), baseline=entry.get("baseline")))
+    return sorted(panels, key=lambda p: -_gap(p["score"], p["baseline"]))
+
+
+def prediction_panels(details: Mapping[str, Any]) -> list[Panel]:
+    """Per model: the holdout score of models trained on real (TRTR), synthetic (TSTR) and holdout
+    rows; beside it the chance-adjusted ratio TSTR / TRTR with its interval and the holdout's ratio."""
+    name = str(details.get("score_name") or "score")
+    models = [m for m in _list(details.get("models")) if isinstance(m, Mapping) and m.get("model") is not None]
+    if not models:
+        return []
+    labels = [plot_text(m["model"]) for m in models]
+    sources = [("real", "trtr", "trained on real (TRTR)"), ("synthetic", "tstr", "trained on synthetic (TSTR)"),
+               ("holdout", "baseline", "trained on holdout (half)")]
+    data = []
+    for data_set, key, label in sources:
+        values = [_num(_dict(m.get(key)).get(name)) for m in models]
+        if any(v is not None for v in values):
+            data.append({"type": "bar", "name": label, "x": labels, "y": values, "marker": {"color": COLORS[data_set]},
+                         "hovertemplate": "%{x}: " + name + " %{y:.3f}<extra>" + data_set + "</extra>"})
+    ratios = [_num(m.get("ratio")) for m in models]
+    if any(r is not None for r in ratios):
+        ci = [_list(m.get("ci")) for m in models]
+        upper = [(_num(c[1]) - r) if len(c) == 2 and r is not None and _num(c[1]) is not None else None
+                 for c, r in zip(ci, ratios)]
+        lower = [(r - _num(c[0])) if len(c) == 2 and r is not None and _num(c[0]) is not None else None
+                 for c, r in zip(ci, ratios)]
+        data.append({"type": "bar", "name": "ratio TSTR / TRTR", "x": labels, "y": ratios, "xaxis": "x2", "yaxis": "y2",
+                     "marker": {"color": COLORS["synthetic"]}, "showlegend": False,
+                     "error_y": {"type": "data", "symmetric": False, "array": [_num(u) for u in upper],
+                                 "arrayminus": [_num(v) for v in lower], "color": "#444"},
+                     "hovertemplate": "%{x}: ratio %{y:.3f}<extra>synthetic</extra>"})
+        base = [_num(_dict(m.get("baseline")).get("ratio")) for m in models]
+        if any(b is not None for b in base):
+            data.append({"type": "scatter", "mode": "markers", "name": "holdout ratio", "x": labels, "y": base,
+                         "xaxis": "x2", "yaxis": "y2", "marker": {"symbol": "line-ew-open", "size": 28,
+                                                                  "color": "#1f2328", "line": {"width": 3}},
+                         "hovertemplate": "%{x}: holdout ratio %{y:.3f}<extra></extra>"})
+    layout = _layout(300, barmode="group",
+                     xaxis={"domain": [0, 0.55], "type": "category"},
+                     yaxis={"title": {"text": f"{name} on real test rows"}, "rangemode": "tozero"},
+                     xaxis2={"domain": [0.68, 1], "type": "category", "anchor": "y2"},
+                     yaxis2={"anchor": "x2", "range": [0, 1.05], "title": {"text": "ratio (1 = as good as real)"}})
+    return [_panel({"data": data, "layout": layout}, f"models: {name} and TSTR / TRTR ratio")]
+
+
+def importance_panels(details: Mapping[str, Any]) -> list[Panel]:
+    """Per model: permutation importance of every feature for the models trained on real,
+    holdout and synthetic rows, features in the real model's order (most important on top)."""
+    features = [str(f) for f in _list(details.get("features"))]
+    panels = []
+    for model in _list(details.get("models")):
+        if not isinstance(model, Mapping) or not features:
+            continue
+        real = _dict(model.get("real"))
+        order = [f for f in _list(real.get("ranking")) if f in features] or features
+        index = {f: i for i, f in enumerate(features)}
+        data = []
+        for name in DATASETS:
+            values = _list(_dict(model.get(name)).get("importance"))
+            if len(values) != len(features):
+                continue
+            data.append({"type": "bar", "orientation": "h", "name": LABELS[name],
+                         "y": [plot_text(f) for f in order], "x": [_num(values[index[f]]) for f in order],
+                         "marker": {"color": COLORS[name]},
+                         "hovertemplate": "%{y}: %{x:.4f}<extra>" + name + "</extra>"})
+        if not data:
+            continue
+        fig = {"data": data, "layout": _layout(max(220, 70 + 22 * len(order)), barmode="group",
+                                               xaxis={"title": {"text": "importance (drop of the score when shuffled)"}},
+                                               yaxis={"type": "category", "autorange": "reversed", "automargin": True})}
+        caption = f"top-k agreement {_fmt(model.get('score'))} · holdout {_fmt(model.get('baseline'))}"
+        if _num(model.get("spearman")) is not None:
+            caption += f" · rank correlation {_fmt(model.get('spearman'))}"
+        panels.append(_panel(fig, str(model.get("model", "")), key=str(model.get("model", "")), caption=caption,
+                             score=model.get("score"), baseline=model.get("baseline")))
+    return panels
+
+
+def _binned_shares(edges: list, counts: Mapping[str, Any], names: Iterable[str], *, x_title: str,
+                   open_last: bool) -> dict[str, Any]:
+    """Bars of the share per bin for several data sets; ``edges`` are left edges (plus the right
+    edge of the last bin unless ``open_last``)."""
+    lefts = [e for e in _nums(edges) if e is not None]
+    data = []
+    for name in names:
+        values = [c if isinstance(c, (int, float)) else 0 for c in _list(counts.get(name))]
+        n_bins = len(lefts) if open_last else len(lefts) - 1
+        if not values or len(values) != n_bins or n_bins < 1:
+            continue
+        total = sum(values) or 1
+        widths = [(lefts[i + 1] - lefts[i]) if i + 1 < len(lefts) else (lefts[-1] - lefts[-2] if len(lefts) > 1 else 1.0)
+                  for i in range(n_bins)]
+        data.append({"type": "bar", "name": LABELS.get(name, name), "x": [_num(lefts[i] + widths[i] / 2) for i in range(n_bins)],
+                     "width": [_num(w * 0.9) for w in widths], "y": [_num(v / total) for v in values],
+                     "opacity": 0.75, "marker": {"color": COLORS.get(name, "#555")},
+                     "hovertemplate": "%{x:.3f}: %{y:.1%}<extra>" + name + "</extra>"})
+    return {"data": data, "layout": _layout(280, barmode="overlay", xaxis={"title": {"text": x_title}},
+                                            yaxis={"tickformat": ".0%", "title": {"text": "share"}})}
+
+
+def qscore_panels(details: Mapping[str, Any]) -> list[Panel]:
+    """The distribution of query errors (0 = same answer as on real data) for synthetic and holdout."""
+    fig = _binned_shares(_list(details.get("error_bins")), _dict(details.get("error_counts")), ("holdout", "synthetic"),
+                         x_title="error of a query (0 = the real answer, 1 = as far off as can be)", open_last=False)
+    return [_panel(fig, "errors of the queries")] if fig["data"] else []
+
+
+def dcr_panels(details: Mapping[str, Any]) -> list[Panel]:
+    """Distances to the closest training row of synthetic and holdout rows, with the "too close" threshold."""
+    fig = _binned_shares(_list(details.get("dcr_bins")), _dict(details.get("dcr_counts")), ("holdout", "synthetic"),
+                         x_title="distance to the closest training row (the last bin is open-ended)", open_last=True)
+    if not fig["data"]:
+        return []
+    threshold = _num(details.get("threshold"))
+    if threshold is not None:
+        fig["layout"]["shapes"] = [{"type": "line", "xref": "x", "yref": "paper", "x0": threshold, "x1": threshold,
+                                    "y0": 0, "y1": 1, "line": {"color": "#c53030", "dash": "dash", "width": 1.5}}]
+        fig["layout"]["annotations"] = [{"x": threshold, "y": 1, "xref": "x", "yref": "paper", "showarrow": False,
+                                         "text": "too close", "xanchor": "left", "yanchor": "top",
+                                         "font": {"color": "#c53030"}}]
+    return [_panel(fig, "distance to the closest record (DCR)")]
+
+
+def roc_panels(details: Mapping[str, Any]) -> list[Panel]:
+    """ROC curves of the membership-inference attacks, with the coin-flip diagonal."""
+    data = [{"type": "scatter", "mode": "lines", "x": [0, 1], "y": [0, 1], "name": "coin flip",
+             "line": {"color": "#999", "dash": "dash", "width": 1}, "hoverinfo": "skip"}]
+    palette = [COLORS["synthetic"], "#805ad5", "#2f855a", "#b7791f"]
+    for k, (attack, info) in enumerate(_dict(details.get("attacks")).items()):
+        roc = _dict(_dict(info).get("roc"))
+        fpr, tpr = _nums(roc.get("fpr")), _nums(roc.get("tpr"))
+        if not fpr or len(fpr) != len(tpr):
+            continue
+        label = f"{plot_text(attack)} (AUC {_fmt(_dict(info).get('auc'))})"
+        data.append({"type": "scatter", "mode": "lines", "name": label, "x": fpr, "y": tpr,
+                     "line": {"color": palette[k % len(palette)], "width": 2, "shape": "hv"},
+                     "hovertemplate": "false positives %{x:.2f}, true positives %{y:.2f}<extra></extra>"})
+    if len(data) == 1:
+        return []
+    layout = _layout(340, xaxis={"title": {"text": "false-positive rate (holdout rows called members)"}, "range": [0, 1]},
+                     yaxis={"title": {"text": "true-positive rate"}, "range": [0, 1], "scaleanchor": "x"})
+    return [_panel({"data": data, "layout": layout}, "membership attacks: ROC curves")]
+
+
+def share_panels(details: Mapping[str, Any], *, synthetic: str, holdout: str, what: str) -> list[Panel]:
+    """Two bars: a share among synthetic rows and the same share among holdout rows."""
+    values = [("holdout", _num(details.get(holdout))), ("synthetic", _num(details.get(synthetic)))]
+    values = [(n, v) for n, v in values if v is not None]
+    if not any(n == "synthetic" for n, _ in values):
+        return []
+    data = [{"type": "bar", "orientation": "h", "y": [LABELS[n] for n, _ in values], "x": [v for _, v in values],
+             "marker": {"color": [COLORS[n] for n, _ in values]}, "text": [f"{v:.1%}" for _, v in values],
+             "textposition": "auto", "hovertemplate": "%{y}: %{x:.2%}<extra></extra>", "showlegend": False}]
+    layout = _layout(150, xaxis={"tickformat": ".0%", "title": {"text": plot_text(what)}, "rangemode": "tozero"},
+                     yaxis={"type": "category", "automargin": True}, margin={"t": 10})
+    return [_panel({"data": data, "layout": layout}, what)]
+
+
+def generic(details: Mapping[str, Any]) -> list[Panel]:
+    """The fallback of metrics without a builder: per-column scores if there are any, else nothing."""
+    return column_score_panels(details)
+
+
+BUILDERS: dict[str, Builder] = {
+    "statistics": column_score_panels,
+    "histogram_similarity": histogram_panels,
+    "mutual_information": lambda d: heatmap_panels(d, signed=False, what="normalised mutual information"),
+    "correlation": lambda d: heatmap_panels(d, signed=True, what="association"),
+    "autocorrelation": lambda d: correlogram_panels(d, partial=False),
+    "partial_autocorrelation": lambda d: correlogram_panels(d, partial=True),
+    "sequence_length": sequence_length_panels,
+    "first_differences": histogram_panels,
+    "prediction": prediction_panels,
+    "feature_importance": importance_panels,
+    "qscore": qscore_panels,
+    "exact_match": lambda d: share_panels(d, synthetic="copied_share", holdout="holdout_share",
+                                          what="rows equal to a training row"),
+    "neighbours_privacy": dcr_panels,
+    "membership_inference": roc_panels,
+    "sensitive_match": lambda d: share_panels(d, synthetic="matched_share", holdout="holdout_matched_share",
+                                              what="rows matching a sensitive record"),
+}
+
+
+def panels_for(name: str, details: Mapping[str, Any] | None) -> list[Panel]:
+    """The panels of metric ``name`` (its builder, or :func:`generic`)."""
+    return BUILDERS.get(name, generic)(details if isinstance(details, Mapping) else {})
