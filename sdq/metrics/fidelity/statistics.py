@@ -38,43 +38,77 @@ SHOWN_CATEGORIES = 20
 
 def numeric_stats(x: np.ndarray) -> dict[str, float | None]:
     """Summary statistics of a float array with NaN as missing."""
-    present = x[~np.isnan(x)]
+    return _numeric_profile(x)[0]
+
+
+def _numeric_profile(x: np.ndarray) -> tuple[dict[str, float | None], np.ndarray]:
+    """Summary statistics and the counts of the distinct present values, from one sort."""
+    present = np.sort(x[~np.isnan(x)])
     out: dict[str, float | None] = {"missing_rate": float(1 - len(present) / len(x)) if len(x) else None}
     if len(present) == 0:
-        return out | {k: None for k in (*LOCATION, "std")}
-    q25, median, q75 = np.quantile(present, [0.25, 0.5, 0.75])
+        return out | {k: None for k in (*LOCATION, "std")}, np.zeros(0)
+    q25, median, q75 = np.quantile(present, [0.25, 0.5, 0.75], method="linear")
     out.update(mean=float(present.mean()), std=float(present.std(ddof=1)) if len(present) > 1 else 0.0,
-               min=float(present.min()), q25=float(q25), median=float(median), q75=float(q75),
-               max=float(present.max()))
-    return out
+               min=float(present[0]), q25=float(q25), median=float(median), q75=float(q75),
+               max=float(present[-1]))
+    starts = np.flatnonzero(np.r_[True, present[1:] != present[:-1]])
+    return out, np.diff(np.r_[starts, len(present)]).astype(float)
 
 
 def categorical_shares(values: pd.Series) -> pd.Series:
-    """Share of each present value among present values."""
-    return values.dropna().value_counts(normalize=True, sort=False)
+    """Share of each present value among present values (values that occur only)."""
+    counts = values.value_counts(dropna=True, sort=False)
+    counts = counts[counts > 0]
+    return counts / counts.sum() if len(counts) else counts.astype(float)
 
 
-def expected_distinct(values: pd.Series, m: int) -> float:
-    """Expected number of distinct present values among ``m`` rows drawn without replacement
-    (exact, from the value counts: no sampling, so it does not depend on row order).
+def expected_distinct(counts: np.ndarray | pd.Series, n: int, m: int) -> float:
+    """Expected number of distinct values among ``m`` of ``n`` rows drawn without replacement,
+    given the counts of the distinct present values (exact: no sampling, so it does not depend on
+    row order). Missing rows count in ``n`` but are no value.
 
     Examples
     --------
-    >>> expected_distinct(pd.Series(["a", "a", "b", "b"]), 1)
+    >>> expected_distinct(np.array([2, 2]), 4, 1)
     1.0
-    >>> expected_distinct(pd.Series(["a", "a", "b", "b"]), 4)
+    >>> expected_distinct(np.array([2, 2]), 4, 4)
     2.0
     """
-    n = len(values)
+    counts = np.asarray(counts, dtype=float)
     m = min(m, n)
-    counts = values.value_counts(dropna=True).to_numpy(dtype=float)
     if m <= 0 or len(counts) == 0:
         return 0.0
+    if m == n:
+        return float(np.count_nonzero(counts))
     rest = n - counts
     with np.errstate(invalid="ignore"):
         log_miss = (gammaln(rest + 1) - gammaln(np.maximum(rest - m, 0) + 1) - gammaln(n + 1) + gammaln(n - m + 1))
     miss = np.where(rest >= m, np.exp(log_miss), 0.0)
     return float(np.sum(1.0 - miss))
+
+
+def _profile(series: pd.Series, kind: str) -> dict[str, Any]:
+    """One column of one data set: its statistics, distinct-value counts and (categories) shares."""
+    if kind in ("numeric", "datetime", "boolean"):
+        stats, counts = _numeric_profile(series.to_numpy(dtype=float))
+    else:
+        value_counts = series.value_counts(dropna=True, sort=False)
+        counts = value_counts[value_counts > 0].to_numpy(dtype=float)
+        if kind == "text":
+            present = series.dropna()
+            lengths = present.astype(str).str.len().to_numpy(dtype=float)
+            stats = numeric_stats(np.concatenate([lengths, np.full(len(series) - len(present), np.nan)]))
+            stats = {("missing_rate" if k == "missing_rate" else f"length_{k}"): v for k, v in stats.items()}
+        else:
+            stats = {"missing_rate": float(series.isna().mean()) if len(series) else None}
+    stats["rows"] = len(series)
+    stats["distinct"] = int(len(counts))
+    out = {"stats": stats, "counts": counts}
+    if kind in ("categorical", "boolean", "constant", "empty"):
+        out["shares"] = categorical_shares(series)
+        stats["top"] = [[str(k) if kind != "boolean" else str(bool(k)), rounded(out["shares"][k], 4)]
+                        for k in _top(out["shares"], SHOWN_CATEGORIES)]
+    return out
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -119,35 +153,21 @@ def _top(shares: pd.Series, k: int = TOP) -> list:
 def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
     name, kind = spec.name, spec.kind
     real = frames["real"][name]
-    entry: dict[str, Any] = {"column": spec.label, "kind": kind, "stats": {}, "agreement": {}}
-    n_real = len(real)
+    profiles = {frame_name: _profile(frame[name], kind) for frame_name, frame in frames.items()}
+    entry: dict[str, Any] = {"column": spec.label, "kind": kind, "agreement": {},
+                             "stats": {f: {k: rounded(v) if not isinstance(v, list) else v for k, v in p["stats"].items()}
+                                       for f, p in profiles.items()}}
+    real_stats, real_profile = entry["stats"]["real"], profiles["real"]
     agreements: dict[str, dict[str, float | None]] = {}
-    for frame_name, frame in frames.items():
-        series = frame[name]
-        if kind in ("numeric", "datetime", "boolean"):
-            stats = numeric_stats(series.to_numpy(dtype=float))
-        elif kind == "text":
-            lengths = series.dropna().astype(str).str.len().to_numpy(dtype=float)
-            stats = numeric_stats(np.concatenate([lengths, np.full(series.isna().sum(), np.nan)]))
-            stats = {("missing_rate" if k == "missing_rate" else f"length_{k}"): v for k, v in stats.items()}
-        else:
-            stats = {"missing_rate": float(series.isna().mean())}
-        stats["rows"] = len(series)
-        stats["distinct"] = int(series.nunique(dropna=True))
-        if kind in ("categorical", "boolean", "constant", "empty"):
-            shares = categorical_shares(series)
-            stats["top"] = [[str(k) if kind != "boolean" else str(bool(k)), rounded(shares[k], 4)]
-                            for k in _top(shares, SHOWN_CATEGORIES)]
-        entry["stats"][frame_name] = {k: rounded(v) if not isinstance(v, list) else v for k, v in stats.items()}
-    real_stats = entry["stats"]["real"]
     for frame_name, frame in frames.items():
         if frame_name == "real":
             continue
         other = frame[name]
-        other_stats = entry["stats"][frame_name]
+        other_stats, other_profile = entry["stats"][frame_name], profiles[frame_name]
         agree: dict[str, float | None] = {"missing_rate": clip01(1 - abs(real_stats["missing_rate"] - other_stats["missing_rate"]))}
-        n_eq = min(n_real, len(other))
-        agree["distinct"] = _ratio(expected_distinct(real, n_eq), expected_distinct(other, n_eq))
+        n_eq = min(len(real), len(other))
+        agree["distinct"] = _ratio(expected_distinct(real_profile["counts"], len(real), n_eq),
+                                   expected_distinct(other_profile["counts"], len(other), n_eq))
         if kind in ("numeric", "datetime"):
             agree |= _location_agreement(real_stats, other_stats, _scale(real_stats))
         elif kind == "text":
@@ -161,13 +181,13 @@ def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame]) -> dict[s
             entry.setdefault("characters", {})[frame_name] = [[k, rounded(v, 4)] for k, v in chars_o.head(10).items()]
             entry["characters"]["real"] = [[k, rounded(v, 4)] for k, v in chars_r.head(10).items()]
         elif kind in ("categorical", "boolean", "constant"):
-            p, q = categorical_shares(real), categorical_shares(other)
+            p, q = real_profile["shares"], other_profile["shares"]
             agree["shares"] = _tvd_agreement(p, q)
             top_r, top_o = _top(p), set(_top(q))
             agree["top"] = float(len([k for k in top_r if k in top_o]) / len(top_r)) if top_r else None
         elif kind == "id":
-            agree["distinct"] = clip01(1 - abs(real.nunique() / max(real.notna().sum(), 1)
-                                               - other.nunique() / max(other.notna().sum(), 1)))
+            agree["distinct"] = clip01(1 - abs(real_stats["distinct"] / max(real.notna().sum(), 1)
+                                               - other_stats["distinct"] / max(other.notna().sum(), 1)))
         agreements[frame_name] = {k: rounded(v) for k, v in agree.items()}
         present = [v for v in agree.values() if v is not None]
         entry.setdefault("score", {})[frame_name] = rounded(float(np.mean(present))) if present else None
@@ -200,11 +220,13 @@ def _validity(prepared: Prepared, spec, frame_name: str) -> dict[str, Any]:
             out["below_range"] = int(np.sum(x < lo))
             out["above_range"] = int(np.sum(x > hi))
     elif spec.kind in ("categorical", "boolean", "constant", "empty"):
-        known = pd.Index(prepared.tables.real[spec.name].dropna().unique())
-        present = series.dropna()
-        unseen = present[known.get_indexer(present.to_numpy()) < 0] if len(known) else present
-        out["unseen_values"] = int(len(unseen))
-        out["unseen_categories"] = int(unseen.nunique())
+        real_counts = prepared.tables.real[spec.name].value_counts(dropna=True, sort=False)
+        known = real_counts.index[real_counts.to_numpy() > 0]
+        counts = series.value_counts(dropna=True, sort=False)
+        counts = counts[counts > 0]
+        unseen = ~counts.index.isin(known)
+        out["unseen_values"] = int(counts[unseen].sum())
+        out["unseen_categories"] = int(unseen.sum())
     return out
 
 
