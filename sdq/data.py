@@ -277,8 +277,7 @@ def build_tables(schema: Schema, real: pd.DataFrame, synthetic: pd.DataFrame,
             if spec.role == "excluded":
                 continue
             column, failures[spec.label] = _coerce(frame[spec.name], spec.kind, numeric_real[spec.name])
-            # strings stay plain object arrays (not inferred to a string dtype), floats stay floats
-            coerced[spec.name] = pd.Series(column.to_numpy(), dtype=column.dtype)
+            coerced[spec.name] = column  # float64 or Categorical, with a fresh RangeIndex
         out = pd.DataFrame(coerced, columns=[s.name for s in schema.columns if s.role != "excluded"])
         frames[what], invalid[what] = out, failures
     return Tables(schema=schema, frames=frames, invalid=invalid, hashes=hashes)

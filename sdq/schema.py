@@ -149,7 +149,7 @@ def infer_kind(series: pd.Series) -> tuple[str, str]:
         n_distinct = len(distinct)
         if n_distinct <= 1:
             return "constant", ("a single distinct value" if n_distinct == 1 else "no finite values")
-        if set(np.asarray(distinct, dtype=float).tolist()) <= {0.0, 1.0}:
+        if n_distinct <= 2 and set(np.asarray(distinct, dtype=float).tolist()) <= {0.0, 1.0}:
             return "boolean", "numbers 0 and 1 only"
         is_integer_dtype = pd.api.types.is_integer_dtype(dtype)
         if is_integer_dtype and n_distinct == n_values and n_values >= MIN_ROWS_FOR_ID:
@@ -176,7 +176,9 @@ def infer_kind(series: pd.Series) -> tuple[str, str]:
         return "boolean", "strings such as true/false or yes/no"
     if inferred == "string" and _parses_as_dates(values):
         return "datetime", "strings that parse as dates"
-    mean_length = float(values.astype(str).str.len().mean())
+    counts = values.value_counts(sort=False)  # lengths of the distinct values, weighted by their counts
+    lengths = pd.Series(counts.index.astype(str)).str.len().to_numpy(dtype=float)
+    mean_length = float((lengths * counts.to_numpy()).sum() / counts.sum())
     if n_distinct == n_values and n_values >= MIN_ROWS_FOR_ID and mean_length < TEXT_MIN_MEAN_LENGTH:
         return "id", "a unique value in every row"
     if n_distinct > 0.5 * n_values and mean_length >= TEXT_MIN_MEAN_LENGTH:
