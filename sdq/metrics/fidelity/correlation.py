@@ -269,19 +269,14 @@ def correlation(prepared: Prepared) -> Outcome:
         boot_rows = {"real": m_r, "synthetic": m_s}
 
     labels = [s.label for s in specs]
-    pearson = []
-    for k, kd in enumerate(kinds):
-        if kd != "spearman":
-            continue
-        a, b = specs[pairs[k][0]].name, specs[pairs[k][1]].name
-        entry = {"columns": [labels[pairs[k][0]], labels[pairs[k][1]]]}
-        for name, f in frames.items():
-            x, y = f.values[a], f.values[b]
-            if np.isnan(x).all() or np.isnan(y).all():
-                entry[name] = None
-                continue
-            entry[name] = rounded(float(masked_pearson(x - np.nanmean(x), y - np.nanmean(y))), 4)
-        pearson.append(entry)
+    # Pearson's r of the numeric pairs, for reference: one batched matrix per data set
+    numeric = [i for i, sp in enumerate(specs) if sp.kind in NUMERIC_LIKE]
+    where = {i: k for k, i in enumerate(numeric)}
+    pearson_matrix = {name: masked_corr_matrix(np.stack([_centred(f, specs[i].name) for i in numeric], axis=-1)[None])[0]
+                      for name, f in frames.items()} if numeric else {}
+    pearson = [{"columns": [labels[i], labels[j]],
+                **{name: rounded(float(mat[where[i], where[j]]), 4) for name, mat in pearson_matrix.items()}}
+               for (i, j), kd in zip(pairs, kinds) if kd == "spearman"]
     details = pair_details(labels, pairs, values, ranges, pair_info={"association": kinds})
     if eq is not None:
         details["score_at_baseline_rows"] = float(score_of(values["real"], eq))
