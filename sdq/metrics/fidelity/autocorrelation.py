@@ -76,6 +76,16 @@ def _numeric(prepared: Prepared) -> list[ColumnSpec]:
     return [s for s in prepared.schema.select(("numeric",)) if s.name in prepared.binnings]
 
 
+def _acf(prepared: Prepared, name: str, column, lags: int) -> tuple[np.ndarray, np.ndarray]:
+    """Autocorrelations of one column's sequences (cached: the partial autocorrelation reuses them)."""
+    cache = prepared.__dict__.setdefault("_acf", {})
+    key = (name, column, lags)
+    if key not in cache:
+        sq = sequences(prepared, name)
+        cache[key] = acf_per_sequence(sq.values(prepared, name, column), sq.seq, sq.n_sequences, lags)
+    return cache[key]
+
+
 def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
     columns = _numeric(prepared)
     if not columns:
@@ -93,7 +103,7 @@ def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
         per_sequence = {}
         for n in names:
             sq = seqs[n]
-            acf, valid = acf_per_sequence(sq.values(prepared, n, spec.name), sq.seq, sq.n_sequences, lags)
+            acf, valid = _acf(prepared, n, spec.name, lags)
             long_enough = sq.lengths > 2 * lags
             use = valid & long_enough
             counts[n] = {"sequences": int(sq.n_sequences), "used": int(use.sum()),
