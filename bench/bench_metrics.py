@@ -140,7 +140,7 @@ def child(args: argparse.Namespace) -> int:
         profiler.enable()
     t0, c0 = time.perf_counter(), time.process_time()
     report = sdq.evaluate(frames["train"], frames["synthetic"], holdout=frames["holdout"], metrics=args.metrics,
-                          seed=args.seed)
+                          seed=args.seed, target=args.target)
     call_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
     if profiler is not None:
         profiler.stop() if args.profiler == "pyinstrument" else profiler.disable()
@@ -237,6 +237,8 @@ def run_child(n: int, metrics: list[str], args: argparse.Namespace, profile: str
 def _run_child(n: int, metrics: list[str], args: argparse.Namespace, profile: str | None = None) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--rows", str(n), "--seed", str(args.seed),
            "--data-dir", str(args.data_dir), "--metrics", *metrics]
+    if args.target:
+        cmd += ["--target", args.target]
     if profile:
         cmd += ["--profile", profile, "--profiler", args.profiler]
     env = dict(os.environ)
@@ -413,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-combined", dest="combined", action="store_false",
                         help="skip the run with all metrics together")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--target", default=None, help="target column for the utility metrics (e.g. health)")
     parser.add_argument("--data-dir", default=str(HERE / "data"))
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per child run")
     parser.add_argument("--profile", default=None, metavar="DIR",

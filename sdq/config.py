@@ -90,7 +90,7 @@ class Config:
     models: tuple = ("xgboost", "random_forest", "linear")
     model_rows: int = 20_000
     model_categories: int = 20
-    importance_rows: int = 5_000
+    importance_rows: int = 2_000
     importance_repeats: int = 3
     n_queries: int = 1_000
     query_rows: int = 200_000
