@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--show-records", action="store_true",
                         help="allow real records (matched rows) in the report; off by default")
     report.add_argument("--output", help="HTML output path (default: reports/<synthetic stem>.html)")
+    report.add_argument("--cdn", action="store_true",
+                        help="link plotly.js from its CDN instead of embedding it (smaller file; needs a network to view)")
     report.add_argument("--json", dest="json_path", help="JSON output path (default: next to the HTML)")
     report.add_argument("--seed", type=_seed, default=0, help="seed of every random step (default 0)")
     report.add_argument("--quiet", action="store_true", help="no progress and no table")
@@ -85,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                                       "and write demo.html and demo.json.")
     demo.add_argument("--output-dir", default="reports", help="folder for demo.html and demo.json (default: reports/)")
     demo.add_argument("--seed", type=_seed, default=0, help="seed of every random step (default 0)")
+    demo.add_argument("--cdn", action="store_true",
+                      help="link plotly.js from its CDN instead of embedding it (smaller file; needs a network to view)")
     demo.add_argument("--quiet", action="store_true", help="no progress and no table")
     return parser
 
@@ -129,9 +133,9 @@ def format_table(report, out: TextIO) -> None:
             out.write(f"  {r.name:<22}{r.status:>7}  {r.message or ''}\n")
 
 
-def _write(report, html_path: Path, json_path: Path) -> None:
+def _write(report, html_path: Path, json_path: Path, cdn: bool = False) -> None:
     try:
-        report.to_html(html_path)
+        report.to_html(html_path, cdn=cdn)
         report.to_json(json_path)
     except OSError as exc:
         raise InputError(f"cannot write the report: {exc.strerror or exc}: {exc.filename or html_path}") from None
@@ -156,7 +160,7 @@ def _run_report(args: argparse.Namespace) -> int:
         metrics=args.metrics, column_types=column_types, exclude=exclude, seed=args.seed,
         sensitive=sensitive, show_records=args.show_records, progress=_progress(args.quiet),
     )
-    _write(report, html_path, json_path)
+    _write(report, html_path, json_path, cdn=args.cdn)
     if not args.quiet:
         format_table(report, sys.stdout)
         sys.stdout.write(f"\nwrote {html_path} and {json_path}\n")
@@ -187,7 +191,7 @@ def _run_demo(args: argparse.Namespace) -> int:
                           progress=_progress(args.quiet))
     out_dir = Path(args.output_dir)
     html_path, json_path = out_dir / "demo.html", out_dir / "demo.json"
-    _write(report, html_path, json_path)
+    _write(report, html_path, json_path, cdn=args.cdn)
     if not args.quiet:
         sys.stdout.write(f"sdq demo: statsmodels' 'fair' survey data, {len(train)} training rows, "
                          f"{len(holdout)} holdout rows, {len(synthetic)} synthetic rows from a Gaussian copula\n\n")

@@ -227,11 +227,15 @@ class Report:
                                            "ci_high", "message"]).set_index("name")
 
     # -- rendering -----------------------------------------------------------------------------
-    def to_html(self, path: str | os.PathLike | None = None) -> str:
-        """The HTML report as a string; also written atomically to ``path`` if given."""
+    def to_html(self, path: str | os.PathLike | None = None, *, cdn: bool = False) -> str:
+        """The HTML report as a string; also written atomically to ``path`` if given.
+
+        The file is self-contained and opens offline (plotly.js is embedded, compressed); with
+        ``cdn=True`` plotly.js is loaded from its CDN instead (a smaller file that needs a network).
+        """
         from sdq.render.html import render_report
 
-        html = render_report(self)
+        html = render_report(self, cdn=cdn)
         if path is not None:
             write_atomic(path, html)
         return html

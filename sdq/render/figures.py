@@ -4,10 +4,12 @@ Every builder takes a metric's ``details`` (a JSON-safe dict) and returns a list
 worst first where that has a meaning::
 
     {"key": "age", "title": "age", "caption": "score 0.985, holdout 0.978",
-     "score": 0.985, "baseline": 0.978, "figure": {"data": [...], "layout": {...}}}
+     "score": 0.985, "baseline": 0.978, "figure": {"data": [...], "layout": {...}},
+     "shape": None, "fold": False}
 
-``figure`` is a plain plotly figure dict (no plotly graph objects: building them is slow and
-their JSON is large). ``key`` names what the panel shows (a column, a model, ``None`` for the
+``shape`` asks for a narrower box (``"square"``, ``"compact"``), ``fold`` for a place among the
+panels shown only on request. ``figure`` is a plain plotly figure dict (no plotly graph objects:
+building them is slow and their JSON is large). ``key`` names what the panel shows (a column, a model, ``None`` for the
 metric as a whole) so that the report can link to it. Text that plotly draws goes through
 :func:`plot_text`, since plotly reads a few HTML-like tags in strings; numbers are rounded to
 :data:`DIGITS` significant digits to keep the report small. Builders accept missing keys: what
@@ -20,7 +22,10 @@ still shows its scalar details as a table).
 
 from __future__ import annotations
 
+import datetime as _dt
+import functools
 import math
+import re
 from typing import Any, Callable, Iterable, Mapping
 
 __all__ = ["BUILDERS", "DIGITS", "COLORS", "panels_for", "plot_text", "generic", "column_scores"]
@@ -33,7 +38,9 @@ DIGITS = 4
 #: One colour per data set, the same in every figure.
 COLORS = {"real": "#2b6cb0", "holdout": "#8a94a6", "synthetic": "#dd6b20"}
 DATASETS = ("real", "holdout", "synthetic")
-LABELS = {"real": "real (training)", "holdout": "holdout (fresh real)", "synthetic": "synthetic"}
+LABELS = {"real": "real", "holdout": "holdout", "synthetic": "synthetic"}
+#: Negative (red: dependence lost or reversed) to positive (blue), white at 0.
+DIVERGING = [[0, "#b2182b"], [0.25, "#ef8a62"], [0.5, "#f7f7f7"], [0.75, "#67a9cf"], [1, "#2166ac"]]
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -91,7 +98,7 @@ def _layout(height: int = 280, **extra: Any) -> dict[str, Any]:
 def _panel(figure: dict, title: str, key: Any = None, caption: str | None = None,
            score: Any = None, baseline: Any = None) -> Panel:
     return {"key": key, "title": str(title), "caption": caption, "score": _num(score),
-            "baseline": _num(baseline), "figure": figure}
+            "baseline": _num(baseline), "figure": figure, "shape": None, "fold": False}
 
 
 def column_scores(details: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -114,21 +121,105 @@ def column_scores(details: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 # -- figure kinds --------------------------------------------------------------------------------
+_INTERVAL = re.compile(r"^\[(.+), (.+)[)\]]$")
+
+
+def _edge(text: str) -> tuple[float, Any, bool] | None:
+    """A bin edge as (position in axis units, value for the axis, is a date), or None."""
+    try:
+        value = float(text)
+        return value, _num(value), False
+    except ValueError:
+        pass
+    try:
+        stamp = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=_dt.timezone.utc)
+    return stamp.timestamp() / 86400.0, text, True
+
+
+def _intervals(labels: list[str]) -> tuple[list[int], list[tuple]] | None:
+    """Positions and edges of the bins written ``[a, b)`` (numbers or dates), if they are at least
+    two, contiguous and increasing; None otherwise (the bins are categories or values)."""
+    positions, edges = [], []
+    for i, label in enumerate(labels):
+        match = _INTERVAL.match(label)
+        if not match:
+            continue
+        lo, hi = _edge(match.group(1)), _edge(match.group(2))
+        if lo is None or hi is None or hi[0] <= lo[0] or (edges and edges[-1][1][0] != lo[0]):
+            return None
+        positions.append(i)
+        edges.append((lo, hi))
+    return (positions, edges) if len(positions) >= 2 else None
+
+
+def _short(label: str, limit: int = 16) -> str:
+    return label if len(label) <= limit else label[:limit - 1] + "…"
+
+
 def distribution_figure(labels: Iterable[Any], shares: Mapping[str, Any], *, x_title: str = "",
                         height: int = 260) -> dict[str, Any]:
-    """Bars of the share of rows per bin, one trace per data set (real, holdout, synthetic).
+    """The distribution of one column in real, holdout and synthetic data, on the shared bins.
 
-    Bins empty in every data set (e.g. "(missing)" when nothing is missing) are left out."""
-    labels = [plot_text(v) for v in labels]
+    Bins written as intervals (``[a, b)``: numbers or dates) are drawn as a histogram, the share
+    of rows per unit (per day for dates) as steps, so quantile bins of unequal widths show the
+    shape; other bins (categories, values) as grouped bars of the share of rows. Bins empty in
+    every data set (e.g. "(missing)" when nothing is missing) are left out; the shares that fall
+    outside the intervals are in :func:`outside_intervals`."""
+    labels = [str(v) for v in labels]
     series = {name: _nums(shares.get(name)) for name in DATASETS if len(_list(shares.get(name))) == len(labels)}
+    intervals = _intervals(labels)
+    if intervals is not None:
+        positions, edges = intervals
+        is_date = edges[0][0][2]
+        xs = [lo[1] for lo, _ in edges] + [edges[-1][1][1]]
+        data = []
+        for name, values in series.items():
+            share = [values[i] or 0.0 for i in positions]
+            density = [_num(v / (hi[0] - lo[0])) for v, (lo, hi) in zip(share, edges)]
+            trace = {"type": "scatter", "mode": "lines", "name": LABELS[name], "x": xs, "y": density + density[-1:],
+                     "line": {"shape": "hv", "color": COLORS[name], "width": 2.5 if name == "synthetic" else 1.5,
+                              "dash": "dot" if name == "holdout" else "solid"},
+                     "customdata": [_num(v) for v in share] + [None],
+                     "hovertemplate": "from %{x}: %{customdata:.1%} of rows<extra>" + name + "</extra>"}
+            if name == "real":
+                trace.update(fill="tozeroy", fillcolor="rgba(43,108,176,0.15)")
+            data.append(trace)
+        axis = {"type": "date" if is_date else "linear", "title": {"text": plot_text(x_title)}}
+        unit = "day" if is_date else "unit"
+        return {"data": data, "layout": _layout(height, xaxis=axis, yaxis={"title": {"text": f"share per {unit}"},
+                                                                           "rangemode": "tozero"})}
     keep = [i for i in range(len(labels)) if any((s[i] or 0) > 0 for s in series.values())] or list(range(len(labels)))
-    data = [{"type": "bar", "name": LABELS[name], "x": [labels[i] for i in keep], "y": [values[i] for i in keep],
+    names = [plot_text(labels[i]) for i in keep]
+    data = [{"type": "bar", "name": LABELS[name], "x": names, "y": [values[i] for i in keep],
              "marker": {"color": COLORS[name]}, "hovertemplate": "%{x}: %{y:.1%}<extra>" + name + "</extra>"}
             for name, values in series.items()]
-    return {"data": data, "layout": _layout(height, barmode="group", bargap=0.15,
-                                            xaxis={"type": "category", "title": {"text": plot_text(x_title)},
-                                                   "automargin": True},
+    xaxis = {"type": "category", "title": {"text": plot_text(x_title)}, "automargin": True}
+    if any(len(labels[i]) > 16 for i in keep):
+        xaxis.update(tickmode="array", tickvals=names, ticktext=[plot_text(_short(labels[i])) for i in keep])
+    return {"data": data, "layout": _layout(height, barmode="group", bargap=0.15, xaxis=xaxis,
                                             yaxis={"tickformat": ".0%", "title": {"text": "share of rows"}})}
+
+
+def outside_intervals(labels: Iterable[Any], shares: Mapping[str, Any]) -> str | None:
+    """For bins drawn as a histogram: the shares in the other bins (missing, below or above the
+    real range), e.g. ``"(missing): real 2.0%, synthetic 5.1%"``; None if there are none."""
+    labels = [str(v) for v in labels]
+    intervals = _intervals(labels)
+    if intervals is None:
+        return None
+    parts = []
+    for i, label in enumerate(labels):
+        if i in intervals[0]:
+            continue
+        values = [(name, _list(shares.get(name))[i]) for name in DATASETS
+                  if len(_list(shares.get(name))) == len(labels)]
+        values = [(n, v) for n, v in values if isinstance(v, (int, float)) and v > 0]
+        if values:
+            parts.append(f"{label}: " + ", ".join(f"{n} {v:.1%}" for n, v in values))
+    return "; ".join(parts) or None
 
 
 def histogram_panels(details: Mapping[str, Any]) -> list[Panel]:
@@ -138,8 +229,10 @@ def histogram_panels(details: Mapping[str, Any]) -> list[Panel]:
         if not isinstance(entry, Mapping) or not _list(entry.get("labels")) or not _list(entry.get("real")):
             continue
         fig = distribution_figure(entry["labels"], entry)
+        caption = _caption(entry.get("score"), entry.get("baseline"), "overlap")
+        outside = outside_intervals(entry["labels"], entry)
         panels.append(_panel(fig, entry.get("column", ""), key=str(entry.get("column", "")),
-                             caption=_caption(entry.get("score"), entry.get("baseline"), "overlap"),
+                             caption=caption + (f" · outside the bins: {outside}" if outside else ""),
                              score=entry.get("score"), baseline=entry.get("baseline")))
     return sorted(panels, key=lambda p: -_gap(p["score"], p["baseline"]))
 
@@ -166,10 +259,14 @@ def column_score_figure(rows: list[dict[str, Any]], what: str = "score") -> dict
                                             yaxis={"type": "category", "autorange": "reversed", "automargin": True})}
 
 
-def column_score_panels(details: Mapping[str, Any]) -> list[Panel]:
-    """Per-column scores against the holdout's, worst on top."""
+def column_score_panels(details: Mapping[str, Any], worst: int = 15) -> list[Panel]:
+    """Per-column scores against the holdout's, worst on top; with more than ``worst`` columns, the
+    worst of them, and all of them in a second, folded panel."""
     rows = column_scores(details)
-    return [_panel(column_score_figure(rows), "score per column")] if rows else []
+    if len(rows) <= worst + 5:
+        return [_panel(column_score_figure(rows), "score per column")] if rows else []
+    return [_panel(column_score_figure(rows[:worst]), f"score per column: the {worst} worst of {len(rows)}"),
+            {**_panel(column_score_figure(rows), f"score per column: all {len(rows)}"), "fold": True}]
 
 
 def heatmap_panels(details: Mapping[str, Any], *, signed: bool, what: str, max_columns: int = 60) -> list[Panel]:
@@ -200,11 +297,11 @@ def heatmap_panels(details: Mapping[str, Any], *, signed: bool, what: str, max_c
         keep = sorted(sorted(range(n), key=lambda i: -spread[i])[:max_columns])
         caption = f"the {max_columns} of {n} columns with the largest differences"
     labels = [plot_text(columns[i]) for i in keep]
+    ticks = {"tickmode": "array", "tickvals": labels, "ticktext": [plot_text(_short(columns[i], 20)) for i in keep]}
     views = [("synthetic − real", lambda i, j: diff("synthetic", i, j), True)]
     if "holdout" in matrices:
         views.append(("holdout − real", lambda i, j: diff("holdout", i, j), True))
-    views += [(name, (lambda name: lambda i, j: cell(name, i, j))(name), False)
-              for name in DATASETS if name in matrices]
+    views += [(name, functools.partial(cell, name), False) for name in DATASETS if name in matrices]
     z = {title: [[fn(i, j) for j in keep] for i in keep] for title, fn, _ in views}
     limit = max([abs(v) for title, _, is_diff in views if is_diff for row in z[title] for v in row if v is not None]
                 + [0.05])
@@ -214,23 +311,27 @@ def heatmap_panels(details: Mapping[str, Any], *, signed: bool, what: str, max_c
         trace = {"type": "heatmap", "name": title, "x": labels, "y": labels, "z": z[title], "visible": k == 0,
                  "hoverongaps": False, "xgap": 1, "ygap": 1,
                  "hovertemplate": "%{y} × %{x}<br>" + title + ": %{z:.3f}<extra></extra>",
-                 "colorbar": {"title": {"text": "difference" if is_diff else what}, "thickness": 12}}
+                 "colorbar": {"title": {"text": title}, "thickness": 12}}
         if is_diff:
-            trace.update(colorscale="RdBu", reversescale=True, zmid=0, zmin=-limit, zmax=limit)
+            trace.update(colorscale=DIVERGING, zmid=0, zmin=-limit, zmax=limit)
         elif signed:
-            trace.update(colorscale="RdBu", reversescale=True, zmid=0, zmin=-1, zmax=1)
+            trace.update(colorscale=DIVERGING, zmid=0, zmin=-1, zmax=1)
         else:
             trace.update(colorscale="Blues", zmin=0, zmax=1)
         data.append(trace)
     buttons = [{"label": title, "method": "update",
                 "args": [{"visible": [i == k for i in range(len(views))]}]} for k, (title, _, _) in enumerate(views)]
-    size = max(320, min(900, 140 + 18 * len(keep)))
+    size = max(420, min(900, 200 + 28 * len(keep)))
     layout = _layout(size, updatemenus=[{"type": "buttons", "direction": "right", "buttons": buttons, "x": 0,
                                          "xanchor": "left", "y": 1.0, "yanchor": "bottom", "pad": {"b": 6},
                                          "showactive": True}],
-                     margin={"t": 50}, xaxis={"type": "category", "automargin": True, "tickangle": -45},
-                     yaxis={"type": "category", "automargin": True, "autorange": "reversed"})
-    return [_panel({"data": data, "layout": layout}, f"{what}: synthetic and holdout against real", caption=caption)]
+                     margin={"t": 50},
+                     xaxis={"type": "category", "automargin": True, "tickangle": -45 if len(keep) <= 20 else -90,
+                            **ticks},
+                     yaxis={"type": "category", "automargin": True, "autorange": "reversed", **ticks})
+    panel = _panel({"data": data, "layout": layout}, f"{what}: synthetic and holdout against real", caption=caption)
+    panel["shape"] = "square"
+    return [panel]
 
 
 def correlogram_panels(details: Mapping[str, Any], *, partial: bool = False) -> list[Panel]:
@@ -245,7 +346,8 @@ def correlogram_panels(details: Mapping[str, Any], *, partial: bool = False) -> 
         data = []
         band = _num(entry.get("band"))
         if band is not None:
-            data.append({"type": "scatter", "mode": "lines", "x": lags + lags[::-1], "y": [band] * len(lags) + [-band] * len(lags),
+            data.append({"type": "scatter", "mode": "lines", "x": lags + lags[::-1],
+                         "y": [band] * len(lags) + [-band] * len(lags),
                          "fill": "toself", "fillcolor": "rgba(43,108,176,0.12)", "line": {"width": 0},
                          "name": "95% band (real)", "hoverinfo": "skip"})
         for name in DATASETS:
@@ -255,8 +357,8 @@ def correlogram_panels(details: Mapping[str, Any], *, partial: bool = False) -> 
                              "line": {"color": COLORS[name], "width": 2 if name != "holdout" else 1.5,
                                       "dash": "dot" if name == "holdout" else "solid"},
                              "marker": {"size": 5}, "hovertemplate": "lag %{x}: %{y:.3f}<extra>" + name + "</extra>"})
-        fig = {"data": data, "layout": _layout(260, xaxis={"title": {"text": "lag"}, "dtick": max(1, len(lags) // 10)},
-                                                yaxis={"title": {"text": what}, "zeroline": True})}
+        xaxis = {"title": {"text": "lag"}, "dtick": max(1, round(len(lags) / 8)), "range": [0.5, len(lags) + 0.5]}
+        fig = {"data": data, "layout": _layout(260, xaxis=xaxis, yaxis={"title": {"text": what}, "zeroline": True})}
         panels.append(_panel(fig, entry.get("column", ""), key=str(entry.get("column", "")),
                              caption=_caption(entry.get("score"), entry.get("baseline")),
                              score=entry.get("score"), baseline=entry.get("baseline")))
@@ -266,7 +368,8 @@ def correlogram_panels(details: Mapping[str, Any], *, partial: bool = False) -> 
 def prediction_panels(details: Mapping[str, Any]) -> list[Panel]:
     """Per model: the holdout score of models trained on real (TRTR), synthetic (TSTR) and holdout
     rows; beside it the chance-adjusted ratio TSTR / TRTR with its interval and the holdout's ratio."""
-    name = str(details.get("score_name") or "score")
+    key_name = str(details.get("score_name") or "score")
+    name = plot_text(key_name)
     models = [m for m in _list(details.get("models")) if isinstance(m, Mapping) and m.get("model") is not None]
     if not models:
         return []
@@ -275,7 +378,7 @@ def prediction_panels(details: Mapping[str, Any]) -> list[Panel]:
                ("holdout", "baseline", "trained on holdout (half)")]
     data = []
     for data_set, key, label in sources:
-        values = [_num(_dict(m.get(key)).get(name)) for m in models]
+        values = [_num(_dict(m.get(key)).get(key_name)) for m in models]
         if any(v is not None for v in values):
             data.append({"type": "bar", "name": label, "x": labels, "y": values, "marker": {"color": COLORS[data_set]},
                          "hovertemplate": "%{x}: " + name + " %{y:.3f}<extra>" + data_set + "</extra>"})
@@ -302,7 +405,7 @@ def prediction_panels(details: Mapping[str, Any]) -> list[Panel]:
                      yaxis={"title": {"text": f"{name} on real test rows"}, "rangemode": "tozero"},
                      xaxis2={"domain": [0.68, 1], "type": "category", "anchor": "y2"},
                      yaxis2={"anchor": "x2", "range": [0, 1.05], "title": {"text": "ratio (1 = as good as real)"}})
-    return [_panel({"data": data, "layout": layout}, f"models: {name} and TSTR / TRTR ratio")]
+    return [_panel({"data": data, "layout": layout}, f"models: {key_name} and TSTR / TRTR ratio")]
 
 
 def importance_panels(details: Mapping[str, Any]) -> list[Panel]:
@@ -327,8 +430,8 @@ def importance_panels(details: Mapping[str, Any]) -> list[Panel]:
                          "hovertemplate": "%{y}: %{x:.4f}<extra>" + name + "</extra>"})
         if not data:
             continue
-        fig = {"data": data, "layout": _layout(max(220, 70 + 22 * len(order)), barmode="group",
-                                               xaxis={"title": {"text": "importance (drop of the score when shuffled)"}},
+        fig = {"data": data, "layout": _layout(max(240, 90 + 30 * len(order)), barmode="group", bargap=0.2,
+                                               xaxis={"title": {"text": "drop of the score when shuffled"}},
                                                yaxis={"type": "category", "autorange": "reversed", "automargin": True})}
         caption = f"top-k agreement {_fmt(model.get('score'))} · holdout {_fmt(model.get('baseline'))}"
         if _num(model.get("spearman")) is not None:
@@ -350,14 +453,15 @@ def _binned_shares(edges: list, counts: Mapping[str, Any], names: Iterable[str],
         if not values or len(values) != n_bins or n_bins < 1:
             continue
         total = sum(values) or 1
-        widths = [(lefts[i + 1] - lefts[i]) if i + 1 < len(lefts) else (lefts[-1] - lefts[-2] if len(lefts) > 1 else 1.0)
-                  for i in range(n_bins)]
-        data.append({"type": "bar", "name": LABELS.get(name, name), "x": [_num(lefts[i] + widths[i] / 2) for i in range(n_bins)],
-                     "width": [_num(w * 0.9) for w in widths], "y": [_num(v / total) for v in values],
-                     "opacity": 0.75, "marker": {"color": COLORS.get(name, "#555")},
-                     "hovertemplate": "%{x:.3f}: %{y:.1%}<extra>" + name + "</extra>"})
-    return {"data": data, "layout": _layout(280, barmode="overlay", xaxis={"title": {"text": x_title}},
-                                            yaxis={"tickformat": ".0%", "title": {"text": "share"}})}
+        last = lefts[-1] - lefts[-2] if len(lefts) > 1 else 1.0  # the open last bin: as wide as the one before
+        widths = [(lefts[i + 1] - lefts[i]) if i + 1 < len(lefts) else last for i in range(n_bins)]
+        data.append({"type": "bar", "name": LABELS.get(name, name),
+                     "x": [_num(lefts[i] + widths[i] / 2) for i in range(n_bins)],
+                     "y": [_num(v / total) for v in values], "marker": {"color": COLORS.get(name, "#555")},
+                     "customdata": [[_num(lefts[i]), _num(lefts[i] + widths[i])] for i in range(n_bins)],
+                     "hovertemplate": "%{customdata[0]} to %{customdata[1]}: %{y:.1%}<extra>" + name + "</extra>"})
+    return {"data": data, "layout": _layout(280, barmode="group", bargap=0.1, xaxis={"title": {"text": x_title}},
+                                            yaxis={"tickformat": ".0%", "title": {"text": "share of rows"}})}
 
 
 def qscore_panels(details: Mapping[str, Any]) -> list[Panel]:
@@ -399,9 +503,12 @@ def roc_panels(details: Mapping[str, Any]) -> list[Panel]:
                      "hovertemplate": "false positives %{x:.2f}, true positives %{y:.2f}<extra></extra>"})
     if len(data) == 1:
         return []
-    layout = _layout(340, xaxis={"title": {"text": "false-positive rate (holdout rows called members)"}, "range": [0, 1]},
-                     yaxis={"title": {"text": "true-positive rate"}, "range": [0, 1], "scaleanchor": "x"})
-    return [_panel({"data": data, "layout": layout}, "membership attacks: ROC curves")]
+    layout = _layout(400, xaxis={"title": {"text": "false-positive rate (holdout rows called members)"},
+                                 "range": [0, 1]},
+                     yaxis={"title": {"text": "true-positive rate (training rows found)"}, "range": [0, 1]})
+    panel = _panel({"data": data, "layout": layout}, "membership attacks: ROC curves")
+    panel["shape"] = "compact"
+    return [panel]
 
 
 def share_panels(details: Mapping[str, Any], *, synthetic: str, holdout: str, what: str) -> list[Panel]:
