@@ -19,8 +19,11 @@ are nearly independent and a plain mean scores independently shuffled columns ne
 Spearman is scored rather than Pearson because one extreme value can move Pearson's r anywhere;
 Pearson's r is still reported in ``details``.
 
-1.0: every association has the real strength (and sign). 0.0: every associated pair is reversed
-(numeric) or lost. Interval: an m-out-of-n row bootstrap of the whole score, rescaled to the full
+1.0: every association has the real strength (and sign). 0.0: every pair is perfectly associated
+in one data set and reversed (numeric pairs) or unassociated (other pairs) in the other. A pair is
+penalised by the association it lost, so a Spearman correlation of 0.5 lost completely costs 0.25
+of that pair's similarity: independently shuffled columns score about 0.8 on real survey data,
+against about 0.99 for fresh real rows; read the score beside its baseline. Interval: an m-out-of-n row bootstrap of the whole score, rescaled to the full
 sample sizes (``details.bootstrap_rows``).
 """
 
@@ -228,7 +231,7 @@ def _pair_kind(a, b) -> str:
     "correlation", "fidelity",
     summary="Pairwise correlations (Spearman), associations (Cramer's V) and correlation ratios are preserved.",
     one="every pair of columns has the real association, with the same sign",
-    zero="every associated pair is reversed or has lost its association",
+    zero="every pair has a perfect association in one data set and the opposite (or none) in the other",
 )
 def correlation(prepared: Prepared) -> Outcome:
     specs = [s for s in prepared.binned_columns(DEPENDENCE_KINDS)

@@ -13,8 +13,12 @@ different sizes would disagree for no reason. Pair similarity = ``1 - |NMI_real 
 The metric is the **dependence-weighted** mean of pair similarities, weight
 ``max(NMI_real, NMI_synthetic)`` (floored at 1e-3): most pairs of real columns are nearly
 independent, and a plain mean lets data whose columns were shuffled independently score about
-0.95. 1.0: every dependent pair keeps its strength. 0.0: every pair that is dependent in one data
-set is independent in the other. Interval: Poisson bootstrap of the contingency tables.
+0.95. 1.0: every dependent pair keeps its strength. 0.0: every pair is fully dependent (NMI 1)
+in one data set and independent in the other. A pair is penalised by the dependence it lost, so a
+real pair with NMI 0.3 that the synthetic data lost completely has similarity 0.7: data whose
+columns were shuffled independently score about 0.75 on real survey data, against about 0.99 for
+fresh real rows; read the score beside its baseline. Interval: Poisson bootstrap of the
+contingency tables.
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ def nmi(table: np.ndarray) -> np.ndarray:
     "mutual_information", "fidelity",
     summary="Pairwise dependence of any kind (normalised mutual information on shared bins) is preserved.",
     one="every pair of columns is exactly as dependent as in the real data",
-    zero="every dependent pair has lost (or gained) all its dependence",
+    zero="every pair is fully dependent in one data set and independent in the other",
 )
 def mutual_information(prepared: Prepared) -> Outcome:
     specs = [s for s in prepared.binned_columns(DEPENDENCE_KINDS)]
