@@ -54,7 +54,9 @@ def test_wheel_installs_and_writes_the_demo_report(tmp_path):
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--system-site-packages", venv], tmp_path)
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
-    _run([bindir / "python", "-m", "pip", "install", "--no-deps", "--no-index", "-q", wheel], tmp_path)
+    # --force-reinstall: an sdq of the same version may already sit in the system site-packages
+    _run([bindir / "python", "-m", "pip", "install", "--force-reinstall", "--no-deps", "--no-index", "-q", wheel],
+         tmp_path)
     where = _run([bindir / "python", "-c", "import sdq.render.html as h; print(h.templates_dir())"], tmp_path).stdout
     assert str(venv) in where, f"sdq was not imported from the venv: {where}"
 
