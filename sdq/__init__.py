@@ -16,10 +16,12 @@ from sdq.errors import ConfigError, InputError, MetricError, SdqError
 from sdq.evaluate import evaluate
 from sdq.metrics import names as metric_names
 from sdq.report import MetricResult, Report
+from sdq.thresholds import CheckResult, Threshold
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckResult",
     "Config",
     "ConfigError",
     "InputError",
@@ -27,6 +29,7 @@ __all__ = [
     "MetricResult",
     "Report",
     "SdqError",
+    "Threshold",
     "__version__",
     "evaluate",
     "load_table",

@@ -1,6 +1,7 @@
 """The ``sdq`` command line: a thin adapter over the Python API.
 
-Exit codes: 0 done; 2 bad input or usage (one line on stderr, no traceback).
+Exit codes: 0 done (``sdq check``: every threshold passed); 1 a threshold failed (``sdq check``);
+2 bad input, usage or configuration (one line on stderr, no traceback).
 Progress goes to stderr (a bar on a terminal, nothing with ``--quiet``); results to stdout.
 """
 
@@ -50,6 +51,24 @@ def _seed(text: str) -> int:
     return value
 
 
+def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """The inputs shared by ``sdq report`` and ``sdq check``."""
+    parser.add_argument("real", help="the real (training) table: .csv, .parquet, .json, .jsonl, .feather")
+    parser.add_argument("synthetic", help="the synthetic table, same columns as REAL")
+    parser.add_argument("--holdout", help="real rows the generator never saw (the baseline)")
+    parser.add_argument("--target", help="the column a model would predict")
+    parser.add_argument("--task", choices=("classification", "regression"), help="the target's task (inferred if omitted)")
+    parser.add_argument("--time-column", help="the column that orders rows in time")
+    parser.add_argument("--entity-column", help="the column that identifies a sequence (e.g. a customer)")
+    parser.add_argument("--metrics", type=_comma_list, help="comma-separated metric names (default: all)")
+    parser.add_argument("--column-type", type=_column_type, action="append", default=[], metavar="COL=KIND",
+                        help="override a column's kind (repeatable)")
+    parser.add_argument("--exclude", action="append", default=[], metavar="COL", help="leave a column out (repeatable)")
+    parser.add_argument("--sensitive", help="records the generator must never reproduce (scored by sensitive_match)")
+    parser.add_argument("--show-records", action="store_true",
+                        help="allow real records (matched rows) in the report; off by default")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from sdq import __version__
 
@@ -60,26 +79,32 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="evaluate synthetic data and write an HTML and a JSON report",
                             description="Evaluate SYNTHETIC against REAL (the generator's training rows) "
                                         "and write reports/<synthetic stem>.html and .json.")
-    report.add_argument("real", help="the real (training) table: .csv, .parquet, .json, .jsonl, .feather")
-    report.add_argument("synthetic", help="the synthetic table, same columns as REAL")
-    report.add_argument("--holdout", help="real rows the generator never saw (the baseline)")
-    report.add_argument("--target", help="the column a model would predict")
-    report.add_argument("--task", choices=("classification", "regression"), help="the target's task (inferred if omitted)")
-    report.add_argument("--time-column", help="the column that orders rows in time")
-    report.add_argument("--entity-column", help="the column that identifies a sequence (e.g. a customer)")
-    report.add_argument("--metrics", type=_comma_list, help="comma-separated metric names (default: all)")
-    report.add_argument("--column-type", type=_column_type, action="append", default=[], metavar="COL=KIND",
-                        help="override a column's kind (repeatable)")
-    report.add_argument("--exclude", action="append", default=[], metavar="COL", help="leave a column out (repeatable)")
-    report.add_argument("--sensitive", help="records the generator must never reproduce (scored by sensitive_match)")
-    report.add_argument("--show-records", action="store_true",
-                        help="allow real records (matched rows) in the report; off by default")
+    _add_input_arguments(report)
     report.add_argument("--output", help="HTML output path (default: reports/<synthetic stem>.html)")
     report.add_argument("--cdn", action="store_true",
                         help="link plotly.js from its CDN instead of embedding it (smaller file; needs a network to view)")
     report.add_argument("--json", dest="json_path", help="JSON output path (default: next to the HTML)")
     report.add_argument("--seed", type=_seed, default=0, help="seed of every random step (default 0)")
     report.add_argument("--quiet", action="store_true", help="no progress and no table")
+
+    check = sub.add_parser("check", help="evaluate synthetic data and exit 1 when a threshold fails",
+                           description="Evaluate SYNTHETIC against REAL like 'sdq report', then check thresholds "
+                                       "(from --fail-under and/or a config file). Exit codes: 0 every threshold "
+                                       "passed, 1 a threshold failed, 2 bad input, usage or config.")
+    _add_input_arguments(check)
+    check.add_argument("--fail-under", action="append", default=[], metavar="SPEC",
+                       help="thresholds, e.g. 'fidelity=0.8,privacy=0.9', 'correlation=0.9*baseline', "
+                            "'exact_match:ci_low=0.95' (repeatable)")
+    check.add_argument("--config", help="a TOML file with a [thresholds] table (sdq.toml) or [tool.sdq.thresholds] "
+                                        "(pyproject.toml); default: ./sdq.toml, else [tool.sdq] in ./pyproject.toml")
+    check.add_argument("--junit", metavar="PATH", help="write a JUnit XML file: one testcase per threshold")
+    check.add_argument("--markdown", metavar="PATH", help="write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
+    check.add_argument("--output", help="also write the HTML report here (then every metric runs, not only "
+                                        "those the thresholds read)")
+    check.add_argument("--cdn", action="store_true", help="link plotly.js from its CDN in the HTML report")
+    check.add_argument("--json", dest="json_path", help="also write the JSON report here")
+    check.add_argument("--seed", type=_seed, default=0, help="seed of every random step (default 0)")
+    check.add_argument("--quiet", action="store_true", help="no progress and no table")
 
     demo = sub.add_parser("demo", help="run the whole evaluation on the embedded demo data",
                           description="Split statsmodels' 'fair' data (real survey answers) into training "
@@ -141,30 +166,88 @@ def _write(report, html_path: Path, json_path: Path, cdn: bool = False) -> None:
         raise InputError(f"cannot write the report: {exc.strerror or exc}: {exc.filename or html_path}") from None
 
 
-def _run_report(args: argparse.Namespace) -> int:
+def _evaluate_args(args: argparse.Namespace):
+    """Load the inputs named on the command line and evaluate them (shared by report and check)."""
     import sdq
 
     real = sdq.load_table(args.real)
     synthetic = sdq.load_table(args.synthetic)
     holdout = sdq.load_table(args.holdout) if args.holdout else None
     sensitive = sdq.load_table(args.sensitive) if args.sensitive else None
-    stem = Path(args.synthetic).name.split(".")[0] or "report"
-    html_path = Path(args.output) if args.output else Path("reports") / f"{stem}.html"
-    json_path = Path(args.json_path) if args.json_path else html_path.with_suffix(".json")
     column_types = _resolve_names(real, dict(args.column_type), "--column-type")
     exclude = list(_resolve_names(real, {c: None for c in args.exclude}, "--exclude"))
-    report = sdq.evaluate(
+    return sdq.evaluate(
         real, synthetic, holdout,
         target=_resolve_name(real, args.target), task=args.task,
         time_column=_resolve_name(real, args.time_column), entity_column=_resolve_name(real, args.entity_column),
         metrics=args.metrics, column_types=column_types, exclude=exclude, seed=args.seed,
         sensitive=sensitive, show_records=args.show_records, progress=_progress(args.quiet),
     )
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    stem = Path(args.synthetic).name.split(".")[0] or "report"
+    html_path = Path(args.output) if args.output else Path("reports") / f"{stem}.html"
+    json_path = Path(args.json_path) if args.json_path else html_path.with_suffix(".json")
+    report = _evaluate_args(args)
     _write(report, html_path, json_path, cdn=args.cdn)
     if not args.quiet:
         format_table(report, sys.stdout)
         sys.stdout.write(f"\nwrote {html_path} and {json_path}\n")
     return EXIT_OK
+
+
+def _check_thresholds(args: argparse.Namespace) -> list:
+    """Thresholds from --config (or the default config files) and --fail-under, in that order."""
+    from sdq.thresholds import find_config, load_config, parse_thresholds
+
+    thresholds = []
+    config = Path(args.config) if args.config else find_config(".")
+    if config is not None:
+        thresholds.extend(load_config(config))
+    for spec in args.fail_under:
+        thresholds.extend(parse_thresholds(spec))
+    if not thresholds:
+        raise InputError("no thresholds to check: give some with --fail-under (e.g. 'fidelity=0.8,privacy=0.9'), "
+                         "--config PATH, a [thresholds] table in ./sdq.toml or [tool.sdq.thresholds] in "
+                         "./pyproject.toml")
+    return thresholds
+
+
+def _write_text(path: str, text: str) -> None:
+    from sdq.report import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from sdq.thresholds import needed_metrics
+
+    thresholds = _check_thresholds(args)  # before the evaluation: a bad config fails fast
+    if args.metrics is None and not (args.output or args.json_path):
+        # nothing but the gate is wanted: run only the metrics the thresholds read (each metric's
+        # seed is derived from its name, so its score is the same as in a full report)
+        args.metrics = needed_metrics(thresholds)
+    report = _evaluate_args(args)
+    result = report.check(thresholds)
+    if args.output or args.json_path:
+        try:
+            if args.output:
+                report.to_html(args.output, cdn=args.cdn)
+            if args.json_path:
+                report.to_json(args.json_path)
+        except OSError as exc:
+            raise InputError(f"cannot write the report: {exc.strerror or exc}: {exc.filename}") from None
+    if args.junit:
+        _write_text(args.junit, result.to_junit())
+    if args.markdown:
+        _write_text(args.markdown, result.to_markdown())
+    if not args.quiet:
+        sys.stdout.write(result.format_table())
+    return EXIT_OK if result.passed else EXIT_THRESHOLD
 
 
 def _resolve_name(frame, name: str | None):
@@ -206,6 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "report":
             return _run_report(args)
+        if args.command == "check":
+            return _run_check(args)
         return _run_demo(args)
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)

@@ -226,6 +226,25 @@ class Report:
         return pd.DataFrame(rows, columns=["name", "family", "status", "score", "baseline", "ci_low",
                                            "ci_high", "message"]).set_index("name")
 
+    # -- gates -----------------------------------------------------------------------------------
+    def check(self, thresholds: Any):
+        """Check thresholds against this report -> :class:`sdq.thresholds.CheckResult`.
+
+        ``thresholds``: a :class:`sdq.thresholds.Threshold`, a string such as
+        ``"fidelity=0.8,correlation=0.9*baseline"``, a mapping shaped like the ``[tool.sdq.thresholds]``
+        table, or a list of those. A target that was skipped, failed or not run fails unless the
+        threshold allows it (``allow_skipped``).
+        """
+        from sdq.thresholds import check
+
+        return check(self, thresholds)
+
+    def raise_for_thresholds(self, thresholds: Any) -> "Report":
+        """Raise an ``AssertionError`` naming every failed threshold with its numbers; else return self."""
+        __tracebackhide__ = True
+        self.check(thresholds).raise_for_failures()
+        return self
+
     # -- rendering -----------------------------------------------------------------------------
     def to_html(self, path: str | os.PathLike | None = None, *, cdn: bool = False) -> str:
         """The HTML report as a string; also written atomically to ``path`` if given.

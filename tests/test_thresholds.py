@@ -1,0 +1,233 @@
+"""Thresholds: parsing (strings, mappings, TOML files), each kind, and Report.check / raise_for_thresholds."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import sdq
+from sdq.thresholds import (
+    Threshold,
+    as_thresholds,
+    find_config,
+    load_config,
+    parse_thresholds,
+)
+
+FAST = sdq.Config(n_bootstrap=20, models=("linear",), n_queries=100)
+METRICS = ["statistics", "histogram_similarity", "correlation", "exact_match", "neighbours_privacy"]
+
+
+def shuffled(frame, seed=0):
+    """Every column shuffled on its own: marginals kept, dependence between columns broken."""
+    rng = np.random.default_rng(seed)
+    return frame.apply(lambda c: c.to_numpy()[rng.permutation(len(c))])
+
+
+@pytest.fixture(scope="module")
+def frames():
+    from sdq.demo_data import load_fair, split
+
+    data = load_fair().sample(500, random_state=0).reset_index(drop=True)
+    train, holdout = split(data, holdout_share=0.3, seed=0)
+    return train, holdout
+
+
+@pytest.fixture(scope="module")
+def report(frames):
+    train, holdout = frames
+    return sdq.evaluate(train, shuffled(train), holdout, metrics=METRICS, config=FAST)
+
+
+# -- parsing -------------------------------------------------------------------------------------
+def test_parse_the_three_kinds():
+    items = parse_thresholds("fidelity=0.8, correlation=0.9*baseline,exact_match:ci_low>=0.95,"
+                             "ci_low(neighbours_privacy)=0.5,histogram_similarity:age=0.7")
+    assert [(t.target, t.kind, t.min) for t in items] == [
+        ("fidelity", "absolute", 0.8), ("correlation", "relative", 0.9), ("exact_match", "ci_low", 0.95),
+        ("neighbours_privacy", "ci_low", 0.5), ("histogram_similarity:age", "absolute", 0.7)]
+    assert items[3].describe() == "ci_low(neighbours_privacy) >= 0.50"
+    assert items[4].metric == "histogram_similarity" and items[4].column == "age"
+
+
+def test_mapping_long_form():
+    items = as_thresholds({"utility": {"min": 0.7, "allow_skipped": True}, "correlation": {"min": 0.9, "on": "baseline"},
+                           "exact_match": {"min": 0.9, "on": "ci_low"}, "privacy": 0.5})
+    assert [(t.target, t.kind, t.allow_skipped) for t in items] == [
+        ("utility", "absolute", True), ("correlation", "relative", False), ("exact_match", "ci_low", False),
+        ("privacy", "absolute", False)]
+
+
+@pytest.mark.parametrize("spec, needle", [
+    ("fidelty=0.8", "unknown metric or family 'fidelty'"),
+    ("no_such_metric:age=0.8", "'no_such_metric'"),
+    ("fidelity=1.5", "[0, 1]"),
+    ("fidelity=high", "'high'"),
+    ("fidelity", "expected TARGET=VALUE"),
+    ("fidelity:ci_low=0.9", "no interval"),
+    ("exact_match:ci_low=0.9*baseline", "cannot be relative"),
+    ("histogram_similarity:age:ci_low=0.5", "no interval"),
+    (",", "No threshold"),
+])
+def test_bad_specs_are_config_errors(spec, needle):
+    with pytest.raises(sdq.ConfigError, match=None) as info:
+        parse_thresholds(spec)
+    assert needle in str(info.value)
+
+
+@pytest.mark.parametrize("value, needle", [
+    ({"min": 0.5, "above": 1}, "unknown key"), ({"on": "ci_low"}, "needs a 'min'"),
+    ({"min": 0.5, "on": "median"}, "'median'"), ({"min": 0.5, "allow_skipped": "yes"}, "true or false"),
+    (True, "[0, 1]"), (float("nan"), "[0, 1]"),
+])
+def test_bad_mapping_values(value, needle):
+    with pytest.raises(sdq.ConfigError) as info:
+        as_thresholds({"fidelity": value})
+    assert needle in str(info.value)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="config files need tomllib")
+def test_toml_files(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.sdq.thresholds]\nfidelity = 0.8\ncorrelation = "0.9*baseline"\n'
+        '"exact_match:ci_low" = 0.95\nutility = { min = 0.7, allow_skipped = true }\n')
+    assert find_config(tmp_path) == tmp_path / "pyproject.toml"
+    items = load_config(tmp_path / "pyproject.toml")
+    assert [t.describe() for t in items] == ["fidelity >= 0.80", "correlation >= 0.90 * baseline",
+                                             "ci_low(exact_match) >= 0.95", "utility >= 0.70"]
+    (tmp_path / "sdq.toml").write_text("[thresholds]\nprivacy = 0.9\n")
+    assert find_config(tmp_path) == tmp_path / "sdq.toml"  # sdq.toml wins
+    assert [t.target for t in load_config(tmp_path / "sdq.toml")] == ["privacy"]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="config files need tomllib")
+@pytest.mark.parametrize("text, needle", [
+    ("[thresholds]\nfidelty = 0.8\n", "fidelty"),
+    ("[thresholds]\nfidelity = 2\n", "[0, 1]"),
+    ("[treshold]\nfidelity = 0.8\n", "unknown key(s) ['treshold']"),
+    ("[thresholds\n", "not valid TOML"),
+])
+def test_bad_config_file(tmp_path, text, needle):
+    path = tmp_path / "sdq.toml"
+    path.write_text(text)
+    with pytest.raises(sdq.ConfigError) as info:
+        load_config(path)
+    assert needle in str(info.value) and "sdq.toml" in str(info.value)
+
+
+def test_no_config_found(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    assert find_config(tmp_path) is None
+
+
+def test_python_310_finds_pyproject_table_and_says_it_needs_311(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text('[tool.sdq.thresholds]\nfidelity = 0.8\n')
+    monkeypatch.setattr(sys, "version_info", (3, 10, 0))
+    path = find_config(tmp_path)
+    assert path == tmp_path / "pyproject.toml"
+    with pytest.raises(sdq.ConfigError, match="needs Python 3.11"):
+        load_config(path)
+
+
+def test_python_310_says_config_files_need_311(tmp_path, monkeypatch):
+    path = tmp_path / "sdq.toml"
+    path.write_text("[thresholds]\nfidelity = 0.8\n")
+    monkeypatch.setattr(sys, "version_info", (3, 10, 0))
+    with pytest.raises(sdq.ConfigError, match="Python 3.11"):
+        load_config(path)
+
+
+# -- checking ------------------------------------------------------------------------------------
+def test_absolute_threshold_passes_and_fails(report):
+    fidelity = report.summary["fidelity"]
+    result = report.check({"fidelity": round(fidelity - 0.01, 3)})
+    assert result.passed and result[0].status == "passed" and result[0].value == fidelity
+    result = report.check({"fidelity": round(fidelity + 0.01, 3)})
+    assert not result.passed and result[0].status == "failed"
+    assert result[0].shortfall == pytest.approx(round(fidelity + 0.01, 3) - fidelity)
+
+
+def test_relative_threshold_uses_the_baseline(report):
+    r = report["correlation"]
+    factor = r.score / r.baseline
+    ok = report.check(f"correlation={min(1.0, factor - 0.01):.4f}*baseline")
+    assert ok.passed and ok[0].required == pytest.approx(round(min(1.0, factor - 0.01), 4) * r.baseline)
+    bad = report.check(f"correlation={min(1.0, factor + 0.02):.4f}*baseline")
+    assert not bad.passed and bad[0].baseline == r.baseline
+    with pytest.raises(AssertionError) as info:
+        report.raise_for_thresholds("correlation=1*baseline")
+    assert f"[threshold]: 1.00 * baseline = {r.baseline:.3f}" in str(info.value)
+
+
+def test_ci_low_threshold_uses_the_interval(report):
+    r = report["histogram_similarity"]
+    assert r.ci is not None
+    assert report.check({"histogram_similarity:ci_low": max(0.0, r.ci[0] - 0.01)}).passed
+    failed = report.check({"histogram_similarity:ci_low": min(1.0, r.ci[0] + 0.005)})
+    assert not failed.passed and failed[0].value == r.ci[0]
+
+
+def test_column_thresholds_read_both_detail_shapes(report):
+    hist = {c["column"]: c["score"] for c in report["histogram_similarity"].details["columns"]}
+    stats = {c["column"]: c["score"] for c in report["statistics"].details["columns"]}
+    result = report.check([Threshold("histogram_similarity:age", 0.0), Threshold("statistics:age", 0.0)])
+    assert result.passed
+    assert result[0].score == hist["age"] and result[1].score == stats["age"]["synthetic"]
+    assert result[1].baseline == stats["age"]["holdout"]
+    missing = report.check({"histogram_similarity:nope": 0.1})
+    assert not missing.passed and "no score for column 'nope'" in missing[0].message
+
+
+def test_skipped_not_run_and_no_baseline_fail_unless_allowed(report, frames):
+    train, _ = frames
+    result = report.check("prediction=0.1,utility=0.1,qscore=0.1")
+    assert [o.status for o in result] == ["failed"] * 3
+    assert "was not run" in result[0].message and "no utility metric ran" in result[1].message
+    allowed = report.check({"prediction": {"min": 0.1, "allow_skipped": True}})
+    assert allowed.passed and allowed[0].status == "skipped"
+    no_holdout = sdq.evaluate(train, shuffled(train), metrics=["histogram_similarity"], config=FAST)
+    relative = no_holdout.check("histogram_similarity=0.5*baseline")
+    assert not relative.passed and "no holdout baseline" in relative[0].message
+
+
+def test_raise_for_thresholds_names_metric_numbers_and_worst_pairs(report):
+    assert report.raise_for_thresholds("fidelity=0.1") is report
+    with pytest.raises(AssertionError) as info:
+        report.raise_for_thresholds("correlation=0.99,fidelity=0.1")
+    message = str(info.value)
+    r = report["correlation"]
+    assert message.splitlines()[0] == "sdq: 1 of 2 thresholds failed"
+    assert message.splitlines()[1].startswith("correlation >= 0.99 failed")
+    assert f"[score]: {r.score:.3f}" in message and "[threshold]: 0.990" in message
+    assert f"[baseline]: {r.baseline:.3f}" in message and f"[interval]: {r.ci[0]:.3f}-{r.ci[1]:.3f}" in message
+    worst = min(r.details["pairs"], key=lambda p: p["similarity"])
+    assert f"({', '.join(worst['columns'])})" in message and "worst pairs:" in message
+    assert "hint: run `sdq report" in message
+    assert info.value.report is report
+
+
+def test_family_failure_lists_worst_metrics_and_columns(report):
+    with pytest.raises(AssertionError) as info:
+        report.raise_for_thresholds("overall=0.999,fidelity=0.999")
+    message = str(info.value)
+    assert message.startswith("sdq: 2 of 2 thresholds failed")
+    lowest = min((r for r in report if r.status == "ok"), key=lambda r: r.score)
+    assert f"worst metrics: {lowest.name} {lowest.score:.3f}" in message
+    assert f"{lowest.name}: worst pairs:" in message
+
+
+def test_outputs_junit_markdown_table(report):
+    import xml.etree.ElementTree as ET
+
+    result = report.check("fidelity=0.1,correlation=0.99,prediction=0.5")
+    root = ET.fromstring(result.to_junit())
+    assert root.tag == "testsuite" and root.get("name") == "sdq" and root.get("failures") == "2"
+    cases = root.findall("testcase")
+    assert len(cases) == 3 and [c.find("failure") is not None for c in cases] == [False, True, True]
+    assert "score=" in cases[1].find("failure").get("message")
+    md = result.to_markdown()
+    assert md.startswith("### sdq check: 2 of 3 thresholds failed") and md.count("\n| ") == 5
+    table = result.format_table()
+    assert "FAILED" in table and "1 of 3 thresholds passed" in table
