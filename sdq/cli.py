@@ -69,6 +69,14 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
                         help="allow real records (matched rows) in the report; off by default")
 
 
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags every evaluating command shares: seed, quiet, and how plotly.js reaches the HTML."""
+    parser.add_argument("--cdn", action="store_true",
+                        help="link plotly.js from its CDN instead of embedding it (smaller file; needs a network to view)")
+    parser.add_argument("--seed", type=_seed, default=0, help="seed of every random step (default 0)")
+    parser.add_argument("--quiet", action="store_true", help="no progress and no table")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from sdq import __version__
 
@@ -81,11 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                                         "and write reports/<synthetic stem>.html and .json.")
     _add_input_arguments(report)
     report.add_argument("--output", help="HTML output path (default: reports/<synthetic stem>.html)")
-    report.add_argument("--cdn", action="store_true",
-                        help="link plotly.js from its CDN instead of embedding it (smaller file; needs a network to view)")
     report.add_argument("--json", dest="json_path", help="JSON output path (default: next to the HTML)")
-    report.add_argument("--seed", type=_seed, default=0, help="seed of every random step (default 0)")
-    report.add_argument("--quiet", action="store_true", help="no progress and no table")
+    _add_run_arguments(report)
 
     check = sub.add_parser("check", help="evaluate synthetic data and exit 1 when a threshold fails",
                            description="Evaluate SYNTHETIC against REAL like 'sdq report', then check thresholds "
@@ -101,20 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--markdown", metavar="PATH", help="write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
     check.add_argument("--output", help="also write the HTML report here (then every metric runs, not only "
                                         "those the thresholds read)")
-    check.add_argument("--cdn", action="store_true", help="link plotly.js from its CDN in the HTML report")
     check.add_argument("--json", dest="json_path", help="also write the JSON report here")
-    check.add_argument("--seed", type=_seed, default=0, help="seed of every random step (default 0)")
-    check.add_argument("--quiet", action="store_true", help="no progress and no table")
+    _add_run_arguments(check)
 
     demo = sub.add_parser("demo", help="run the whole evaluation on the embedded demo data",
                           description="Split statsmodels' 'fair' data (real survey answers) into training "
                                       "and holdout rows, make synthetic rows with a baseline Gaussian copula, "
                                       "and write demo.html and demo.json.")
     demo.add_argument("--output-dir", default="reports", help="folder for demo.html and demo.json (default: reports/)")
-    demo.add_argument("--seed", type=_seed, default=0, help="seed of every random step (default 0)")
-    demo.add_argument("--cdn", action="store_true",
-                      help="link plotly.js from its CDN instead of embedding it (smaller file; needs a network to view)")
-    demo.add_argument("--quiet", action="store_true", help="no progress and no table")
+    _add_run_arguments(demo)
     return parser
 
 
