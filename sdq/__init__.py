@@ -10,6 +10,7 @@ generator never saw (what a perfect generator would score).
 
 from __future__ import annotations
 
+from sdq.compare import Comparison, compare
 from sdq.config import Config
 from sdq.data import load_table
 from sdq.errors import ConfigError, InputError, MetricError, SdqError
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CheckResult",
+    "Comparison",
     "Config",
     "ConfigError",
     "InputError",
@@ -31,6 +33,7 @@ __all__ = [
     "SdqError",
     "Threshold",
     "__version__",
+    "compare",
     "evaluate",
     "load_table",
     "metric_names",

@@ -1,7 +1,8 @@
 """The ``sdq`` command line: a thin adapter over the Python API.
 
 Exit codes: 0 done (``sdq check``: every threshold passed); 1 a threshold failed (``sdq check``);
-2 bad input, usage or configuration (one line on stderr, no traceback).
+2 bad input, usage or configuration (one line on stderr, no traceback); 3 with ``--strict``, a metric
+failed, ran out of time or recorded a warning (the reports are still written).
 Progress goes to stderr (a bar on a terminal, nothing with ``--quiet``); results to stdout.
 """
 
@@ -17,7 +18,7 @@ from sdq.errors import InputError, SdqError
 
 __all__ = ["main", "build_parser"]
 
-EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, EXIT_STRICT = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,10 +52,40 @@ def _seed(text: str) -> int:
     return value
 
 
-def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
-    """The inputs shared by ``sdq report`` and ``sdq check``."""
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def _candidate(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    name, path = text.split("=", 1)
+    if not name.strip() or not path.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    return name.strip(), path.strip()
+
+
+def _add_input_arguments(parser: argparse.ArgumentParser, synthetic: bool = True) -> None:
+    """The inputs shared by ``sdq report``, ``sdq check`` and (without SYNTHETIC) ``sdq compare``."""
     parser.add_argument("real", help="the real (training) table: .csv, .parquet, .json, .jsonl, .feather")
-    parser.add_argument("synthetic", help="the synthetic table, same columns as REAL")
+    if synthetic:
+        parser.add_argument("synthetic", help="the synthetic table, same columns as REAL")
     parser.add_argument("--holdout", help="real rows the generator never saw (the baseline)")
     parser.add_argument("--target", help="the column a model would predict")
     parser.add_argument("--task", choices=("classification", "regression"), help="the target's task (inferred if omitted)")
@@ -70,7 +101,21 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """Flags every evaluating command shares: seed, quiet, and how plotly.js reaches the HTML."""
+    """Flags every evaluating command shares: seed, jobs, time limit, strictness, quiet, and how
+    plotly.js reaches the HTML."""
+    from sdq.runner import default_jobs
+
+    parser.add_argument("--jobs", type=_positive_int, default=default_jobs(),
+                        help=f"metrics run in this many processes at once (default: all cores, here {default_jobs()}); "
+                             "the scores do not depend on it")
+    parser.add_argument("--full", action="store_true",
+                        help="sample no rows: lift every row cap (models, distances, queries, bootstrap; "
+                             "slower on large data). Caps in effect are always recorded in the report")
+    parser.add_argument("--metric-timeout", type=_seconds, metavar="SECONDS",
+                        help="stop a metric after this many seconds and record it as an error")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 3 when a metric failed, ran out of time or recorded a warning "
+                             "(the reports are still written)")
     parser.add_argument("--cdn", action="store_true",
                         help="link plotly.js from its CDN instead of embedding it (smaller file; needs a network to view)")
     parser.add_argument("--seed", type=_seed, default=0, help="seed of every random step (default 0)")
@@ -90,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_arguments(report)
     report.add_argument("--output", help="HTML output path (default: reports/<synthetic stem>.html)")
     report.add_argument("--json", dest="json_path", help="JSON output path (default: next to the HTML)")
+    report.add_argument("--chunk-rows", type=_positive_int, metavar="N",
+                        help="read the files N rows at a time, for files larger than memory (Parquet or CSV): "
+                             "histogram_similarity and mutual_information from counts; the other metrics are skipped")
     _add_run_arguments(report)
 
     check = sub.add_parser("check", help="evaluate synthetic data and exit 1 when a threshold fails",
@@ -108,6 +156,27 @@ def build_parser() -> argparse.ArgumentParser:
                                         "those the thresholds read)")
     check.add_argument("--json", dest="json_path", help="also write the JSON report here")
     _add_run_arguments(check)
+
+    comp = sub.add_parser("compare", help="evaluate several synthetic candidates and write one comparison page",
+                          description="Evaluate every candidate against REAL with the same settings (the real side "
+                                      "is encoded once) and write a leaderboard page (HTML) and JSON. Candidates "
+                                      "whose overall ranges overlap are marked tied.")
+    _add_input_arguments(comp, synthetic=False)
+    comp.add_argument("candidates", nargs="+", type=_candidate, metavar="NAME=PATH",
+                      help="a synthetic table and the name to show for it (two or more)")
+    comp.add_argument("--output", default="reports/compare.html", help="HTML output path (default: reports/compare.html)")
+    comp.add_argument("--json", dest="json_path", help="JSON output path (default: next to the HTML)")
+    _add_run_arguments(comp)
+
+    init = sub.add_parser("init", help="write a commented starting sdq.toml with thresholds",
+                          description="Write a starting configuration for 'sdq check': thresholds relative to the "
+                                      "holdout baseline, or, with --from-report, absolute thresholds a margin below "
+                                      "the holdout baselines of an existing report.")
+    init.add_argument("--output", default="sdq.toml", help="where to write it (default: ./sdq.toml)")
+    init.add_argument("--from-report", metavar="JSON", help="a report JSON (made with a holdout) to take baselines from")
+    init.add_argument("--margin", type=float, default=0.05,
+                      help="with --from-report: how far below each baseline the threshold sits (default 0.05)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     demo = sub.add_parser("demo", help="run the whole evaluation on the embedded demo data",
                           description="Split statsmodels' 'fair' data (real survey answers) into training "
@@ -166,34 +235,149 @@ def _write(report, html_path: Path, json_path: Path, cdn: bool = False) -> None:
         raise InputError(f"cannot write the report: {exc.strerror or exc}: {exc.filename or html_path}") from None
 
 
-def _evaluate_args(args: argparse.Namespace):
-    """Load the inputs named on the command line and evaluate them (shared by report and check)."""
+def _evaluation(args: argparse.Namespace):
+    """The real side named on the command line, loaded and set up (shared by report, check, compare)."""
     import sdq
+    from sdq.evaluate import Evaluation
 
     real = sdq.load_table(args.real)
-    synthetic = sdq.load_table(args.synthetic)
     holdout = sdq.load_table(args.holdout) if args.holdout else None
     sensitive = sdq.load_table(args.sensitive) if args.sensitive else None
     column_types = _resolve_names(real, dict(args.column_type), "--column-type")
     exclude = list(_resolve_names(real, {c: None for c in args.exclude}, "--exclude"))
-    return sdq.evaluate(
-        real, synthetic, holdout,
+    return Evaluation(
+        real, holdout,
         target=_resolve_name(real, args.target), task=args.task,
         time_column=_resolve_name(real, args.time_column), entity_column=_resolve_name(real, args.entity_column),
-        metrics=args.metrics, column_types=column_types, exclude=exclude, seed=args.seed,
-        sensitive=sensitive, show_records=args.show_records, progress=_progress(args.quiet),
+        metrics=args.metrics, column_types=column_types, exclude=exclude, seed=args.seed, config=_config(args),
+        sensitive=sensitive, show_records=args.show_records, jobs=args.jobs, metric_timeout=args.metric_timeout,
     )
+
+
+def _config(args: argparse.Namespace):
+    from sdq.config import Config
+
+    return Config().full() if getattr(args, "full", False) else Config()
+
+
+def _evaluate_args(args: argparse.Namespace):
+    """Load the inputs named on the command line and evaluate them (shared by report and check)."""
+    import sdq
+
+    evaluation = _evaluation(args)
+    return evaluation.run(sdq.load_table(args.synthetic), progress=_progress(args.quiet))
+
+
+def _evaluate_chunked(args: argparse.Namespace):
+    """``sdq report --chunk-rows N``: fidelity from counts, the files read N rows at a time."""
+    from sdq.chunked import evaluate_chunked
+
+    unused = [flag for flag, value in (("--target", args.target), ("--task", args.task),
+                                       ("--time-column", args.time_column), ("--entity-column", args.entity_column),
+                                       ("--sensitive", args.sensitive), ("--show-records", args.show_records))
+              if value]
+    if unused:
+        raise InputError(f"--chunk-rows scores fidelity from counts only; {', '.join(unused)} cannot be used with it")
+    return evaluate_chunked(args.real, args.synthetic, args.holdout, chunk_rows=args.chunk_rows, metrics=args.metrics,
+                            column_types=dict(args.column_type) or None, exclude=args.exclude or None, seed=args.seed)
+
+
+def _faults(reports: dict) -> list[str]:
+    """Lines naming every metric that failed, ran out of time or recorded a warning."""
+    lines = []
+    for label, report in reports.items():
+        prefix = f"{label}: " if label else ""
+        for m in report.metrics:
+            if m.status == "error":
+                lines.append(f"{prefix}{m.name} failed: {m.message}")
+            for warning in m.warnings or []:
+                lines.append(f"{prefix}{m.name} warned: {warning}")
+    return lines
+
+
+def _strict_exit(args: argparse.Namespace, reports: dict, code: int) -> int:
+    """``code``, or 3 with ``--strict`` when a metric failed or warned (listed on stderr)."""
+    if not getattr(args, "strict", False):
+        return code
+    faults = _faults(reports)
+    if not faults:
+        return code
+    sys.stderr.write("sdq: --strict: " + str(len(faults)) + " metric fault(s):\n")
+    for line in faults:
+        sys.stderr.write(f"  {line}\n")
+    return EXIT_STRICT
 
 
 def _run_report(args: argparse.Namespace) -> int:
     stem = Path(args.synthetic).name.split(".")[0] or "report"
     html_path = Path(args.output) if args.output else Path("reports") / f"{stem}.html"
     json_path = Path(args.json_path) if args.json_path else html_path.with_suffix(".json")
-    report = _evaluate_args(args)
+    report = _evaluate_chunked(args) if args.chunk_rows else _evaluate_args(args)
     _write(report, html_path, json_path, cdn=args.cdn)
     if not args.quiet:
         format_table(report, sys.stdout)
         sys.stdout.write(f"\nwrote {html_path} and {json_path}\n")
+    return _strict_exit(args, {"": report}, EXIT_OK)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    import sdq
+    from sdq.compare import Comparison
+
+    names = [name for name, _ in args.candidates]
+    if len(set(names)) != len(names):
+        raise InputError(f"candidate names must be distinct; got {names}")
+    evaluation = _evaluation(args)  # the real side: loaded, checked and encoded once
+    reports = {}
+    for name, path in args.candidates:
+        if not args.quiet and sys.stderr.isatty():
+            sys.stderr.write(f"{name}:\n")
+        reports[name] = evaluation.run(sdq.load_table(path), progress=_progress(args.quiet))
+    comparison = Comparison(reports)
+    html_path = Path(args.output)
+    json_path = Path(args.json_path) if args.json_path else html_path.with_suffix(".json")
+    try:
+        comparison.to_html(html_path, cdn=args.cdn)
+        comparison.to_json(json_path)
+    except OSError as exc:
+        raise InputError(f"cannot write the comparison: {exc.strerror or exc}: {exc.filename or html_path}") from None
+    if not args.quiet:
+        sys.stdout.write(format_leaderboard(comparison))
+        sys.stdout.write(f"\nwrote {html_path} and {json_path}\n")
+    return _strict_exit(args, reports, EXIT_OK)
+
+
+def format_leaderboard(comparison) -> str:
+    """The leaderboard as a text table."""
+    def fmt(v: Any) -> str:
+        return "    —" if v is None or v != v else f"{v:5.3f}"
+
+    board = comparison.leaderboard
+    width = max(9, *(len(str(n)) for n in board.index)) + 2
+    lines = [f"{'rank':<5}{'candidate':<{width}}{'overall':>8}  {'range':<15}{'fidelity':>9}{'utility':>9}"
+             f"{'privacy':>9}  tied with"]
+    for name, row in board.iterrows():
+        span = f"[{fmt(row.overall_low)}, {fmt(row.overall_high)}]" if row.overall_low == row.overall_low else "—"
+        lines.append(f"{int(row['rank']):<5}{str(name):<{width}}{fmt(row.overall):>8}  {span:<15}{fmt(row.fidelity):>9}"
+                     f"{fmt(row.utility):>9}{fmt(row.privacy):>9}  {', '.join(row.tied_with) or '—'}")
+    base = board["baseline_overall"].iloc[0]
+    lines.append(f"{'':<5}{'(holdout)':<{width}}{fmt(base):>8}")
+    return "\n".join(lines) + "\n"
+
+
+def _run_init(args: argparse.Namespace) -> int:
+    import sdq
+    from sdq.thresholds import starter_config
+
+    path = Path(args.output)
+    if path.exists() and not args.force:
+        raise InputError(f"{path} exists; use --force to overwrite it")
+    report = sdq.Report.from_json(args.from_report) if args.from_report else None
+    if not 0 <= args.margin < 1:
+        raise InputError(f"--margin must be in [0, 1); got {args.margin}")
+    text = starter_config(report, margin=args.margin)
+    _write_text(str(path), text)
+    sys.stdout.write(f"wrote {path}; check with: sdq check REAL SYNTHETIC --holdout HOLDOUT --config {path}\n")
     return EXIT_OK
 
 
@@ -247,7 +431,7 @@ def _run_check(args: argparse.Namespace) -> int:
         _write_text(args.markdown, result.to_markdown())
     if not args.quiet:
         sys.stdout.write(result.format_table())
-    return EXIT_OK if result.passed else EXIT_THRESHOLD
+    return _strict_exit(args, {"": report}, EXIT_OK if result.passed else EXIT_THRESHOLD)
 
 
 def _resolve_name(frame, name: str | None):
@@ -270,8 +454,9 @@ def _run_demo(args: argparse.Namespace) -> int:
     real = load_fair()
     train, holdout = split(real, holdout_share=0.3, seed=args.seed)
     synthetic = GaussianCopula().fit(train, seed=args.seed).sample(len(train), seed=args.seed + 1)
-    report = sdq.evaluate(train, synthetic, holdout, target="had_affair", seed=args.seed,
-                          progress=_progress(args.quiet))
+    report = sdq.evaluate(train, synthetic, holdout, target="had_affair", seed=args.seed, jobs=args.jobs,
+                          config=_config(args),
+                          metric_timeout=args.metric_timeout, progress=_progress(args.quiet))
     out_dir = Path(args.output_dir)
     html_path, json_path = out_dir / "demo.html", out_dir / "demo.json"
     _write(report, html_path, json_path, cdn=args.cdn)
@@ -280,7 +465,7 @@ def _run_demo(args: argparse.Namespace) -> int:
                          f"{len(holdout)} holdout rows, {len(synthetic)} synthetic rows from a Gaussian copula\n\n")
         format_table(report, sys.stdout)
         sys.stdout.write(f"\nwrote {html_path} and {json_path}\n")
-    return EXIT_OK
+    return _strict_exit(args, {"": report}, EXIT_OK)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -291,6 +476,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_report(args)
         if args.command == "check":
             return _run_check(args)
+        if args.command == "compare":
+            return _run_compare(args)
+        if args.command == "init":
+            return _run_init(args)
         return _run_demo(args)
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)

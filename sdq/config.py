@@ -132,6 +132,18 @@ class Config:
             )
         return dataclasses.replace(self, **changes)
 
+    #: The settings that cap how many rows a metric samples.
+    ROW_CAPS = ("bootstrap_rows", "model_rows", "importance_rows", "query_rows", "privacy_rows", "attack_rows",
+                "max_pairs")
+    #: What :meth:`full` sets them to: larger than any data set.
+    NO_CAP = 2**62
+
+    def full(self) -> "Config":
+        """A copy that samples no rows and no pairs: every row-count cap (:attr:`ROW_CAPS`) lifted.
+        Slower and hungrier on large data; the scores then use every row (bootstrap intervals still
+        resample)."""
+        return self.replace(**{name: self.NO_CAP for name in self.ROW_CAPS})
+
     def to_dict(self) -> dict[str, Any]:
         return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else int(v))
                 for f in dataclasses.fields(self)}

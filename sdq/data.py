@@ -258,8 +258,14 @@ def _align(frame: pd.DataFrame, schema: Schema, what: str, real_columns: list) -
 
 
 def build_tables(schema: Schema, real: pd.DataFrame, synthetic: pd.DataFrame,
-                 holdout: pd.DataFrame | None = None, sensitive: pd.DataFrame | None = None) -> Tables:
-    """Align columns by name and coerce every frame to the schema (new frames, counts of failures)."""
+                 holdout: pd.DataFrame | None = None, sensitive: pd.DataFrame | None = None, *,
+                 reuse: Tables | None = None) -> Tables:
+    """Align columns by name and coerce every frame to the schema (new frames, counts of failures).
+
+    ``reuse``: tables built before with the same schema from the same real, holdout and sensitive
+    frames; only the synthetic frame is coerced again."""
+    if reuse is not None and reuse.schema is not schema:
+        raise ValueError("build_tables: tables can only be reused with the schema they were built with")
     real_columns = list(real.columns)
     inputs = {"real": real, "synthetic": synthetic}
     if holdout is not None:
@@ -270,6 +276,9 @@ def build_tables(schema: Schema, real: pd.DataFrame, synthetic: pd.DataFrame,
                     and not pd.api.types.is_bool_dtype(real[spec.name].dtype) for spec in schema.columns}
     frames, invalid, hashes = {}, {}, {}
     for what, frame in inputs.items():
+        if reuse is not None and what != "synthetic" and what in reuse.frames:
+            frames[what], invalid[what], hashes[what] = reuse.frames[what], reuse.invalid[what], reuse.hashes[what]
+            continue
         _align(frame, schema, what, real_columns)
         hashes[what] = frame_hash(frame[real_columns])
         coerced, failures = {}, {}

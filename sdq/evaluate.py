@@ -13,19 +13,18 @@ import time
 from importlib import metadata
 from typing import Any, Callable, Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
 from sdq import metrics as registry
 from sdq.config import Config
 from sdq.data import build_tables, check_frame
-from sdq.errors import ConfigError, InputError, MetricError
-from sdq.metrics import Outcome, Skip
-from sdq.prepare import prepare
-from sdq.report import MetricResult, Report, json_safe
+from sdq.errors import ConfigError, InputError
+from sdq.prepare import Prepared, prepare
+from sdq.report import Report
+from sdq.runner import run_metrics
 from sdq.schema import fit_schema
 
-__all__ = ["evaluate", "Progress"]
+__all__ = ["evaluate", "Evaluation", "Progress"]
 
 #: ``progress(event, name, done, total)``: event is "start" or "end" of metric ``name``.
 Progress = Callable[[str, str, int, int], None]
@@ -38,42 +37,6 @@ def _version(name: str) -> str | None:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
-
-
-def _check_result(name: str, out: Outcome) -> None:
-    values = [("score", out.score), ("baseline", out.baseline)]
-    if out.ci is not None:
-        values += [("ci", v) for v in out.ci]
-    for what, v in values:
-        if v is None and what != "score":
-            continue
-        if v is None or not np.isfinite(v) or v < -1e-9 or v > 1 + 1e-9:
-            raise MetricError(f"metric {name!r} produced an invalid {what} {v!r} (must be in [0, 1])")
-
-
-def _run_one(spec: registry.MetricSpec, prepared, available: dict[str, bool], strict: bool) -> MetricResult:
-    missing = [need for need in spec.needs if not available[need]]
-    if missing:
-        reasons = {"holdout": "no holdout was given", "target": "no target column was given",
-                   "sequence": "no time column and no entity column were given: the rows form no sequence",
-                   "sensitive": "no sensitive data set was given"}
-        return MetricResult(spec.name, spec.family, "skipped",
-                            message="; ".join(reasons[m] for m in missing))
-    try:
-        out = spec.fn(prepared)
-        _check_result(spec.name, out)
-    except Skip as exc:
-        return MetricResult(spec.name, spec.family, "skipped", message=str(exc))
-    except Exception as exc:  # noqa: BLE001 - fault isolation: one metric never stops the others
-        if strict:
-            raise
-        return MetricResult(spec.name, spec.family, "error", message=f"{type(exc).__name__}: {exc}")
-    clip = lambda v: None if v is None else float(min(1.0, max(0.0, v)))  # noqa: E731
-    return MetricResult(
-        spec.name, spec.family, "ok", score=clip(out.score), baseline=clip(out.baseline),
-        ci=[clip(out.ci[0]), clip(out.ci[1])] if out.ci is not None else None,
-        details=json_safe(out.details), message=out.message,
-    )
 
 
 def evaluate(
@@ -93,6 +56,8 @@ def evaluate(
     sensitive: pd.DataFrame | None = None,
     show_records: bool = False,
     strict: bool = False,
+    jobs: int = 1,
+    metric_timeout: float | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Score synthetic data against the real data it was made from, beside a holdout baseline.
@@ -123,7 +88,12 @@ def evaluate(
         Allow real records in the report (matched rows of the privacy metrics). Off by default:
         reports hold counts, shares and distances only.
     strict : bool
-        Raise the first metric error instead of recording it.
+        Raise the first metric error (or time-out) instead of recording it.
+    jobs : int
+        Metrics run in this many processes at once (default 1). Results do not depend on it.
+    metric_timeout : float, optional
+        Seconds after which a metric is stopped and recorded as an ``error`` (runs metrics in
+        child processes, see :mod:`sdq.runner`).
     progress : callable, optional
         ``progress(event, metric_name, done, total)``, called around each metric.
 
@@ -139,72 +109,103 @@ def evaluate(
     >>> report.scores["histogram_similarity"]
     1.0
     """
-    started = time.perf_counter()
-    if config is None:
-        config = Config()
-    elif not isinstance(config, Config):
-        raise ConfigError(f"The 'config' argument must be an sdq.Config. Got {type(config).__name__} instead.")
-    if seed is not None:
-        config = config.replace(seed=seed)
-    if task is not None and task not in ("classification", "regression"):
-        raise InputError(f"The 'task' argument must be 'classification' or 'regression'. Got {task!r} instead.")
-    real = check_frame(real, "real")
-    synthetic = check_frame(synthetic, "synthetic")
-    if holdout is not None:
-        holdout = check_frame(holdout, "holdout")
-    if sensitive is not None:
-        sensitive = check_frame(sensitive, "sensitive")
-    reg = registry.registry()
-    if metrics is None:
-        selected = list(reg)
-    else:
-        if isinstance(metrics, str):
-            metrics = [metrics]
-        selected = list(dict.fromkeys(metrics))
-        unknown = [m for m in selected if m not in reg]
-        if unknown:
-            raise InputError(f"Unknown metric(s) {unknown}; known metrics: {list(reg)}.")
-    schema = fit_schema(real, column_types=column_types, exclude=exclude, target=target,
-                        time_column=time_column, entity_column=entity_column, task=task)
-    tables = build_tables(schema, real, synthetic, holdout, sensitive)
-    prepared = prepare(tables, config, show_records=bool(show_records))
-    prepared_at = time.perf_counter()
-    available = {"holdout": holdout is not None, "target": target is not None,
-                 "sequence": time_column is not None or entity_column is not None,
-                 "sensitive": sensitive is not None}
+    evaluation = Evaluation(real, holdout, target=target, task=task, time_column=time_column,
+                            entity_column=entity_column, metrics=metrics, column_types=column_types,
+                            exclude=exclude, config=config, seed=seed, sensitive=sensitive,
+                            show_records=show_records, strict=strict, jobs=jobs, metric_timeout=metric_timeout)
+    return evaluation.run(synthetic, progress=progress)
 
-    results, timings = [], {"prepare": round(prepared_at - started, 4)}
-    for done, name in enumerate(selected):
-        if progress is not None:
-            progress("start", name, done, len(selected))
-        t0 = time.perf_counter()
-        results.append(_run_one(reg[name], prepared, available, strict))
-        timings[name] = round(time.perf_counter() - t0, 4)
-        if progress is not None:
-            progress("end", name, done + 1, len(selected))
-    timings["total"] = round(time.perf_counter() - started, 4)
 
-    from sdq import __version__
+class Evaluation:
+    """The real side of an evaluation, checked and encoded once, against which any number of
+    synthetic candidates are scored with :meth:`run` (see :func:`evaluate` for the arguments).
 
-    def shape(frame: pd.DataFrame | None) -> dict | None:
-        return None if frame is None else {"rows": int(len(frame)), "columns": int(len(frame.columns))}
+    The schema is fitted on the real frame; the real, holdout and sensitive frames are coerced
+    and encoded (bins, codes, canonical row order) at the first :meth:`run` and reused by the next.
+    """
 
-    data = {
-        "real": shape(real), "synthetic": shape(synthetic), "holdout": shape(holdout),
-        "sensitive": shape(sensitive), "show_records": bool(show_records),
-        "columns": schema.to_list(),
-        "invalid": tables.invalid,
-        "target": None if target is None else str(target),
-        "task": task,
-        "time_column": None if time_column is None else str(time_column),
-        "entity_column": None if entity_column is None else str(entity_column),
-    }
-    manifest = {
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "packages": {name: _version(name) for name in _PACKAGES},
-        "data_hashes": tables.hashes,
-        "timings": timings,
-    }
-    return Report(results, config=config.to_dict(), data=data, manifest=manifest, sdq_version=__version__)
+    def __init__(self, real: pd.DataFrame, holdout: pd.DataFrame | None = None, *, target: Any = None,
+                 task: str | None = None, time_column: Any = None, entity_column: Any = None,
+                 metrics: Iterable[str] | None = None, column_types: Mapping[Any, str] | None = None,
+                 exclude: Iterable[Any] | None = None, config: Config | None = None, seed: int | None = None,
+                 sensitive: pd.DataFrame | None = None, show_records: bool = False, strict: bool = False,
+                 jobs: int = 1, metric_timeout: float | None = None) -> None:
+        started = time.perf_counter()
+        if config is None:
+            config = Config()
+        elif not isinstance(config, Config):
+            raise ConfigError(f"The 'config' argument must be an sdq.Config. Got {type(config).__name__} instead.")
+        if seed is not None:
+            config = config.replace(seed=seed)
+        if task is not None and task not in ("classification", "regression"):
+            raise InputError(f"The 'task' argument must be 'classification' or 'regression'. Got {task!r} instead.")
+        self.real = check_frame(real, "real")
+        self.holdout = None if holdout is None else check_frame(holdout, "holdout")
+        self.sensitive = None if sensitive is None else check_frame(sensitive, "sensitive")
+        reg = registry.registry()
+        if metrics is None:
+            selected = list(reg)
+        else:
+            if isinstance(metrics, str):
+                metrics = [metrics]
+            selected = list(dict.fromkeys(metrics))
+            unknown = [m for m in selected if m not in reg]
+            if unknown:
+                raise InputError(f"Unknown metric(s) {unknown}; known metrics: {list(reg)}.")
+        self.specs = [reg[name] for name in selected]
+        self.config, self.strict, self.show_records = config, bool(strict), bool(show_records)
+        self.jobs, self.metric_timeout = jobs, metric_timeout
+        self.roles = {"target": target, "task": task, "time_column": time_column, "entity_column": entity_column}
+        self.schema = fit_schema(self.real, column_types=column_types, exclude=exclude, target=target,
+                                 time_column=time_column, entity_column=entity_column, task=task)
+        self.available = {"holdout": self.holdout is not None, "target": target is not None,
+                          "sequence": time_column is not None or entity_column is not None,
+                          "sensitive": self.sensitive is not None}
+        self._shared: Prepared | None = None
+        self._setup_seconds = time.perf_counter() - started
+
+    def run(self, synthetic: pd.DataFrame, *, progress: Progress | None = None) -> Report:
+        """Score one synthetic data set -> :class:`Report`."""
+        started = time.perf_counter()
+        synthetic = check_frame(synthetic, "synthetic")
+        shared = self._shared
+        tables = build_tables(self.schema, self.real, synthetic, self.holdout, self.sensitive,
+                              reuse=None if shared is None else shared.tables)
+        prepared = prepare(tables, self.config, show_records=self.show_records, reuse=shared)
+        if shared is None:
+            self._shared = prepared
+        prepared_at = time.perf_counter()
+        results, info = run_metrics(self.specs, prepared, self.available, strict=self.strict, jobs=self.jobs,
+                                    timeout=self.metric_timeout, progress=progress)
+        timings = {"prepare": round(prepared_at - started + (self._setup_seconds if shared is None else 0.0), 4),
+                   **info.timings}
+        timings["total"] = round(time.perf_counter() - started + (self._setup_seconds if shared is None else 0.0), 4)
+        return self._report(results, tables, synthetic, timings, info.to_dict())
+
+    def _report(self, results, tables, synthetic, timings, run) -> Report:
+        from sdq import __version__
+
+        def shape(frame: pd.DataFrame | None) -> dict | None:
+            return None if frame is None else {"rows": int(len(frame)), "columns": int(len(frame.columns))}
+
+        roles = self.roles
+        data = {
+            "real": shape(self.real), "synthetic": shape(synthetic), "holdout": shape(self.holdout),
+            "sensitive": shape(self.sensitive), "show_records": self.show_records,
+            "columns": self.schema.to_list(),
+            "invalid": tables.invalid,
+            "target": None if roles["target"] is None else str(roles["target"]),
+            "task": roles["task"],
+            "time_column": None if roles["time_column"] is None else str(roles["time_column"]),
+            "entity_column": None if roles["entity_column"] is None else str(roles["entity_column"]),
+        }
+        manifest = {
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "packages": {name: _version(name) for name in _PACKAGES},
+            "data_hashes": tables.hashes,
+            "run": run,
+            "timings": timings,
+        }
+        return Report(results, config=self.config.to_dict(), data=data, manifest=manifest, sdq_version=__version__)

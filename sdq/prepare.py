@@ -5,9 +5,15 @@ synthetic frames, so a shift in the synthetic data shows up as mass in other bin
 frame hides shifts). Every binned column's codes are laid out the same way:
 
 ``0``               missing
-numeric/datetime    ``1`` below the real minimum, ``2..k+1`` the quantile bins, ``k+2`` above the real
-                    maximum; or, where the real column has at most ``n_bins`` distinct values, one
-                    code per value and a last code ``(other)`` for any value the real data lacks
+numeric/datetime    ``1`` below the real range, ``2..k+1`` the quantile bins, ``k+2`` above it; or,
+                    where the real column has at most ``n_bins`` distinct values, one bin per
+                    distinct value (labelled with the value): the interval of values nearer to it
+                    than to its neighbours, edges at the midpoints between consecutive real values
+                    and, for the smallest and largest value, half the adjacent gap beyond it. So a
+                    value a little off a real value (a synthetic 3.000001 for a real 3) counts as
+                    that value, and only values beyond that range are below or above it. (Exact
+                    value bins sent every such value to one "other" bin, so data jittered by 1e-6
+                    shared no bin with the real data.)
 categorical etc.    ``1..K`` the most frequent real categories, ``K+1`` ``(other)`` (rarer real
                     categories), ``K+2`` ``(unseen)`` (values the real data does not have)
 
@@ -26,7 +32,7 @@ from sdq.config import Config
 from sdq.data import Tables
 from sdq.schema import BINNED_KINDS, ColumnSpec, Schema
 
-__all__ = ["Binning", "fit_binning", "PreparedFrame", "Prepared", "prepare", "subsample_rows", "pair_bins"]
+__all__ = ["Binning", "fit_binning", "PreparedFrame", "AggregateFrame", "Prepared", "prepare", "subsample_rows", "pair_bins"]
 
 MISSING = "(missing)"
 
@@ -44,9 +50,11 @@ class Binning:
 
     column: Any
     kind: str
-    mode: str  # "edges" (quantile bins), "values" (exact numeric values) or "categories"
+    mode: str  # "edges" (quantile bins), "values" (a bin around each real value) or "categories"
     labels: tuple[str, ...]
-    edges: np.ndarray | None = None  # mode "edges": sorted inner edges; mode "values": the values
+    # modes "edges" and "values": the sorted bin edges (k bins between k + 1 edges; the last bin
+    # includes its upper edge). Empty only in mode "values" for a column without real values.
+    edges: np.ndarray | None = None
     categories: tuple = ()  # mode "categories": the kept categories, most frequent first
     known: frozenset = frozenset()  # mode "categories": every real category
 
@@ -76,14 +84,8 @@ class Binning:
         missing = np.isnan(x)
         codes = np.zeros(n, dtype=np.int32)
         edges = self.edges
-        if self.mode == "values" and len(edges) == 0:  # no real values: everything present is "other"
+        if len(edges) == 0:  # no real values: everything present is "other"
             codes[:] = 1
-        elif self.mode == "values":
-            pos = np.searchsorted(edges, x)
-            pos_c = np.minimum(pos, len(edges) - 1)
-            hit = (edges[pos_c] == x) & ~missing
-            codes[:] = len(edges) + 1  # (other)
-            codes[hit] = pos_c[hit] + 1
         else:
             raw = np.searchsorted(edges, x, side="right")  # 0 below, i in bin i, len(edges) at/above max
             raw[(x == edges[-1])] = len(edges) - 1  # the real maximum belongs to the last bin
@@ -102,6 +104,22 @@ def pair_bins(n_rows: int, config: Config) -> int:
     return int(min(config.n_bins, max(2, np.floor(np.sqrt(n_rows / 5)))))
 
 
+def _value_bins(spec: ColumnSpec, distinct: np.ndarray) -> Binning:
+    """One bin per distinct real value: the values nearer to it than to its neighbours (edges at
+    the midpoints), the end values' bins reaching half the adjacent gap beyond them. A single
+    value's bin is the value itself."""
+    kind = spec.kind
+    if len(distinct) == 1:
+        edges = np.array([distinct[0], distinct[0]])
+    else:
+        mids = distinct[:-1] + np.diff(distinct) / 2
+        edges = np.concatenate([[distinct[0] - (mids[0] - distinct[0])], mids,
+                                [distinct[-1] + (distinct[-1] - mids[-1])]])
+    labels = (MISSING, f"< {_fmt_number(edges[0], kind)}", *[_fmt_number(v, kind) for v in distinct],
+              f"> {_fmt_number(edges[-1], kind)}")
+    return Binning(spec.name, kind, "values", labels, edges=edges)
+
+
 def fit_binning(spec: ColumnSpec, real_values: pd.Series, config: Config, n_bins: int | None = None,
                 max_categories: int | None = None) -> Binning:
     """Fit one column's bins on its real values (already coerced to the schema)."""
@@ -115,8 +133,7 @@ def fit_binning(spec: ColumnSpec, real_values: pd.Series, config: Config, n_bins
         if len(distinct) == 0:
             return Binning(spec.name, kind, "values", (MISSING, "(other)"), edges=np.array([]))
         if len(distinct) <= n_bins:
-            labels = (MISSING, *[_fmt_number(v, kind) for v in distinct], "(other)")
-            return Binning(spec.name, kind, "values", labels, edges=distinct)
+            return _value_bins(spec, distinct)
         edges = np.unique(np.quantile(x, np.linspace(0.0, 1.0, n_bins + 1)))
         inner = [f"[{_fmt_number(a, kind)}, {_fmt_number(b, kind)}{']' if i == len(edges) - 2 else ')'}"
                  for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))]
@@ -155,6 +172,14 @@ class PreparedFrame:
         return len(self.frame)
 
 
+    def counts(self, column: Any, n_codes: int) -> np.ndarray:
+        """How many rows fall in each of the column's codes (length ``n_codes``)."""
+        return np.bincount(self.codes[column], minlength=n_codes)
+
+    def pair_counts(self, column: Any) -> np.ndarray:
+        """How many rows fall in each of the column's pair codes (the coarser bins)."""
+        return np.bincount(self.pair_codes[column])
+
     def take(self, rows: np.ndarray, name: str | None = None) -> "PreparedFrame":
         """The same encodings restricted to some rows (for subsamples)."""
         return PreparedFrame(
@@ -165,6 +190,32 @@ class PreparedFrame:
             values={k: v[rows] for k, v in self.values.items()},
             positions=None if self.positions is None else self.positions[rows],
         )
+
+
+@dataclass
+class AggregateFrame:
+    """A frame known only by sums over its rows: counts per code of every binned column and
+    two-way tables of pair codes (see :mod:`sdq.chunked`). Metrics that need no more than these
+    (``histogram_similarity``, ``mutual_information``) read it like a :class:`PreparedFrame`."""
+
+    name: str
+    n_rows: int
+    column_counts: dict[Any, np.ndarray] = field(default_factory=dict)
+    pair_column_counts: dict[Any, np.ndarray] = field(default_factory=dict)
+    pair_tables: dict[tuple[Any, Any], np.ndarray] = field(default_factory=dict)
+
+    def counts(self, column: Any, n_codes: int) -> np.ndarray:
+        counts = self.column_counts[column]
+        return np.pad(counts, (0, max(0, n_codes - len(counts))))
+
+    def pair_counts(self, column: Any) -> np.ndarray:
+        counts = self.pair_column_counts[column]
+        return counts[: np.flatnonzero(counts)[-1] + 1] if counts.any() else counts[:0]
+
+    def pair_table(self, a: Any, b: Any) -> np.ndarray:
+        if (a, b) in self.pair_tables:
+            return self.pair_tables[(a, b)]
+        return self.pair_tables[(b, a)].T
 
 
 def subsample_rows(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -249,8 +300,14 @@ def _canonical_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return frame.iloc[order].reset_index(drop=True), order
 
 
-def prepare(tables: Tables, config: Config, *, show_records: bool = False) -> Prepared:
-    """Fit the bins on the real frame and encode every frame once, each in canonical row order."""
+def prepare(tables: Tables, config: Config, *, show_records: bool = False, reuse: Prepared | None = None) -> Prepared:
+    """Fit the bins on the real frame and encode every frame once, each in canonical row order.
+
+    ``reuse``: the prepared data of an earlier candidate with the same real side (tables built
+    with ``reuse``); its bins and encoded real, holdout and sensitive frames are taken as they are,
+    and only the synthetic frame is encoded."""
+    if reuse is not None:
+        return _prepare_candidate(tables, reuse, show_records)
     schema = tables.schema
     binnings = {
         spec.name: fit_binning(spec, tables.real[spec.name], config)
@@ -265,6 +322,23 @@ def prepare(tables: Tables, config: Config, *, show_records: bool = False) -> Pr
                                            max_categories=k_pair) if coarse else binning)
     frames = {name: _encode_frame(name, *_canonical_order(frame), schema, binnings, pair_binnings)
               for name, frame in tables.frames.items()}
+    _add_baseline_frames(frames, config)
+    return Prepared(schema=schema, config=config, tables=tables, binnings=binnings,
+                    pair_binnings=pair_binnings, frames=frames, show_records=show_records)
+
+
+def _prepare_candidate(tables: Tables, shared: Prepared, show_records: bool) -> Prepared:
+    frames = {name: frame for name, frame in shared.frames.items()
+              if name in tables.frames and name != "synthetic"}
+    frames["synthetic"] = _encode_frame("synthetic", *_canonical_order(tables.synthetic), tables.schema,
+                                        shared.binnings, shared.pair_binnings)
+    _add_baseline_frames(frames, shared.config)
+    return Prepared(schema=tables.schema, config=shared.config, tables=tables, binnings=shared.binnings,
+                    pair_binnings=shared.pair_binnings, frames=frames, show_records=show_records)
+
+
+def _add_baseline_frames(frames: dict[str, PreparedFrame], config: Config) -> None:
+    """``baseline`` (the holdout at the synthetic size) and ``synthetic_at_baseline_rows``."""
     if "holdout" in frames:
         holdout, n_syn = frames["holdout"], frames["synthetic"].n_rows
         if holdout.n_rows > n_syn:
@@ -275,5 +349,3 @@ def prepare(tables: Tables, config: Config, *, show_records: bool = False) -> Pr
             if holdout.n_rows < n_syn:
                 rows = subsample_rows(n_syn, holdout.n_rows, config.rng("synthetic-subsample"))
                 frames["synthetic_at_baseline_rows"] = frames["synthetic"].take(rows, name="synthetic_at_baseline_rows")
-    return Prepared(schema=schema, config=config, tables=tables, binnings=binnings,
-                    pair_binnings=pair_binnings, frames=frames, show_records=show_records)

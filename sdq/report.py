@@ -24,7 +24,7 @@ import numpy as np
 
 from sdq.errors import InputError
 
-__all__ = ["MetricResult", "Report", "summarise", "json_safe", "write_atomic"]
+__all__ = ["MetricResult", "Report", "summarise", "json_safe", "write_atomic", "column_entries", "entry_scores", "Figures", "family_ranges"]
 
 STATUSES = ("ok", "skipped", "error")
 
@@ -60,18 +60,19 @@ class MetricResult:
     ci: list[float] | None = None
     details: dict[str, Any] = field(default_factory=dict)
     message: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return json_safe({
             "name": self.name, "family": self.family, "status": self.status, "score": self.score,
             "baseline": self.baseline, "ci": list(self.ci) if self.ci is not None else None,
-            "details": self.details, "message": self.message,
+            "details": self.details, "message": self.message, "warnings": list(self.warnings or []),
         })
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "MetricResult":
-        return cls(**{k: data.get(k) for k in ("name", "family", "status", "score", "baseline", "ci",
-                                                 "details", "message")})
+        fields = {k: data.get(k) for k in ("name", "family", "status", "score", "baseline", "ci", "details", "message")}
+        return cls(**fields, warnings=list(data.get("warnings") or []))
 
 
 def _mean(values: list[float]) -> float | None:
@@ -95,6 +96,55 @@ def summarise(results: list[MetricResult], attribute: str = "score") -> dict[str
     return summary
 
 
+def family_ranges(results: list[MetricResult], *, missing_as_point: bool = False) -> dict[str, list[float] | None]:
+    """A range for each family score (and ``overall``) from its metrics' 95% intervals: the
+    family rule (mean or minimum) applied to the lower and to the upper ends. It holds the family
+    score whenever every metric's interval holds its score (so it is conservative, not a joint
+    bootstrap interval). Where an ``ok`` metric has no interval the family's range is None, or,
+    with ``missing_as_point``, that metric counts as exact (its score at both ends)."""
+    out: dict[str, list[float] | None] = {}
+    families = ("fidelity", "utility", "privacy")
+    for family in families:
+        ok = [m for m in results if m.family == family and m.status == "ok" and m.score is not None]
+        ends = []
+        for m in ok:
+            if m.ci and None not in m.ci:
+                ends.append((m.ci[0], m.ci[1]))
+            elif missing_as_point:
+                ends.append((m.score, m.score))
+        if not ok or len(ends) < len(ok):
+            out[family] = None
+            continue
+        combine = min if family == "privacy" else (lambda v: sum(v) / len(v))
+        out[family] = [combine([e[0] for e in ends]), combine([e[1] for e in ends])]
+    present = [f for f in families if any(m.family == f and m.status == "ok" and m.score is not None for m in results)]
+    if present and all(out[f] is not None for f in present):
+        out["overall"] = [sum(out[f][i] for f in present) / len(present) for i in (0, 1)]
+    else:
+        out["overall"] = None
+    return out
+
+
+def column_entries(details: Any) -> list[dict[str, Any]]:
+    """The per-column entries of a metric's ``details``: ``details["column_scores"]`` where a
+    pairwise metric gives one, else the mapping entries of ``details["columns"]`` that name a column."""
+    if not isinstance(details, dict):
+        return []
+    entries = details.get("column_scores")
+    if not isinstance(entries, list):
+        entries = details.get("columns")
+    return [e for e in entries or [] if isinstance(e, dict) and "column" in e]
+
+
+def entry_scores(entry: dict[str, Any]) -> tuple[Any, Any]:
+    """``(score, baseline)`` of a per-column entry, in either shape metrics use: ``score`` a number
+    with ``baseline`` beside it, or ``score`` a mapping ``{"synthetic": ..., "holdout": ...}``."""
+    score = entry.get("score")
+    if isinstance(score, dict):
+        return score.get("synthetic"), score.get("holdout")
+    return score, entry.get("baseline")
+
+
 def write_atomic(path: str | os.PathLike, text: str) -> Path:
     """Write text to ``path`` through a temporary file in the same folder, then rename."""
     target = Path(path)
@@ -111,6 +161,16 @@ def write_atomic(path: str | os.PathLike, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+class Figures(list):
+    """A list of plotly figures that displays every one of them in a notebook."""
+
+    def _ipython_display_(self) -> None:  # pragma: no cover - needs IPython
+        from IPython.display import display
+
+        for fig in self:
+            display(fig)
 
 
 class Report:
@@ -143,6 +203,11 @@ class Report:
     @property
     def summary_baseline(self) -> dict[str, float | None]:
         return summarise(self.metrics, "baseline")
+
+    @property
+    def summary_intervals(self) -> dict[str, list[float] | None]:
+        """A range for each family score (and ``overall``): :func:`family_ranges` of the metrics."""
+        return family_ranges(self.metrics)
 
     @property
     def summary_details(self) -> dict[str, Any]:
@@ -214,17 +279,89 @@ class Report:
             raise InputError(f"not valid JSON: {exc}") from None
         return cls.from_dict(data)
 
-    def to_frame(self):
-        """One row per metric: name, family, status, score, baseline, ci_low, ci_high, message."""
+    def to_frame(self, level: str = "metrics"):
+        """The report as a table (a pandas DataFrame).
+
+        ``level="metrics"`` (default): one row per metric: family, status, score, baseline,
+        ci_low, ci_high, message.
+
+        ``level="columns"``: one row per column of the schema (kind, role), and for every metric
+        that scores columns one by one, ``<metric>`` and ``<metric>_baseline`` (NaN where a metric
+        does not score that column). For the pairwise metrics (mutual information, correlation) a
+        column's score is the dependence-weighted mean similarity of the pairs that include it.
+
+        ``level="pairs"``: one row per scored pair of each pairwise metric: ``metric``,
+        ``column_a``, ``column_b`` and the association in the ``real``, ``synthetic`` and
+        ``holdout`` data (as in the metric's matrices), with ``difference`` = synthetic − real.
+        """
         import pandas as pd
 
-        rows = [{
-            "name": r.name, "family": r.family, "status": r.status, "score": r.score,
-            "baseline": r.baseline, "ci_low": r.ci[0] if r.ci else None,
-            "ci_high": r.ci[1] if r.ci else None, "message": r.message,
-        } for r in self.metrics]
-        return pd.DataFrame(rows, columns=["name", "family", "status", "score", "baseline", "ci_low",
-                                           "ci_high", "message"]).set_index("name")
+        if level == "metrics":
+            rows = [{
+                "name": r.name, "family": r.family, "status": r.status, "score": r.score,
+                "baseline": r.baseline, "ci_low": r.ci[0] if r.ci else None,
+                "ci_high": r.ci[1] if r.ci else None, "message": r.message,
+            } for r in self.metrics]
+            return pd.DataFrame(rows, columns=["name", "family", "status", "score", "baseline", "ci_low",
+                                               "ci_high", "message"]).set_index("name")
+        if level == "columns":
+            columns = [c for c in self.data.get("columns", []) if c.get("role") != "excluded"]
+            frame = pd.DataFrame({"kind": [c.get("kind") for c in columns], "role": [c.get("role") for c in columns]},
+                                 index=pd.Index([str(c.get("name")) for c in columns], name="column"))
+            for r in self.metrics:
+                entries = column_entries(r.details) if r.status == "ok" else []
+                scored = {str(e["column"]): entry_scores(e) for e in entries}
+                if not scored:
+                    continue
+                pick = lambda k: [float(v[k]) if isinstance(v[k], (int, float)) else math.nan  # noqa: E731
+                                  for v in (scored.get(c, (None, None)) for c in frame.index)]
+                frame[r.name], frame[f"{r.name}_baseline"] = pick(0), pick(1)
+            return frame
+        if level == "pairs":
+            rows = []
+            for r in self.metrics:
+                matrices = (r.details or {}).get("matrices") if r.status == "ok" else None
+                labels = (r.details or {}).get("columns")
+                if not isinstance(matrices, dict) or "real" not in matrices or not isinstance(labels, list):
+                    continue
+                real = np.array(matrices["real"], dtype=float)
+                others = {k: np.array(matrices[k], dtype=float) for k in ("synthetic", "holdout") if k in matrices}
+                i, j = np.triu_indices(len(labels), k=1)
+                keep = ~np.isnan(real[i, j])
+                for a, b in zip(i[keep], j[keep]):
+                    row = {"metric": r.name, "column_a": str(labels[a]), "column_b": str(labels[b]),
+                           "real": real[a, b]}
+                    row.update({k: m[a, b] for k, m in others.items()})
+                    rows.append(row)
+            frame = pd.DataFrame(rows, columns=["metric", "column_a", "column_b", "real", "synthetic", "holdout"])
+            frame["difference"] = frame["synthetic"] - frame["real"]
+            return frame
+        raise InputError(f"to_frame: level must be 'metrics', 'columns' or 'pairs'. Got {level!r} instead.")
+
+    def show(self, column: Any) -> "Figures":
+        """The figures of one column, from every metric that shows it (distribution, per-lag
+        autocorrelation, its associations with the other columns), as plotly figures.
+
+        In a notebook the returned list displays itself; elsewhere, call ``.show()`` on a figure
+        or ``.write_html(path)``. Raises ``KeyError`` for a column the report does not have.
+        """
+        from sdq.render.figures import column_panels
+        import plotly.graph_objects as go
+
+        names = [str(c.get("name")) for c in self.data.get("columns", [])]
+        column = str(column)
+        if column not in names:
+            raise KeyError(f"no column {column!r} in this report; it has {names}")
+        figures = Figures()
+        for r in self.metrics:
+            if r.status != "ok":
+                continue
+            for panel in column_panels(r.name, r.details, column):
+                fig = go.Figure(panel["figure"])
+                title = f"{r.name}: {panel['title']}" + (f" ({panel['caption']})" if panel.get("caption") else "")
+                fig.update_layout(title={"text": title})
+                figures.append(fig)
+        return figures
 
     # -- gates -----------------------------------------------------------------------------------
     def check(self, thresholds: Any):

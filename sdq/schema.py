@@ -3,9 +3,12 @@
 Each column gets one kind and a plain-language reason:
 
 ``numeric``      numbers (int or float) with more than a few distinct values
-``categorical``  strings, pandas categories, and integers with few distinct values
+``categorical``  strings, pandas categories, and integers with few distinct values (a float column
+                 whose present values are all whole numbers counts as integers: pandas stores
+                 integers with missing values as floats, and missing values must not change
+                 the kind)
 ``boolean``      bool dtype, 0/1 numbers, or strings such as true/false, yes/no
-``datetime``     datetime dtype, or strings that parse as dates
+``datetime``     datetime dtype, Python ``date``/``datetime`` objects, or strings that parse as dates
 ``id``           a unique value in every row (unique strings, or unique integers that count up
                  or whose name says id/key); left out of fidelity and utility metrics
 ``text``         long, mostly unique free-text strings; only summary statistics
@@ -14,6 +17,10 @@ Each column gets one kind and a plain-language reason:
 
 and a role: ``feature`` (the default), ``target``, ``time``, ``entity`` or ``excluded``.
 Users override kinds with ``column_types`` and leave columns out with ``exclude``.
+
+Kinds are inferred from the present (non-missing) values only. The time column is always
+``numeric`` (numbers) or ``datetime`` (dates), whatever its number of distinct values, since it
+orders the rows (unless the user sets its kind).
 """
 
 from __future__ import annotations
@@ -98,6 +105,29 @@ class Schema:
         return [c.to_dict() for c in self.columns]
 
 
+def _whole_numbers(values: np.ndarray) -> bool:
+    """Whether every (finite) value is a whole number that an int64 holds exactly."""
+    return bool(len(values)) and bool(np.all((np.floor(values) == values) & (np.abs(values) < 2**53)))
+
+
+def _time_kind(series: pd.Series) -> tuple[str, str] | None:
+    """The kind of a time column whose inferred kind is neither numeric nor datetime: numeric for
+    numbers, datetime for dates; None if its values are neither (the time-series metrics then say
+    why they cannot use it)."""
+    dtype = series.dtype
+    values = series.dropna()
+    if len(values) == 0:
+        return None
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        return "numeric", "the time column: numbers that order the rows"
+    if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
+        return None
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in ("date", "datetime", "datetime64") or (inferred == "string" and _parses_as_dates(values)):
+        return "datetime", "the time column: dates that order the rows"
+    return None
+
+
 def _is_bool_strings(values: pd.Series) -> bool:
     lowered = pd.Series(pd.Series(values.unique()).astype(str).str.strip().str.lower().unique())
     return bool(lowered.isin(TRUE_STRINGS | FALSE_STRINGS).all()) and len(lowered) <= 2
@@ -151,13 +181,15 @@ def infer_kind(series: pd.Series) -> tuple[str, str]:
             return "constant", ("a single distinct value" if n_distinct == 1 else "no finite values")
         if n_distinct <= 2 and set(np.asarray(distinct, dtype=float).tolist()) <= {0.0, 1.0}:
             return "boolean", "numbers 0 and 1 only"
-        is_integer_dtype = pd.api.types.is_integer_dtype(dtype)
-        if is_integer_dtype and n_distinct == n_values and n_values >= MIN_ROWS_FOR_ID:
+        # whole numbers count as integers whatever the dtype: pandas stores integers with missing
+        # values as floats, and a missing value must not change the kind
+        whole = _whole_numbers(np.asarray(distinct, dtype=float))
+        if whole and n_distinct == n_values and n_values >= MIN_ROWS_FOR_ID:
             span = float(finite.max()) - float(finite.min()) + 1
             monotone = finite.is_monotonic_increasing or finite.is_monotonic_decreasing
             if span == n_values or monotone or _ID_NAME.search(str(series.name) or ""):
                 return "id", "unique integers in every row (a counter or key)"
-        if is_integer_dtype and n_distinct <= MAX_INTEGER_CATEGORIES:
+        if whole and n_distinct <= MAX_INTEGER_CATEGORIES:
             return "categorical", f"integers with only {n_distinct} distinct values"
         return "numeric", f"numbers with {n_distinct} distinct values"
     # strings, objects, pandas categories
@@ -169,6 +201,8 @@ def infer_kind(series: pd.Series) -> tuple[str, str]:
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     if inferred == "boolean":
         return "boolean", "Python booleans"
+    if inferred in ("date", "datetime", "datetime64"):
+        return "datetime", f"Python {'dates' if inferred == 'date' else 'datetimes'}"
     n_distinct = values.nunique()
     if n_distinct <= 1:
         return "constant", "a single distinct value"
@@ -227,8 +261,9 @@ def fit_schema(
         else:
             kind, reason = infer_kind(real[name])
         role = "excluded" if name in exclude else roles.get(name, "feature")
-        if role == "time" and kind == "id" and pd.api.types.is_numeric_dtype(real[name].dtype):
-            kind, reason = "numeric", "the time column: unique numbers that order the rows"
+        if role == "time" and name not in column_types and kind not in ("numeric", "datetime", "empty"):
+            # the time column orders the rows: numbers or dates, however few distinct values
+            kind, reason = _time_kind(real[name]) or (kind, reason)
         if role == "excluded":
             reason = f"{reason}; excluded by the user"
         specs.append(ColumnSpec(name=name, kind=kind, reason=reason, role=role))

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from sdq.errors import ConfigError
+from sdq.report import column_entries, entry_scores
 
 __all__ = ["Threshold", "ThresholdOutcome", "CheckResult", "parse_thresholds", "as_thresholds",
            "load_config", "find_config", "check", "needed_metrics", "format_failure", "worst_offenders", "FAMILY_TARGETS",
@@ -469,27 +470,18 @@ def load_config(path: str | Path) -> list[Threshold]:
 
 # -- checking --------------------------------------------------------------------------------------
 def _column_entry(details: dict, column: str) -> tuple[dict | None, bool]:
-    columns = details.get("columns") if isinstance(details, dict) else None
-    entries = [c for c in columns or [] if isinstance(c, dict) and "column" in c and "score" in c]
+    entries = [c for c in column_entries(details) if "score" in c]
     for entry in entries:
         if str(entry["column"]) == column:
             return entry, True
     return None, bool(entries)
 
 
-def _column_scores(entry: dict) -> tuple[float | None, float | None]:
-    score = entry.get("score")
-    if isinstance(score, dict):
-        return score.get("synthetic"), score.get("holdout")
-    return score, entry.get("baseline")
-
-
 def worst_offenders(result: Any, n: int = 3) -> list[str]:
     """Lines naming the lowest-scoring columns and pairs of a metric result, with their numbers."""
     details = getattr(result, "details", None) or {}
     lines = []
-    columns = [c for c in details.get("columns") or [] if isinstance(c, dict) and "column" in c]
-    scored = [(c["column"], *_column_scores(c)) for c in columns]
+    scored = [(c["column"], *entry_scores(c)) for c in column_entries(details)]
     scored = [s for s in scored if isinstance(s[1], (int, float))]
     if scored:
         scored.sort(key=lambda s: s[1])
@@ -546,7 +538,7 @@ def _outcome(report: Any, t: Threshold) -> ThresholdOutcome:
                 elif entry is None:
                     problem = f"metric {t.metric!r} has no score for column {t.column!r}"
                 else:
-                    score, baseline = _column_scores(entry)
+                    score, baseline = entry_scores(entry)
                     worst = worst_offenders(r)
                     if score is None:
                         problem = f"column {t.column!r} of {t.metric!r} has no score" + (
@@ -585,6 +577,64 @@ def needed_metrics(thresholds: Any) -> list[str]:
         else:
             needed.append(t.metric)
     return list(dict.fromkeys(needed))
+
+
+def starter_config(report: Any = None, *, margin: float = 0.05) -> str:
+    """The text of a commented starting ``sdq.toml``.
+
+    Without a report: family thresholds relative to the holdout baseline (``0.9 * baseline``;
+    privacy absolute, since its baseline is the holdout's own near-perfect score), and every other
+    kind of threshold shown commented out. With a report made with a holdout: absolute thresholds
+    ``margin`` below each family's and each metric's baseline (rounded down to 0.01), so that data
+    as good as fresh real rows pass and clearly worse data fail."""
+    lines = [
+        "# sdq thresholds: `sdq check REAL SYNTHETIC --holdout HOLDOUT` reads this file (./sdq.toml),",
+        "# or the same table as [tool.sdq.thresholds] in pyproject.toml. Every score is in [0, 1], higher is",
+        "# better (for privacy: safer). The baseline is the same metric computed on the holdout: what a",
+        "# perfect generator would score.",
+        "#",
+        "#   name = 0.8                           absolute: score >= 0.8",
+        "#   name = \"0.9*baseline\"               relative: score >= 0.9 x the holdout's score",
+        "#   \"name:ci_low\" = 0.95                 the lower end of the 95% interval >= 0.95",
+        "#   \"metric:column\" = 0.9                one column of a metric with per-column scores",
+        "#   name = { min = 0.7, allow_skipped = true }   pass when the metric did not run",
+        "#",
+        "# Names: the families fidelity, utility, privacy, overall, and the metrics",
+        "#   " + ", ".join(_metric_names()),
+        "",
+        "[thresholds]",
+    ]
+    if report is None:
+        lines += [
+            'fidelity = "0.9*baseline"',
+            'utility = { min = 0.8, on = "baseline", allow_skipped = true }   # skipped without a target',
+            "privacy = 0.9",
+            "",
+            "# more, for example:",
+            '# correlation = "0.9*baseline"',
+            '# "exact_match:ci_low" = 0.95',
+            '# "histogram_similarity:age" = 0.9',
+        ]
+        return "\n".join(lines) + "\n"
+    if not 0 <= margin < 1:
+        raise ConfigError(f"margin must be in [0, 1). Got {margin!r} instead.")
+    floor = lambda v: math.floor(max(0.0, v - margin) * 100) / 100  # noqa: E731
+    base = report.summary_baseline
+    if all(base.get(f) is None for f in FAMILY_TARGETS):
+        raise ConfigError("the report has no holdout baselines (it was made without a holdout); "
+                          "run it with a holdout, or start without --from-report")
+    lines.append(f"# {margin:g} below the holdout baselines of the report made on "
+                 f"{(getattr(report, 'manifest', None) or {}).get('created', 'an unknown date')}")
+    for family in ("fidelity", "utility", "privacy", "overall"):
+        if base.get(family) is not None:
+            lines.append(f"{family} = {floor(base[family]):.2f}   # baseline {base[family]:.3f}")
+    lines.append("")
+    lines.append("# each metric (delete what you do not want to gate on)")
+    for r in report.metrics:
+        if r.status == "ok" and r.baseline is not None:
+            score = f", this report's score {r.score:.3f}" if r.score is not None else ""
+            lines.append(f"{r.name} = {floor(r.baseline):.2f}   # baseline {r.baseline:.3f}{score}")
+    return "\n".join(lines) + "\n"
 
 
 def check(report: Any, thresholds: Any) -> CheckResult:

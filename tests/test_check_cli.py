@@ -136,14 +136,16 @@ def test_without_metrics_only_the_thresholds_metrics_run(files, tmp_path, monkey
     import sdq
 
     monkeypatch.chdir(tmp_path)
+    from sdq.evaluate import Evaluation
+
     seen = []
-    real_evaluate = sdq.evaluate
+    real_init = Evaluation.__init__
 
-    def spy(*args, **kwargs):
+    def spy(self, *args, **kwargs):
         seen.append(kwargs["metrics"])
-        return real_evaluate(*args, **kwargs)
+        real_init(self, *args, **kwargs)
 
-    monkeypatch.setattr(sdq, "evaluate", spy)
+    monkeypatch.setattr(Evaluation, "__init__", spy)
     code = main(["check", files["real"], files["synthetic"], "--holdout", files["holdout"], "--quiet",
                  "--fail-under", "privacy=0.5,histogram_similarity:age=0.5"])
     assert code == 0

@@ -30,8 +30,8 @@ def _replace_metric(monkeypatch, name: str, **changes) -> None:
 
 def test_public_api_is_pinned():
     assert sorted(sdq.__all__) == sorted([
-        "CheckResult", "Config", "ConfigError", "InputError", "MetricError", "MetricResult", "Report", "SdqError",
-        "Threshold", "__version__", "evaluate", "load_table", "metric_names",
+        "CheckResult", "Comparison", "Config", "ConfigError", "InputError", "MetricError", "MetricResult", "Report",
+        "SdqError", "Threshold", "__version__", "compare", "evaluate", "load_table", "metric_names",
     ])
     for name in sdq.__all__:
         assert hasattr(sdq, name), name

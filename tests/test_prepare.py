@@ -74,16 +74,43 @@ def test_bins_do_not_follow_the_synthetic_data(continuous_real):
     np.testing.assert_array_equal(_codes(prepared.frames["holdout"], "x"), _codes(prepared.real, "x"))
 
 
-def test_few_distinct_numbers_get_one_code_per_value():
+def test_few_distinct_numbers_get_one_bin_per_value():
     real = pd.DataFrame({"x": [0.5, 1.5, 2.5, 7.0] * 10})
-    synthetic = pd.DataFrame({"x": [0.5, 1.5, 2.5, 7.0, np.nan, 3.0, -10.0, 100.0]})
+    synthetic = pd.DataFrame({"x": [0.5, 1.5, 2.5, 7.0, np.nan, 3.0, -10.0, 100.0, 4.75, 4.7, 0.0, 9.25, 9.3]})
     prepared = _prepared(real, synthetic)
     binning = prepared.binnings["x"]
     assert binning.mode == "values"
-    assert binning.n_codes == 1 + 4 + 1  # missing, the four values, (other)
-    assert binning.labels[-1] == "(other)"
-    np.testing.assert_array_equal(_codes(prepared.real, "x")[:4], [1, 2, 3, 4])
-    np.testing.assert_array_equal(_codes(prepared.synthetic, "x"), [1, 2, 3, 4, 0, 5, 5, 5])
+    # missing, below, the four values, above; each value's bin runs to the midpoints with its
+    # neighbours, the end values' bins half the adjacent gap beyond them
+    assert binning.labels == ("(missing)", "< 0", "0.5", "1.5", "2.5", "7", "> 9.25")
+    np.testing.assert_array_equal(binning.edges, [0.0, 1.0, 2.0, 4.75, 9.25])
+    np.testing.assert_array_equal(_codes(prepared.real, "x")[:4], [2, 3, 4, 5])
+    np.testing.assert_array_equal(_codes(prepared.synthetic, "x"), [2, 3, 4, 5, 0, 4, 1, 6, 5, 4, 2, 5, 6])
+
+
+@pytest.mark.parametrize("kind", ["numeric", "datetime"])
+def test_values_a_little_off_a_real_value_share_its_bin(kind):
+    # a real column with few distinct values and a synthetic copy jittered by 1e-6: every value
+    # lands in its real value's bin, not in a bin of its own
+    rng = np.random.default_rng(0)
+    values = rng.choice([1.5, 2.25, 3.0, 5.5, 8.75], size=200)
+    jitter = values + rng.choice([-1e-6, 1e-6], size=200)
+    if kind == "datetime":
+        values, jitter = (pd.Series(pd.to_datetime(v * 86400, unit="s")) for v in (values, jitter))
+    real, synthetic = pd.DataFrame({"x": values}), pd.DataFrame({"x": jitter})
+    prepared = _prepared(real, synthetic)
+    assert prepared.binnings["x"].mode == "values"
+    assert prepared.schema["x"].kind == kind
+    np.testing.assert_array_equal(_codes(prepared.synthetic, "x"), _codes(prepared.real, "x"))
+    np.testing.assert_array_equal(_codes(prepared.synthetic, "x", pair=True), _codes(prepared.real, "x", pair=True))
+
+
+def test_a_single_real_value_is_its_own_bin():
+    real = pd.DataFrame({"x": [2.0] * 30})
+    synthetic = pd.DataFrame({"x": [2.0, 1.0, 3.0, np.nan]})
+    prepared = _prepared(real, synthetic, column_types={"x": "numeric"})
+    assert prepared.binnings["x"].labels == ("(missing)", "< 2", "2", "> 2")
+    np.testing.assert_array_equal(_codes(prepared.synthetic, "x"), [2, 1, 3, 0])
 
 
 def test_categories_missing_unseen_and_other():

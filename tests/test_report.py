@@ -107,8 +107,11 @@ def test_json_layout(evaluated):
     assert data["data"]["holdout"] == {"rows": 80, "columns": 4}
     assert [c["name"] for c in data["data"]["columns"]] == ["x", "y", "c", "e"]
     for metric in data["metrics"]:
-        assert set(metric) == {"name", "family", "status", "score", "baseline", "ci", "details", "message"}
-    assert {"created", "python", "packages", "data_hashes", "timings"} <= set(data["manifest"])
+        assert set(metric) == {"name", "family", "status", "score", "baseline", "ci", "details", "message",
+                               "warnings"}
+        assert metric["warnings"] == []
+    assert {"created", "python", "packages", "data_hashes", "run", "timings"} <= set(data["manifest"])
+    assert data["manifest"]["run"] == {"jobs": 1, "metric_timeout": None, "child_processes": False}
 
 
 def test_from_json_round_trip(evaluated, tmp_path):
@@ -181,3 +184,72 @@ def test_different_seeds_change_the_json(mixed_triple):
 def test_repr_names_the_family_scores(handmade):
     text = repr(handmade)
     assert "fidelity=0.700" in text and "privacy=0.400" in text and "utility=None" in text
+
+
+# -- drill-down: per-column and per-pair frames, a column's figures ------------------------------
+@pytest.fixture(scope="module")
+def drill(_fair_parts):
+    train, holdout = _fair_parts
+    rng = np.random.default_rng(5)
+    synthetic = train.sample(len(holdout), random_state=4).reset_index(drop=True)
+    synthetic["age"] = rng.permutation(synthetic["age"].to_numpy())  # age loses its relations only
+    return sdq.evaluate(train, synthetic, holdout, metrics=["statistics", "histogram_similarity",
+                                                              "mutual_information", "correlation"],
+                        config=sdq.Config(n_bootstrap=20))
+
+
+def test_columns_frame_has_every_column_and_finds_the_broken_one(drill):
+    frame = drill.to_frame("columns")
+    assert list(frame.index) == [c["name"] for c in drill.data["columns"]]
+    assert {"kind", "role", "histogram_similarity", "histogram_similarity_baseline", "correlation",
+            "mutual_information_baseline", "statistics"} <= set(frame.columns)
+    # shuffling age keeps its distribution but breaks its relations, and only its relations
+    assert frame.loc["age", "histogram_similarity"] > 0.95
+    assert frame["correlation"].idxmin() == "age" and frame["mutual_information"].idxmin() == "age"
+    assert frame.loc["age", "correlation"] < frame.loc["age", "correlation_baseline"] - 0.1
+    assert frame[["correlation", "mutual_information", "histogram_similarity"]].apply(
+        lambda c: c.between(0, 1)).all().all()
+
+
+def test_column_score_of_a_pairwise_metric_by_hand():
+    from sdq.metrics._common import pair_details
+
+    values = {"real": np.array([0.5, 0.1, 0.2]), "synthetic": np.array([0.5, 0.1, 0.0]),
+              "holdout": np.array([0.4, 0.1, 0.2])}
+    rows = pair_details(["a", "b", "c"], [(0, 1), (0, 2), (1, 2)], values)["column_scores"]
+    by = {r["column"]: r for r in rows}
+    # b: pairs (a, b) similarity 1, weight 0.5 and (b, c) similarity 0.8, weight 0.2 -> 0.66 / 0.7
+    assert by["b"]["score"] == pytest.approx(0.66 / 0.7, abs=1e-4)
+    # a in the holdout: (a, b) 0.9 x 0.5 and (a, c) 1 x 0.1 -> 0.55 / 0.6
+    assert by["a"]["baseline"] == pytest.approx(0.55 / 0.6, abs=1e-4)
+    assert by["a"]["score"] == 1.0
+
+
+def test_pairs_frame_matches_the_matrices(drill):
+    pairs = drill.to_frame("pairs")
+    n = len(drill.data["columns"])
+    assert set(pairs["metric"]) == {"mutual_information", "correlation"}
+    assert (pairs.groupby("metric").size() == n * (n - 1) // 2).all()
+    labels = drill["correlation"].details["columns"]
+    row = pairs[(pairs.metric == "correlation")].iloc[0]
+    i, j = labels.index(row.column_a), labels.index(row.column_b)
+    assert row.real == drill["correlation"].details["matrices"]["real"][i][j]
+    assert row.difference == pytest.approx(row.synthetic - row.real)
+
+
+def test_bad_level_is_an_input_error(drill):
+    with pytest.raises(sdq.InputError, match="level"):
+        drill.to_frame("rows")
+
+
+def test_show_returns_the_column_figures(drill):
+    figures = drill.show("age")
+    titles = [f.layout.title.text for f in figures]
+    assert any(t.startswith("histogram_similarity: age") for t in titles)
+    assert any(t.startswith("correlation: age") for t in titles)
+    assert any(t.startswith("mutual_information: age") for t in titles)
+    relation = next(f for f in figures if f.layout.title.text.startswith("correlation"))
+    assert {trace.name for trace in relation.data} == {"real", "holdout", "synthetic"}
+    assert "age" not in relation.data[0].y  # the column's relations with the others
+    with pytest.raises(KeyError, match="no column"):
+        drill.show("nope")

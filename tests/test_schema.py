@@ -73,6 +73,57 @@ def test_missing_values_do_not_change_the_kind():
     assert infer_kind(numbers)[0] == "numeric"
 
 
+@pytest.mark.parametrize("values, kind", [
+    ([1, 2, 1, 3] * 10, "categorical"),  # few integers
+    (list(np.arange(100, 100 + 40)), "id"),  # a counter
+    ([1.5, 2.0, 1.5, 3.0] * 10, "numeric"),  # not whole numbers: stay numbers
+], ids=["few-integers", "counter", "fractions"])
+def test_integers_stored_as_floats_with_missing_values_keep_their_kind(values, kind):
+    # pandas stores integers with a missing value as floats: [1.0, 2.0, NaN, 1.0]; the kind must be
+    # the one of the same values without the missing ones, whatever the dtype
+    as_given = pd.Series(values)
+    with_missing = pd.Series(list(values) + [np.nan] * 5)
+    as_floats = pd.Series(values, dtype=float)
+    assert with_missing.dtype == float
+    assert infer_kind(as_given)[0] == kind
+    assert infer_kind(with_missing)[0] == kind
+    assert infer_kind(as_floats)[0] == kind
+
+
+def test_python_dates_are_datetimes():
+    import datetime as dt
+
+    dates = pd.Series([dt.date(2021, 1, 1) + dt.timedelta(days=int(d)) for d in np.arange(N) % 7] + [None],
+                      dtype=object)
+    assert infer_kind(dates) == ("datetime", "Python dates")
+    unique_dates = pd.Series([dt.date(2021, 1, 1) + dt.timedelta(days=d) for d in range(N)], dtype=object)
+    assert infer_kind(unique_dates)[0] == "datetime"  # not an id
+    stamps = pd.Series([dt.datetime(2021, 1, 1, 12) + dt.timedelta(hours=d) for d in range(N)], dtype=object)
+    assert infer_kind(stamps)[0] == "datetime"
+
+
+@pytest.mark.parametrize("values, as_feature, as_time", [
+    (np.repeat(np.arange(5), 8), "categorical", "numeric"),  # integers with few distinct values
+    (np.repeat(np.arange(5.0), 8), "categorical", "numeric"),  # the same as floats
+    (np.r_[np.repeat(np.arange(5.0), 8), np.nan], "categorical", "numeric"),  # ... with a missing value
+    (np.repeat([7], 41), "constant", "numeric"),  # a single value
+    (np.repeat(["2021-01-01"], 40), "constant", "datetime"),  # a single date
+    (np.repeat(pd.date_range("2021-01-01", periods=4).strftime("%Y-%m-%d").to_numpy(), 10), "datetime", "datetime"),
+], ids=["few-integers", "few-floats", "floats-with-missing", "constant", "constant-date", "few-date-strings"])
+def test_the_time_column_is_numeric_or_datetime_whatever_its_distinct_count(values, as_feature, as_time):
+    real = pd.DataFrame({"t": values, "v": np.arange(len(values)) * 1.5})
+    assert fit_schema(real)["t"].kind == as_feature
+    spec = fit_schema(real, time_column="t")["t"]
+    assert (spec.kind, spec.role) == (as_time, "time")
+    # a kind set by the user still wins
+    assert fit_schema(real, time_column="t", column_types={"t": "categorical"})["t"].kind == "categorical"
+
+
+def test_a_time_column_of_plain_words_keeps_its_kind():
+    real = pd.DataFrame({"t": ["early", "late"] * 20, "v": np.arange(40.0)})
+    assert fit_schema(real, time_column="t")["t"].kind == "categorical"
+
+
 def test_fit_schema_keeps_the_real_order_and_gives_every_column_a_reason(mixed_frame):
     schema = fit_schema(mixed_frame)
     assert [c.name for c in schema.columns] == list(mixed_frame.columns)

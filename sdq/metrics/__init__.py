@@ -48,6 +48,7 @@ class MetricSpec:
     summary: str
     one: str
     zero: str
+    group: str = ""  # metrics that share cached work (the same group) run in the same process
 
 
 _REGISTRY: dict[str, MetricSpec] = {}
@@ -67,8 +68,13 @@ _MODULES = (
 )
 
 
-def metric(name: str, family: str, *, needs: tuple[str, ...] = (), summary: str, one: str, zero: str):
-    """Register a metric function under a stable name."""
+def metric(name: str, family: str, *, needs: tuple[str, ...] = (), summary: str, one: str, zero: str,
+           group: str | None = None):
+    """Register a metric function under a stable name.
+
+    ``group`` names the cached work the metric shares with others (default: its module); with
+    several jobs, the metrics of one group run one after another in the same process, so that work
+    is done once."""
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
     unknown = set(needs) - set(NEEDS)
@@ -78,7 +84,8 @@ def metric(name: str, family: str, *, needs: tuple[str, ...] = (), summary: str,
     def register(fn: Callable[..., Outcome]) -> Callable[..., Outcome]:
         if name in _REGISTRY and _REGISTRY[name].fn is not fn:
             raise ValueError(f"metric {name!r} is registered twice")
-        _REGISTRY[name] = MetricSpec(name, family, fn, tuple(needs), summary, one, zero)
+        _REGISTRY[name] = MetricSpec(name, family, fn, tuple(needs), summary, one, zero,
+                                     group or fn.__module__)
         return fn
 
     return register

@@ -8,10 +8,10 @@ from typing import Any, Sequence
 import numpy as np
 from scipy.stats import rankdata
 
-from sdq.prepare import Prepared, PreparedFrame
+from sdq.prepare import AggregateFrame, Prepared, PreparedFrame
 
 __all__ = ["percentile_ci", "shifted_ci", "pair_similarity", "weighted_pair_score", "pair_details", "select_pairs", "contingency", "rounded",
-           "clip01", "WEIGHT_FLOOR", "poisson_resample", "auc"]
+           "clip01", "WEIGHT_FLOOR", "poisson_resample", "auc", "by_label", "pairs_in_given_order"]
 
 #: Smallest weight of a pair in dependence-weighted means (so that all-independent data still
 #: gets a defined mean).
@@ -103,7 +103,53 @@ def pair_details(labels: list[str], pairs: list[tuple[int, int]], values: dict[s
         row.update({name: rounded(vals[k], 4) for name, vals in values.items()})
         row.update(similarity=rounded(sim[k], 4), weight=rounded(weight[k], 4))
         rows.append(row)
-    return {"columns": labels, "matrices": matrices, "pairs": rows, "n_pairs": len(pairs)}
+    return {"columns": labels, "matrices": matrices, "pairs": rows, "n_pairs": len(pairs),
+            "column_scores": _column_scores(labels, pairs, values, ranges)}
+
+
+def _column_scores(labels: list[str], pairs: list[tuple[int, int]], values: dict[str, np.ndarray],
+                   ranges: Any) -> list[dict[str, Any]]:
+    """Per column: the dependence-weighted mean similarity of the scored pairs that include it
+    (``score`` for the synthetic data, ``baseline`` for the holdout; columns in no scored pair
+    are left out). 1.0: every relation of this column is kept; 0.0: none is."""
+    if not pairs:
+        return []
+    ends = np.asarray(pairs, dtype=np.int64)
+    per_set = {}
+    for name in ("synthetic", "holdout"):
+        if name not in values:
+            continue
+        sim, weight = pair_similarity(values["real"], values[name], ranges)
+        num = np.bincount(ends.ravel(), weights=np.repeat(sim * weight, 2), minlength=len(labels))
+        den = np.bincount(ends.ravel(), weights=np.repeat(weight, 2), minlength=len(labels))
+        per_set[name] = (num, den)
+    num_s, den_s = per_set["synthetic"]
+    rows = []
+    for c, label in enumerate(labels):
+        if den_s[c] <= 0:
+            continue
+        row = {"column": label, "score": rounded(num_s[c] / den_s[c], 4)}
+        if "holdout" in per_set:
+            num_h, den_h = per_set["holdout"]
+            row["baseline"] = rounded(num_h[c] / den_h[c], 4) if den_h[c] > 0 else None
+        rows.append(row)
+    return rows
+
+
+def by_label(specs: Sequence[Any]) -> list:
+    """Column specs sorted by their labels: the order in which metrics compute and sum over
+    columns, so that a result does not depend, to the last bit, on the order of the given columns
+    (float sums depend on the order of their terms)."""
+    return sorted(specs, key=lambda s: s.label)
+
+
+def pairs_in_given_order(given: Sequence[Any], ordered: Sequence[Any],
+                         pairs: list[tuple[int, int]]) -> tuple[list[str], list[tuple[int, int]]]:
+    """For details: the labels of the columns in the ``given`` order, and ``pairs`` (indices into
+    ``ordered``, the same specs in another order) as indices into that list, smaller first."""
+    position = {id(spec): k for k, spec in enumerate(given)}
+    mapped = [tuple(sorted((position[id(ordered[i])], position[id(ordered[j])]))) for i, j in pairs]
+    return [spec.label for spec in given], mapped
 
 
 def select_pairs(columns: Sequence[Any], max_pairs: int, rng: np.random.Generator) -> tuple[list[tuple[int, int]], bool]:
@@ -121,7 +167,10 @@ def select_pairs(columns: Sequence[Any], max_pairs: int, rng: np.random.Generato
 
 
 def contingency(prepared: Prepared, frame: PreparedFrame, a: Any, b: Any) -> np.ndarray:
-    """The two-way table of counts of two columns' pair codes (cached per frame and pair)."""
+    """The two-way table of counts of two columns' pair codes (cached per frame and pair; an
+    :class:`~sdq.prepare.AggregateFrame` holds its tables already)."""
+    if isinstance(frame, AggregateFrame):
+        return frame.pair_table(a, b)
     cache = prepared.__dict__.setdefault("_tables", {})
     key = (frame.name, id(frame), a, b)
     if key not in cache:

@@ -28,7 +28,9 @@ import math
 import re
 from typing import Any, Callable, Iterable, Mapping
 
-__all__ = ["BUILDERS", "DIGITS", "COLORS", "panels_for", "plot_text", "generic", "column_scores"]
+from sdq.report import column_entries, entry_scores
+
+__all__ = ["BUILDERS", "DIGITS", "COLORS", "panels_for", "column_panels", "plot_text", "generic", "column_scores"]
 
 Panel = dict[str, Any]
 Builder = Callable[[Mapping[str, Any]], list[Panel]]
@@ -102,18 +104,11 @@ def _panel(figure: dict, title: str, key: Any = None, caption: str | None = None
 
 
 def column_scores(details: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Per-column ``{"column", "score", "baseline"}`` from ``details["columns"]``, worst first.
-
-    Accepts both shapes metrics use: ``score`` a number with ``baseline`` beside it, or ``score``
-    a mapping ``{"synthetic": ..., "holdout": ...}``. Entries without a numeric score are left out.
-    """
+    """Per-column ``{"column", "score", "baseline"}`` of a metric's details
+    (:func:`sdq.report.column_entries`), worst first; entries without a numeric score are left out."""
     rows = []
-    for entry in _list(details.get("columns")):
-        if not isinstance(entry, Mapping) or "column" not in entry:
-            continue
-        score, baseline = entry.get("score"), entry.get("baseline")
-        if isinstance(score, Mapping):
-            score, baseline = score.get("synthetic"), score.get("holdout")
+    for entry in column_entries(dict(details)):
+        score, baseline = entry_scores(entry)
         if _num(score) is None:
             continue
         rows.append({"column": str(entry["column"]), "score": _num(score), "baseline": _num(baseline)})
@@ -267,6 +262,32 @@ def column_score_panels(details: Mapping[str, Any], worst: int = 15) -> list[Pan
         return [_panel(column_score_figure(rows), "score per column")] if rows else []
     return [_panel(column_score_figure(rows[:worst]), f"score per column: the {worst} worst of {len(rows)}"),
             {**_panel(column_score_figure(rows), f"score per column: all {len(rows)}"), "fold": True}]
+
+
+def relation_panels(details: Mapping[str, Any], column: str, *, what: str) -> list[Panel]:
+    """One column's row of a pairwise matrix: its association with every other scored column, in
+    the real, holdout and synthetic data (bars side by side, the largest synthetic − real gap first)."""
+    columns = [str(c) for c in _list(details.get("columns"))]
+    matrices = {k: _list(v) for k, v in _dict(details.get("matrices")).items() if k in DATASETS}
+    if column not in columns or "real" not in matrices or "synthetic" not in matrices:
+        return []
+    i = columns.index(column)
+    rows = {name: _list(m[i]) if i < len(m) else [] for name, m in matrices.items()}
+    others = [j for j in range(len(columns)) if j != i and j < len(rows["real"]) and _num(rows["real"][j]) is not None]
+    if not others:
+        return []
+    syn = rows["synthetic"]
+    gap = lambda j: abs((_num(syn[j]) if j < len(syn) and _num(syn[j]) is not None else 0.0) - _num(rows["real"][j]))  # noqa: E731
+    others.sort(key=lambda j: -gap(j))
+    names = [plot_text(columns[j]) for j in others]
+    data = [{"type": "bar", "orientation": "h", "name": LABELS[name], "y": names,
+             "x": [_num(rows[name][j]) if j < len(rows[name]) else None for j in others],
+             "marker": {"color": COLORS[name]}, "hovertemplate": f"%{{y}}: %{{x:.3f}}<extra>{name}</extra>"}
+            for name in DATASETS if name in rows]
+    layout = _layout(max(180, 60 + 30 * len(others)), barmode="group",
+                     xaxis={"title": {"text": plot_text(what)}},
+                     yaxis={"type": "category", "autorange": "reversed", "automargin": True})
+    return [_panel({"data": data, "layout": layout}, f"{column}: {what} with each other column", key=column)]
 
 
 def heatmap_panels(details: Mapping[str, Any], *, signed: bool, what: str, max_columns: int = 60) -> list[Panel]:
@@ -549,6 +570,19 @@ BUILDERS: dict[str, Builder] = {
     "sensitive_match": lambda d: share_panels(d, synthetic="matched_share", holdout="holdout_matched_share",
                                               what="rows matching a sensitive record"),
 }
+
+
+#: Pairwise metrics whose matrices give a per-column view (:func:`relation_panels`).
+RELATIONS = {"mutual_information": "normalised mutual information", "correlation": "association"}
+
+
+def column_panels(name: str, details: Mapping[str, Any] | None, column: str) -> list[Panel]:
+    """The panels of metric ``name`` that show ``column``: its own panels keyed by the column, or
+    for a pairwise metric the column's relations with the others."""
+    details = details if isinstance(details, Mapping) else {}
+    if name in RELATIONS:
+        return relation_panels(details, column, what=RELATIONS[name])
+    return [p for p in panels_for(name, details) if p["key"] == column]
 
 
 def panels_for(name: str, details: Mapping[str, Any] | None) -> list[Panel]:

@@ -155,28 +155,8 @@ def verdict(score: float | None, baseline: float | None, ci: list | tuple | None
     return f"well below fresh real data ({gap:.2f} lower)", "poor"
 
 
-def family_intervals(report: Report) -> dict[str, list[float] | None]:
-    """A range for each family score from its metrics' 95% intervals: the family rule (mean or
-    minimum) applied to the lower and to the upper ends. It holds the family score whenever every
-    metric's interval holds its score; None where an ``ok`` metric of the family has no interval."""
-    out: dict[str, list[float] | None] = {}
-    for family in FAMILY_ORDER:
-        ok = [m for m in report.metrics if m.family == family and m.status == "ok" and m.score is not None]
-        if not ok or any(not m.ci or None in m.ci for m in ok):
-            out[family] = None
-            continue
-        combine = min if family == "privacy" else (lambda v: sum(v) / len(v))
-        out[family] = [combine([m.ci[0] for m in ok]), combine([m.ci[1] for m in ok])]
-    present = [f for f in FAMILY_ORDER if report.summary[f] is not None]
-    if present and all(out[f] is not None for f in present):
-        out["overall"] = [sum(out[f][i] for f in present) / len(present) for i in (0, 1)]
-    else:
-        out["overall"] = None
-    return out
-
-
 def _families(report: Report) -> list[dict[str, Any]]:
-    summary, baseline, intervals = report.summary, report.summary_baseline, family_intervals(report)
+    summary, baseline, intervals = report.summary, report.summary_baseline, report.summary_intervals
     rows = []
     for name in (*FAMILY_ORDER, "overall"):
         text, tone = verdict(summary[name], baseline[name], intervals[name])

@@ -6,7 +6,11 @@
 Yule-Walker as statsmodels' ``ywm``) at lags 1..L of every sequence, averaged over sequences
 weighted by their length. L is ``10 log10(n)`` for the median length n, below n/2, at most
 ``Config.max_lag``; sequences of at most 2L rows are left out (counted), and so are constant
-ones. Only lags where the real or the synthetic value is clearly significant (beyond
+ones. A synthetic (or holdout) column whose long-enough sequences are all constant (a generator
+that emits flat series) has no autocorrelation: its curve is taken as 0 at every lag, so it
+scores 0 where the real data has significant lags, instead of being left out (a column is left
+out only when the *real* sequences cannot be measured or no synthetic sequence is long enough).
+Only lags where the real or the synthetic value is clearly significant (beyond
 ``3 / sqrt(total rows)`` of its data set, so that lags crossing the usual 95% band
 ``1.96 / sqrt(total rows)`` by chance do not count) are compared, and the score is the share of
 the autocorrelation preserved::
@@ -14,7 +18,8 @@ the autocorrelation preserved::
     column score = 1 - sum_k |a_real(k) - a_synthetic(k)| / sum_k max(|a_real(k)|, |a_synthetic(k)|)
 
 clipped to [0, 1] (1.0 where neither data set has a significant lag: both are white noise).
-metric = mean over columns. 1.0: the same (partial) autocorrelation at every lag that has any.
+metric = mean over columns (in the order of their names). 1.0: the same (partial) autocorrelation
+at every lag that has any.
 0.0: all of it lost (or reversed). The plain ``1 - mean |difference| / 2`` is not used: values
 shuffled within each sequence (no temporal structure left at all) scored 0.95 there against
 0.996 for a sample of the same process, because most lags carry little autocorrelation and the
@@ -86,9 +91,15 @@ def _acf(prepared: Prepared, name: str, column, lags: int) -> tuple[np.ndarray, 
     return cache[key]
 
 
+def _band(z: float, weights: np.ndarray) -> float:
+    """``z / sqrt(rows)`` of the sequences used; infinite (no lag significant) without any."""
+    total = float(weights.sum())
+    return z / np.sqrt(total) if total > 0 else np.inf
+
+
 def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
-    columns = _numeric(prepared)
-    if not columns:
+    given = _numeric(prepared)
+    if not given:
         raise Skip("no numeric column to compute autocorrelations of")
     names = _frames(prepared)
     seqs = {n: sequences(prepared, n) for n in names}
@@ -97,9 +108,12 @@ def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
         raise Skip(f"the real sequences are too short (median length {np.median(seqs['real'].lengths):.0f} rows; "
                    "at least 4 are needed)")
     rng = prepared.rng("partial_autocorrelation" if partial else "autocorrelation")
+    n_boot = prepared.config.n_bootstrap
     per_column, scores, baselines, boot = [], [], [], []
-    for spec in columns:
-        curves, counts = {}, {}
+    # columns in the order of their names, so that means over columns do not depend on the order
+    # of the given columns (details are put back in the given order)
+    for spec in sorted(given, key=lambda s: s.label):
+        curves, counts, notes = {}, {}, {}
         per_sequence = {}
         for n in names:
             sq = seqs[n]
@@ -112,14 +126,23 @@ def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
             per_sequence[n] = (values[use], sq.lengths[use].astype(float))
             if use.any():
                 curves[n] = np.average(values[use], axis=0, weights=sq.lengths[use])
+        for n in names[1:]:
+            if n not in curves and counts[n]["constant"] > 0:
+                # every sequence long enough to measure is constant (flat): it has no
+                # autocorrelation and keeps none of the real data's, so it is scored as a curve of
+                # zeros rather than left out (which would skip the metric for data that lost
+                # every temporal structure)
+                curves[n] = np.zeros(lags)
+                notes[n] = (f"every {n} sequence longer than {2 * lags} rows is constant: "
+                            "scored as no autocorrelation at any lag")
         if "real" not in curves or "synthetic" not in curves:
             missing = "real" if "real" not in curves else "synthetic"
             per_column.append({"column": spec.label, "score": None, "counts": counts,
                                "note": f"no {missing} sequence longer than {2 * lags} rows with varying values"})
             continue
-        band = Z_BAND / np.sqrt(per_sequence["real"][1].sum())
-        band_s = Z_INCLUDE / np.sqrt(per_sequence["synthetic"][1].sum())
-        include = Z_INCLUDE / np.sqrt(per_sequence["real"][1].sum())
+        band = _band(Z_BAND, per_sequence["real"][1])
+        band_s = _band(Z_INCLUDE, per_sequence["synthetic"][1])
+        include = _band(Z_INCLUDE, per_sequence["real"][1])
         real_curve = curves["real"]
 
         def score_of(other: np.ndarray, other_band: float = band_s) -> np.ndarray:
@@ -129,22 +152,28 @@ def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
         entry = {"column": spec.label, "score": rounded(score), "band": rounded(band),
                  "real": rounded(curves["real"], 4), "synthetic": rounded(curves["synthetic"], 4),
                  "significant": [bool(v) for v in np.abs(curves["real"]) > band], "counts": counts}
+        if notes:
+            entry["note"] = "; ".join(notes.values())
         if "holdout" in curves:
-            band_h = Z_INCLUDE / np.sqrt(per_sequence["holdout"][1].sum())
+            band_h = _band(Z_INCLUDE, per_sequence["holdout"][1])
             entry["holdout"] = rounded(curves["holdout"], 4)
             entry["baseline"] = rounded(float(score_of(curves["holdout"], band_h)))
             baselines.append(float(score_of(curves["holdout"], band_h)))
         vals, lens = per_sequence["synthetic"]
-        if prepared.config.n_bootstrap and len(lens) >= MIN_SEQUENCES_FOR_CI:
-            pick = rng.integers(0, len(lens), size=(prepared.config.n_bootstrap, len(lens)))
+        if n_boot and len(lens) >= MIN_SEQUENCES_FOR_CI:
+            pick = rng.integers(0, len(lens), size=(n_boot, len(lens)))
             wts = lens[pick]
             means = np.einsum("bs,bsl->bl", wts, vals[pick]) / wts.sum(axis=1, keepdims=True)
             boot.append(score_of(means))
+        elif n_boot and "synthetic" in notes and seqs["synthetic"].n_sequences >= MIN_SEQUENCES_FOR_CI:
+            boot.append(np.full(n_boot, score))  # every resample of such sequences is as flat
         scores.append(score)
         per_column.append(entry)
     if not scores:
         raise Skip("no numeric column has real and synthetic sequences long enough to compare "
-                   f"(more than {2 * lags} rows with varying values)")
+                   f"(more than {2 * lags} rows, with varying values in the real ones)")
+    order = {spec.label: i for i, spec in enumerate(given)}
+    per_column.sort(key=lambda entry: order[entry["column"]])
     ci = percentile_ci(np.mean(boot, axis=0)) if len(boot) == len(scores) and boot else None
     details = {
         "lags": lags, "columns": per_column,
@@ -153,7 +182,7 @@ def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
                       for n in names},
     }
     message = None if ci is not None else (f"no interval: fewer than {MIN_SEQUENCES_FOR_CI} synthetic sequences to resample"
-                                           if prepared.config.n_bootstrap else None)
+                                           if n_boot else None)
     return Outcome(score=float(np.mean(scores)), baseline=float(np.mean(baselines)) if baselines else None,
                    ci=ci, details=details, message=message)
 
@@ -221,7 +250,8 @@ def first_differences(prepared: Prepared) -> Outcome:
     names = _frames(prepared)
     seqs = {n: sequences(prepared, n) for n in names}
     per_column, scores, baselines = [], [], []
-    for spec in columns:
+    order = {spec.label: i for i, spec in enumerate(columns)}
+    for spec in sorted(columns, key=lambda s: s.label):  # means over columns in a canonical order
         steps = {}
         for n in names:
             sq = seqs[n]
@@ -233,13 +263,15 @@ def first_differences(prepared: Prepared) -> Outcome:
             continue
         entry = _histogram_outcome(prepared, steps["real"], {n: steps[n] for n in names if n != "real"}, spec)
         entry["column"] = spec.label
-        entry["score"] = rounded(entry.pop("synthetic_score"))
+        score = entry.pop("synthetic_score")  # the metric averages exact scores; details show them rounded
+        entry["score"] = rounded(score)
         if "holdout_score" in entry:
             entry["baseline"] = rounded(entry["holdout_score"])
             baselines.append(entry.pop("holdout_score"))
-        scores.append(entry["score"])
+        scores.append(score)
         per_column.append(entry)
     if not scores:
         raise Skip("no numeric column has steps to compare (every sequence has one row)")
+    per_column.sort(key=lambda entry: order[entry["column"]])
     return Outcome(score=float(np.mean(scores)), baseline=float(np.mean(baselines)) if baselines else None,
                    details={"columns": per_column})

@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import pair_details, rounded, select_pairs, shifted_ci, weighted_pair_score
+from sdq.metrics._common import (by_label, pair_details, pairs_in_given_order, rounded, select_pairs, shifted_ci,
+                                 weighted_pair_score)
 from sdq.prepare import Prepared, PreparedFrame
 from sdq.schema import DEPENDENCE_KINDS
 
@@ -178,8 +179,15 @@ def _ranks(prepared: Prepared, frame: PreparedFrame, column: Any) -> np.ndarray:
 
 
 def _centred(frame: PreparedFrame, column: Any) -> np.ndarray:
+    """A numeric column divided by its largest absolute value and centred: Pearson's r and the
+    correlation ratio do not change with the scale, and values near the float limits (1e308)
+    would overflow their sums of squares."""
     x = frame.values[column]
-    return x - np.nanmean(x) if np.isfinite(x).any() else x
+    if not np.isfinite(x).any():
+        return x
+    scale = float(np.nanmax(np.abs(x)))
+    x = x / scale if scale > 0 else x
+    return x - np.nanmean(x)
 
 
 def _associations(prepared: Prepared, frame: PreparedFrame, specs, pairs, kinds, idx: np.ndarray) -> np.ndarray:
@@ -234,8 +242,11 @@ def _pair_kind(a, b) -> str:
     zero="every pair has a perfect association in one data set and the opposite (or none) in the other",
 )
 def correlation(prepared: Prepared) -> Outcome:
-    specs = [s for s in prepared.binned_columns(DEPENDENCE_KINDS)
+    given = [s for s in prepared.binned_columns(DEPENDENCE_KINDS)
              if np.count_nonzero(np.bincount(prepared.real.pair_codes[s.name])) > 1]
+    # computed in the order of the column names, so that no float sum depends on the order of the
+    # given columns; details in the given order
+    specs = by_label(given)
     if len(specs) < 2:
         raise Skip("fewer than two columns with more than one value to correlate")
     rng = prepared.rng("correlation")
@@ -280,11 +291,12 @@ def correlation(prepared: Prepared) -> Outcome:
     pearson = [{"columns": [labels[i], labels[j]],
                 **{name: rounded(float(mat[where[i], where[j]]), 4) for name, mat in pearson_matrix.items()}}
                for (i, j), kd in zip(pairs, kinds) if kd == "spearman"]
-    details = pair_details(labels, pairs, values, ranges, pair_info={"association": kinds})
+    details = pair_details(*pairs_in_given_order(given, specs, pairs), values, ranges,
+                           pair_info={"association": kinds})
     if eq is not None:
         details["score_at_baseline_rows"] = float(score_of(values["real"], eq))
     details.update({
-        "kinds": [s.kind for s in specs], "pearson": pearson, "pairs_sampled": sampled,
+        "kinds": [s.kind for s in given], "pearson": pearson, "pairs_sampled": sampled,
         "rows": {name: f.n_rows for name, f in frames.items()},
         "n_bootstrap": n_boot, "bootstrap_rows": boot_rows,
     })

@@ -7,7 +7,9 @@ outside the real range and unseen categories each have their own bin)::
 
 1.0: identical marginals on those bins. 0.0: no bin shared at all. For a categorical column this
 equals SDMetrics' TVComplement except that missing values count (TVComplement drops them).
-Metric = mean over columns. Interval: multinomial bootstrap of both histograms.
+Metric = mean over columns (taken in the order of the columns' names, so that it does not depend
+on the order of the given columns, to the last bit). Interval: multinomial bootstrap of both
+histograms.
 """
 
 from __future__ import annotations
@@ -48,30 +50,34 @@ def histogram_similarity(prepared: Prepared) -> Outcome:
     syn_eq = prepared.synthetic_at_baseline_rows
     per_column, scores, baselines, scores_eq = [], [], [], []
     boot = np.zeros(n_boot)
-    for spec in columns:
+    # columns in the order of their names: sums over columns do not depend on the given order
+    # (details are put back in the given order below)
+    given = {spec.name: i for i, spec in enumerate(columns)}
+    for spec in sorted(columns, key=lambda s: s.label):
         k = prepared.binnings[spec.name].n_codes
-        p = np.bincount(real.codes[spec.name], minlength=k) / real.n_rows
-        q = np.bincount(syn.codes[spec.name], minlength=k) / syn.n_rows
+        p = real.counts(spec.name, k) / real.n_rows
+        q = syn.counts(spec.name, k) / syn.n_rows
         score = float(intersection(p, q))
         entry = {
-            "column": spec.label, "kind": spec.kind, "score": rounded(score),
+            "_name": spec.name, "column": spec.label, "kind": spec.kind, "score": rounded(score),
             "labels": list(prepared.binnings[spec.name].labels),
             "real": rounded(p), "synthetic": rounded(q),
             "expected": rounded(expected_intersection(p, real.n_rows, syn.n_rows)),
         }
         if base is not None:
-            h = np.bincount(base.codes[spec.name], minlength=k) / base.n_rows
+            h = base.counts(spec.name, k) / base.n_rows
             entry["holdout"] = rounded(h)
             entry["baseline"] = rounded(float(intersection(p, h)))
             baselines.append(float(intersection(p, h)))
         if syn_eq is not None:
-            scores_eq.append(float(intersection(p, np.bincount(syn_eq.codes[spec.name], minlength=k) / syn_eq.n_rows)))
+            scores_eq.append(float(intersection(p, syn_eq.counts(spec.name, k) / syn_eq.n_rows)))
         if n_boot:
             pb = rng.multinomial(real.n_rows, p, size=n_boot) / real.n_rows
             qb = rng.multinomial(syn.n_rows, q, size=n_boot) / syn.n_rows
             boot += intersection(pb, qb)
         scores.append(score)
         per_column.append(entry)
+    per_column.sort(key=lambda entry: given[entry.pop("_name")])
     rows = {"real": real.n_rows, "synthetic": syn.n_rows}
     if base is not None:
         rows["holdout"] = base.n_rows

@@ -18,7 +18,8 @@ in one data set and independent in the other. A pair is penalised by the depende
 real pair with NMI 0.3 that the synthetic data lost completely has similarity 0.7: data whose
 columns were shuffled independently score about 0.75 on real survey data, against about 0.99 for
 fresh real rows; read the score beside its baseline. Interval: Poisson bootstrap of the
-contingency tables.
+contingency tables. Columns are paired and summed in the order of their names, so the result does
+not depend on the order of the given columns.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ import numpy as np
 from scipy.special import xlogy
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import (contingency, pair_details, poisson_resample, select_pairs, shifted_ci,
-                                 weighted_pair_score)
+from sdq.metrics._common import (by_label, contingency, pair_details, pairs_in_given_order, poisson_resample,
+                                 select_pairs, shifted_ci, weighted_pair_score)
 from sdq.prepare import Prepared, pair_bins
 from sdq.schema import DEPENDENCE_KINDS
 
@@ -76,7 +77,10 @@ def nmi(table: np.ndarray) -> np.ndarray:
 def mutual_information(prepared: Prepared) -> Outcome:
     specs = [s for s in prepared.binned_columns(DEPENDENCE_KINDS)]
     # a column with one occupied bin in the real data has no dependence to preserve
-    specs = [s for s in specs if np.count_nonzero(np.bincount(prepared.real.pair_codes[s.name])) > 1]
+    given = [s for s in specs if np.count_nonzero(prepared.real.pair_counts(s.name)) > 1]
+    # computed in the order of the column names (pairs oriented and summed alike whatever the
+    # order of the given columns); details in the given order
+    specs = by_label(given)
     if len(specs) < 2:
         raise Skip("fewer than two columns with dependence to compare (numeric, datetime, categorical "
                    "or boolean columns with more than one value)")
@@ -103,7 +107,7 @@ def mutual_information(prepared: Prepared) -> Outcome:
     score = float(weighted_pair_score(values["real"], values["synthetic"]))
     baseline = float(weighted_pair_score(values["real"], values["holdout"])) if "holdout" in values else None
     ci = shifted_ci(score, weighted_pair_score(boot["real"], boot["synthetic"]), 1.0) if n_boot else None
-    details = pair_details([s.label for s in specs], pairs, values)
+    details = pair_details(*pairs_in_given_order(given, specs, pairs), values)
     if eq is not None:
         details["score_at_baseline_rows"] = float(weighted_pair_score(values["real"], eq))
     details.update({

@@ -11,10 +11,14 @@ text                length mean / median / std as for numbers; character shares 
 every column        missing rate: ``1 - |diff|``; distinct values: ratio of the smaller to the larger
                     count, counted on equally many rows (distinct counts grow with sample size)
 
-Column score = mean agreement; metric = mean over columns. 1.0: every statistic matches. 0.0: none
-does. ``details.validity`` records, per column of the synthetic (and holdout) data, the missing
-rate, values that failed to coerce to the column's kind, numeric values outside the real range
-and categories the real data does not have.
+Column score = mean agreement; metric = mean over columns (in the order of the columns' names, so
+the result does not depend on the order of the given columns). 1.0: every statistic matches. 0.0:
+none does. A column whose values are all missing in one data set but not in the other shares no
+category (or character) with it: agreement 0, not the 0.5 a total variation distance against an
+empty distribution gives. Agreements are computed from the unrounded statistics; ``details``
+shows them rounded to 6 decimals. ``details.validity`` records, per column of the synthetic (and
+holdout) data, the missing rate, values that failed to coerce to the column's kind, numeric values
+outside the real range and categories the real data does not have.
 """
 
 from __future__ import annotations
@@ -140,8 +144,12 @@ def _scale(stats: dict) -> float:
 
 
 def _tvd_agreement(p: pd.Series, q: pd.Series) -> float:
+    """``1 - total variation distance`` of two share vectors; 1 if both are empty (no values in
+    either), 0 if only one is (values against none share nothing)."""
     if len(p) == 0 and len(q) == 0:
         return 1.0
+    if len(p) == 0 or len(q) == 0:
+        return 0.0
     joined = pd.concat([p, q], axis=1).fillna(0.0).to_numpy()
     return clip01(1 - 0.5 * np.abs(joined[:, 0] - joined[:, 1]).sum())
 
@@ -150,26 +158,35 @@ def _top(shares: pd.Series, k: int = TOP) -> list:
     return [key for key, _ in sorted(shares.items(), key=lambda kv: (-kv[1], str(kv[0])))[:k]]
 
 
-def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
+def _display(stats: dict[str, Any]) -> dict[str, Any]:
+    return {k: rounded(v) if not isinstance(v, list) else v for k, v in stats.items()}
+
+
+def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One column's details entry (statistics and agreements rounded for display) and its exact
+    values (``agreement`` and ``score`` per data set, and the real ``scale``), which the metric
+    is computed from."""
     name, kind = spec.name, spec.kind
     real = frames["real"][name]
     profiles = {frame_name: _profile(frame[name], kind) for frame_name, frame in frames.items()}
     entry: dict[str, Any] = {"column": spec.label, "kind": kind, "agreement": {},
-                             "stats": {f: {k: rounded(v) if not isinstance(v, list) else v for k, v in p["stats"].items()}
-                                       for f, p in profiles.items()}}
-    real_stats, real_profile = entry["stats"]["real"], profiles["real"]
+                             "stats": {f: _display(p["stats"]) for f, p in profiles.items()}}
+    real_stats, real_profile = profiles["real"]["stats"], profiles["real"]
+    exact: dict[str, Any] = {"agreement": {}, "score": {}, "scale": None}
     agreements: dict[str, dict[str, float | None]] = {}
     for frame_name, frame in frames.items():
         if frame_name == "real":
             continue
         other = frame[name]
-        other_stats, other_profile = entry["stats"][frame_name], profiles[frame_name]
+        other_profile = profiles[frame_name]
+        other_stats = other_profile["stats"]
         agree: dict[str, float | None] = {"missing_rate": clip01(1 - abs(real_stats["missing_rate"] - other_stats["missing_rate"]))}
         n_eq = min(len(real), len(other))
         agree["distinct"] = _ratio(expected_distinct(real_profile["counts"], len(real), n_eq),
                                    expected_distinct(other_profile["counts"], len(other), n_eq))
         if kind in ("numeric", "datetime"):
-            agree |= _location_agreement(real_stats, other_stats, _scale(real_stats))
+            exact["scale"] = _scale(real_stats)
+            agree |= _location_agreement(real_stats, other_stats, exact["scale"])
         elif kind == "text":
             r = {k.removeprefix("length_"): v for k, v in real_stats.items()}
             o = {k.removeprefix("length_"): v for k, v in other_stats.items()}
@@ -188,11 +205,13 @@ def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame]) -> dict[s
         elif kind == "id":
             agree["distinct"] = clip01(1 - abs(real_stats["distinct"] / max(real.notna().sum(), 1)
                                                - other_stats["distinct"] / max(other.notna().sum(), 1)))
+        exact["agreement"][frame_name] = agree
         agreements[frame_name] = {k: rounded(v) for k, v in agree.items()}
         present = [v for v in agree.values() if v is not None]
-        entry.setdefault("score", {})[frame_name] = rounded(float(np.mean(present))) if present else None
+        exact["score"][frame_name] = float(np.mean(present)) if present else None
+        entry.setdefault("score", {})[frame_name] = rounded(exact["score"][frame_name])
     entry["agreement"] = agreements
-    return entry
+    return entry, exact
 
 
 def _char_shares(series: pd.Series) -> pd.Series:
@@ -252,7 +271,7 @@ def _sorted_stats(x: np.ndarray) -> dict[str, np.ndarray]:
     return {key: np.where(k > 0, v, np.nan) if key != "missing_rate" else v for key, v in out.items()}
 
 
-def _bootstrap(prepared: Prepared, specs, columns: list[dict], score: float, rng: np.random.Generator):
+def _bootstrap(prepared: Prepared, specs, exact: list[dict], score: float, rng: np.random.Generator):
     """An m-out-of-n row bootstrap of the metric. The statistics that depend smoothly on the rows
     (location, spread, missing rate, category shares) are resampled; distinct counts, top values
     and text statistics keep their point values. Returns the interval and the rows per resample."""
@@ -264,12 +283,12 @@ def _bootstrap(prepared: Prepared, specs, columns: list[dict], score: float, rng
     idx_r = rng.integers(0, real.n_rows, size=(n_boot, m_r))
     idx_s = rng.integers(0, syn.n_rows, size=(n_boot, m_s))
     column_scores = []
-    for spec, entry in zip(specs, columns):
-        point = dict(entry["agreement"]["synthetic"])
+    for spec, values in zip(specs, exact):
+        point = dict(values["agreement"]["synthetic"])
         varying: dict[str, np.ndarray] = {}
         if spec.kind in ("numeric", "datetime"):
             r, o = _sorted_stats(real.values[spec.name][idx_r]), _sorted_stats(syn.values[spec.name][idx_s])
-            scale = _scale(entry["stats"]["real"])
+            scale = values["scale"]
             for key in LOCATION:
                 if point.get(key) is not None:
                     varying[key] = np.clip(1 - np.abs(r[key] - o[key]) / scale, 0, 1)
@@ -287,7 +306,10 @@ def _bootstrap(prepared: Prepared, specs, columns: list[dict], score: float, rng
             p, q = shares(real.codes[spec.name][idx_r]), shares(syn.codes[spec.name][idx_s])
             varying["missing_rate"] = 1 - np.abs(p[:, 0] - q[:, 0])
             p_present, q_present = p[:, 1:] / np.maximum(1 - p[:, :1], 1e-12), q[:, 1:] / np.maximum(1 - q[:, :1], 1e-12)
-            varying["shares"] = 1 - 0.5 * np.abs(p_present - q_present).sum(axis=1)
+            shares = 1 - 0.5 * np.abs(p_present - q_present).sum(axis=1)
+            # as _tvd_agreement: no present value on one side only shares nothing
+            p_none, q_none = p[:, 0] >= 1, q[:, 0] >= 1
+            varying["shares"] = np.where(p_none & q_none, 1.0, np.where(p_none | q_none, 0.0, shares))
         parts = [varying.get(key, np.full(n_boot, value, dtype=float)) for key, value in point.items()
                  if value is not None or key in varying]
         column_scores.append(np.mean(parts, axis=0) if parts else np.full(n_boot, np.nan))
@@ -310,17 +332,21 @@ def statistics(prepared: Prepared) -> Outcome:
     frames = {"real": prepared.real.frame, "synthetic": prepared.synthetic.frame}
     if prepared.baseline is not None:
         frames["holdout"] = prepared.baseline.frame
-    columns = [_column(prepared, spec, frames) for spec in specs]
+    columns, exact = zip(*[_column(prepared, spec, frames) for spec in specs])
+    # means over columns are taken in the order of the columns' names, so that the float sums (to
+    # the last bit) do not depend on the order of the given columns; details keep the given order
+    by_name = sorted(range(len(specs)), key=lambda i: specs[i].label)
+    columns, specs, exact = list(columns), [specs[i] for i in by_name], [exact[i] for i in by_name]
     validity = {}
     for name in ("synthetic", "holdout"):
         if name in prepared.tables.frames:
             validity[name] = {s.label: _validity(prepared, s, name)
                               for s in prepared.schema.columns if s.role != "excluded"}
-    score = float(np.mean([c["score"]["synthetic"] for c in columns if c["score"]["synthetic"] is not None]))
-    ci, boot_rows = _bootstrap(prepared, specs, columns, score, rng)
+    score = float(np.mean([c["score"]["synthetic"] for c in exact if c["score"]["synthetic"] is not None]))
+    ci, boot_rows = _bootstrap(prepared, specs, exact, score, rng)
     baseline = None
     if "holdout" in frames:
-        baseline = float(np.mean([c["score"]["holdout"] for c in columns if c["score"]["holdout"] is not None]))
+        baseline = float(np.mean([c["score"]["holdout"] for c in exact if c["score"]["holdout"] is not None]))
     details = {
         "columns": columns,
         "validity": validity,

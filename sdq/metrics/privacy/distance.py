@@ -18,7 +18,10 @@ columns:
   any data set, and the value coordinates of a missing cell set to the column's "neutral" point
   (0.5 for numbers, all zeros for categories). So missing vs missing is 0, missing vs present
   is at least 1.
-* ID, text, constant and empty columns are left out.
+* ID, text, constant and empty columns are left out. Without any other column there is no
+  distance to measure (``Encoder.width`` is 0), and the distance metrics say ``skipped``.
+* Columns are laid out in the order of their names, so that a distance (a float sum over the
+  coordinates) does not depend, to the last bit, on the order of the given columns.
 
 Search: ``faiss.IndexFlatL2`` (exact; it returns squared distances, converted here), queried in
 chunks of 8,192 rows so memory stays O(rows x dimensions). The reference side is indexed whole.
@@ -31,10 +34,11 @@ from typing import Any
 
 import numpy as np
 
+from sdq.metrics import Skip
 from sdq.prepare import Prepared
 from sdq.schema import DEPENDENCE_KINDS
 
-__all__ = ["Encoder", "encoder", "search", "CHUNK"]
+__all__ = ["Encoder", "encoder", "search", "CHUNK", "check_distances"]
 
 CHUNK = 8_192
 _HALF = np.float32(1 / np.sqrt(2))
@@ -88,7 +92,8 @@ def _fit(prepared: Prepared) -> Encoder:
     columns, grids, levels, with_missing = [], {}, {}, []
     width = 0
     names = [n for n in ("real", "synthetic", "holdout", "sensitive") if n in prepared.frames]
-    for spec in prepared.schema.select(DEPENDENCE_KINDS, roles=("feature", "target")):
+    specs = sorted(prepared.schema.select(DEPENDENCE_KINDS, roles=("feature", "target")), key=lambda s: s.label)
+    for spec in specs:
         if spec.name not in prepared.binnings:
             continue
         columns.append(spec)
@@ -113,6 +118,19 @@ def _fit(prepared: Prepared) -> Encoder:
             width += 1
     return Encoder(columns=columns, grids=grids, levels=levels, with_missing=with_missing,
                    width=width, prepared=prepared)
+
+
+def check_distances(enc: Encoder, min_training_rows: int = 1) -> None:
+    """``Skip`` unless there are columns to measure distances on and at least
+    ``min_training_rows`` real training rows to measure them to."""
+    if enc.width == 0:
+        raise Skip("no columns to measure distances on: ids, text, constant and empty columns, the time "
+                   "and entity columns and excluded ones are left out of distances, and no other column "
+                   "is left (exact_match still compares the rows)")
+    n_train = enc.prepared.frames["real"].n_rows
+    if n_train < min_training_rows:
+        raise Skip(f"too few real rows for distances: the training data has {n_train} row"
+                   f"{'s' if n_train != 1 else ''}, at least {min_training_rows} are needed")
 
 
 def encoder(prepared: Prepared) -> Encoder:

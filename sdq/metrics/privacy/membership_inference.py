@@ -19,7 +19,9 @@ and the advantage ``max(0, 2 AUC - 1)``. The attacker uses the stronger attack:
 1.0: the attacker does no better than a coin flip. 0.0: it separates members from non-members
 perfectly. Needs a holdout. Baseline: the distance attack with the attacker's reference sample in
 place of the synthetic data (fresh real rows reveal nothing about membership): about 1. Interval:
-bootstrap over the candidates. Distances as in :mod:`sdq.metrics.privacy.distance`.
+bootstrap over the candidates. Distances as in :mod:`sdq.metrics.privacy.distance`. Skipped
+without columns to measure distances on, with fewer than 10 training rows (members) or fewer than
+20 holdout rows.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ import numpy as np
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import auc, clip01, percentile_ci, rounded
-from sdq.metrics.privacy.distance import encoder, search
+from sdq.metrics.privacy.distance import check_distances, encoder, search
 from sdq.prepare import Prepared, subsample_rows
 
 __all__ = ["membership_inference", "roc_points", "tpr_at_fpr"]
 
 K_DENSITY = 5
+#: Fewest members (training rows) the attack scores: an AUC over fewer is a coin toss itself.
+MIN_MEMBERS = 10
 EPS = 1e-6
 
 
@@ -66,7 +70,7 @@ def _risk(a: float | np.ndarray) -> np.ndarray:
 
 
 @metric(
-    "membership_inference", "privacy", needs=("holdout",),
+    "membership_inference", "privacy", group="privacy-distances", needs=("holdout",),
     summary="An attacker holding the synthetic data cannot tell training rows from unseen real rows.",
     one="the attacker does no better than a coin flip",
     zero="the attacker tells members from non-members perfectly",
@@ -75,6 +79,7 @@ def membership_inference(prepared: Prepared) -> Outcome:
     config = prepared.config
     rng = prepared.rng("membership_inference")
     enc = encoder(prepared)
+    check_distances(enc, MIN_MEMBERS)
     n_train, n_hold = prepared.frames["real"].n_rows, prepared.frames["holdout"].n_rows
     if n_hold < 20:
         raise Skip(f"the holdout has {n_hold} rows; at least 20 are needed for members, non-members and a reference")

@@ -24,7 +24,8 @@ the holdout's 1st and 5th percentiles (ties split), the nearest-neighbour distan
 (closest / second closest training row), and the share of synthetic rows closer to the training
 rows than to the holdout rows at equal sizes (ties half; 0.5 is ideal). Baseline: one half of
 the holdout scored against the other half (about 1 by construction; shows the noise). Needs a
-holdout. Interval: bootstrap over the synthetic rows.
+holdout. Interval: bootstrap over the synthetic rows. Skipped without columns to measure distances
+on (only ids, text, constants) and with fewer than two training rows.
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ import numpy as np
 
 from sdq.metrics import Outcome, metric
 from sdq.metrics._common import percentile_ci, rounded
-from sdq.metrics.privacy.distance import encoder, search
+from sdq.metrics.privacy.distance import check_distances, encoder, search
 from sdq.prepare import Prepared, subsample_rows
 
 __all__ = ["neighbours_privacy", "mid_ranks", "excess_score", "threshold"]
 
 QUANTILE = 0.05
+#: The nearest-neighbour distance ratio needs a second-closest training row.
+MIN_TRAINING_ROWS = 2
 
 
 def threshold(dcr_holdout: np.ndarray, q: float = QUANTILE) -> float:
@@ -86,7 +89,7 @@ def _share_below(values: np.ndarray, reference: np.ndarray, q: float) -> float:
 
 
 @metric(
-    "neighbours_privacy", "privacy", needs=("holdout",),
+    "neighbours_privacy", "privacy", group="privacy-distances", needs=("holdout",),
     summary="Synthetic rows are no closer to their nearest training row than fresh real rows are.",
     one="synthetic rows are no closer to training rows than unseen real rows",
     zero="every synthetic row is closer to a training row than any unseen real row",
@@ -95,6 +98,7 @@ def neighbours_privacy(prepared: Prepared) -> Outcome:
     config = prepared.config
     rng = prepared.rng("neighbours_privacy")
     enc = encoder(prepared)
+    check_distances(enc, MIN_TRAINING_ROWS)
     train = enc.encode("real")
     n_syn, n_hold = prepared.frames["synthetic"].n_rows, prepared.frames["holdout"].n_rows
     syn_rows = subsample_rows(n_syn, config.privacy_rows, rng)

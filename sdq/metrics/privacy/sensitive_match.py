@@ -11,7 +11,9 @@ training row), in the distance space of :mod:`sdq.metrics.privacy.distance`.
 
 1.0: no synthetic row is (nearly) a sensitive record. 0.0: every one is. Baseline: the same share
 for holdout rows (fresh real rows that happen to resemble sensitive records). Skipped when no
-sensitive data set is given. Matched rows are listed only with ``show_records``.
+sensitive data set is given. Without columns to measure distances on (only ids, text, constants)
+only exact matches count; with a single training row and no holdout, only distance 0 counts as
+near. Matched rows are listed only with ``show_records``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ QUANTILE = 0.01
 
 
 @metric(
-    "sensitive_match", "privacy", needs=("sensitive",),
+    "sensitive_match", "privacy", group="privacy-distances", needs=("sensitive",),
     summary="No synthetic row is, or nearly is, a record of the given sensitive data set.",
     one="no synthetic row matches a sensitive record",
     zero="every synthetic row matches a sensitive record",
@@ -41,23 +43,30 @@ def sensitive_match(prepared: Prepared) -> Outcome:
     rng = prepared.rng("sensitive_match")
     enc = encoder(prepared)
     sensitive = enc.encode("sensitive")
-    if "holdout" in prepared.frames:
+    n_train = prepared.frames["real"].n_rows
+    if enc.width == 0:
+        tau, source = None, "no columns to measure distances on: exact matches only"
+    elif "holdout" in prepared.frames:
         hold_rows = subsample_rows(prepared.frames["holdout"].n_rows, config.privacy_rows, rng)
         d_ref, _ = search(enc.encode("real"), enc.encode("holdout", hold_rows), k=1)
-        source = "holdout rows to their closest training row"
+        tau = threshold(d_ref[:, 0], QUANTILE)
+        source = "1st percentile of positive distances from holdout rows to their closest training row"
+    elif n_train < 2:
+        tau, source = 0.0, "a single training row and no holdout: no distances to set a threshold by (distance 0 only)"
     else:
-        train_rows = subsample_rows(prepared.frames["real"].n_rows, config.privacy_rows, rng)
+        train_rows = subsample_rows(n_train, config.privacy_rows, rng)
         train = enc.encode("real")
-        source = "training rows to their closest other training row"
+        source = "1st percentile of positive distances from training rows to their closest other training row"
         # the sample's own rows are in the reference: take the second neighbour instead
         d_ref, _ = search(train, train[train_rows], k=2)
-        d_ref = d_ref[:, 1:]
-    tau = threshold(d_ref[:, 0], QUANTILE)
+        tau = threshold(d_ref[:, 1], QUANTILE)
 
     def matched(name: str) -> tuple[np.ndarray, np.ndarray, int]:
         n = prepared.frames[name].n_rows
         rows = subsample_rows(n, config.privacy_rows, rng)
         exact, _ = matches(prepared, name, reference="sensitive")
+        if tau is None:
+            return exact[rows], rows, int(exact.sum())
         d, _ = search(sensitive, enc.encode(name, rows), k=1)
         near = d[:, 0] <= tau
         return exact[rows] | near, rows, int(exact.sum())
@@ -65,7 +74,7 @@ def sensitive_match(prepared: Prepared) -> Outcome:
     hit_s, rows_s, exact_s = matched("synthetic")
     share = float(hit_s.mean())
     details = {
-        "threshold": rounded(tau, 6), "threshold_source": f"1st percentile of positive distances from {source}",
+        "threshold": rounded(tau, 6) if tau is not None else None, "threshold_source": source,
         "rows": {"synthetic": len(rows_s), "sensitive": len(sensitive)},
         "exact_matches": exact_s, "matched_share": rounded(share),
     }

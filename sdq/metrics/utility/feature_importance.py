@@ -9,6 +9,8 @@ k = 1..K (K = min(10, number of features)):
     agreement = mean over k of |top_k(TRTR) & top_k(TSTR)| / k
 
 so the order matters, not just membership (k = 1 asks "is the most important feature the same?").
+A model whose importances are all equal (it uses no feature, e.g. the constant model of synthetic
+data with a single class) ranks nothing: agreement 0.
 The metric is the mean over model kinds. 1.0: the same features in the same order of importance.
 0.0: no feature of any top-k is shared. Baseline: the model trained on one half of the holdout,
 against the TRTR model, on the same rows. Details: both rankings with their importances and
@@ -25,7 +27,7 @@ from sdq.metrics._common import rounded
 from sdq.metrics.utility.models import MIN_TRTR_EDGE, chance_adjusted, fit, predict, primary_score, setup
 from sdq.prepare import Prepared, subsample_rows
 
-__all__ = ["feature_importance", "top_k_agreement", "permutation_importance"]
+__all__ = ["feature_importance", "top_k_agreement", "ranking_agreement", "permutation_importance"]
 
 
 def top_k_agreement(a: np.ndarray, b: np.ndarray, k_max: int = 10) -> float:
@@ -44,6 +46,20 @@ def top_k_agreement(a: np.ndarray, b: np.ndarray, k_max: int = 10) -> float:
     return float(np.mean(shares))
 
 
+def ranking_agreement(reference: np.ndarray, other: np.ndarray, k_max: int = 10) -> float:
+    """:func:`top_k_agreement`, or 0 when ``other`` ranks nothing (all its importances are equal,
+    so any order read from it would be the order of the columns).
+
+    Examples
+    --------
+    >>> ranking_agreement(np.array([3., 2., 1.]), np.array([0., 0., 0.]))
+    0.0
+    """
+    if np.all(other == other[0]):
+        return 0.0
+    return top_k_agreement(reference, other, k_max)
+
+
 def permutation_importance(s, fitted, x: np.ndarray, y: np.ndarray, perms: np.ndarray) -> np.ndarray:
     """Mean drop of the primary score per feature; ``perms`` has shape (features, repeats, rows)."""
     base = float(primary_score(s.task, y, predict(s, fitted, x), s.n_classes))
@@ -59,7 +75,7 @@ def permutation_importance(s, fitted, x: np.ndarray, y: np.ndarray, perms: np.nd
 
 
 @metric(
-    "feature_importance", "utility", needs=("target",),
+    "feature_importance", "utility", group="utility-models", needs=("target",),
     summary="Models trained on synthetic data rank the features in the same order of importance as models trained on real data.",
     one="the same features, in the same order of importance",
     zero="no top-ranked feature in common",
@@ -87,7 +103,7 @@ def feature_importance(prepared: Prepared) -> Outcome:
             continue
         imp_r = permutation_importance(s, trtr, x, y, perms)
         imp_s = permutation_importance(s, tstr, x, y, perms)
-        score = top_k_agreement(imp_r, imp_s, k_max)
+        score = ranking_agreement(imp_r, imp_s, k_max)
         rho = spearmanr(imp_r, imp_s).statistic if np.ptp(imp_r) > 0 and np.ptp(imp_s) > 0 else None
         entry = {"model": kind, "score": rounded(score), "spearman": rounded(rho),
                  "real": {"importance": rounded(imp_r), "ranking": [labels[i] for i in np.argsort(-imp_r, kind="stable")]},
@@ -96,8 +112,8 @@ def feature_importance(prepared: Prepared) -> Outcome:
             imp_h = permutation_importance(s, fit(s, prepared, kind, "holdout-0"), x, y, perms)
             entry["holdout"] = {"importance": rounded(imp_h),
                                 "ranking": [labels[i] for i in np.argsort(-imp_h, kind="stable")]}
-            entry["baseline"] = rounded(top_k_agreement(imp_r, imp_h, k_max))
-            baselines.append(top_k_agreement(imp_r, imp_h, k_max))
+            entry["baseline"] = rounded(ranking_agreement(imp_r, imp_h, k_max))
+            baselines.append(ranking_agreement(imp_r, imp_h, k_max))
         scores.append(score)
         models.append(entry)
     if not scores:

@@ -14,8 +14,15 @@ same models.
   ``model_categories`` most frequent levels for categories.
 * Test rows: the holdout. TSTR and TRTR models are scored on all of it. The baseline models are
   trained on one half of the holdout and scored on the other (two folds, cross-fitted): what
-  fresh real data of that size achieves. Without a holdout, a seeded 30% of the real rows is the
-  test set, and the result says it is optimistic (the generator saw those rows).
+  fresh real data of that size achieves. For classification the two halves are stratified by the
+  target (a seeded split of every class in two halves) when every class has at least two holdout
+  rows, so that no half lacks a class the other has; otherwise a plain seeded split. Without a
+  holdout, a seeded 30% of the real rows is the test set, and the result says it is optimistic
+  (the generator saw those rows).
+* A training set whose target has a single class (a generator that emits one class) gets a
+  constant model: it predicts that class with certainty for every row, and is scored like any
+  other model (an AUC of 0.5, chance; every permutation importance 0). Only real training rows
+  of a single class make the utility metrics ``skipped``: then there is nothing to learn.
 * Training rows are capped at ``model_rows`` (a seeded sample, recorded in ``details``); rows
   without a target value are left out and counted.
 """
@@ -32,7 +39,7 @@ from sdq.metrics._common import auc
 from sdq.prepare import Prepared, subsample_rows
 from sdq.schema import DEPENDENCE_KINDS
 
-__all__ = ["UtilitySetup", "setup", "auc", "r2", "primary_score", "chance_adjusted"]
+__all__ = ["UtilitySetup", "setup", "auc", "r2", "primary_score", "chance_adjusted", "ConstantClassifier"]
 
 NUMERIC_FEATURES = ("numeric", "datetime", "boolean")
 #: Below this chance-adjusted real (TRTR) performance the target is not predictable enough for a ratio.
@@ -175,9 +182,7 @@ def _setup(prepared: Prepared) -> UtilitySetup:
     optimistic, folds = False, None
     if "holdout" in frames and len(y["holdout"]) >= 20:
         test_name = "holdout"
-        order = rng.permutation(len(y["holdout"]))
-        half = len(order) // 2
-        folds = [np.sort(order[:half]), np.sort(order[half:])]
+        folds = _halves(y["holdout"], task == "classification", rng)
     else:
         # no (usable) holdout: a seeded 30% of the real rows is the test set
         n = len(y["real"])
@@ -194,6 +199,37 @@ def _setup(prepared: Prepared) -> UtilitySetup:
     return UtilitySetup(task=task, task_reason=reason, features=features,
                         categorical=[s.kind not in NUMERIC_FEATURES for s in features], classes=classes,
                         x=x, y=y, test_name=test_name, optimistic=optimistic, folds=folds, dropped=dropped)
+
+
+def _halves(y: np.ndarray, classification: bool, rng: np.random.Generator) -> list[np.ndarray]:
+    """Two folds of the rows, seeded: stratified by class (each class split in two halves, the odd
+    rows of the classes alternating between the folds so their sizes differ by at most one) when
+    classifying and every class has at least two rows; a plain split otherwise."""
+    n = len(y)
+    if classification:
+        classes, counts = np.unique(y, return_counts=True)
+        if len(classes) > 1 and counts.min() >= 2:
+            fold = np.empty(n, dtype=np.int64)
+            offset = 0
+            for c in classes:
+                rows = np.flatnonzero(y == c)
+                rows = rows[rng.permutation(len(rows))]
+                fold[rows] = (np.arange(len(rows)) + offset) % 2
+                offset += len(rows)
+            return [np.flatnonzero(fold == 0), np.flatnonzero(fold == 1)]
+    order = rng.permutation(n)
+    half = n // 2
+    return [np.sort(order[:half]), np.sort(order[half:])]
+
+
+class ConstantClassifier:
+    """The model of a training set with a single class: that class, with certainty, for every row."""
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> "ConstantClassifier":
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return np.ones((len(x), 1))
 
 
 def _make_model(kind: str, task: str, categorical: list[bool], config, n_classes: int):
@@ -253,11 +289,15 @@ def fit(s: UtilitySetup, prepared: Prepared, kind: str, train: str) -> Fitted:
     present = None
     if s.task == "classification":
         present = np.unique(y)
-        if len(present) < 2:
-            raise Skip(f"the {source} data's target has a single class "
-                       f"({s.classes[present[0]]!r}); a classifier cannot be trained on it")
+        if len(present) < 2 and source == "real":
+            raise Skip(f"the real training data's target has a single class "
+                       f"({s.classes[present[0]]!r}); there is nothing to learn")
         y = np.searchsorted(present, y)
-    model = _make_model(kind, s.task, s.categorical, prepared.config, len(present) if present is not None else 0)
+    if present is not None and len(present) < 2:
+        # a generator that emits one class: the model it allows predicts that class, scored as it is
+        model = ConstantClassifier()
+    else:
+        model = _make_model(kind, s.task, s.categorical, prepared.config, len(present) if present is not None else 0)
     model.fit(x, y)
     s.models[key] = Fitted(kind=kind, model=model, train_rows=int(len(y)), classes_present=present)
     return s.models[key]

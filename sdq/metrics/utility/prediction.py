@@ -9,7 +9,8 @@ holdout. Per model, the chance-adjusted ratio
     regression:      R2_tstr / R2_trtr
 
 clipped to [0, 1]; the metric is the mean over model kinds. 1.0: synthetic data trains models
-that are as good as real data does. 0.0: models trained on it do no better than chance.
+that are as good as real data does. 0.0: models trained on it do no better than chance (as the
+constant model of a synthetic target with a single class does).
 A model kind whose real-data model is itself barely better than chance (edge below 0.02) is left
 out of the mean, and if all are, the metric is ``skipped``: there is nothing to preserve.
 Baseline: models trained on one half of the holdout, scored on the other half (cross-fitted),
@@ -23,7 +24,8 @@ import numpy as np
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import clip01, rounded, shifted_ci
-from sdq.metrics.utility.models import (MIN_TRTR_EDGE, chance_adjusted, fit, predict, primary_score, setup)
+from sdq.metrics.utility.models import (MIN_TRTR_EDGE, ConstantClassifier, chance_adjusted, fit, predict,
+                                       primary_score, setup)
 from sdq.prepare import Prepared
 
 __all__ = ["prediction"]
@@ -47,7 +49,7 @@ def _ratio(task: str, tstr: np.ndarray, trtr: np.ndarray) -> np.ndarray:
 
 
 @metric(
-    "prediction", "utility", needs=("target",),
+    "prediction", "utility", group="utility-models", needs=("target",),
     summary="Models trained on synthetic data predict the holdout as well as models trained on real data (TSTR vs TRTR).",
     one="models trained on synthetic data are as good as models trained on real data",
     zero="models trained on synthetic data do no better than chance",
@@ -70,6 +72,9 @@ def prediction(prepared: Prepared) -> Outcome:
         entry = {"model": kind, "trtr": {name: rounded(score_r), **_secondary(s.task, test_y, p_r)},
                  "tstr": {name: rounded(score_s), **_secondary(s.task, test_y, p_s)},
                  "train_rows": {"real": trtr.train_rows, "synthetic": tstr.train_rows}}
+        if isinstance(tstr.model, ConstantClassifier):
+            entry["tstr"]["note"] = (f"the synthetic target has a single class "
+                                     f"({s.classes[tstr.classes_present[0]]!r}): a constant model")
         edge = float(chance_adjusted(s.task, score_r))
         if not np.isfinite(edge) or edge < MIN_TRTR_EDGE:
             entry["note"] = f"left out: the model trained on real data is no better than chance ({name} {score_r:.3f})"

@@ -161,3 +161,18 @@ def test_baseline_is_taken_at_the_synthetic_sample_size():
     assert result.details["rows"]["holdout"] == 100
     assert abs(result.baseline - np.mean(fresh_scores)) < 0.05
     assert result.baseline < full_holdout - 0.05
+
+
+def test_a_copy_jittered_by_a_millionth_scores_one_on_few_distinct_values():
+    # a numeric column with few distinct values: a synthetic copy off by 1e-6 is near perfect, so
+    # its values must land in their real values' bins (exact-value bins put all of them apart)
+    rng = np.random.default_rng(4)
+    x = rng.choice([1.5, 2.5, 3.5, 4.5, 7.25, 10.0], size=500)
+    real = pd.DataFrame({"x": x})
+    jittered = pd.DataFrame({"x": x + rng.choice([-1e-6, 1e-6], size=500)})
+    assert _result(real, jittered).score == pytest.approx(1.0, abs=1e-12)
+    # a synthetic column of other values is still told apart: half the rows between two real
+    # values share the nearer one's bin, half the rows far beyond the real values are "above"
+    other = pd.DataFrame({"x": np.r_[np.full(250, 1.9), np.full(250, 50.0)]})
+    p = pd.Series(x).value_counts(normalize=True)
+    assert _result(real, other).score == pytest.approx(min(p[1.5], 0.5), abs=1e-12)

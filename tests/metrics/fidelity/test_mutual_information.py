@@ -152,6 +152,17 @@ def test_shuffled_columns_score_below_a_fresh_sample():
     assert result_fresh.baseline == pytest.approx(result_fresh.score)
 
 
+def test_a_copy_jittered_by_a_millionth_keeps_the_dependence_of_few_valued_columns():
+    # two dependent numeric columns with few distinct values each: a copy off by 1e-6 keeps every
+    # dependence, so it must score as the copy itself does
+    rng = np.random.default_rng(6)
+    x = rng.choice([0.5, 1.5, 2.5, 3.5], size=600)
+    y = x * 2.5 + rng.choice([0.0, 0.25], size=600)
+    real = pd.DataFrame({"x": x, "y": y})
+    jittered = real + rng.choice([-1e-6, 1e-6], size=(600, 2))
+    assert _result(real, jittered).score == pytest.approx(1.0, abs=1e-12)
+
+
 def test_details_hold_the_matrices_and_pairs():
     rng = np.random.default_rng(5)
     x = rng.normal(size=300)

@@ -40,7 +40,7 @@ def test_numeric_shift_by_hand():
     # 0.1 IQR (agreement 0.9 each) and keeps std, missing rate and distinct count (agreement 1)
     real = pd.DataFrame({"x": np.arange(100.0)})
     synthetic = pd.DataFrame({"x": np.arange(100.0) + 4.95})
-    result = _result(real, synthetic)
+    result = _result(real, synthetic, column_types={"x": "numeric"})  # (whole numbers counting up: an id)
     agreement = _column(result, "x")["agreement"]["synthetic"]
     for key in ("mean", "median", "q25", "q75", "min", "max"):
         assert agreement[key] == pytest.approx(0.9, abs=1e-6), key
@@ -54,7 +54,7 @@ def test_numeric_spread_by_hand():
     x = np.arange(100.0)
     real = pd.DataFrame({"x": x})
     synthetic = pd.DataFrame({"x": 2 * (x - x.mean()) + x.mean()})
-    result = _result(real, synthetic)
+    result = _result(real, synthetic, column_types={"x": "numeric"})
     agreement = _column(result, "x")["agreement"]["synthetic"]
     assert agreement["q25"] == pytest.approx(0.5, abs=1e-6)
     assert agreement["min"] == pytest.approx(0.0, abs=1e-6)
@@ -190,3 +190,47 @@ def test_scale_falls_back_to_the_std_when_the_iqr_is_zero():
     synthetic = pd.DataFrame({"x": x + 1.0})
     agreement = _column(_result(real, synthetic), "x")["agreement"]["synthetic"]
     assert agreement["mean"] == pytest.approx(max(0.0, 1 - 1.0 / x.std(ddof=1)), abs=1e-6)
+
+
+def test_tiny_but_real_differences_are_not_rounded_away():
+    # values of the order of 1e-8: rounded to 6 decimals every statistic is 0 and a shift of five
+    # standard deviations vanished (score 1.0); unrounded it is a shift of several IQRs
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=400) * 1e-8
+    y = rng.normal(size=400) * 1e-8 + 5e-8
+    result = _result(pd.DataFrame({"x": x}), pd.DataFrame({"x": y}))
+    q25, q75 = np.quantile(x, [0.25, 0.75])
+    iqr = q75 - q25
+
+    def loc(a, b):
+        return max(0.0, 1 - abs(a - b) / iqr)
+
+    expected = [1.0, 1.0,  # missing rate, distinct count
+                loc(x.mean(), y.mean()), loc(np.median(x), np.median(y)),
+                loc(q25, np.quantile(y, 0.25)), loc(q75, np.quantile(y, 0.75)),
+                loc(x.min(), y.min()), loc(x.max(), y.max()),
+                min(x.std(ddof=1), y.std(ddof=1)) / max(x.std(ddof=1), y.std(ddof=1))]
+    assert result.score == pytest.approx(np.mean(expected), abs=1e-12)
+    assert result.score < 0.4
+    # details show the statistics rounded, the agreements too, but the score is not built on them
+    agreement = _column(result, "x")["agreement"]["synthetic"]
+    assert agreement["mean"] == round(loc(x.mean(), y.mean()), 6)
+
+
+def test_an_all_missing_synthetic_column_shares_nothing_with_a_full_real_one():
+    # real: three categories, none missing; synthetic: every value missing. No share, missing rate,
+    # distinct count or top value agrees: 0 (a total variation distance against an empty
+    # distribution gave the shares 0.5)
+    rng = np.random.default_rng(9)
+    real = pd.DataFrame({"c": rng.choice(["a", "b", "c"], size=200)})
+    synthetic = pd.DataFrame({"c": pd.Series([None] * 200, dtype=object)})
+    result = _result(real, synthetic, n_bootstrap=50)
+    agreement = _column(result, "c")["agreement"]["synthetic"]
+    assert agreement == {"missing_rate": 0.0, "distinct": 0.0, "shares": 0.0, "top": 0.0}
+    assert result.score == 0.0
+    assert result.ci == [0.0, 0.0]
+    # and the other way round: a real column with values, synthetic text all missing
+    text = pd.DataFrame({"t": [f"a long free-text comment, number {i} of many such comments" for i in range(60)]})
+    empty_text = pd.DataFrame({"t": pd.Series([None] * 60, dtype=object)})
+    text_result = _result(text, empty_text)
+    assert _column(text_result, "t")["agreement"]["synthetic"]["characters"] == 0.0

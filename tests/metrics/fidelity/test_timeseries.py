@@ -139,3 +139,21 @@ def test_entity_without_time_uses_row_order_and_no_columns_skips():
     none = sdq.evaluate(real, synthetic, metrics=TS, config=CONFIG)
     assert all(m.status == "skipped" and ("no time column" in m.message or "no entity column" in m.message)
                for m in none)
+
+
+@pytest.mark.parametrize("name", ["autocorrelation", "partial_autocorrelation"])
+def test_flat_synthetic_sequences_score_zero_not_skipped(name):
+    # a generator that emits constant sequences keeps none of the real autocorrelation: score 0
+    real, holdout = panel(30, 60, 11), panel(30, 60, 12)
+    flat = real.copy()
+    flat[["x", "y"]] = flat.groupby("id")[["x", "y"]].transform("mean")
+    r = sdq.evaluate(real, flat, holdout, time_column="t", entity_column="id", metrics=[name], config=CONFIG)[name]
+    assert r.status == "ok", r.message
+    assert r.score == 0.0
+    assert r.baseline > 0.5
+    x = next(c for c in r.details["columns"] if c["column"] == "x")
+    assert x["synthetic"] == [0.0] * r.details["lags"] and "no autocorrelation" in x["note"]
+    assert x["counts"]["synthetic"]["constant"] == 30
+    # only real data that cannot be measured skips the metric
+    r2 = sdq.evaluate(flat, real, time_column="t", entity_column="id", metrics=[name], config=CONFIG)[name]
+    assert r2.status == "skipped" and "real" in r2.message

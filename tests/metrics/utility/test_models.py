@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import r2_score, roc_auc_score
 
+import sdq
 from sdq.metrics.utility.feature_importance import top_k_agreement
 from sdq.metrics.utility.models import auc, chance_adjusted, primary_score, r2
 
@@ -54,3 +56,53 @@ def test_top_k_agreement_by_hand():
     # b reversed: k=1 0, k=2 0, k=3 1/3, k=4 1
     assert top_k_agreement(a, a[::-1].copy()) == pytest.approx((0 + 0 + 2 / 3 + 1) / 4)
     assert top_k_agreement(a, np.array([5.0, 4.0, 3.0, 2.0]), k_max=2) == 1.0
+
+
+def _utility_setup(real, synthetic, holdout, seed, target="y"):
+    from sdq.data import build_tables
+    from sdq.metrics.utility.models import setup
+    from sdq.prepare import prepare
+    from sdq.schema import fit_schema
+
+    schema = fit_schema(real, target=target)
+    return setup(prepare(build_tables(schema, real, synthetic, holdout), sdq.Config(n_bootstrap=0, seed=seed)))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_holdout_halves_are_stratified_by_the_target(seed):
+    # imbalanced classes: a plain random halving often puts a rare class (nearly) all in one half
+    rng = np.random.default_rng(seed)
+    labels = np.array(["rare"] * 4 + ["odd"] * 5 + ["common"] * 41)
+    holdout = pd.DataFrame({"a": rng.normal(size=50), "y": labels})
+    real = pd.DataFrame({"a": rng.normal(size=90), "y": np.resize(labels, 90)})
+    s = _utility_setup(real, real, holdout, seed)
+    assert sorted(np.concatenate(s.folds).tolist()) == list(range(50))
+    assert abs(len(s.folds[0]) - len(s.folds[1])) <= 1
+    y = s.y["holdout"]
+    for c in range(s.n_classes):
+        in_halves = [int((y[fold] == c).sum()) for fold in s.folds]
+        assert abs(in_halves[0] - in_halves[1]) <= 1, (s.classes[c], in_halves)
+    # seeded: the same halves again
+    again = _utility_setup(real, real, holdout, seed)
+    for a, b in zip(s.folds, again.folds):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_holdout_halves_fall_back_to_a_plain_split_with_a_class_of_one_row():
+    rng = np.random.default_rng(1)
+    holdout = pd.DataFrame({"a": rng.normal(size=30), "y": ["once"] + ["many"] * 29})
+    real = pd.DataFrame({"a": rng.normal(size=60), "y": ["once", "many"] * 30})
+    s = _utility_setup(real, real, holdout, 0)
+    assert sorted(np.concatenate(s.folds).tolist()) == list(range(30))
+    assert sorted(len(f) for f in s.folds) == [15, 15]
+
+
+def test_a_model_that_ranks_no_feature_agrees_with_no_ranking():
+    from sdq.metrics.utility.feature_importance import ranking_agreement
+
+    real = np.array([0.3, 0.1, 0.2])
+    # all importances 0 (the constant model of a one-class synthetic target): no agreement, where
+    # reading the tie as the column order scores (1 + 1/2 + 1) / 3
+    assert top_k_agreement(real, np.zeros(3)) == pytest.approx(2.5 / 3)
+    assert ranking_agreement(real, np.zeros(3)) == 0.0
+    assert ranking_agreement(real, np.array([0.3, 0.2, 0.1])) == top_k_agreement(real, np.array([0.3, 0.2, 0.1]))

@@ -104,14 +104,29 @@ def test_regression_and_multiclass_targets_work():
         assert 0.0 <= r["prediction"].score <= 1.0
 
 
-def test_one_class_synthetic_target_is_a_clear_skip(parts):
+def test_one_class_synthetic_target_scores_zero_not_skipped(parts):
+    # a generator that emits a single class is bad: a constant model (that class for every row) is
+    # trained on it and scored as any other model, so the metrics say so instead of skipping
     train, holdout, fresh = parts
     one_class = fresh.assign(had_affair=False)
     r = sdq.evaluate(train, one_class, holdout, target="had_affair", metrics=UTILITY, config=CONFIG)
     for metric in ("prediction", "feature_importance"):
-        assert r[metric].status == "skipped"
-        assert "single class" in r[metric].message
+        assert r[metric].status == "ok", r[metric].message
+        assert r[metric].score == 0.0
+        assert r[metric].baseline > 0.3
+    for model in r["prediction"].details["models"]:
+        assert model["tstr"]["auc"] == 0.5 and "single class" in model["tstr"]["note"]
+    for model in r["feature_importance"].details["models"]:
+        assert model["synthetic"]["importance"] == [0.0] * len(r["feature_importance"].details["features"])
     assert r["qscore"].status == "ok"
+
+
+def test_one_class_real_target_is_a_clear_skip(parts):
+    train, holdout, fresh = parts
+    r = sdq.evaluate(train.assign(had_affair=False), fresh, holdout.assign(had_affair=False), target="had_affair",
+                     metrics=UTILITY, config=CONFIG)
+    for metric in ("prediction", "feature_importance"):
+        assert r[metric].status == "skipped" and r[metric].message
 
 
 def test_without_target_only_qscore_runs(parts):

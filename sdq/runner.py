@@ -1,0 +1,261 @@
+"""Running the selected metrics: fault isolation, parallel jobs and per-metric time limits.
+
+Every metric runs on its own: a metric that does not apply is ``skipped`` with the reason, one that
+raises is an ``error`` with the reason, and the others still run (``strict=True`` raises instead).
+
+With ``jobs > 1`` or a ``timeout``, metrics run in child processes forked from this one (they
+inherit the prepared encodings without copying them). Metrics that share cached work (the same
+``group``: the utility models, the privacy distance index, the sequences) run one after another in
+one child, so that work is done once. A metric that exceeds ``timeout`` seconds is stopped and
+recorded as an ``error``; the rest of its group goes on in a new child. Every metric draws its
+random numbers from its own seed, so results do not depend on which process ran it or when:
+``jobs=1`` and ``jobs=2`` give the same scores. Results come back in the order the metrics were
+selected. Where the platform cannot fork, metrics run in this process, one at a time, and a
+time limit cannot be enforced (the manifest records what was used).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+import traceback
+import warnings
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from typing import Any, Callable
+
+import numpy as np
+
+from sdq.errors import ConfigError, MetricError
+from sdq.metrics import MetricSpec, Outcome, Skip
+from sdq.report import MetricResult, json_safe
+
+__all__ = ["run_metrics", "RunInfo", "default_jobs"]
+
+#: ``progress(event, name, done, total)``: event is "start" or "end" of metric ``name``.
+Progress = Callable[[str, str, int, int], None]
+
+REASONS = {"holdout": "no holdout was given", "target": "no target column was given",
+           "sequence": "no time column and no entity column were given: the rows form no sequence",
+           "sensitive": "no sensitive data set was given"}
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _check_result(name: str, out: Outcome) -> None:
+    values = [("score", out.score), ("baseline", out.baseline)]
+    if out.ci is not None:
+        values += [("ci", v) for v in out.ci]
+    for what, v in values:
+        if v is None and what != "score":
+            continue
+        if v is None or not np.isfinite(v) or v < -1e-9 or v > 1 + 1e-9:
+            raise MetricError(f"metric {name!r} produced an invalid {what} {v!r} (must be in [0, 1])")
+
+
+def run_one(spec: MetricSpec, prepared: Any, available: dict[str, bool], strict: bool) -> MetricResult:
+    """One metric, isolated: ``ok``, ``skipped`` (with the reason) or ``error`` (with the reason)."""
+    missing = [need for need in spec.needs if not available[need]]
+    if missing:
+        return MetricResult(spec.name, spec.family, "skipped", message="; ".join(REASONS[m] for m in missing))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = spec.fn(prepared)
+            _check_result(spec.name, out)
+        except Skip as exc:
+            return MetricResult(spec.name, spec.family, "skipped", message=str(exc))
+        except Exception as exc:  # noqa: BLE001 - fault isolation: one metric never stops the others
+            if strict:
+                raise
+            return MetricResult(spec.name, spec.family, "error", message=f"{type(exc).__name__}: {exc}",
+                                warnings=_distinct(caught))
+    clip = lambda v: None if v is None else float(min(1.0, max(0.0, v)))  # noqa: E731
+    return MetricResult(
+        spec.name, spec.family, "ok", score=clip(out.score), baseline=clip(out.baseline),
+        ci=[clip(out.ci[0]), clip(out.ci[1])] if out.ci is not None else None,
+        details=json_safe(out.details), message=out.message, warnings=_distinct(caught),
+    )
+
+
+def _distinct(caught: list, limit: int = 5) -> list[str]:
+    """The distinct warnings a metric raised (``Category: message``), at most ``limit``."""
+    texts = list(dict.fromkeys(f"{w.category.__name__}: {str(w.message).strip()}"[:300] for w in caught))
+    return texts[:limit] + ([f"... and {len(texts) - limit} more"] if len(texts) > limit else [])
+
+
+@dataclass
+class RunInfo:
+    """How the metrics were run: for the manifest."""
+
+    jobs: int
+    timeout: float | None
+    processes: bool
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"jobs": self.jobs, "metric_timeout": self.timeout, "child_processes": self.processes}
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def run_metrics(specs: list[MetricSpec], prepared: Any, available: dict[str, bool], *, strict: bool = False,
+                jobs: int = 1, timeout: float | None = None,
+                progress: Progress | None = None) -> tuple[list[MetricResult], RunInfo]:
+    """Run ``specs`` on ``prepared``; results in the order of ``specs``, and how they were run."""
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ConfigError(f"jobs must be a positive integer. Got {jobs!r} instead.")
+    if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool)
+                                or not timeout > 0 or not np.isfinite(timeout)):
+        raise ConfigError(f"the metric timeout must be a positive number of seconds. Got {timeout!r} instead.")
+    processes = (jobs > 1 or timeout is not None) and _can_fork() and len(specs) > 0
+    info = RunInfo(jobs=jobs, timeout=None if timeout is None else float(timeout), processes=processes)
+    if not processes:
+        results = []
+        for done, spec in enumerate(specs):
+            if progress is not None:
+                progress("start", spec.name, done, len(specs))
+            t0 = time.perf_counter()
+            results.append(run_one(spec, prepared, available, strict))
+            info.timings[spec.name] = round(time.perf_counter() - t0, 4)
+            if progress is not None:
+                progress("end", spec.name, done + 1, len(specs))
+        return results, info
+    return _run_in_children(specs, prepared, available, strict, jobs, timeout, progress, info), info
+
+
+# -- child processes ----------------------------------------------------------------------------
+_STATE: dict[str, Any] = {}  # set before forking: what the children read
+
+
+def _child(names: list[str], conn) -> None:  # pragma: no cover - runs in the forked child
+    """Run metrics one after another, reporting ("start", name) and ("done", name, result, seconds)."""
+    specs, prepared, available, strict = (_STATE[k] for k in ("specs", "prepared", "available", "strict"))
+    try:
+        for name in names:
+            conn.send(("start", name))
+            t0 = time.perf_counter()
+            try:
+                result = run_one(specs[name], prepared, available, strict)
+            except Exception as exc:  # strict: hand the failure to the parent
+                conn.send(("raised", name, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+                return
+            conn.send(("done", name, result, time.perf_counter() - t0))
+    finally:
+        conn.close()
+        os._exit(0)
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Any
+    queue: deque  # names still to run in this child, the running one first
+    started: float | None = None  # when the running metric started
+
+
+def _run_in_children(specs, prepared, available, strict, jobs, timeout, progress, info) -> list[MetricResult]:
+    by_name = {s.name: s for s in specs}
+    groups: dict[str, list[str]] = {}
+    for s in specs:
+        groups.setdefault(s.group or s.name, []).append(s.name)
+    pending = deque(groups.values())  # tasks: one group each, in the order of their first metric
+    results: dict[str, MetricResult] = {}
+    workers: list[_Worker] = []
+    context = multiprocessing.get_context("fork")
+    _STATE.update(specs=by_name, prepared=prepared, available=available, strict=strict)
+    done = 0
+
+    def launch(names: list[str]) -> None:
+        parent, child = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(names, child), daemon=True)
+        process.start()
+        child.close()
+        workers.append(_Worker(process, parent, deque(names)))
+
+    def finish(name: str, result: MetricResult, seconds: float) -> None:
+        nonlocal done
+        results[name] = result
+        info.timings[name] = round(seconds, 4)
+        done += 1
+        if progress is not None:
+            progress("end", name, done, len(specs))
+
+    def stop(worker: _Worker) -> None:
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join()
+        worker.conn.close()
+        workers.remove(worker)
+
+    try:
+        while pending or workers:
+            while pending and len(workers) < jobs:
+                launch(pending.popleft())
+            deadline = None
+            if timeout is not None:
+                running = [w.started for w in workers if w.started is not None]
+                deadline = max(0.0, min(running) + timeout - time.perf_counter()) if running else timeout
+            ready = wait([w.conn for w in workers], timeout=deadline)
+            now = time.perf_counter()
+            for worker in [w for w in workers if w.conn in ready]:
+                try:
+                    message = worker.conn.recv()
+                except EOFError:  # the child died without reporting (killed, out of memory, crashed)
+                    name = worker.queue.popleft() if worker.queue else None
+                    worker.process.join(timeout=10)
+                    code = worker.process.exitcode
+                    stop(worker)
+                    if name is None:
+                        continue
+                    if strict:
+                        raise MetricError(f"metric {name!r} stopped its process (exit code {code})")
+                    spec = by_name[name]
+                    finish(name, MetricResult(name, spec.family, "error",
+                                              message=f"the process running it stopped (exit code {code})"),
+                           now - (worker.started or now))
+                    if worker.queue:
+                        pending.appendleft(list(worker.queue))
+                    continue
+                if message[0] == "start":
+                    worker.started = now
+                    if progress is not None:
+                        progress("start", message[1], done, len(specs))
+                elif message[0] == "done":
+                    _, name, result, seconds = message
+                    worker.queue.popleft()
+                    worker.started = None
+                    finish(name, result, seconds)
+                elif message[0] == "raised":
+                    _, name, text, trace = message
+                    raise MetricError(f"metric {name!r} failed: {text}\n{trace}")
+            if timeout is not None:
+                for worker in [w for w in workers if w.started is not None and now - w.started > timeout]:
+                    name = worker.queue.popleft()
+                    rest = list(worker.queue)
+                    stop(worker)
+                    if strict:
+                        raise MetricError(f"metric {name!r} exceeded the time limit of {timeout:g} s")
+                    spec = by_name[name]
+                    finish(name, MetricResult(name, spec.family, "error",
+                                              message=f"stopped after the time limit of {timeout:g} s"),
+                           now - (worker.started or now))
+                    if rest:
+                        pending.appendleft(rest)
+            for worker in [w for w in workers if not w.queue]:
+                stop(worker)
+    finally:
+        for worker in list(workers):
+            stop(worker)
+        _STATE.clear()
+    return [results[s.name] for s in specs]

@@ -1,0 +1,116 @@
+"""sdq compare, sdq init, --jobs, --metric-timeout and --strict on the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sdq.cli import main
+from sdq.thresholds import load_config
+
+
+@pytest.fixture()
+def cands(tmp_path: Path, _fair_parts) -> dict[str, Path]:
+    from sdq.demo_data import split
+
+    train, rest = _fair_parts
+    holdout, fresh = split(rest, holdout_share=0.5, seed=1)
+    rng = np.random.default_rng(0)
+    shuffled = fresh.copy()
+    for c in shuffled.columns:
+        shuffled[c] = rng.permutation(shuffled[c].to_numpy())
+    noise = pd.DataFrame({c: rng.uniform(train[c].min(), train[c].max(), len(fresh))
+                          if train[c].dtype.kind == "f" else rng.choice(train[c].unique(), len(fresh))
+                          for c in train.columns})
+    paths = {}
+    for name, frame in [("train", train), ("holdout", holdout), ("fresh", fresh), ("shuffled", shuffled),
+                        ("noise", noise)]:
+        paths[name] = tmp_path / f"{name}.parquet"
+        frame.to_parquet(paths[name])
+    return paths
+
+
+FIDELITY = "statistics,histogram_similarity,mutual_information,correlation"
+
+
+def run(args, capsys):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_compare_ranks_three_candidates_of_known_quality(cands, tmp_path, capsys):
+    html = tmp_path / "cmp" / "c.html"
+    code, out, err = run(["compare", cands["train"], f"noise={cands['noise']}", f"shuffled={cands['shuffled']}",
+                          f"fresh={cands['fresh']}", "--holdout", cands["holdout"], "--metrics", FIDELITY,
+                          "--output", html, "--jobs", "2"], capsys)
+    assert code == 0, err
+    data = json.loads(html.with_suffix(".json").read_text())
+    assert [row["candidate"] for row in data["leaderboard"]] == ["fresh", "shuffled", "noise"]
+    assert [row["rank"] for row in data["leaderboard"]] == [1, 2, 3]
+    assert html.is_file() and "fresh" in html.read_text()
+    lines = out.splitlines()
+    assert lines[1].split()[:2] == ["1", "fresh"] and lines[3].split()[:2] == ["3", "noise"]
+    assert "(holdout)" in out
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["a.csv", "x"], "NAME=PATH"),
+    (["a.csv", "x=a.csv", "x=b.csv"], "distinct"),
+    (["a.csv"], "required"),
+])
+def test_compare_usage_errors_exit_2(args, needle, capsys):
+    code, out, err = run(["compare", *args], capsys)
+    assert code == 2 and needle in err and len(err.strip().splitlines()) == 1
+
+
+def test_init_writes_a_config_that_check_reads(tmp_path, capsys):
+    path = tmp_path / "sdq.toml"
+    code, out, err = run(["init", "--output", path], capsys)
+    assert code == 0, err
+    assert {t.target for t in load_config(path)} == {"fidelity", "utility", "privacy"}
+    code, out, err = run(["init", "--output", path], capsys)
+    assert code == 2 and "exists" in err
+    code, out, err = run(["init", "--output", path, "--force"], capsys)
+    assert code == 0
+
+
+def test_init_from_a_report_sets_thresholds_below_the_baselines(cands, tmp_path, capsys):
+    js = tmp_path / "r.json"
+    code, _, err = run(["report", cands["train"], cands["fresh"], "--holdout", cands["holdout"], "--metrics",
+                        FIDELITY, "--output", tmp_path / "r.html", "--json", js, "--quiet"], capsys)
+    assert code == 0, err
+    report = json.loads(js.read_text())
+    config = tmp_path / "sdq.toml"
+    code, _, err = run(["init", "--from-report", js, "--output", config, "--margin", "0.1"], capsys)
+    assert code == 0, err
+    thresholds = {t.target: t.min for t in load_config(config)}
+    for m in report["metrics"]:
+        assert thresholds[m["name"]] == pytest.approx(np.floor((m["baseline"] - 0.1) * 100) / 100)
+    # the fresh sample passes its own gate, uniform noise fails it
+    assert run(["check", cands["train"], cands["fresh"], "--holdout", cands["holdout"], "--config", config], capsys)[0] == 0
+    assert run(["check", cands["train"], cands["noise"], "--holdout", cands["holdout"], "--config", config], capsys)[0] == 1
+
+
+def test_strict_exits_3_on_a_time_out_and_still_writes_the_report(cands, tmp_path, capsys):
+    base = ["report", cands["train"], cands["fresh"], "--holdout", cands["holdout"], "--metrics", "correlation,qscore",
+            "--metric-timeout", "0.001", "--quiet"]
+    code, _, err = run([*base, "--output", tmp_path / "a.html"], capsys)
+    assert code == 0, err
+    code, _, err = run([*base, "--output", tmp_path / "b.html", "--strict"], capsys)
+    assert code == 3
+    assert "correlation failed: stopped after the time limit" in err
+    data = json.loads((tmp_path / "b.json").read_text())
+    assert {m["status"] for m in data["metrics"]} == {"error"}
+    assert data["manifest"]["run"]["metric_timeout"] == 0.001
+
+
+@pytest.mark.parametrize("flag", [["--jobs", "0"], ["--jobs", "two"], ["--metric-timeout", "-1"],
+                                  ["--metric-timeout", "inf"]])
+def test_bad_run_flags_exit_2(cands, flag, capsys):
+    code, _, err = run(["report", cands["train"], cands["fresh"], *flag], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1

@@ -1,0 +1,126 @@
+"""The metric runner: fault isolation, jobs, time limits, warnings, and identical results."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import warnings
+
+import pytest
+
+import sdq
+from sdq.errors import ConfigError, MetricError
+from sdq.metrics import MetricSpec, Outcome, Skip
+from sdq.runner import run_metrics
+
+AVAILABLE = {"holdout": True, "target": True, "sequence": True, "sensitive": True}
+
+
+def spec(name, fn, group=None, needs=()):
+    return MetricSpec(name, "fidelity", fn, tuple(needs), "s", "one", "zero", group or name)
+
+
+def ok(value):
+    return lambda prepared: Outcome(score=value, baseline=1.0, details={"value": value})
+
+
+def slow(prepared):
+    time.sleep(30)
+    return Outcome(score=1.0)
+
+
+def boom(prepared):
+    raise RuntimeError("the model did not converge")
+
+
+def dies(prepared):
+    os._exit(9)
+
+
+def warns(prepared):
+    warnings.warn("the solver stopped early", UserWarning)
+    return Outcome(score=0.5)
+
+
+def skip(prepared):
+    raise Skip("does not apply here")
+
+
+def out_of_range(prepared):
+    return Outcome(score=1.5)
+
+
+SPECS = [spec("a", ok(0.25)), spec("b", boom), spec("c", skip), spec("d", warns), spec("e", out_of_range),
+         spec("f", ok(0.75), needs=("holdout",))]
+
+
+@pytest.mark.parametrize("jobs, timeout", [(1, None), (2, None), (1, 20.0), (3, 20.0)])
+def test_faults_are_isolated_the_same_way_in_every_mode(jobs, timeout):
+    results, info = run_metrics(SPECS, object(), AVAILABLE, jobs=jobs, timeout=timeout)
+    assert [r.name for r in results] == ["a", "b", "c", "d", "e", "f"]
+    assert [r.status for r in results] == ["ok", "error", "skipped", "ok", "error", "ok"]
+    assert results[0].score == 0.25 and results[0].details == {"value": 0.25}
+    assert results[1].message == "RuntimeError: the model did not converge"
+    assert results[2].message == "does not apply here"
+    assert results[3].warnings == ["UserWarning: the solver stopped early"]
+    assert "invalid score 1.5" in results[4].message
+    assert info.processes == (jobs > 1 or timeout is not None)
+    assert set(info.timings) == {"a", "b", "c", "d", "e", "f"}
+
+
+def test_missing_needs_skip_with_the_reason():
+    results, _ = run_metrics([spec("f", ok(0.5), needs=("holdout", "target"))], object(),
+                             {**AVAILABLE, "holdout": False, "target": False})
+    assert results[0].status == "skipped"
+    assert results[0].message == "no holdout was given; no target column was given"
+
+
+def test_a_metric_over_its_time_limit_is_stopped_and_the_rest_runs():
+    started = time.perf_counter()
+    results, _ = run_metrics([spec("slow", slow, group="g"), spec("after", ok(0.5), group="g"), spec("x", ok(0.1))],
+                             object(), AVAILABLE, jobs=2, timeout=1.0)
+    assert time.perf_counter() - started < 15
+    assert results[0].status == "error" and "time limit of 1 s" in results[0].message
+    # the rest of the stopped metric's group goes on in a new process
+    assert [(r.name, r.status, r.score) for r in results[1:]] == [("after", "ok", 0.5), ("x", "ok", 0.1)]
+
+
+def test_a_metric_that_kills_its_process_is_an_error():
+    results, _ = run_metrics([spec("dies", dies), spec("fine", ok(0.5))], object(), AVAILABLE, jobs=2)
+    assert results[0].status == "error" and "exit code 9" in results[0].message
+    assert results[1].status == "ok"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_strict_raises(jobs):
+    with pytest.raises((RuntimeError, MetricError), match="did not converge"):
+        run_metrics([spec("a", ok(0.5)), spec("b", boom)], object(), AVAILABLE, jobs=jobs, strict=True)
+
+
+def test_strict_raises_on_a_time_out():
+    with pytest.raises(MetricError, match="time limit"):
+        run_metrics([spec("slow", slow)], object(), AVAILABLE, timeout=0.5, strict=True)
+
+
+@pytest.mark.parametrize("kwargs", [{"jobs": 0}, {"jobs": 1.5}, {"jobs": True}, {"timeout": 0},
+                                    {"timeout": -1.0}, {"timeout": float("inf")}, {"timeout": "5"}])
+def test_bad_settings_are_config_errors(kwargs):
+    with pytest.raises(ConfigError):
+        run_metrics([spec("a", ok(0.5))], object(), AVAILABLE, **kwargs)
+
+
+def test_jobs_do_not_change_the_report(fair_split):
+    """Byte-identical JSON outside the manifest with 1 and 2 jobs, on real data and every metric."""
+    train, holdout = fair_split
+    synthetic = train.sample(frac=1.0, replace=True, random_state=3).reset_index(drop=True)
+    texts = []
+    for jobs in (1, 2):
+        report = sdq.evaluate(train, synthetic, holdout, target="had_affair", jobs=jobs,
+                              config=sdq.Config(n_bootstrap=30))
+        assert report.manifest["run"]["jobs"] == jobs
+        data = report.to_dict()
+        data.pop("manifest")
+        texts.append(json.dumps(data, sort_keys=True))
+    assert texts[0] == texts[1]
+    assert json.loads(texts[0])["summary"]["overall"] is not None
