@@ -198,6 +198,19 @@ def _run_in_children(specs, prepared, available, strict, jobs, timeout, progress
         worker.conn.close()
         workers.remove(worker)
 
+    def lose(worker: _Worker, reason: str, now: float) -> None:
+        """The worker's running metric is lost (its process stopped or was stopped): record it as
+        an error (raise with ``strict``), and run the rest of its group in a new process."""
+        stop(worker)
+        if not worker.queue:
+            return
+        name, rest = worker.queue.popleft(), list(worker.queue)
+        if strict:
+            raise MetricError(f"metric {name!r}: {reason}")
+        finish(name, MetricResult(name, by_name[name].family, "error", message=reason), now - (worker.started or now))
+        if rest:
+            pending.appendleft(rest)
+
     try:
         while pending or workers:
             while pending and len(workers) < jobs:
@@ -212,20 +225,9 @@ def _run_in_children(specs, prepared, available, strict, jobs, timeout, progress
                 try:
                     message = worker.conn.recv()
                 except EOFError:  # the child died without reporting (killed, out of memory, crashed)
-                    name = worker.queue.popleft() if worker.queue else None
                     worker.process.join(timeout=10)
                     code = worker.process.exitcode
-                    stop(worker)
-                    if name is None:
-                        continue
-                    if strict:
-                        raise MetricError(f"metric {name!r} stopped its process (exit code {code})")
-                    spec = by_name[name]
-                    finish(name, MetricResult(name, spec.family, "error",
-                                              message=f"the process running it stopped (exit code {code})"),
-                           now - (worker.started or now))
-                    if worker.queue:
-                        pending.appendleft(list(worker.queue))
+                    lose(worker, f"the process running it stopped (exit code {code})", now)
                     continue
                 if message[0] == "start":
                     worker.started = now
@@ -241,17 +243,7 @@ def _run_in_children(specs, prepared, available, strict, jobs, timeout, progress
                     raise MetricError(f"metric {name!r} failed: {text}\n{trace}")
             if timeout is not None:
                 for worker in [w for w in workers if w.started is not None and now - w.started > timeout]:
-                    name = worker.queue.popleft()
-                    rest = list(worker.queue)
-                    stop(worker)
-                    if strict:
-                        raise MetricError(f"metric {name!r} exceeded the time limit of {timeout:g} s")
-                    spec = by_name[name]
-                    finish(name, MetricResult(name, spec.family, "error",
-                                              message=f"stopped after the time limit of {timeout:g} s"),
-                           now - (worker.started or now))
-                    if rest:
-                        pending.appendleft(rest)
+                    lose(worker, f"stopped after the time limit of {timeout:g} s", now)
             for worker in [w for w in workers if not w.queue]:
                 stop(worker)
     finally:
