@@ -42,11 +42,17 @@ def runs(demo_html, hostile_report, tmp_path_factory) -> dict[str, dict[str, str
     hostile = workdir / "hostile.html"
     hostile_report.to_html(hostile)
     screenshot = workdir / "demo.png"
+    from sdq.compare import Comparison
+
+    comparison = workdir / "compare.html"
+    pwn = "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','1')\">"
+    Comparison({pwn: hostile_report, "again & <b>": hostile_report}).to_html(comparison)
     procs = {
         "demo": _launch(demo_html, workdir, "demo", "--dump-dom"),
         "demo_all": _launch(demo_html, workdir, "demo_all", "--dump-dom", fragment="#expand-all"),
         "hostile": _launch(str(hostile), workdir, "hostile", "--dump-dom", fragment="#expand-all"),
         "shot": _launch(demo_html, workdir, "shot", f"--screenshot={screenshot}", "--window-size=1400,3000"),
+        "compare": _launch(str(comparison), workdir, "compare", "--dump-dom"),
     }
     results = {}
     for name, proc in procs.items():
@@ -57,7 +63,7 @@ def runs(demo_html, hostile_report, tmp_path_factory) -> dict[str, dict[str, str
             pytest.fail(f"Chromium did not finish the {name} run in 180 s")
         results[name] = {"dom": (workdir / f"{name}.out").read_text(errors="replace"),
                          "stderr": (workdir / f"{name}.err").read_text(errors="replace"),
-                         "page": str(hostile if name == "hostile" else demo_html)}
+                         "page": str({"hostile": hostile, "compare": comparison}.get(name, demo_html))}
     results["shot"]["png"] = str(screenshot)
     return results
 
@@ -114,3 +120,13 @@ def test_demo_screenshot(runs):
     png = Path(runs["shot"]["png"])
     assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 100_000  # a page with figures, not a blank one
+
+
+def test_comparison_page_draws_every_figure_and_runs_nothing(runs):
+    run = runs["compare"]
+    body = _check_clean(run)
+    assert int(body["data-figures"]) == _placeholders(run["page"]) >= 3
+    dom = run["dom"]
+    assert "data-pwned" not in re.search(r"<html[^>]*>", dom).group(0)
+    assert not re.search(r"<(img|svg)[^>]*onerror", dom)
+    assert "again &amp; &lt;b&gt;" in dom
