@@ -27,6 +27,7 @@ from multiprocessing.connection import wait
 from typing import Any, Callable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from sdq.errors import ConfigError, MetricError
 from sdq.metrics import MetricSpec, Outcome, Skip
@@ -66,7 +67,9 @@ def run_one(spec: MetricSpec, prepared: Any, available: dict[str, bool], strict:
     missing = [need for need in spec.needs if not available[need]]
     if missing:
         return MetricResult(spec.name, spec.family, "skipped", message="; ".join(REASONS[m] for m in missing))
-    with warnings.catch_warnings(record=True) as caught:
+    # one BLAS/OpenMP thread inside a metric: parallelism comes from --jobs; on a busy machine,
+    # threads that spin while waiting made a logistic regression 5x slower (3.6 s against 0.64 s)
+    with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1):
         warnings.simplefilter("always")
         try:
             out = spec.fn(prepared)
