@@ -120,6 +120,22 @@ def _value_bins(spec: ColumnSpec, distinct: np.ndarray) -> Binning:
     return Binning(spec.name, kind, "values", labels, edges=edges)
 
 
+def _between_values(edges: np.ndarray, distinct: np.ndarray) -> np.ndarray:
+    """Quantile edges moved to the midpoints between the distinct real values around them, and the
+    outer edges half the adjacent gap beyond the real extremes. An edge that fell on a real value
+    (a point mass: counts, rounded amounts, dates) would split that value from anything a hair
+    below it, so a copy jittered by 1e-9 would change bins; between values, every real value sits
+    inside its bin. For continuous data the edges move by half a gap between neighbouring values."""
+    gaps = np.diff(distinct)
+    inner = edges[1:-1]
+    i = np.searchsorted(distinct, inner, side="left")
+    # an edge a rounding error above a real value (interpolated quantiles) fell on that value
+    i = np.where((i > 0) & np.isclose(inner, distinct[np.maximum(i - 1, 0)], rtol=1e-12, atol=0), i - 1, i)
+    i = np.clip(i, 1, len(distinct) - 1)
+    inner = distinct[i - 1] + gaps[i - 1] / 2
+    return np.unique(np.concatenate([[distinct[0] - gaps[0] / 2], inner, [distinct[-1] + gaps[-1] / 2]]))
+
+
 def fit_binning(spec: ColumnSpec, real_values: pd.Series, config: Config, n_bins: int | None = None,
                 max_categories: int | None = None) -> Binning:
     """Fit one column's bins on its real values (already coerced to the schema)."""
@@ -134,7 +150,7 @@ def fit_binning(spec: ColumnSpec, real_values: pd.Series, config: Config, n_bins
             return Binning(spec.name, kind, "values", (MISSING, "(other)"), edges=np.array([]))
         if len(distinct) <= n_bins:
             return _value_bins(spec, distinct)
-        edges = np.unique(np.quantile(x, np.linspace(0.0, 1.0, n_bins + 1)))
+        edges = _between_values(np.quantile(x, np.linspace(0.0, 1.0, n_bins + 1)), distinct)
         inner = [f"[{_fmt_number(a, kind)}, {_fmt_number(b, kind)}{']' if i == len(edges) - 2 else ')'}"
                  for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))]
         labels = (MISSING, f"< {_fmt_number(edges[0], kind)}", *inner, f"> {_fmt_number(edges[-1], kind)}")

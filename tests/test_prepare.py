@@ -36,8 +36,10 @@ def test_quantile_bins_come_from_the_real_data(continuous_real):
     prepared = _prepared(continuous_real, continuous_real)
     binning = prepared.binnings["x"]
     assert binning.mode == "edges"
-    # about 20 equal-frequency bins of the real values: edges are the real quantiles
-    np.testing.assert_allclose(binning.edges, np.quantile(continuous_real["x"], np.linspace(0, 1, 21)))
+    # about 20 equal-frequency bins of the real values: edges at the real quantiles, each moved to
+    # the midpoint below the real value it fell on (values 0.25 apart), the outer ones half a gap out
+    quantiles = np.quantile(continuous_real["x"], np.linspace(0, 1, 21))
+    np.testing.assert_allclose(binning.edges, np.concatenate([[-0.125], quantiles[1:-1] - 0.125, [100.125]]))
     # missing, below, 20 bins, above
     assert binning.n_codes == 23
     assert binning.labels[0] == "(missing)"
@@ -51,16 +53,17 @@ def test_quantile_bins_come_from_the_real_data(continuous_real):
 
 
 def test_out_of_range_and_missing_values_get_their_own_codes(continuous_real):
-    synthetic = pd.DataFrame({"x": [-5.0, -1e-9, np.nan, 0.0, 50.0, 100.0, 100.0 + 1e-9, 1e6]})
+    synthetic = pd.DataFrame({"x": [-5.0, -0.2, np.nan, 0.0, 50.0, 100.0, 100.0 + 1e-9, 100.2, 1e6, -1e-9]})
     prepared = _prepared(continuous_real, synthetic)
     k = prepared.binnings["x"].n_codes
     codes = _codes(prepared.synthetic, "x").tolist()
-    assert codes[0] == 1 and codes[1] == 1  # below the real minimum
+    # below the real minimum by more than half the gap between the smallest real values (0.25)
+    assert codes[0] == 1 and codes[1] == 1
     assert codes[2] == 0  # missing
-    assert codes[3] == 2  # the real minimum itself is in range
+    assert codes[3] == 2 and codes[9] == 2  # the real minimum, and a hair below it, are in range
     assert 2 < codes[4] < k - 2
-    assert codes[5] == k - 2  # the real maximum is in the last inner bin
-    assert codes[6] == k - 1 and codes[7] == k - 1  # above the real maximum
+    assert codes[5] == k - 2 and codes[6] == k - 2  # the real maximum (and a hair above) in the last inner bin
+    assert codes[7] == k - 1 and codes[8] == k - 1  # above the real maximum
     assert prepared.binnings["x"].labels[1].startswith("<")
     assert prepared.binnings["x"].labels[-1].startswith(">")
 
@@ -218,3 +221,16 @@ def test_prepared_rows_do_not_depend_on_the_given_row_order(mixed_frame):
     b = _prepared(mixed_frame.iloc[rng.permutation(len(mixed_frame))], mixed_frame)
     for column, codes in a.real.codes.items():
         np.testing.assert_array_equal(b.real.codes[column], codes)
+
+
+def test_quantile_edges_never_split_a_point_mass():
+    # counts with ~15 values and 6 bins: quantile edges fall on tied values; a copy jittered by
+    # 1e-6 either way must keep every row's code (edges sit between real values)
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.poisson(5, 2000).astype(float)})
+    jittered = real + rng.choice([-1e-6, 1e-6], size=(2000, 1))
+    prepared = _prepared(real, jittered, config=sdq.Config(n_bins=6))
+    assert prepared.binnings["x"].mode == "edges"
+    np.testing.assert_array_equal(_codes(prepared.synthetic, "x"), _codes(prepared.real, "x"))
+    report = sdq.evaluate(real, jittered, metrics=["histogram_similarity"], config=sdq.Config(n_bins=6))
+    assert report.scores["histogram_similarity"] == pytest.approx(1.0, abs=1e-12)
