@@ -168,7 +168,8 @@ def infer_kind(series: pd.Series) -> tuple[str, str]:
         return "empty", f"all {n} values are missing"
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
-        return "boolean", "boolean dtype"
+        # a single value is a constant, whatever its type (as numbers 0/1 are)
+        return ("boolean", "boolean dtype") if values.nunique() > 1 else ("constant", "a single distinct value")
     if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
         return "datetime", "datetime dtype"
     if pd.api.types.is_timedelta64_dtype(dtype):
@@ -200,7 +201,7 @@ def infer_kind(series: pd.Series) -> tuple[str, str]:
         return "categorical", f"pandas category dtype with {n_distinct} distinct values"
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     if inferred == "boolean":
-        return "boolean", "Python booleans"
+        return ("boolean", "Python booleans") if values.nunique() > 1 else ("constant", "a single distinct value")
     if inferred in ("date", "datetime", "datetime64"):
         return "datetime", f"Python {'dates' if inferred == 'date' else 'datetimes'}"
     n_distinct = values.nunique()

@@ -198,3 +198,9 @@ def test_fit_schema_does_not_modify_the_frame(mixed_frame):
     before = mixed_frame.copy()
     fit_schema(mixed_frame, column_types={"code": "numeric"}, exclude=["const"], target="flag")
     pd.testing.assert_frame_equal(mixed_frame, before)
+
+
+@pytest.mark.parametrize("values", [pd.Series([True] * 30), pd.Series([False, None] * 15, dtype=object),
+                                    pd.Series([1.0, np.nan] * 15)], ids=["bool-dtype", "python-bools", "ones"])
+def test_a_single_boolean_value_is_a_constant(values):
+    assert infer_kind(values) == ("constant", "a single distinct value")

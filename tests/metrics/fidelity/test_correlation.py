@@ -250,3 +250,18 @@ def test_skipped_with_fewer_than_two_columns():
     real = pd.DataFrame({"x": np.random.default_rng(0).normal(size=50), "k": ["c"] * 50})
     result = sdq.evaluate(real, real.copy(), metrics=[NAME])[NAME]
     assert result.status == "skipped" and result.message
+
+
+def test_numbers_near_the_float_limits_give_a_valid_score():
+    # values of +/-1e308: centring and squaring them overflowed to inf and the score was NaN
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=200)
+    c = np.where(x > 0, "pos", "neg")
+    real = pd.DataFrame({"x": x * 1e307, "c": c})
+    real.loc[0, "x"], real.loc[1, "x"] = 1.7e308, -1.7e308
+    result = sdq.evaluate(real, real.copy(), metrics=[NAME], config=sdq.Config(n_bootstrap=0))[NAME]
+    assert result.status == "ok", result.message
+    assert result.score == pytest.approx(1.0)
+    small = sdq.evaluate(real.assign(x=real["x"] / 1e307), real.assign(x=real["x"] / 1e307), metrics=[NAME],
+                         config=sdq.Config(n_bootstrap=0))[NAME]
+    assert result.details["pairs"][0]["real"] == small.details["pairs"][0]["real"] > 0.2
