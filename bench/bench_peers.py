@@ -36,8 +36,8 @@ JSON. A run still going after ``--cap`` seconds is killed (its process group) an
 "did not finish within N s"; by default a tool that did not finish is not run again at larger
 sizes (``--run-all`` runs it anyway).
 
-Results go to ``--out`` (default ``bench/results/peers.json``, merged by size: entries of the
-sizes measured now are replaced, others kept; ``--overwrite`` starts afresh), and a Markdown
+Results go to ``--out`` (default ``bench/results/peers.json``, merged by size and tool: the figures
+of the sizes and tools measured now are replaced, others kept; ``--overwrite`` starts afresh), and a Markdown
 table is printed. The report files and logs of each run go to ``bench/data/peers/`` (git-ignored).
 
 Usage (from the repository root; one benchmark at a time on an otherwise idle machine)::
@@ -636,6 +636,16 @@ def parent(args: argparse.Namespace) -> int:
     print(table(entries))
     print()
     print(table_notes(entries, args.cap))
+    # merge by size and tool: a run of one tool keeps the other tool's figures of the same size
+    old = {e["rows"]: e for e in existing}
+    for e in entries:
+        earlier = old.get(e["rows"])
+        if earlier is not None:
+            tools_now = {**earlier.get("tools", {}), **e["tools"]}
+            e["tools"] = tools_now
+            e["ratios"] = ratios(tools_now.get("sdq", {}), tools_now.get("sdmetrics", {}))
+            e["dates"] = {**earlier.get("dates", {t: earlier.get("date") for t in earlier.get("tools", {})}),
+                          **{t: e["date"] for t in tools}}
     keys = {e["rows"] for e in entries}
     merged = sorted([e for e in existing if e["rows"] not in keys] + entries, key=lambda e: e["rows"])
     payload = {
