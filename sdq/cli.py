@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
@@ -457,8 +458,23 @@ def _run_demo(args: argparse.Namespace) -> int:
     return _strict_exit(args, {"": report}, EXIT_OK)
 
 
+def _one_line(text: str) -> str:
+    """A message as one line: line breaks (from a file name or a library's message) escaped."""
+    return " ".join(text.strip().replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sdq`` command; returns the exit code."""
+    with warnings.catch_warnings():
+        if not os.environ.get("SDQ_DEBUG"):
+            # numpy's and pandas' warnings on odd data (overflow, ...) are not errors: a metric's
+            # warnings are recorded in its result (and listed by --strict); the rest would only
+            # put lines of library source on stderr, which holds progress and one-line errors
+            warnings.simplefilter("ignore")
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command == "report":
@@ -473,7 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
     except SdqError as exc:
-        sys.stderr.write(f"sdq: error: {exc}\n")
+        sys.stderr.write(f"sdq: error: {_one_line(str(exc))}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("sdq: interrupted\n")
@@ -482,8 +498,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("SDQ_DEBUG"):
             raise
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        sys.stderr.write(f"sdq: error: unexpected {type(exc).__name__}: {message} "
-                         f"(set SDQ_DEBUG=1 for the traceback)\n")
+        sys.stderr.write(f"sdq: error: unexpected {type(exc).__name__}: {_one_line(message)} (a bug in sdq: "
+                         f"please report it with the traceback, shown with SDQ_DEBUG=1)\n")
         return EXIT_USAGE
 
 

@@ -15,8 +15,10 @@ Missing stays missing. A value that cannot be coerced to its column's kind becom
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,31 +41,36 @@ _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 def load_table(path: str | os.PathLike) -> pd.DataFrame:
     """Read a table from ``.csv``, ``.tsv``, ``.parquet``, ``.json`` (records), ``.jsonl`` or ``.feather``.
 
+    CSV and TSV files are read as UTF-8 text, and their header is kept as written: an empty name
+    stays ``""`` (pandas would rename it ``Unnamed: 0``) and a repeated name is an error (pandas
+    would silently rename the second ``x`` to ``x.1``). A text column in which every value is a
+    number and some are written with comma thousands separators (``"1,234"``, ``"-12,345.5"``)
+    is read as numbers; a column with any other text (``"1,5"``) stays text.
+
     Raises
     ------
     InputError
-        The path does not exist, is a directory, has an unknown extension, is empty or cannot be
-        parsed. The message is one line naming the file.
+        The path does not exist, is a directory, has an unknown extension, is empty, holds no
+        columns or cannot be parsed. The message is one line naming the file and saying what to do.
     """
     p = Path(path)
+    where = _shown(p)
     suffix = p.suffix.lower()
     if suffix == ".gz":
         suffix = Path(p.stem).suffix.lower()
     if not p.exists():
-        raise InputError(f"{p}: no such file")
+        raise InputError(f"{where}: no such file; check the path")
     if p.is_dir():
-        raise InputError(f"{p}: is a directory, not a file")
+        raise InputError(f"{where}: is a directory, not a file; give the path of a table file")
     if suffix not in _READERS:
-        raise InputError(f"{p}: unknown file type {suffix or '(none)'!r}; "
+        raise InputError(f"{where}: unknown file type {suffix or '(none)'!r}; "
                          f"use one of {sorted(set(_READERS))}")
     if p.stat().st_size == 0:
-        raise InputError(f"{p}: the file is empty (0 bytes)")
+        raise InputError(f"{where}: the file is empty (0 bytes); write a header line and at least one row")
     kind = _READERS[suffix]
     try:
-        if kind == "csv":
-            frame = pd.read_csv(p)
-        elif kind == "tsv":
-            frame = pd.read_csv(p, sep="\t")
+        if kind in ("csv", "tsv"):
+            frame = _read_text_table(p, where, sep="\t" if kind == "tsv" else ",")
         elif kind == "parquet":
             frame = pd.read_parquet(p)
         elif kind == "json":
@@ -72,29 +79,130 @@ def load_table(path: str | os.PathLike) -> pd.DataFrame:
             frame = pd.read_json(p, lines=True)
         else:
             frame = pd.read_feather(p)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{p}: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except InputError:
+        raise
+    except UnicodeDecodeError:
+        raise InputError(_not_utf8(p, where)) from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{where}: holds no columns (no header line); write the column names on the first line") from None
+    except PermissionError:
+        raise InputError(f"{where}: permission denied; make the file readable") from None
     except ImportError as exc:  # pragma: no cover - pyarrow is a dependency
-        raise InputError(f"{p}: cannot read {suffix} files here ({exc})") from None
+        raise InputError(f"{where}: cannot read {suffix} files here ({exc})") from None
     except Exception as exc:  # noqa: BLE001 - any parser failure is bad input, reported in one line
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{p}: cannot be read as {kind} ({first_line})") from None
+        if kind in ("json", "jsonl") and any(s in first_line for s in _JSON_NOT_A_TABLE):
+            example = '[{"a": 1, "b": "x"}, ...]' if kind == "json" else '{"a": 1, "b": "x"} on each line'
+            raise InputError(f"{where}: holds no table; write records, e.g. {example}") from None
+        raise InputError(f"{where}: cannot be read as {kind} ({first_line}); "
+                         f"check that the file is complete and in that format") from None
     if not isinstance(frame, pd.DataFrame):  # pragma: no cover - read_json of a scalar
-        raise InputError(f"{p}: does not hold a table")
+        raise InputError(f"{where}: holds no table; write a table with a header (or records)")
+    if len(frame.columns) == 0:
+        raise InputError(f"{where}: holds no columns; write a table with a header (or records)")
     return frame
 
 
+def _shown(p: Path) -> str:
+    """A path as text for a one-line message: control characters (a newline in a file name) escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(p))
+
+
+#: How pandas says that a JSON document is not a table (a scalar, or objects of scalars).
+_JSON_NOT_A_TABLE = ("DataFrame constructor not properly called", "If using all scalar values")
+#: A number with comma thousands separators, and a plain number (text in a CSV column).
+_GROUPED_NUMBER = re.compile(r"^\s*[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*$")
+_PLAIN_NUMBER = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$")
+
+
+def _read_text_table(p: Path, where: str, sep: str) -> pd.DataFrame:
+    """A CSV/TSV file with its header as written and thousands separators read as numbers."""
+    # low_memory=False: types are inferred from the whole column, not chunk by chunk (which gives
+    # columns mixing numbers and strings, and a DtypeWarning on stderr)
+    frame = pd.read_csv(p, sep=sep, low_memory=False)
+    header = pd.read_csv(p, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False, na_filter=False)
+    names = [str(v) for v in header.iloc[0].tolist()] if len(header) else []
+    if len(names) == len(frame.columns):  # else pandas took the first column as the index: keep its names
+        seen: dict[str, int] = {}
+        for name in names:
+            seen[name] = seen.get(name, 0) + 1
+        dupes = sorted(name for name, count in seen.items() if count > 1)
+        if dupes:
+            raise InputError(f"{where}: duplicate column names: {dupes} in the header; give each column its own name")
+        frame.columns = names
+    for position, name in enumerate(frame.columns):
+        column = frame.iloc[:, position]
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            numbers = _grouped_numbers(column)
+            if numbers is not None:
+                frame[name] = numbers
+    return frame
+
+
+def _grouped_numbers(column: pd.Series) -> pd.Series | None:
+    """The column as numbers if every present value is a number and some are written with comma
+    thousands separators ("1,234"); else None."""
+    distinct = pd.Series(column.dropna().unique()).astype(object)
+    if distinct.empty or pd.api.types.infer_dtype(distinct, skipna=False) != "string":
+        return None
+    for values in (distinct.iloc[:1000], distinct):  # most text columns fail on their first values
+        grouped = values.str.match(_GROUPED_NUMBER)
+        if not (grouped | values.str.match(_PLAIN_NUMBER)).all():
+            return None
+    if not distinct.str.match(_GROUPED_NUMBER).any():
+        return None
+    return pd.to_numeric(column.astype(object).str.replace(",", "", regex=False).str.strip())
+
+
+def _not_utf8(p: Path, where: str) -> str:
+    """The message for a text file that is not UTF-8: where its first undecodable byte is."""
+    opener = gzip.open if p.suffix.lower() == ".gz" else open
+    with opener(p, "rb") as handle:
+        if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            return f"{where}: is UTF-16 text, not UTF-8; save it as UTF-8 (e.g. 'CSV UTF-8' in a spreadsheet)"
+        handle.seek(0)
+        offset, line, carry = 0, 1, b""  # offset: where data[0] is in the file
+        while True:
+            chunk = handle.read(1 << 20)
+            data = carry + chunk
+            try:
+                data.decode("utf-8")
+                good = len(data)
+            except UnicodeDecodeError as exc:
+                if chunk and exc.reason == "unexpected end of data":
+                    good = exc.start  # a character cut at the end of the chunk: decode it with the next
+                else:
+                    line += data[:exc.start].count(b"\n")
+                    return (f"{where}: is not UTF-8 text (byte 0x{data[exc.start:exc.start + 1].hex()} on line {line}, "
+                            f"at byte {offset + exc.start}); save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
+            line += data[:good].count(b"\n")
+            offset, carry = offset + good, data[good:]
+            if not chunk:
+                break
+    return f"{where}: is not UTF-8 text; save it as UTF-8"  # pragma: no cover - pandas found what we did not
+
+
 def check_frame(frame: Any, what: str) -> pd.DataFrame:
-    """Check that an argument is a usable DataFrame (not modified, not copied)."""
+    """Check that an argument is a usable DataFrame (not modified, not copied).
+
+    Column names may be of any type, but a report names columns by their text, so two names
+    with the same text (``1`` and ``"1"``) are an error, as are duplicate names."""
     if not isinstance(frame, pd.DataFrame):
         raise InputError(f"The '{what}' argument must be a pandas DataFrame. Got {type(frame).__name__} instead.")
     if frame.columns.has_duplicates:
         dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        raise InputError(f"The {what} data has duplicate column names: {dupes}.")
+        raise InputError(f"The {what} data has duplicate column names: {dupes}; give each column its own name.")
     if len(frame.columns) == 0:
-        raise InputError(f"The {what} data has no columns.")
+        raise InputError(f"The {what} data has no columns; pass a table with at least one column.")
+    labels: dict[str, list] = {}
+    for name in frame.columns:
+        labels.setdefault(str(name), []).append(name)
+    clashes = [names for names in labels.values() if len(names) > 1]
+    if clashes:
+        raise InputError(f"The {what} data has column names that are the same as text: "
+                         f"{'; '.join(repr(names) for names in clashes)}; rename them so each reads differently.")
     if len(frame) == 0:
-        raise InputError(f"The {what} data has no rows.")
+        raise InputError(f"The {what} data has no rows; pass a table with at least one row.")
     return frame
 
 
@@ -117,6 +225,26 @@ def _number_text(num: np.ndarray) -> np.ndarray:
     return text
 
 
+def _factorize(values) -> tuple[np.ndarray, Any]:
+    """``pd.factorize`` (missing -> -1), except that a boolean never shares a code with a number:
+    ``False == 0 == 0.0`` in Python, so pandas gives them one code and keeps whichever came first,
+    and the canonical text of the group would depend on the order of the rows."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if getattr(values, "dtype", None) != object or pd.api.types.infer_dtype(uniques, skipna=True) in ("string", "boolean"):
+        return codes, uniques
+    arr = np.asarray(values, dtype=object)
+    is_bool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in arr), dtype=bool, count=len(arr))
+    present = codes >= 0
+    if not (is_bool.any() and (present & ~is_bool).any()):
+        return codes, uniques
+    # split each code by "is a boolean", numbering the groups in order of first appearance
+    sub_codes, _ = pd.factorize(codes[present].astype(np.int64) * 2 + is_bool[present])
+    first = np.flatnonzero(present)[np.unique(sub_codes, return_index=True)[1]]
+    out = np.full(len(codes), -1, dtype=np.int64)
+    out[present] = sub_codes
+    return out, pd.Index(arr[first], dtype=object)
+
+
 def _canonical_strings(series: pd.Series, numbers_as_text: bool) -> pd.Series:
     """Values as strings, stored as a pandas Categorical; missing stays missing.
 
@@ -126,8 +254,8 @@ def _canonical_strings(series: pd.Series, numbers_as_text: bool) -> pd.Series:
     (the column is factorised first), and the result keeps integer codes, so later counting,
     hashing and encoding run on integers rather than on millions of Python strings.
     """
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    canon = _canonical_values(pd.Series(uniques), numbers_as_text).to_numpy(dtype=object)
+    codes, uniques = _factorize(series)
+    canon = _canonical_values(pd.Series(uniques, dtype=uniques.dtype), numbers_as_text).to_numpy(dtype=object)
     canon_codes, categories = pd.factorize(canon, use_na_sentinel=True)
     final = np.where(codes >= 0, canon_codes[np.maximum(codes, 0)] if len(canon_codes) else -1, -1)
     return pd.Series(pd.Categorical.from_codes(final, categories=pd.Index(categories, dtype=object)))
@@ -160,7 +288,7 @@ def _canonical_values(series: pd.Series, numbers_as_text: bool) -> pd.Series:
             text[is_num] = _number_text(num[is_num])
         else:
             # mixed Python objects: canonicalise each distinct value once
-            codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+            codes, uniques = _factorize(pd.Series(values.to_numpy(dtype=object), dtype=object))
             canon = np.array([str(v) if isinstance(v, str) or not _is_number(v) else _number_text(np.array([float(v)]))[0]
                               for v in uniques], dtype=object)
             text = canon[codes]
@@ -187,7 +315,8 @@ def _coerce(series: pd.Series, kind: str, numbers_as_text: bool = False) -> tupl
         out = pd.Series(out.to_numpy(dtype=float, na_value=np.nan), index=series.index)
         out[~np.isfinite(out.to_numpy())] = np.nan
     elif kind == "datetime":
-        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+            # numbers and booleans are no dates (pandas would read booleans as nanoseconds)
             stamps = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns, UTC]")
         elif isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series.dtype):
             stamps = series.dt.tz_convert("UTC") if series.dt.tz is not None else series.dt.tz_localize("UTC")

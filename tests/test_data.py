@@ -342,3 +342,38 @@ def test_callers_frames_are_never_modified(mixed_factory):
         pd.testing.assert_frame_equal(frame, copy, check_exact=True)
         assert frame.index.equals(copy.index)
         assert (frame.dtypes == copy.dtypes).all()
+
+
+def test_python_dates_become_datetimes():
+    import datetime as dt
+
+    real = pd.DataFrame({"d": [dt.date(2021, 1, 1) + dt.timedelta(days=int(k)) for k in np.arange(30) % 9]})
+    synthetic = pd.DataFrame({"d": ["2021-01-02", dt.date(2021, 1, 3), pd.Timestamp("2021-01-04"), None, "nope"]})
+    tables = build_tables(fit_schema(real), real, synthetic)
+    assert tables.schema["d"].kind == "datetime"
+    day = 86400.0
+    start = pd.Timestamp("2021-01-01", tz="UTC").timestamp()
+    assert tables.real["d"].iloc[0] == start
+    np.testing.assert_array_equal(tables.synthetic["d"].to_numpy()[:3], start + day * np.array([1, 2, 3]))
+    assert tables.synthetic["d"].isna().tolist()[3:] == [True, True]
+    assert tables.invalid["synthetic"]["d"] == 1
+
+
+def test_booleans_given_for_a_datetime_column_are_invalid_not_a_crash():
+    real = pd.DataFrame({"d": pd.date_range("2021-01-01", periods=30, freq="D")})
+    for values in (pd.Series([True, False]), pd.Series([True, None], dtype="boolean")):
+        tables = build_tables(fit_schema(real), real, pd.DataFrame({"d": values}))
+        assert tables.synthetic["d"].isna().all()
+        assert tables.invalid["synthetic"]["d"] == int(values.notna().sum())
+
+
+def test_booleans_and_equal_numbers_in_one_column_do_not_depend_on_the_row_order():
+    # False == 0 == 0.0 in Python: grouping the values by equality kept whichever came first, so
+    # the same rows gave "0" or "False" depending on their order
+    values = [0.0, False, 1, True, "x", None] * 5
+    real = pd.DataFrame({"m": pd.Series(values, dtype=object)})
+    shuffled = real.iloc[np.random.default_rng(0).permutation(len(real))].reset_index(drop=True)
+    for frame in (real, shuffled):
+        tables = build_tables(fit_schema(real), frame, frame)
+        counts = tables.real["m"].value_counts().to_dict()
+        assert counts == {"0": 5, "False": 5, "1": 5, "True": 5, "x": 5}
