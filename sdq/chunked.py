@@ -38,7 +38,7 @@ import pandas as pd
 
 from sdq import metrics as registry
 from sdq.config import Config
-from sdq.data import _coerce, check_frame
+from sdq.data import _coerce, check_frame, frame_hash
 from sdq.errors import ConfigError, InputError
 from sdq.prepare import AggregateFrame, Prepared, fit_binning, pair_bins
 from sdq.report import MetricResult, Report
@@ -194,7 +194,7 @@ def _accumulate(source: ChunkSource, name: str, schema: Schema, as_text: dict, b
         missing = [str(s.name) for s in columns if s.name not in chunk.columns]
         if missing:
             raise InputError(f"The {name} data does not have the real data's columns: missing column(s) {missing}.")
-        digest.update(pd.util.hash_pandas_object(chunk[[s.name for s in columns]], index=False).to_numpy().tobytes())
+        digest.update(frame_hash(chunk[[s.name for s in columns]]).encode("ascii"))
         frame.n_rows += len(chunk)
         pair_codes = {}
         for spec in columns:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sdq.errors import InputError
-from sdq.schema import FALSE_STRINGS, TRUE_STRINGS, Schema, _to_datetime_utc
+from sdq.schema import FALSE_STRINGS, TRUE_STRINGS, Schema, _to_datetime_utc, plain_cells
 
 __all__ = ["load_table", "Tables", "build_tables", "check_frame", "frame_hash"]
 
@@ -212,8 +212,9 @@ def frame_hash(frame: pd.DataFrame) -> str:
     digest.update(repr([str(c) for c in frame.columns]).encode("utf-8"))
     try:
         digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    except TypeError:  # unhashable cells (lists, dicts): hash their text
-        digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes())
+    except (TypeError, UnicodeDecodeError):  # unhashable cells (lists, dicts) or bytes: hash their text
+        plain = pd.DataFrame({i: plain_cells(frame.iloc[:, i]) for i in range(frame.shape[1])})
+        digest.update(pd.util.hash_pandas_object(plain.astype(str), index=False).to_numpy().tobytes())
     return digest.hexdigest()
 
 
@@ -303,7 +304,7 @@ def _is_number(value) -> bool:
 
 def _coerce(series: pd.Series, kind: str, numbers_as_text: bool = False) -> tuple[pd.Series, int]:
     """One column coerced to its kind's canonical form, and the number of values that failed."""
-    series = series.reset_index(drop=True)
+    series = plain_cells(series.reset_index(drop=True))
     present_before = int(series.notna().sum())
     if kind == "numeric":
         if pd.api.types.is_timedelta64_dtype(series.dtype):

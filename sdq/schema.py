@@ -128,6 +128,29 @@ def _time_kind(series: pd.Series) -> tuple[str, str] | None:
     return None
 
 
+#: What ``infer_dtype`` says of object columns whose cells are plain values (hashable, not bytes).
+_PLAIN = frozenset({"string", "empty", "boolean", "integer", "floating", "mixed-integer-float", "decimal", "date",
+                    "datetime", "datetime64", "time", "period", "interval", "complex", "categorical",
+                    "timedelta", "timedelta64"})
+
+
+def plain_cells(series: pd.Series) -> pd.Series:
+    """The column with cells that cannot be compared as values turned into text: lists, dicts,
+    sets and arrays (unhashable) by their ``str``, bytes decoded as UTF-8 with undecodable bytes
+    escaped (``b"caf\xe9"`` -> ``"caf\\xe9"``). Other columns are returned as they are."""
+    if series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) in _PLAIN:
+        return series
+
+    def text(value: Any) -> Any:
+        if isinstance(value, (bytes, bytearray)):
+            return bytes(value).decode("utf-8", errors="backslashreplace")
+        if isinstance(value, (list, dict, set, np.ndarray)):
+            return str(value)
+        return value
+
+    return series.map(text, na_action="ignore")
+
+
 def _is_bool_strings(values: pd.Series) -> bool:
     lowered = pd.Series(pd.Series(values.unique()).astype(str).str.strip().str.lower().unique())
     return bool(lowered.isin(TRUE_STRINGS | FALSE_STRINGS).all()) and len(lowered) <= 2
@@ -162,6 +185,7 @@ def infer_kind(series: pd.Series) -> tuple[str, str]:
     ('empty', 'all 2 values are missing')
     """
     n = len(series)
+    series = plain_cells(series)
     values = series.dropna()
     n_values = len(values)
     if n_values == 0:

@@ -581,13 +581,9 @@ CASE_LIST: list[Case] = [
     Case("huge_regression_target", "report: a regression target with +/-1.7e308 in the synthetic rows",
          _huge_target, kwargs={"target": "x"}, metrics=UTILITY, check=expect_kinds(x="numeric")),
     Case("unhashable_cells", "report: lists and dicts in a column compared by their text (kind categorical)",
-         _unhashable_cells, check=expect_kinds(tags="categorical"), fmt="jsonl",
-         xfail="schema.infer_kind calls values.nunique()/value_counts() on the raw cells: TypeError "
-               "'unhashable type: list' (data._canonical_strings factorises raw cells too)"),
+         _unhashable_cells, check=expect_kinds(tags="categorical"), fmt="jsonl"),
     Case("bytes_values", "report: bytes (some not UTF-8) compared as values (kind categorical)",
-         _bytes_values, check=expect_kinds(raw="categorical"),
-         xfail="schema._is_bool_strings: .astype(str) on an object column of bytes decodes them as UTF-8: "
-               "UnicodeDecodeError for b'\\xff\\xfe'"),
+         _bytes_values, check=expect_kinds(raw="categorical")),
     Case("float16_column", "report: a float16 column is numeric like any float",
          _float16_column, check=all_of(expect_kinds(h="numeric"), no_invalid)),
     Case("constant_boolean_column", "report: a boolean column with one value is kind 'constant', as other columns are",

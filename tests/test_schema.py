@@ -204,3 +204,12 @@ def test_fit_schema_does_not_modify_the_frame(mixed_frame):
                                     pd.Series([1.0, np.nan] * 15)], ids=["bool-dtype", "python-bools", "ones"])
 def test_a_single_boolean_value_is_a_constant(values):
     assert infer_kind(values) == ("constant", "a single distinct value")
+
+
+def test_plain_cells_turn_lists_dicts_and_bytes_into_text():
+    from sdq.schema import plain_cells
+
+    mixed = pd.Series([["a", 1], {"k": 1}, b"caf\xe9", b"ok", None, "s"], dtype=object)
+    assert plain_cells(mixed).tolist() == ["['a', 1]", "{'k': 1}", "caf\\xe9", "ok", None, "s"]
+    plain = pd.Series(["x", None, "y"], dtype=object)
+    assert plain_cells(plain) is plain  # nothing to do: the same object
