@@ -104,6 +104,26 @@ def pair_bins(n_rows: int, config: Config) -> int:
     return int(min(config.n_bins, max(2, np.floor(np.sqrt(n_rows / 5)))))
 
 
+def _half_gaps(distinct: np.ndarray) -> np.ndarray:
+    """Half of each gap between consecutive sorted values: ``(b - a) / 2``, or ``b / 2 - a / 2``
+    where ``b - a`` exceeds the float range (values of opposite signs near the float maximum)."""
+    with np.errstate(over="ignore"):
+        gaps = np.diff(distinct)
+    half = gaps / 2
+    wide = ~np.isfinite(gaps)
+    if wide.any():
+        half[wide] = distinct[1:][wide] / 2 - distinct[:-1][wide] / 2
+    return half
+
+
+def _outer_edges(low: float, high: float) -> tuple[float, float]:
+    """The outer edges (``low`` and ``high``: half a gap beyond the real extremes, infinite where
+    that overflowed) held to the float range: beyond a value near the float maximum there is no
+    finite value to bin."""
+    top = np.finfo(float).max
+    return float(np.clip(low, -top, top)), float(np.clip(high, -top, top))
+
+
 def _value_bins(spec: ColumnSpec, distinct: np.ndarray) -> Binning:
     """One bin per distinct real value: the values nearer to it than to its neighbours (edges at
     the midpoints), the end values' bins reaching half the adjacent gap beyond them. A single
@@ -112,9 +132,10 @@ def _value_bins(spec: ColumnSpec, distinct: np.ndarray) -> Binning:
     if len(distinct) == 1:
         edges = np.array([distinct[0], distinct[0]])
     else:
-        mids = distinct[:-1] + np.diff(distinct) / 2
-        edges = np.concatenate([[distinct[0] - (mids[0] - distinct[0])], mids,
-                                [distinct[-1] + (distinct[-1] - mids[-1])]])
+        mids = distinct[:-1] + _half_gaps(distinct)
+        with np.errstate(over="ignore"):
+            low, high = _outer_edges(distinct[0] - (mids[0] - distinct[0]), distinct[-1] + (distinct[-1] - mids[-1]))
+        edges = np.concatenate([[low], mids, [high]])
     labels = (MISSING, f"< {_fmt_number(edges[0], kind)}", *[_fmt_number(v, kind) for v in distinct],
               f"> {_fmt_number(edges[-1], kind)}")
     return Binning(spec.name, kind, "values", labels, edges=edges)
@@ -126,14 +147,18 @@ def _between_values(edges: np.ndarray, distinct: np.ndarray) -> np.ndarray:
     (a point mass: counts, rounded amounts, dates) would split that value from anything a hair
     below it, so a copy jittered by 1e-9 would change bins; between values, every real value sits
     inside its bin. For continuous data the edges move by half a gap between neighbouring values."""
-    gaps = np.diff(distinct)
+    half = _half_gaps(distinct)
     inner = edges[1:-1]
     i = np.searchsorted(distinct, inner, side="left")
     # an edge a rounding error above a real value (interpolated quantiles) fell on that value
-    i = np.where((i > 0) & np.isclose(inner, distinct[np.maximum(i - 1, 0)], rtol=1e-12, atol=0), i - 1, i)
+    with np.errstate(over="ignore"):  # |edge - value| of opposite signs near the float maximum: inf, not close
+        close = np.isclose(inner, distinct[np.maximum(i - 1, 0)], rtol=1e-12, atol=0)
+    i = np.where((i > 0) & close, i - 1, i)
     i = np.clip(i, 1, len(distinct) - 1)
-    inner = distinct[i - 1] + gaps[i - 1] / 2
-    return np.unique(np.concatenate([[distinct[0] - gaps[0] / 2], inner, [distinct[-1] + gaps[-1] / 2]]))
+    inner = distinct[i - 1] + half[i - 1]
+    with np.errstate(over="ignore"):
+        low, high = _outer_edges(distinct[0] - half[0], distinct[-1] + half[-1])
+    return np.unique(np.concatenate([[low], inner, [high]]))
 
 
 def fit_binning(spec: ColumnSpec, real_values: pd.Series, config: Config, n_bins: int | None = None,
@@ -150,7 +175,14 @@ def fit_binning(spec: ColumnSpec, real_values: pd.Series, config: Config, n_bins
             return Binning(spec.name, kind, "values", (MISSING, "(other)"), edges=np.array([]))
         if len(distinct) <= n_bins:
             return _value_bins(spec, distinct)
-        edges = _between_values(np.quantile(x, np.linspace(0.0, 1.0, n_bins + 1)), distinct)
+        levels = np.linspace(0.0, 1.0, n_bins + 1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            quantiles = np.quantile(x, levels)
+        if not np.isfinite(quantiles).all():
+            # interpolating between neighbours of opposite signs near the float maximum overflowed
+            # (b - a is infinite); between their halves it does not
+            quantiles = 2 * np.quantile(x / 2, levels)
+        edges = _between_values(quantiles, distinct)
         inner = [f"[{_fmt_number(a, kind)}, {_fmt_number(b, kind)}{']' if i == len(edges) - 2 else ')'}"
                  for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))]
         labels = (MISSING, f"< {_fmt_number(edges[0], kind)}", *inner, f"> {_fmt_number(edges[-1], kind)}")

@@ -19,6 +19,12 @@ empty distribution gives. Agreements are computed from the unrounded statistics;
 shows them rounded to 6 decimals. ``details.validity`` records, per column of the synthetic (and
 holdout) data, the missing rate, values that failed to coerce to the column's kind, numeric values
 outside the real range and categories the real data does not have.
+
+Every agreement is a difference divided by a real spread, or a ratio, so it does not change when a
+column is multiplied by a positive constant. A numeric column with values near the float maximum
+(whose sums and spreads would overflow to infinity) is therefore summarised after an exact division
+by a power of two (:func:`downscale_exponent`); ``details`` shows its statistics in the original
+units (null where one exceeds the float range, as the spread of +/-1.7e308 does).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import pandas as pd
 from scipy.special import gammaln
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import clip01, rounded, shifted_ci
+from sdq.metrics._common import clip01, downscale_exponent, rounded, shifted_ci, std_without_overflow
 from sdq.prepare import Prepared
 
 __all__ = ["statistics", "numeric_stats", "categorical_shares", "expected_distinct"]
@@ -45,18 +51,37 @@ def numeric_stats(x: np.ndarray) -> dict[str, float | None]:
     return _numeric_profile(x)[0]
 
 
-def _numeric_profile(x: np.ndarray) -> tuple[dict[str, float | None], np.ndarray]:
-    """Summary statistics and the counts of the distinct present values, from one sort."""
+def _numeric_profile(x: np.ndarray, exponent: int = 0) -> tuple[dict[str, float | None], np.ndarray]:
+    """Summary statistics and the counts of the distinct present values, from one sort. With an
+    ``exponent``, the statistics are those of the values divided by ``2**exponent`` (see
+    :func:`downscale_exponent`); distinct values are counted as given."""
     present = np.sort(x[~np.isnan(x)])
     out: dict[str, float | None] = {"missing_rate": float(1 - len(present) / len(x)) if len(x) else None}
     if len(present) == 0:
         return out | {k: None for k in (*LOCATION, "std")}, np.zeros(0)
+    starts = np.flatnonzero(np.r_[True, present[1:] != present[:-1]])
+    counts = np.diff(np.r_[starts, len(present)]).astype(float)
+    if exponent:
+        present = np.ldexp(present, -exponent)  # monotone: still sorted
     q25, median, q75 = np.quantile(present, [0.25, 0.5, 0.75], method="linear")
-    out.update(mean=float(present.mean()), std=float(present.std(ddof=1)) if len(present) > 1 else 0.0,
+    if exponent:
+        std = std_without_overflow(present, ddof=1)
+    else:
+        std = float(present.std(ddof=1)) if len(present) > 1 else 0.0
+    out.update(mean=float(present.mean()), std=std,
                min=float(present[0]), q25=float(q25), median=float(median), q75=float(q75),
                max=float(present[-1]))
-    starts = np.flatnonzero(np.r_[True, present[1:] != present[:-1]])
-    return out, np.diff(np.r_[starts, len(present)]).astype(float)
+    return out, counts
+
+
+def _in_units(stats: dict[str, Any], exponent: int) -> dict[str, Any]:
+    """Statistics of values divided by ``2**exponent`` back in the values' units (infinite, so
+    shown as null, where they exceed the float range)."""
+    if not exponent:
+        return stats
+    with np.errstate(over="ignore"):
+        return stats | {k: float(np.ldexp(stats[k], exponent)) for k in (*LOCATION, "std")
+                        if stats.get(k) is not None}
 
 
 def categorical_shares(values: pd.Series) -> pd.Series:
@@ -91,10 +116,11 @@ def expected_distinct(counts: np.ndarray | pd.Series, n: int, m: int) -> float:
     return float(np.sum(1.0 - miss))
 
 
-def _profile(series: pd.Series, kind: str) -> dict[str, Any]:
-    """One column of one data set: its statistics, distinct-value counts and (categories) shares."""
+def _profile(series: pd.Series, kind: str, exponent: int = 0) -> dict[str, Any]:
+    """One column of one data set: its statistics (of numbers divided by ``2**exponent``),
+    distinct-value counts and (categories) shares."""
     if kind in ("numeric", "datetime", "boolean"):
-        stats, counts = _numeric_profile(series.to_numpy(dtype=float))
+        stats, counts = _numeric_profile(series.to_numpy(dtype=float), exponent)
     else:
         value_counts = series.value_counts(dropna=True, sort=False)
         counts = value_counts[value_counts > 0].to_numpy(dtype=float)
@@ -164,15 +190,18 @@ def _display(stats: dict[str, Any]) -> dict[str, Any]:
 
 def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame]) -> tuple[dict[str, Any], dict[str, Any]]:
     """One column's details entry (statistics and agreements rounded for display) and its exact
-    values (``agreement`` and ``score`` per data set, and the real ``scale``), which the metric
-    is computed from."""
+    values (``agreement`` and ``score`` per data set, the real ``scale`` and the ``exponent`` the
+    numbers were divided by), which the metric is computed from."""
     name, kind = spec.name, spec.kind
     real = frames["real"][name]
-    profiles = {frame_name: _profile(frame[name], kind) for frame_name, frame in frames.items()}
+    exponent = 0
+    if kind in ("numeric", "datetime"):
+        exponent = downscale_exponent(*(frame[name].to_numpy(dtype=float) for frame in frames.values()))
+    profiles = {frame_name: _profile(frame[name], kind, exponent) for frame_name, frame in frames.items()}
     entry: dict[str, Any] = {"column": spec.label, "kind": kind, "agreement": {},
-                             "stats": {f: _display(p["stats"]) for f, p in profiles.items()}}
+                             "stats": {f: _display(_in_units(p["stats"], exponent)) for f, p in profiles.items()}}
     real_stats, real_profile = profiles["real"]["stats"], profiles["real"]
-    exact: dict[str, Any] = {"agreement": {}, "score": {}, "scale": None}
+    exact: dict[str, Any] = {"agreement": {}, "score": {}, "scale": None, "exponent": exponent}
     agreements: dict[str, dict[str, float | None]] = {}
     for frame_name, frame in frames.items():
         if frame_name == "real":
@@ -249,8 +278,10 @@ def _validity(prepared: Prepared, spec, frame_name: str) -> dict[str, Any]:
     return out
 
 
-def _sorted_stats(x: np.ndarray) -> dict[str, np.ndarray]:
-    """Per row of ``x`` (replicates x rows, NaN missing): the statistics of :func:`numeric_stats`."""
+def _sorted_stats(x: np.ndarray, rescale: bool = False) -> dict[str, np.ndarray]:
+    """Per row of ``x`` (replicates x rows, NaN missing): the statistics of :func:`numeric_stats`;
+    with ``rescale``, the std as :func:`std_without_overflow` takes it (for values divided by a
+    power of two)."""
     present = ~np.isnan(x)
     k = present.sum(axis=1)
     ordered = np.sort(x, axis=1)  # NaN last
@@ -259,7 +290,13 @@ def _sorted_stats(x: np.ndarray) -> dict[str, np.ndarray]:
     total = np.where(present, x, 0.0).sum(axis=1)
     out["mean"] = total / safe_k
     dev = np.where(present, x - out["mean"][:, None], 0.0)
-    out["std"] = np.sqrt((dev * dev).sum(axis=1) / np.maximum(k - 1, 1))
+    if rescale:
+        top = np.abs(dev).max(axis=1)
+        top = np.where(top > 0, top, 1.0)
+        dev = dev / top[:, None]
+        out["std"] = top * np.sqrt((dev * dev).sum(axis=1) / np.maximum(k - 1, 1))
+    else:
+        out["std"] = np.sqrt((dev * dev).sum(axis=1) / np.maximum(k - 1, 1))
     for name, q in (("min", 0.0), ("q25", 0.25), ("median", 0.5), ("q75", 0.75), ("max", 1.0)):
         pos = q * (safe_k - 1)
         lo = np.floor(pos).astype(int)
@@ -287,7 +324,11 @@ def _bootstrap(prepared: Prepared, specs, exact: list[dict], score: float, rng: 
         point = dict(values["agreement"]["synthetic"])
         varying: dict[str, np.ndarray] = {}
         if spec.kind in ("numeric", "datetime"):
-            r, o = _sorted_stats(real.values[spec.name][idx_r]), _sorted_stats(syn.values[spec.name][idx_s])
+            r_values, o_values = real.values[spec.name][idx_r], syn.values[spec.name][idx_s]
+            exponent = values["exponent"]
+            if exponent:  # as the point statistics: in units of 2**exponent
+                r_values, o_values = np.ldexp(r_values, -exponent), np.ldexp(o_values, -exponent)
+            r, o = _sorted_stats(r_values, rescale=bool(exponent)), _sorted_stats(o_values, rescale=bool(exponent))
             scale = values["scale"]
             for key in LOCATION:
                 if point.get(key) is not None:

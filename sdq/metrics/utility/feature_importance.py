@@ -14,7 +14,7 @@ data with a single class) ranks nothing: agreement 0.
 The metric is the mean over model kinds. 1.0: the same features in the same order of importance.
 0.0: no feature of any top-k is shared. Baseline: the model trained on one half of the holdout,
 against the TRTR model, on the same rows. Details: both rankings with their importances and
-Spearman's rank correlation, per model kind (for a bump chart).
+Spearman's rank correlation, per model kind (for a bump chart); ``large_values`` as in ``prediction``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from scipy.stats import spearmanr
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import rounded
-from sdq.metrics.utility.models import MIN_TRTR_EDGE, chance_adjusted, fit, predict, primary_score, setup
+from sdq.metrics.utility.models import (MIN_TRTR_EDGE, chance_adjusted, fit, large_values, predict, primary_score,
+                                       setup)
 from sdq.prepare import Prepared, subsample_rows
 
 __all__ = ["feature_importance", "top_k_agreement", "ranking_agreement", "permutation_importance"]
@@ -120,6 +121,7 @@ def feature_importance(prepared: Prepared) -> Outcome:
         raise Skip("the real data itself predicts the target no better than chance with any model; "
                    "feature importances would be noise")
     details = {"features": labels, "k_max": k_max, "models": models, "rows": int(len(rows)),
-               "repeats": config.importance_repeats, "score_name": "auc" if s.task != "regression" else "r2"}
+               "repeats": config.importance_repeats, "score_name": "auc" if s.task != "regression" else "r2",
+               **large_values(s)}
     return Outcome(score=float(np.mean(scores)), baseline=float(np.mean(baselines)) if baselines else None,
                    details=details, message="no interval: permutation importances are compared as measured")

@@ -25,6 +25,18 @@ same models.
   of a single class make the utility metrics ``skipped``: then there is nothing to learn.
 * Training rows are capped at ``model_rows`` (a seeded sample, recorded in ``details``); rows
   without a target value are left out and counted.
+* Numbers too large for the models: xgboost reads features and labels as float32, scikit-learn's
+  trees their features, and float32 overflows above 3.4e38. A numeric feature
+  or regression target whose largest absolute value in the real data (real and holdout: what the
+  models are measured on) exceeds 2**64 is divided in every data set by the power of two that
+  brings that value to about 2**32 (exactly, with
+  :func:`~sdq.metrics.fidelity.statistics.downscale_exponent`): models trained on the divided
+  values make the same splits and the same standardised fits, so AUC, R^2 and permutation
+  importances do not change, and errors in the target's units are multiplied back. Values of the
+  synthetic data still beyond +/-2**96 then (far outside the real range: +/-1.7e308 against
+  ordinary real values) are set to that bound, where a float32 model still computes; the trees
+  trained on real data send them where they sent the values themselves (beyond every split).
+  ``details.large_values`` records both.
 """
 
 from __future__ import annotations
@@ -36,14 +48,25 @@ import numpy as np
 
 from sdq.metrics import Skip
 from sdq.metrics._common import auc
+from sdq.metrics._common import downscale_exponent
 from sdq.prepare import Prepared, subsample_rows
 from sdq.schema import DEPENDENCE_KINDS
 
-__all__ = ["UtilitySetup", "setup", "auc", "r2", "primary_score", "chance_adjusted", "ConstantClassifier"]
+__all__ = ["UtilitySetup", "setup", "auc", "r2", "primary_score", "chance_adjusted", "ConstantClassifier",
+           "large_values"]
 
 NUMERIC_FEATURES = ("numeric", "datetime", "boolean")
 #: Below this chance-adjusted real (TRTR) performance the target is not predictable enough for a ratio.
 MIN_TRTR_EDGE = 0.02
+#: Largest absolute feature or target value of the real data (as a power of two) the models get as
+#: it is: float32 (xgboost's features and labels) overflows at 2**128, and sums of gradients and
+#: products over many rows need room beyond the values themselves (ordinary data stays far below).
+MODEL_EXPONENT = 64
+#: Where larger values are brought (as a power of two): xgboost's fits are the same for a target
+#: multiplied by any power of two up to about 2**50, but not near 2**60.
+MODEL_SCALE_TO = 32
+#: Bound on the absolute values the models get from any data set (after that division).
+MODEL_BOUND = 2.0 ** 96
 
 
 def r2(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
@@ -114,17 +137,36 @@ class UtilitySetup:
     dropped: dict[str, int]
     models: dict[tuple[str, str], Fitted] = field(default_factory=dict)
     train_sizes: dict[str, int] = field(default_factory=dict)
+    #: ``y`` (regression) and numeric features are the values divided by ``2**exponent`` (0 unless
+    #: the real data holds values above 2**64) and bounded by ``MODEL_BOUND``: see the module's
+    #: docstring. Feature exponents by column name (nonzero only); bounded values counted by data
+    #: set and column label.
+    target_exponent: int = 0
+    exponents: dict = field(default_factory=dict)
+    bounded: dict = field(default_factory=dict)
 
     @property
     def n_classes(self) -> int:
         return len(self.classes) if self.classes is not None else 0
 
 
-def _matrix(prepared: Prepared, frame, features) -> np.ndarray:
+def _model_values(values: np.ndarray, exponent: int) -> tuple[np.ndarray, int]:
+    """Values divided by ``2**exponent`` and bounded by ``MODEL_BOUND``; and how many were bounded."""
+    if exponent:
+        values = np.ldexp(values, -exponent)
+    beyond = np.abs(values) > MODEL_BOUND  # (NaN is not)
+    n_beyond = int(beyond.sum())
+    return (np.clip(values, -MODEL_BOUND, MODEL_BOUND) if n_beyond else values), n_beyond
+
+
+def _matrix(prepared: Prepared, frame, features, exponents: dict, bounded: dict) -> np.ndarray:
     columns = []
     for spec in features:
         if spec.kind in NUMERIC_FEATURES:
-            columns.append(frame.values[spec.name])
+            values, n_beyond = _model_values(frame.values[spec.name], exponents.get(spec.name, 0))
+            if n_beyond:
+                bounded[spec.label] = n_beyond
+            columns.append(values)
         else:
             columns.append(frame.codes[spec.name].astype(float))
     return np.column_stack(columns).astype(np.float32) if columns else np.zeros((frame.n_rows, 0), np.float32)
@@ -159,6 +201,17 @@ def _setup(prepared: Prepared) -> UtilitySetup:
     if holdout is not None:
         frames["holdout"] = holdout
     x, y, dropped = {}, {}, {}
+    # numbers beyond float32: divided by a power of two set by the real data (no score changes),
+    # and bounded (see the docstring)
+    reference = [name for name in ("real", "holdout") if name in frames]
+    exponents = {spec.name: downscale_exponent(*(frames[name].values[spec.name] for name in reference),
+                                               limit=MODEL_EXPONENT, to=MODEL_SCALE_TO)
+                 for spec in features if spec.kind in NUMERIC_FEATURES}
+    target_exponent = 0
+    if task == "regression":
+        target_exponent = downscale_exponent(*(frames[name].frame[target].to_numpy(dtype=float)
+                                               for name in reference), limit=MODEL_EXPONENT, to=MODEL_SCALE_TO)
+    bounded: dict[str, dict] = {}
     classes = None
     if task == "classification":
         labels = set()
@@ -169,12 +222,15 @@ def _setup(prepared: Prepared) -> UtilitySetup:
         values = frame.frame[target]
         keep = values.notna().to_numpy()
         dropped[name] = int((~keep).sum())
-        x[name] = _matrix(prepared, frame, features)[keep]
+        bounded[name] = {}
+        x[name] = _matrix(prepared, frame, features, exponents, bounded[name])[keep]
         if task == "classification":
             index = {c: i for i, c in enumerate(classes)}
             y[name] = values[keep].map(index).to_numpy(dtype=np.int64)
         else:
-            y[name] = values[keep].to_numpy(dtype=float)
+            y[name], n_beyond = _model_values(values[keep].to_numpy(dtype=float), target_exponent)
+            if n_beyond:
+                bounded[name][schema[target].label] = n_beyond
     for name in ("real", "synthetic"):
         if len(y[name]) == 0:
             raise Skip(f"the {name} data has no rows with a target value")
@@ -198,7 +254,9 @@ def _setup(prepared: Prepared) -> UtilitySetup:
                        "no score can tell models apart")
     return UtilitySetup(task=task, task_reason=reason, features=features,
                         categorical=[s.kind not in NUMERIC_FEATURES for s in features], classes=classes,
-                        x=x, y=y, test_name=test_name, optimistic=optimistic, folds=folds, dropped=dropped)
+                        x=x, y=y, test_name=test_name, optimistic=optimistic, folds=folds, dropped=dropped,
+                        target_exponent=target_exponent, exponents={k: e for k, e in exponents.items() if e},
+                        bounded={k: v for k, v in bounded.items() if v})
 
 
 def _halves(y: np.ndarray, classification: bool, rng: np.random.Generator) -> list[np.ndarray]:
@@ -301,6 +359,20 @@ def fit(s: UtilitySetup, prepared: Prepared, kind: str, train: str) -> Fitted:
     model.fit(x, y)
     s.models[key] = Fitted(kind=kind, model=model, train_rows=int(len(y)), classes_present=present)
     return s.models[key]
+
+
+def large_values(s: UtilitySetup) -> dict:
+    """For ``details``: how values too large for the models were treated (empty if none were)."""
+    if not (s.target_exponent or s.exponents or s.bounded):
+        return {}
+    labels = {spec.name: spec.label for spec in s.features}
+    return {"large_values": {
+        "target_exponent": s.target_exponent,
+        "feature_exponents": {labels[name]: e for name, e in s.exponents.items()},
+        "bounded": s.bounded,
+        "note": ("values too large for float32 models: divided by 2**exponent (set by the real data; no "
+                 f"score changes), then bounded by +/-2**{int(np.log2(MODEL_BOUND))} (counts by data set and column)"),
+    }}
 
 
 def predict(s: UtilitySetup, fitted: Fitted, x: np.ndarray) -> np.ndarray:

@@ -15,7 +15,10 @@ A model kind whose real-data model is itself barely better than chance (edge bel
 out of the mean, and if all are, the metric is ``skipped``: there is nothing to preserve.
 Baseline: models trained on one half of the holdout, scored on the other half (cross-fitted),
 over TRTR on the same rows. Interval: bootstrap over test rows (m-out-of-n, rescaled).
-Details: accuracy and macro F1 (classification) or MAE and RMSE (regression) of every model.
+Details: accuracy and macro F1 (classification) or MAE and RMSE (regression, in the target's units;
+null where they exceed the float range, as errors on a target near the float maximum can) of
+every model; ``large_values`` where numbers too large for the models were divided by a power of two
+or bounded (see :mod:`sdq.metrics.utility.models`).
 """
 
 from __future__ import annotations
@@ -24,17 +27,23 @@ import numpy as np
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import clip01, rounded, shifted_ci
-from sdq.metrics.utility.models import (MIN_TRTR_EDGE, ConstantClassifier, chance_adjusted, fit, predict,
-                                       primary_score, setup)
+from sdq.metrics.utility.models import (MIN_TRTR_EDGE, ConstantClassifier, chance_adjusted, fit, large_values,
+                                       predict, primary_score, setup)
 from sdq.prepare import Prepared
 
 __all__ = ["prediction"]
 
 
-def _secondary(task: str, y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+def _secondary(task: str, y: np.ndarray, pred: np.ndarray, exponent: int = 0) -> dict[str, float]:
+    """Accuracy and macro F1, or MAE and RMSE of a target divided by ``2**exponent``, multiplied
+    back into the target's units (infinite, so null in JSON, beyond the float range)."""
     if task == "regression":
         err = pred - y
-        return {"mae": float(np.mean(np.abs(err))), "rmse": float(np.sqrt(np.mean(err ** 2)))}
+        mae, rmse = float(np.mean(np.abs(err))), float(np.sqrt(np.mean(err ** 2)))
+        if exponent:
+            with np.errstate(over="ignore"):
+                mae, rmse = float(np.ldexp(mae, exponent)), float(np.ldexp(rmse, exponent))
+        return {"mae": mae, "rmse": rmse}
     from sklearn.metrics import f1_score
 
     label = pred.argmax(axis=1)
@@ -69,8 +78,8 @@ def prediction(prepared: Prepared) -> Outcome:
         p_r, p_s = predict(s, trtr, test_x), predict(s, tstr, test_x)
         score_r = float(primary_score(s.task, test_y, p_r, s.n_classes))
         score_s = float(primary_score(s.task, test_y, p_s, s.n_classes))
-        entry = {"model": kind, "trtr": {name: rounded(score_r), **_secondary(s.task, test_y, p_r)},
-                 "tstr": {name: rounded(score_s), **_secondary(s.task, test_y, p_s)},
+        entry = {"model": kind, "trtr": {name: rounded(score_r), **_secondary(s.task, test_y, p_r, s.target_exponent)},
+                 "tstr": {name: rounded(score_s), **_secondary(s.task, test_y, p_s, s.target_exponent)},
                  "train_rows": {"real": trtr.train_rows, "synthetic": tstr.train_rows}}
         if isinstance(tstr.model, ConstantClassifier):
             entry["tstr"]["note"] = (f"the synthetic target has a single class "
@@ -125,6 +134,7 @@ def prediction(prepared: Prepared) -> Outcome:
         "test": {"data": s.test_name, "rows": n_test},
         "rows_without_target": s.dropped,
         "n_bootstrap": config.n_bootstrap, "bootstrap_rows": m,
+        **large_values(s),
     }
     return Outcome(score=clip01(score), baseline=clip01(float(np.mean(base_ratios))) if base_ratios else None,
                    ci=ci, details=details, message=message)

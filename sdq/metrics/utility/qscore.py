@@ -21,6 +21,11 @@ no synthetic row has error 1. QScore = 1 - mean error. 1.0: every query answered
 0.0: every answer is as far off as it can be. Baseline: the same workload on the holdout.
 Interval: bootstrap over the queries (how much the score depends on the draw of the workload).
 Details: the distribution of errors and the worst queries written out in words.
+
+Every error is a ratio of answers, or a difference over the real spread, so it does not change when
+a numeric column is multiplied by a positive constant: a column with values near the float maximum
+(whose sums would overflow to infinity) is aggregated after an exact division by a power of two
+(:func:`~sdq.metrics.fidelity.statistics.downscale_exponent`).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import numpy as np
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import percentile_ci, rounded
+from sdq.metrics._common import downscale_exponent, std_without_overflow
 from sdq.prepare import Prepared, PreparedFrame, subsample_rows
 from sdq.schema import DEPENDENCE_KINDS
 
@@ -85,15 +91,22 @@ def _group_medians(g: np.ndarray, v: np.ndarray, size: int, order_v: np.ndarray,
 
 
 class _Answers:
-    """Answers every query on one data set."""
+    """Answers every query on one data set; numeric columns divided by ``2**exponents[column]``."""
 
-    def __init__(self, prepared: Prepared, frame: PreparedFrame) -> None:
-        self.prepared, self.frame = prepared, frame
+    def __init__(self, prepared: Prepared, frame: PreparedFrame, exponents: dict) -> None:
+        self.prepared, self.frame, self.exponents = prepared, frame, exponents
         self._order: dict = {}
+        self._values: dict = {}
+
+    def values(self, column) -> np.ndarray:
+        if column not in self._values:
+            v, e = self.frame.values[column], self.exponents.get(column, 0)
+            self._values[column] = np.ldexp(v, -e) if e else v
+        return self._values[column]
 
     def order(self, column) -> np.ndarray:
         if column not in self._order:
-            self._order[column] = np.argsort(self.frame.values[column], kind="stable")
+            self._order[column] = np.argsort(self.values(column), kind="stable")
         return self._order[column]
 
     def answer(self, q: Query) -> tuple[np.ndarray, np.ndarray]:
@@ -106,7 +119,7 @@ class _Answers:
         shares = counts / n_kept if n_kept else counts
         if q.aggregate == "count":
             return shares, shares
-        v = self.frame.values[q.value]
+        v = self.values(q.value)
         present = keep & ~np.isnan(v)
         if q.aggregate == "median":
             return shares, _group_medians(g, v, size, self.order(q.value), present)
@@ -198,10 +211,13 @@ def qscore(prepared: Prepared) -> Outcome:
         if frame.n_rows > config.query_rows:
             frames[name] = frame.take(subsample_rows(frame.n_rows, config.query_rows, rng), name=f"{name}-sample")
         rows_used[name] = frames[name].n_rows
-    answers = {name: _Answers(prepared, f) for name, f in frames.items()}
+    # values near the float maximum: answered in units of a power of two (no score changes)
+    exponents = {c: downscale_exponent(*(f.values[c] for f in frames.values())) for c in numeric}
+    answers = {name: _Answers(prepared, f, exponents) for name, f in frames.items()}
     scales = {}
     for c in numeric:
-        std = float(np.nanstd(frames["real"].values[c]))
+        v = answers["real"].values(c)
+        std = float(np.nanstd(v)) if not exponents[c] else std_without_overflow(v[~np.isnan(v)])
         scales[c] = std if std > 0 else 1.0
     queries, errors = [], {name: [] for name in frames if name != "real"}
     attempts = 0

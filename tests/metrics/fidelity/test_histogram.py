@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -176,3 +178,18 @@ def test_a_copy_jittered_by_a_millionth_scores_one_on_few_distinct_values():
     other = pd.DataFrame({"x": np.r_[np.full(250, 1.9), np.full(250, 50.0)]})
     p = pd.Series(x).value_counts(normalize=True)
     assert _result(real, other).score == pytest.approx(min(p[1.5], 0.5), abs=1e-12)
+
+
+def test_values_at_the_float_maximum_each_keep_their_own_bin():
+    # the bin edge between -1.7e308 and 1.7e308 is their midpoint 0 (a + (b - a) / 2 overflowed to
+    # inf, and the edges came out unsorted), and the outer edges stop at the float maximum: each
+    # real value keeps its own bin, without an overflow warning
+    real = pd.DataFrame({"x": [-1.7e308, 1.7e308] * 10})
+    synthetic = pd.DataFrame({"x": [-1.7e308] * 15 + [1.7e308] * 5})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = _result(real, synthetic, column_types={"x": "numeric"})
+    column = result.details["columns"][0]
+    assert column["labels"] == ["(missing)", "< -1.798e+308", "-1.7e+308", "1.7e+308", "> 1.798e+308"]
+    assert column["real"] == [0.0, 0.0, 0.5, 0.5, 0.0] and column["synthetic"] == [0.0, 0.0, 0.75, 0.25, 0.0]
+    assert result.score == pytest.approx(0.75)

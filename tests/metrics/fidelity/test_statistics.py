@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -234,3 +236,48 @@ def test_an_all_missing_synthetic_column_shares_nothing_with_a_full_real_one():
     empty_text = pd.DataFrame({"t": pd.Series([None] * 60, dtype=object)})
     text_result = _result(text, empty_text)
     assert _column(text_result, "t")["agreement"]["synthetic"]["characters"] == 0.0
+
+
+def _normal_frames(seed: int = 3, n: int = 120):
+    rng = np.random.default_rng(seed)
+    real = pd.DataFrame({"x": rng.normal(size=n)})
+    synthetic = pd.DataFrame({"x": rng.normal(0.3, 1.4, size=n)})
+    holdout = pd.DataFrame({"x": rng.normal(size=n)})
+    return real, synthetic, holdout
+
+
+def test_numbers_near_the_float_maximum_score_as_the_same_numbers_in_range():
+    # every agreement is a difference over a real spread or a ratio: multiplying a column by 2**1000
+    # (values up to about 1e301, whose squares and spreads overflow) changes no score, and the
+    # statistics shown are those of the numbers as given
+    frames = _normal_frames()
+    big = [f.assign(x=f["x"] * 2.0 ** 1000) for f in frames]
+    small, large = _result(*frames), _result(*big)
+    assert large.warnings == []
+    assert large.score == pytest.approx(small.score, rel=1e-12)
+    assert large.baseline == pytest.approx(small.baseline, rel=1e-12)
+    assert _column(large, "x")["agreement"] == _column(small, "x")["agreement"]
+    for frame, given in zip(("real", "synthetic", "holdout"), frames):
+        x, shown = given["x"].to_numpy(), _column(large, "x")["stats"][frame]
+        expected = {"mean": x.mean(), "std": x.std(ddof=1), "min": x.min(), "median": np.median(x), "max": x.max()}
+        for key, value in expected.items():
+            assert shown[key] == pytest.approx(value * 2.0 ** 1000, rel=1e-9), (frame, key)
+
+
+def test_a_copy_with_values_at_the_float_maximum_scores_one_and_a_shifted_one_less():
+    # +/-1.7e308 next to ordinary numbers: sums and spreads are infinite, yet the statistics of a
+    # copy agree exactly, those of a shifted copy less, and the details stay strict JSON (a
+    # spread beyond the float range is shown as null)
+    rng = np.random.default_rng(4)
+    x = np.r_[rng.normal(size=96) * 1e307, [1.7e308, 1.7e308, -1.7e308, -1.7e308]]
+    real = pd.DataFrame({"x": x})
+    same = _result(real, real.copy(), real.copy(), n_bootstrap=20)
+    assert same.score == 1.0 and same.baseline == 1.0 and same.warnings == []
+    shifted = pd.DataFrame({"x": x + np.where(np.abs(x) < 1e308, 5e306, 0.0)})  # the extremes kept
+    moved = _result(real, shifted, real.copy(), n_bootstrap=20)
+    assert 0.5 < moved.score < 0.99 and moved.warnings == []
+    assert moved.ci is not None and all(0.0 <= v <= 1.0 for v in moved.ci)
+    stats = _column(moved, "x")["stats"]
+    assert stats["real"]["max"] == 1.7e308 and stats["synthetic"]["min"] == -1.7e308
+    assert stats["real"]["median"] == pytest.approx(np.median(x), rel=1e-5)
+    json.dumps(moved.details, allow_nan=False)

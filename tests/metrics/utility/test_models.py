@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -106,3 +108,74 @@ def test_a_model_that_ranks_no_feature_agrees_with_no_ranking():
     assert top_k_agreement(real, np.zeros(3)) == pytest.approx(2.5 / 3)
     assert ranking_agreement(real, np.zeros(3)) == 0.0
     assert ranking_agreement(real, np.array([0.3, 0.2, 0.1])) == top_k_agreement(real, np.array([0.3, 0.2, 0.1]))
+
+
+def _regression_frames(seed: int = 2, n: int = 200):
+    rng = np.random.default_rng(seed)
+
+    def frame() -> pd.DataFrame:
+        f = rng.normal(size=n)
+        return pd.DataFrame({"f": f, "g": rng.normal(size=n), "c": rng.choice(["a", "b"], size=n),
+                             "y": 2 * f + 0.7 * rng.normal(size=n)})
+
+    real, synthetic, holdout = frame(), frame(), frame()
+    synthetic["y"] += 0.5 * synthetic["g"]
+    return real, synthetic, holdout
+
+
+#: the models whose fits do not depend on the order of the rows (the forest's bootstrap does)
+ORDER_FREE = sdq.Config(n_bootstrap=0, models=("xgboost", "linear"), importance_repeats=2)
+
+
+def test_numbers_beyond_float32_are_divided_by_a_power_of_two_set_by_the_real_data():
+    real, synthetic, holdout = _regression_frames()
+    synthetic.loc[[0, 1], "y"] = [1.7e308, -1.7e308]      # beyond float32 (3.4e38) and the real range
+    real["f"] *= 2.0 ** 900
+    holdout["f"] *= 2.0 ** 900
+    synthetic["f"] *= 2.0 ** 900
+    s = _utility_setup(real, synthetic, holdout, seed=0)
+    assert s.target_exponent == 0                          # the real target is ordinary
+    assert s.bounded == {"synthetic": {"y": 2}}            # so +/-1.7e308 is set to +/-2**96
+    assert s.y["synthetic"].min() == -2.0 ** 96 and s.y["synthetic"].max() == 2.0 ** 96
+    # the feature: every data set divided exactly, its largest real value brought to about 2**32
+    e = s.exponents["f"]
+    column = s.features.index(next(spec for spec in s.features if spec.name == "f"))
+    for name, frame in (("real", real), ("synthetic", synthetic), ("holdout", holdout)):
+        got = np.sort(s.x[name][:, column])
+        assert np.array_equal(got, np.sort(np.ldexp(frame["f"].to_numpy(), -e).astype(np.float32))), name
+    assert 2.0 ** 31 <= np.abs(np.ldexp(np.r_[real["f"], holdout["f"]], -e)).max() < 2.0 ** 32
+    ordinary = _utility_setup(*_regression_frames(), seed=0)
+    assert ordinary.target_exponent == 0 and ordinary.exponents == {} and ordinary.bounded == {}
+
+
+def test_prediction_is_unchanged_by_scaling_the_target_and_a_feature_beyond_float32():
+    # R^2 and the fits of xgboost and the linear model do not change when a column is multiplied by
+    # a power of two: values near 1e301 (beyond float32) score as the same values in range, and the
+    # errors are reported in the target's units
+    frames = _regression_frames()
+    big = [f.assign(y=f["y"] * 2.0 ** 1000, f=f["f"] * 2.0 ** 900) for f in frames]
+    small, large = (sdq.evaluate(*given, target="y", metrics=["prediction"], config=ORDER_FREE)["prediction"]
+                    for given in (frames, big))
+    assert large.status == "ok" and large.warnings == [], large.message
+    assert large.score == pytest.approx(small.score, rel=1e-6)
+    for a, b in zip(small.details["models"], large.details["models"]):
+        for fit in ("trtr", "tstr"):
+            assert b[fit]["r2"] == pytest.approx(a[fit]["r2"], abs=1e-6)
+            assert b[fit]["mae"] == pytest.approx(a[fit]["mae"] * 2.0 ** 1000, rel=1e-5)
+            assert b[fit]["rmse"] == pytest.approx(a[fit]["rmse"] * 2.0 ** 1000, rel=1e-5)
+    assert "large_values" not in small.details
+    assert large.details["large_values"]["target_exponent"] > 0
+    assert set(large.details["large_values"]["feature_exponents"]) == {"f"}
+
+
+def test_a_synthetic_target_at_the_float_maximum_trains_models_that_score_zero_not_an_error():
+    real, synthetic, holdout = _regression_frames()
+    synthetic.loc[[0, 1], "y"] = [1.7e308, -1.7e308]
+    report = sdq.evaluate(real, synthetic, holdout, target="y", metrics=["prediction", "feature_importance"],
+                          config=ORDER_FREE)
+    prediction, importance = report["prediction"], report["feature_importance"]
+    assert prediction.status == "ok" and importance.status == "ok", (prediction.message, importance.message)
+    assert prediction.score == 0.0 and prediction.baseline > 0.8   # models trained on it predict nothing
+    assert prediction.details["large_values"]["bounded"] == {"synthetic": {"y": 2}}
+    assert prediction.warnings == [] and importance.warnings == []
+    json.dumps(report.to_dict(), allow_nan=False)

@@ -1,4 +1,4 @@
-"""QScore's building blocks, by hand."""
+"""QScore's building blocks, by hand; and its answers on numbers near the float maximum."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import sdq
 from sdq.metrics.utility.qscore import Query, _error, _group_medians
 
 
@@ -47,3 +48,46 @@ def test_sum_error_is_relative_l1():
     real = (np.array([0.5, 0.5]), np.array([3.0, 1.0]))
     synth = (np.array([0.5, 0.5]), np.array([1.0, 1.0]))
     assert _error(q, real, synth, 10, 1.0) == pytest.approx(2.0 / 6.0)
+
+
+def _frames(seed: int = 5, n: int = 150):
+    rng = np.random.default_rng(seed)
+
+    def frame(shift: float) -> pd.DataFrame:
+        c = rng.choice(["a", "b", "c"], size=n)
+        x = rng.normal(size=n) + (c == "a") * 2.0 + shift
+        return pd.DataFrame({"c": c, "x": x, "y": rng.gamma(2.0, size=n) * (1 + (c == "b"))})
+
+    return frame(0.0), frame(0.4), frame(0.0)
+
+
+def _qscore(real, synthetic, holdout):
+    result = sdq.evaluate(real, synthetic, holdout, metrics=["qscore"],
+                          config=sdq.Config(n_queries=200, n_bootstrap=20))["qscore"]
+    assert result.status == "ok", result.message
+    assert result.warnings == []
+    return result
+
+
+def test_numbers_near_the_float_maximum_answer_as_the_same_numbers_in_range():
+    # counts, and means, medians and sums relative to the real spread or to each other: no error
+    # changes when a column is multiplied by 2**1000 (values near 1e301, whose sums and spreads
+    # overflow), so neither does the score
+    frames = _frames()
+    big = [f.assign(x=f["x"] * 2.0 ** 1000, y=f["y"] * 2.0 ** 1010) for f in frames]
+    small, large = _qscore(*frames), _qscore(*big)
+    assert large.details["aggregates"] == small.details["aggregates"]
+    assert large.score == pytest.approx(small.score, rel=1e-9)
+    assert large.baseline == pytest.approx(small.baseline, rel=1e-9)
+
+
+def test_a_copy_with_values_at_the_float_maximum_answers_alike_and_a_shifted_one_less():
+    real, _, _ = _frames()
+    x = real["x"].to_numpy() * 1e307
+    x[:4] = [1.7e308, 1.7e308, -1.7e308, -1.7e308]  # their sums are infinite
+    real = real.assign(x=x)
+    same = _qscore(real, real.copy(), real.copy())
+    assert same.score == 1.0 and same.baseline == 1.0
+    shifted = real.assign(x=x + np.where(np.abs(x) < 1e308, 1e307, 0.0))  # the extremes kept
+    moved = _qscore(real, shifted, real.copy())
+    assert 0.3 < moved.score < 0.99 and moved.baseline == 1.0
