@@ -205,16 +205,16 @@ def format_table(report, out: TextIO) -> None:
         return "    —" if v is None else f"{v:5.3f}"
 
     summary, baseline = report.summary, report.summary_baseline
-    out.write(f"{'':<24}{'score':>7}  {'holdout baseline':>16}\n")
+    out.write(f"{'':<26}{'score':>7}  {'holdout baseline':>16}\n")
     for family in ("fidelity", "utility", "privacy", "overall"):
-        out.write(f"{family:<24}{fmt(summary[family]):>7}  {fmt(baseline[family]):>16}\n")
+        out.write(f"{family:<26}{fmt(summary[family]):>7}  {fmt(baseline[family]):>16}\n")
     out.write("\n")
     for r in report.metrics:
         if r.status == "ok":
             ci = f"  [{r.ci[0]:.3f}, {r.ci[1]:.3f}]" if r.ci else ""
-            out.write(f"  {r.name:<22}{fmt(r.score):>7}  {fmt(r.baseline):>16}{ci}\n")
+            out.write(f"  {r.name:<24}{fmt(r.score):>7}  {fmt(r.baseline):>16}{ci}\n")
         else:
-            out.write(f"  {r.name:<22}{r.status:>7}  {r.message or ''}\n")
+            out.write(f"  {r.name:<24}{r.status:>7}  {r.message or ''}\n")
 
 
 def _write(report, html_path: Path, json_path: Path, cdn: bool = False) -> None:
@@ -494,6 +494,10 @@ def _main(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("sdq: interrupted\n")
         return 130
+    except BrokenPipeError:  # the reader of stdout went away (e.g. `sdq demo | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that flushing stdout at exit raises nothing
+        return 141  # 128 + SIGPIPE, as the shell reports a process a closed pipe stopped
     except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback
         if os.environ.get("SDQ_DEBUG"):
             raise

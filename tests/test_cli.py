@@ -128,3 +128,14 @@ def test_console_script_runs_as_module(files, tmp_path):
                           capture_output=True, text=True, cwd=tmp_path, env=env)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_a_closed_pipe_stops_quietly(files, tmp_path):
+    """`sdq report ... | true`: no traceback and no error line when the reader has gone away."""
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    proc = subprocess.run(
+        f"{sys.executable} -m sdq report {files['real']} {files['synthetic']} --metrics statistics "
+        f"--output {tmp_path / 'r.html'} --jobs 1 | true", shell=True, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0  # the status of `true`
+    assert proc.stderr == ""
+    assert (tmp_path / "r.html").is_file()  # the reports were written before the table
