@@ -15,7 +15,6 @@ exit code 2 with one line on stderr.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from typing import Any
 
@@ -26,8 +25,8 @@ from hypothesis import strategies as st
 
 import sdq
 from sdq.cli import main
-from sdq.report import column_entries, entry_scores
-from sdq.schema import KINDS
+
+from report_contract import check_contract, strict_json  # noqa: E402 (tests/ is on the path)
 
 FAST = ["statistics", "histogram_similarity", "mutual_information", "correlation", "qscore", "exact_match"]
 CONFIG = sdq.Config(n_bootstrap=10)
@@ -118,32 +117,10 @@ def frames(draw, max_rows: int = 60, max_columns: int = 5):
 
 # -- checks ---------------------------------------------------------------------------------------
 
-def _no_constant(name: str):
-    raise AssertionError(f"non-strict JSON constant {name}")
-
-
-def _in_unit(value: Any) -> bool:
-    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
-                             and math.isfinite(value) and -1e-12 <= value <= 1 + 1e-12)
-
-
 def check_report_json(text: str) -> dict:
-    """Strict JSON; every score, baseline and interval in [0, 1] or null; statuses known."""
-    d = json.loads(text, parse_constant=_no_constant)
-    for m in d["metrics"]:
-        assert m["status"] in ("ok", "skipped", "error"), m
-        assert _in_unit(m["score"]) and _in_unit(m["baseline"]), (m["name"], m["score"], m["baseline"])
-        assert m["ci"] is None or all(_in_unit(v) for v in m["ci"]), (m["name"], m["ci"])
-        if m["status"] == "ok":
-            assert m["score"] is not None, m
-            for entry in column_entries(m["details"]):
-                assert all(_in_unit(v) for v in entry_scores(entry)), (m["name"], entry)
-        else:
-            assert m["score"] is None and m["message"], m
-    for summary in (d["summary"], d["summary_baseline"]):
-        assert all(_in_unit(v) for v in summary.values()), summary
-    for col in d["data"]["columns"]:
-        assert col["kind"] in KINDS and col["reason"], col
+    """Strict JSON that keeps the report contract (tests/report_contract.py)."""
+    d = strict_json(text)
+    check_contract(d)
     return d
 
 
