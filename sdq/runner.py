@@ -10,14 +10,15 @@ one child, so that work is done once. A metric that exceeds ``timeout`` seconds 
 recorded as an ``error``; the rest of its group goes on in a new child. Every metric draws its
 random numbers from its own seed, so results do not depend on which process ran it or when:
 ``jobs=1`` and ``jobs=2`` give the same scores. Results come back in the order the metrics were
-selected. Where the platform cannot fork, metrics run in this process, one at a time, and a
-time limit cannot be enforced (the manifest records what was used).
+selected. Where forking is not safe (anything but Linux), metrics run in this process, one at a
+time, and a time limit cannot be enforced (the manifest records what was used).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
 import traceback
 import warnings
@@ -109,7 +110,9 @@ class RunInfo:
 
 
 def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Forking a process that has loaded BLAS, OpenMP and faiss is safe on Linux; on macOS system
+    frameworks may abort in the child, and Windows cannot fork."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def run_metrics(specs: list[MetricSpec], prepared: Any, available: dict[str, bool], *, strict: bool = False,
