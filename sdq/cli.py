@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "whose overall ranges overlap are marked tied.")
     _add_input_arguments(comp, synthetic=False)
     comp.add_argument("candidates", nargs="+", type=_candidate, metavar="NAME=PATH",
-                      help="a synthetic table and the name to show for it (two or more)")
+                      help="a synthetic table and the name to show for it (one or more)")
     comp.add_argument("--output", default="reports/compare.html", help="HTML output path (default: reports/compare.html)")
     comp.add_argument("--json", dest="json_path", help="JSON output path (default: next to the HTML)")
     _add_run_arguments(comp)
