@@ -7,6 +7,7 @@ that fails is an ``error`` with the reason, and the rest of the report still run
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import platform
 import time
@@ -173,7 +174,7 @@ class Evaluation:
                               reuse=None if shared is None else shared.tables)
         prepared = prepare(tables, self.config, show_records=self.show_records, reuse=shared)
         if shared is None:
-            self._shared = prepared
+            self._shared = _real_side(prepared)
         prepared_at = time.perf_counter()
         results, info = run_metrics(self.specs, prepared, self.available, strict=self.strict, jobs=self.jobs,
                                     timeout=self.metric_timeout, progress=progress)
@@ -209,3 +210,13 @@ class Evaluation:
             "timings": timings,
         }
         return Report(results, config=self.config.to_dict(), data=data, manifest=manifest, sdq_version=__version__)
+
+
+def _real_side(prepared: Prepared) -> Prepared:
+    """What the next candidates reuse: the schema, bins and the encoded real, holdout and sensitive
+    frames, without the first candidate's synthetic frame or any metric's cached work."""
+    keep = ("real", "holdout", "sensitive")
+    tables = dataclasses.replace(prepared.tables, frames={k: v for k, v in prepared.tables.frames.items() if k in keep},
+                                 invalid={k: v for k, v in prepared.tables.invalid.items() if k in keep},
+                                 hashes={k: v for k, v in prepared.tables.hashes.items() if k in keep})
+    return dataclasses.replace(prepared, tables=tables, frames={k: v for k, v in prepared.frames.items() if k in keep})
