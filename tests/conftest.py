@@ -89,3 +89,12 @@ def fair_split(_fair_parts) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The statsmodels ``fair`` survey (real data) as (train, holdout), 70% / 30%, fresh copies."""
     train, holdout = _fair_parts
     return train.copy(), holdout.copy()
+
+
+@pytest.fixture(scope="session")
+def fair_500() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """500 rows of the ``fair`` survey as (train, holdout), 70% / 30%: for quick gate tests."""
+    from sdq.demo_data import load_fair, split
+
+    data = load_fair().sample(500, random_state=0).reset_index(drop=True)
+    return split(data, holdout_share=0.3, seed=0)

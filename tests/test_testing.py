@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 import sdq
+
+from known_quality import shuffled  # tests/ is on the path
 import sdq.testing as st
 
 pytest_plugins = ["pytester"]
@@ -18,18 +20,9 @@ pytest_plugins = ["pytester"]
 FAST = sdq.Config(n_bootstrap=20, models=("linear",), n_queries=100)
 
 
-def shuffled(frame, seed=0):
-    rng = np.random.default_rng(seed)
-    return frame.apply(lambda c: c.to_numpy()[rng.permutation(len(c))])
-
-
 @pytest.fixture(scope="module")
-def frames():
-    from sdq.demo_data import load_fair, split
-
-    data = load_fair().sample(500, random_state=0).reset_index(drop=True)
-    train, holdout = split(data, holdout_share=0.3, seed=0)
-    return train, holdout
+def frames(fair_500):
+    return fair_500
 
 
 def test_fidelity_passes_on_good_data_and_returns_the_report(frames):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
 import pytest
 
 import sdq
+
+from known_quality import shuffled  # tests/ is on the path
 from sdq.thresholds import (
     Threshold,
     as_thresholds,
@@ -20,19 +21,9 @@ FAST = sdq.Config(n_bootstrap=20, models=("linear",), n_queries=100)
 METRICS = ["statistics", "histogram_similarity", "correlation", "exact_match", "neighbours_privacy"]
 
 
-def shuffled(frame, seed=0):
-    """Every column shuffled on its own: marginals kept, dependence between columns broken."""
-    rng = np.random.default_rng(seed)
-    return frame.apply(lambda c: c.to_numpy()[rng.permutation(len(c))])
-
-
 @pytest.fixture(scope="module")
-def frames():
-    from sdq.demo_data import load_fair, split
-
-    data = load_fair().sample(500, random_state=0).reset_index(drop=True)
-    train, holdout = split(data, holdout_share=0.3, seed=0)
-    return train, holdout
+def frames(fair_500):
+    return fair_500
 
 
 @pytest.fixture(scope="module")
