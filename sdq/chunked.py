@@ -40,7 +40,7 @@ from sdq import metrics as registry
 from sdq.config import Config
 from sdq.data import _coerce, check_frame, frame_hash
 from sdq.errors import ConfigError, InputError
-from sdq.prepare import AggregateFrame, Prepared, fit_binning, pair_bins
+from sdq.prepare import AggregateFrame, Prepared, category_binning, fit_binning, pair_bins
 from sdq.report import MetricResult, Report
 from sdq.runner import run_metrics
 from sdq.schema import BINNED_KINDS, DEPENDENCE_KINDS, Schema, fit_schema
@@ -158,30 +158,16 @@ def _real_extent(source: ChunkSource, schema: Schema, columns: list, as_text: di
     return extents, counts
 
 
-def _fit(spec, sample_values: pd.Series, extent, counts, config: Config, **kw):
-    """Bins from the sample's quantiles with the exact extremes, or from the exact category counts."""
+def _fit(spec, sample_values: pd.Series, extent, counts, config: Config, n_bins: int | None = None,
+         max_categories: int | None = None):
+    """Numeric bins from the sample's quantiles with the exact extremes added; categories from the
+    exact counts over the whole real file."""
     if spec.kind in ("numeric", "datetime"):
         extra = pd.Series(list(extent) if extent is not None else [], dtype=float)
         values = pd.concat([sample_values.astype(float), extra], ignore_index=True)
-    else:
-        # every real row's category, in proportion: a Series that repeats each category by its count
-        # would be as long as the file; its value counts are all fit_binning reads
-        values = _CountedValues(counts if counts is not None else pd.Series(dtype=float))
-    return fit_binning(spec, values, config, **kw)
-
-
-class _CountedValues:
-    """Just enough of a Series for :func:`fit_binning`'s categorical branch: ``dropna()`` and
-    ``value_counts()`` of values known by their counts."""
-
-    def __init__(self, counts: pd.Series) -> None:
-        self._counts = counts.astype(np.int64)
-
-    def dropna(self) -> "_CountedValues":
-        return self
-
-    def value_counts(self, sort: bool = True) -> pd.Series:
-        return self._counts.sort_values(ascending=False) if sort else self._counts
+        return fit_binning(spec, values, config, n_bins=n_bins)
+    counts = counts if counts is not None else pd.Series(dtype=np.int64)
+    return category_binning(spec, counts, config.max_categories if max_categories is None else max_categories)
 
 
 def _accumulate(source: ChunkSource, name: str, schema: Schema, as_text: dict, binnings: dict,

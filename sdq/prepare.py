@@ -32,7 +32,7 @@ from sdq.config import Config
 from sdq.data import Tables
 from sdq.schema import BINNED_KINDS, ColumnSpec, Schema
 
-__all__ = ["Binning", "fit_binning", "PreparedFrame", "AggregateFrame", "Prepared", "prepare", "subsample_rows", "pair_bins"]
+__all__ = ["Binning", "fit_binning", "category_binning", "PreparedFrame", "AggregateFrame", "Prepared", "prepare", "subsample_rows", "pair_bins"]
 
 MISSING = "(missing)"
 
@@ -187,8 +187,14 @@ def fit_binning(spec: ColumnSpec, real_values: pd.Series, config: Config, n_bins
                  for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))]
         labels = (MISSING, f"< {_fmt_number(edges[0], kind)}", *inner, f"> {_fmt_number(edges[-1], kind)}")
         return Binning(spec.name, kind, "edges", labels, edges=edges)
-    values = real_values.dropna()
-    counts = values.value_counts(sort=False)
+    return category_binning(spec, real_values.dropna().value_counts(sort=False), max_categories)
+
+
+def category_binning(spec: ColumnSpec, counts: pd.Series, max_categories: int) -> Binning:
+    """A categorical, boolean, ... column's codes from the real count of each value: the
+    ``max_categories`` most frequent kept (ties by name), the rest ``(other)``, values the real
+    data lacks ``(unseen)``."""
+    kind = spec.kind
     order = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
     kept = tuple(k for k, _ in order[:max_categories])
     if kind == "boolean":
