@@ -112,7 +112,8 @@ class RunInfo:
 def _can_fork() -> bool:
     """Forking a process that has loaded BLAS, OpenMP and faiss is safe on Linux; on macOS system
     frameworks may abort in the child, and Windows cannot fork."""
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    return (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+            and not multiprocessing.current_process().daemon)  # a daemonic process may not have children
 
 
 def run_metrics(specs: list[MetricSpec], prepared: Any, available: dict[str, bool], *, strict: bool = False,
@@ -141,12 +142,10 @@ def run_metrics(specs: list[MetricSpec], prepared: Any, available: dict[str, boo
 
 
 # -- child processes ----------------------------------------------------------------------------
-_STATE: dict[str, Any] = {}  # set before forking: what the children read
-
-
-def _child(names: list[str], conn) -> None:  # pragma: no cover - runs in the forked child
-    """Run metrics one after another, reporting ("start", name) and ("done", name, result, seconds)."""
-    specs, prepared, available, strict = (_STATE[k] for k in ("specs", "prepared", "available", "strict"))
+def _child(names: list[str], conn, specs: dict, prepared: Any, available: dict,
+           strict: bool) -> None:  # pragma: no cover - runs in the forked child
+    """Run metrics one after another, reporting ("start", name) and ("done", name, result, seconds).
+    The arguments reach the child through fork (nothing is pickled)."""
     try:
         for name in names:
             conn.send(("start", name))
@@ -179,13 +178,18 @@ def _run_in_children(specs, prepared, available, strict, jobs, timeout, progress
     results: dict[str, MetricResult] = {}
     workers: list[_Worker] = []
     context = multiprocessing.get_context("fork")
-    _STATE.update(specs=by_name, prepared=prepared, available=available, strict=strict)
     done = 0
 
     def launch(names: list[str]) -> None:
         parent, child = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(names, child), daemon=True)
-        process.start()
+        process = context.Process(target=_child, args=(names, child, by_name, prepared, available, strict),
+                                  daemon=True)
+        try:
+            process.start()
+        except BaseException:
+            parent.close()
+            child.close()
+            raise
         child.close()
         workers.append(_Worker(process, parent, deque(names)))
 
@@ -230,7 +234,7 @@ def _run_in_children(specs, prepared, available, strict, jobs, timeout, progress
             for worker in [w for w in workers if w.conn in ready]:
                 try:
                     message = worker.conn.recv()
-                except EOFError:  # the child died without reporting (killed, out of memory, crashed)
+                except (EOFError, OSError):  # the child died without reporting (killed, out of memory, crashed)
                     worker.process.join(timeout=10)
                     code = worker.process.exitcode
                     lose(worker, f"the process running it stopped (exit code {code})", now)
@@ -255,5 +259,4 @@ def _run_in_children(specs, prepared, available, strict, jobs, timeout, progress
     finally:
         for worker in list(workers):
             stop(worker)
-        _STATE.clear()
     return [results[s.name] for s in specs]

@@ -124,3 +124,35 @@ def test_jobs_do_not_change_the_report(fair_split):
         texts.append(json.dumps(data, sort_keys=True))
     assert texts[0] == texts[1]
     assert json.loads(texts[0])["summary"]["overall"] is not None
+
+
+def test_two_threads_running_at_once_keep_their_own_data():
+    import threading
+
+    def value(prepared):
+        return Outcome(score=prepared["v"])
+
+    out = {}
+
+    def run(v):
+        results, _ = run_metrics([spec("a", value), spec("b", value), spec("c", value)], {"v": v}, AVAILABLE, jobs=2)
+        out[v] = [r.score for r in results]
+
+    threads = [threading.Thread(target=run, args=(v,)) for v in (0.25, 0.75)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out == {0.25: [0.25] * 3, 0.75: [0.75] * 3}
+
+
+def _in_a_pool_worker(_):
+    results, info = run_metrics([spec("a", ok(0.5))], object(), AVAILABLE, jobs=2, timeout=5.0)
+    return results[0].status, info.processes
+
+
+def test_inside_a_daemonic_process_metrics_run_in_process():
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.map(_in_a_pool_worker, [0]) == [("ok", False)]
