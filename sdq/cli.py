@@ -264,12 +264,14 @@ def _evaluate_chunked(args: argparse.Namespace):
 
     unused = [flag for flag, value in (("--target", args.target), ("--task", args.task),
                                        ("--time-column", args.time_column), ("--entity-column", args.entity_column),
-                                       ("--sensitive", args.sensitive), ("--show-records", args.show_records))
+                                       ("--sensitive", args.sensitive), ("--show-records", args.show_records),
+                                       ("--metric-timeout", args.metric_timeout), ("--full", args.full))
               if value]
     if unused:
         raise InputError(f"--chunk-rows scores fidelity from counts only; {', '.join(unused)} cannot be used with it")
     return evaluate_chunked(args.real, args.synthetic, args.holdout, chunk_rows=args.chunk_rows, metrics=args.metrics,
                             column_types=dict(args.column_type) or None, exclude=args.exclude or None, seed=args.seed)
+    # (--jobs does not apply: the two metrics read counts accumulated in one pass per file)
 
 
 def _faults(reports: dict) -> list[str]:
@@ -322,7 +324,10 @@ def _run_compare(args: argparse.Namespace) -> int:
     for name, path in args.candidates:
         if not args.quiet and sys.stderr.isatty():
             sys.stderr.write(f"{name}:\n")
-        reports[name] = evaluation.run(sdq.load_table(path), progress=_progress(args.quiet))
+        try:
+            reports[name] = evaluation.run(sdq.load_table(path), progress=_progress(args.quiet))
+        except InputError as exc:
+            raise InputError(f"candidate {name!r} ({path}): {exc}") from None
     comparison = Comparison(reports)
     html_path = Path(args.output)
     json_path = Path(args.json_path) if args.json_path else html_path.with_suffix(".json")

@@ -9,7 +9,9 @@ Ranking: candidates are ordered by their ``overall`` score. Two candidates are *
 overall ranges overlap (each range is :func:`sdq.report.family_ranges`: the family rules applied
 to the metrics' 95% intervals, a metric without an interval counting as exact); a candidate's
 ``rank`` is 1 + the number of candidates that are clearly better (whose range lies wholly above
-its own), so tied candidates share a rank. Without any range, ranks follow the scores alone and
+its own), and the leaderboard is ordered by rank, then score. Ties are not transitive: A may tie
+with B and B with C while A is clearly better than C; so a candidate's ``tied_with`` lists exactly
+the candidates whose range overlaps its own. Without any range, ranks follow the scores alone and
 nothing is marked tied.
 """
 
@@ -75,7 +77,7 @@ class Comparison:
             others = [o for o in rows if o is not row]
             row["tied_with"] = [o["candidate"] for o in others if _overlap(row, o)]
             row["rank"] = 1 + sum(_better(o, row) for o in others)
-        order = sorted(range(len(rows)), key=lambda i: (-_value(rows[i]["overall"]), i))
+        order = sorted(range(len(rows)), key=lambda i: (rows[i]["rank"], -_value(rows[i]["overall"]), i))
         columns = ["rank", "candidate", "overall", "overall_low", "overall_high", *FAMILIES[:3], "baseline_overall",
                    "tied_with", "failed"]
         frame = pd.DataFrame([rows[i] for i in order], columns=columns).set_index("candidate")
@@ -169,7 +171,13 @@ def compare(candidates: Mapping[str, pd.DataFrame], real: pd.DataFrame, holdout:
         raise InputError(f"compare() got unknown option(s) {unknown}; it takes the options of sdq.evaluate: "
                          f"{sorted(_OPTIONS)}.")
     evaluation = Evaluation(real, holdout, **options)
-    return Comparison({str(name): evaluation.run(frame, progress=progress) for name, frame in candidates.items()})
+    reports = {}
+    for name, frame in candidates.items():
+        try:
+            reports[str(name)] = evaluation.run(frame, progress=progress)
+        except InputError as exc:
+            raise InputError(f"candidate {str(name)!r}: {exc}") from None
+    return Comparison(reports)
 
 
 _OPTIONS = {"target", "task", "time_column", "entity_column", "metrics", "column_types", "exclude", "config", "seed",

@@ -618,7 +618,8 @@ def starter_config(report: Any = None, *, margin: float = 0.05) -> str:
         return "\n".join(lines) + "\n"
     if not 0 <= margin < 1:
         raise ConfigError(f"margin must be in [0, 1). Got {margin!r} instead.")
-    floor = lambda v: math.floor(max(0.0, v - margin) * 100) / 100  # noqa: E731
+    # rounded before the floor: 0.96 - 0.05 is 0.9099999999999999 in floating point
+    floor = lambda v: math.floor(round(max(0.0, v - margin) * 100, 9)) / 100  # noqa: E731
     base = report.summary_baseline
     if all(base.get(f) is None for f in FAMILY_TARGETS):
         raise ConfigError("the report has no holdout baselines (it was made without a holdout); "

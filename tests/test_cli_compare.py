@@ -90,7 +90,7 @@ def test_init_from_a_report_sets_thresholds_below_the_baselines(cands, tmp_path,
     assert code == 0, err
     thresholds = {t.target: t.min for t in load_config(config)}
     for m in report["metrics"]:
-        assert thresholds[m["name"]] == pytest.approx(np.floor((m["baseline"] - 0.1) * 100) / 100)
+        assert thresholds[m["name"]] == pytest.approx(np.floor(round((m["baseline"] - 0.1) * 100, 9)) / 100)
     # the fresh sample passes its own gate, uniform noise fails it
     assert run(["check", cands["train"], cands["fresh"], "--holdout", cands["holdout"], "--config", config], capsys)[0] == 0
     assert run(["check", cands["train"], cands["noise"], "--holdout", cands["holdout"], "--config", config], capsys)[0] == 1
@@ -114,3 +114,21 @@ def test_strict_exits_3_on_a_time_out_and_still_writes_the_report(cands, tmp_pat
 def test_bad_run_flags_exit_2(cands, flag, capsys):
     code, _, err = run(["report", cands["train"], cands["fresh"], *flag], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_init_floors_without_floating_point_slips():
+    from sdq.report import MetricResult, Report
+    from sdq.thresholds import starter_config
+
+    report = Report([MetricResult("histogram_similarity", "fidelity", "ok", score=0.9, baseline=0.96)],
+                    config={}, data={}, manifest={}, sdq_version="0")
+    text = starter_config(report, margin=0.05)
+    assert "fidelity = 0.91" in text and "histogram_similarity = 0.91" in text  # 0.96 - 0.05, not 0.90
+
+
+def test_compare_names_the_candidate_that_is_bad_input(cands, tmp_path, capsys):
+    broken = tmp_path / "broken.parquet"
+    pd.read_parquet(cands["fresh"]).drop(columns=["age"]).to_parquet(broken)
+    code, _, err = run(["compare", cands["train"], f"good={cands['fresh']}", f"bad={broken}", "--metrics",
+                        "histogram_similarity", "--output", tmp_path / "c.html"], capsys)
+    assert code == 2 and "candidate 'bad'" in err and "missing column(s) ['age']" in err

@@ -138,3 +138,18 @@ def test_unknown_option_and_clashing_names(candidates):
         sdq.compare({1: cands["fresh"], "1": cands["fresh"]}, train, holdout=holdout)
     with pytest.raises(sdq.InputError, match="at least one"):
         Comparison({})
+
+
+def test_the_leaderboard_is_ordered_by_rank_and_ties_need_not_be_transitive():
+    from sdq.report import MetricResult, Report
+
+    def report(score, low, high):
+        return Report([MetricResult("histogram_similarity", "fidelity", "ok", score=score, baseline=0.9,
+                                    ci=[low, high])], config={}, data={}, manifest={}, sdq_version="0")
+
+    board = Comparison({"x": report(0.80, 0.79, 0.81), "y": report(0.85, 0.84, 0.86),
+                        "z": report(0.70, 0.30, 0.90)}).leaderboard
+    # y is clearly better than x; z's wide range overlaps both, so nothing is clearly better than z
+    assert list(board.index) == ["y", "z", "x"]
+    assert list(board["rank"]) == [1, 1, 2]
+    assert board.loc["z", "tied_with"] == ["x", "y"] and board.loc["x", "tied_with"] == ["z"]
