@@ -65,6 +65,7 @@ class ChunkSource:
         if not isinstance(chunk_rows, int) or isinstance(chunk_rows, bool) or chunk_rows < 1:
             raise ConfigError(f"chunk_rows must be a positive integer. Got {chunk_rows!r} instead.")
         self.chunk_rows, self.name = chunk_rows, name
+        self.csv_sep: str | None = None
         if callable(source):
             self._open: Callable[[], Iterable[pd.DataFrame]] = source
             self.label = f"{name} (reader)"
@@ -77,14 +78,25 @@ class ChunkSource:
         if path.stat().st_size == 0:
             raise InputError(f"{path}: the file is empty (0 bytes)")
         suffix = path.suffix.lower()
-        self.label = str(path)
+        self.label, self.path = str(path), path
         if suffix in (".parquet", ".pq"):
             self._open = lambda: self._parquet(path)
         elif suffix in (".csv", ".tsv", ".txt"):
-            sep = "\t" if suffix == ".tsv" else ","
-            self._open = lambda: pd.read_csv(path, sep=sep, chunksize=chunk_rows)
+            self.csv_sep = "\t" if suffix == ".tsv" else ","
+            self._open = lambda: pd.read_csv(path, sep=self.csv_sep, chunksize=chunk_rows)
         else:
             raise InputError(f"{path}: chunked reading needs a .parquet, .csv or .tsv file; got {suffix or '(none)'!r}")
+
+    def with_text_columns(self, columns: list) -> "ChunkSource":
+        """For CSV: the same file with ``columns`` read as text in every chunk. pandas infers each
+        chunk's types on its own, so a column of codes such as "007" would be numbers (7) in
+        chunks of digits only and text in the others; Parquet files carry their types."""
+        if self.csv_sep is None or not columns:
+            return self
+        dtypes = {column: str for column in columns}
+        source = ChunkSource(self.path, self.chunk_rows, self.name)
+        source._open = lambda: pd.read_csv(self.path, sep=self.csv_sep, chunksize=self.chunk_rows, dtype=dtypes)
+        return source
 
     def _parquet(self, path: Path) -> Iterator[pd.DataFrame]:
         import pyarrow.parquet as pq
@@ -249,6 +261,8 @@ def evaluate_chunked(
     check_frame(sample, "real")
     schema = fit_schema(sample, column_types=column_types, exclude=exclude)
     as_text = _numbers_as_text(sample, schema)
+    text_columns = [spec.name for spec in schema.columns if spec.kind not in ("numeric", "datetime")]
+    sources = {name: source.with_text_columns(text_columns) for name, source in sources.items()}
     binned = [s for s in schema.columns if s.kind in BINNED_KINDS and s.role in ("feature", "target")]
     extents, counts = _real_extent(sources["real"], schema, binned, as_text)
     coerced = {s.name: _coerce(sample[s.name], s.kind, as_text[s.name])[0] for s in binned}
