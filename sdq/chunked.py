@@ -18,7 +18,9 @@ Differences from :func:`sdq.evaluate` on the same data, all documented in the re
 numeric bin edges come from a sample of the real rows (the counts in those bins are exact); the
 holdout baseline uses the whole holdout rather than a subsample at the synthetic size (at the
 sizes this path is for, the finite-sample effect that subsample corrects is negligible); the
-schema is inferred from the sample (pass ``column_types`` to pin it). ``statistics`` and
+schema is inferred from the sample (pass ``column_types`` to pin it); in CSV files, columns read
+as text are read as text in every chunk, and numbers written with thousands separators are not
+recognised (``load_table`` does that for files read whole; convert such files to Parquet). ``statistics`` and
 ``correlation`` are not available here: exact quantiles and rank correlations are not sums over
 rows (they would need mergeable sketches such as t-digests), so they are reported as ``skipped``.
 """

@@ -102,7 +102,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="sample no rows: lift every row cap (models, distances, queries, bootstrap; "
                              "slower on large data). Caps in effect are always recorded in the report")
     parser.add_argument("--metric-timeout", type=_seconds, metavar="SECONDS",
-                        help="stop a metric after this many seconds and record it as an error")
+                        help="stop a metric after this many seconds and record it as an error (Linux)")
     parser.add_argument("--strict", action="store_true",
                         help="exit 3 when a metric failed, ran out of time or recorded a warning "
                              "(the reports are still written)")

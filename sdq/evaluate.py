@@ -94,7 +94,8 @@ def evaluate(
         Metrics run in this many processes at once (default 1). Results do not depend on it.
     metric_timeout : float, optional
         Seconds after which a metric is stopped and recorded as an ``error`` (runs metrics in
-        child processes, see :mod:`sdq.runner`).
+        child processes, see :mod:`sdq.runner`; on Linux only: elsewhere metrics run in this
+        process and ``manifest["run"]["child_processes"]`` is false).
     progress : callable, optional
         ``progress(event, metric_name, done, total)``, called around each metric.
 
