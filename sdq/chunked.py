@@ -27,10 +27,8 @@ rows (they would need mergeable sketches such as t-digests), so they are reporte
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import itertools
-import platform
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -42,7 +40,7 @@ from sdq import metrics as registry
 from sdq.config import Config
 from sdq.data import _coerce, check_frame, frame_hash
 from sdq.errors import ConfigError, InputError
-from sdq.prepare import AggregateFrame, Prepared, category_binning, fit_binning, pair_bins
+from sdq.prepare import AggregateFrame, Prepared, category_binning, fit_binning, pair_bins, pair_table
 from sdq.report import MetricResult, Report
 from sdq.runner import run_metrics
 from sdq.schema import BINNED_KINDS, DEPENDENCE_KINDS, Schema, fit_schema
@@ -210,8 +208,7 @@ def _accumulate(source: ChunkSource, name: str, schema: Schema, as_text: dict, b
             _add(frame.pair_column_counts, spec.name, np.bincount(pcodes, minlength=pair.n_codes))
         for a, b in pairs:
             ka, kb = pair_binnings[a].n_codes, pair_binnings[b].n_codes
-            joint = pair_codes[a].astype(np.int64) * kb + pair_codes[b]
-            _add(frame.pair_tables, (a, b), np.bincount(joint, minlength=ka * kb).reshape(ka, kb))
+            _add(frame.pair_tables, (a, b), pair_table(pair_codes[a], pair_codes[b], ka, kb))
     if frame.n_rows == 0:
         raise InputError(f"The {name} data has no rows.")
     return frame, invalid, digest.hexdigest()
@@ -307,16 +304,13 @@ def _why_not(name: str) -> str:
 
 def _report(results, schema, frames, invalid, hashes, config, timings, chunked) -> Report:
     from sdq import __version__
-    from sdq.evaluate import _PACKAGES, _version
+    from sdq.evaluate import build_manifest
 
     n_columns = len(schema.columns)
     shape = lambda name: {"rows": int(frames[name].n_rows), "columns": n_columns} if name in frames else None  # noqa: E731
     data = {"real": shape("real"), "synthetic": shape("synthetic"), "holdout": shape("holdout"), "sensitive": None,
             "show_records": False, "columns": schema.to_list(), "invalid": invalid, "target": None, "task": None,
             "time_column": None, "entity_column": None}
-    manifest = {"created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                "python": platform.python_version(), "platform": platform.platform(),
-                "packages": {name: _version(name) for name in _PACKAGES},
-                "data_hashes": hashes, "run": {"jobs": 1, "metric_timeout": None, "child_processes": False},
-                "chunked": chunked, "timings": timings}
+    manifest = build_manifest(hashes=hashes, run={"jobs": 1, "metric_timeout": None, "child_processes": False},
+                              timings=timings, chunked=chunked)
     return Report(results, config=config.to_dict(), data=data, manifest=manifest, sdq_version=__version__)

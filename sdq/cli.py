@@ -218,6 +218,7 @@ def format_table(report, out: TextIO) -> None:
 
 
 def _write(report, html_path: Path, json_path: Path, cdn: bool = False) -> None:
+    """Write the HTML and JSON of a Report or a Comparison; a failure is bad input, in one line."""
     try:
         report.to_html(html_path, cdn=cdn)
         report.to_json(json_path)
@@ -331,11 +332,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     comparison = Comparison(reports)
     html_path = Path(args.output)
     json_path = Path(args.json_path) if args.json_path else html_path.with_suffix(".json")
-    try:
-        comparison.to_html(html_path, cdn=args.cdn)
-        comparison.to_json(json_path)
-    except OSError as exc:
-        raise InputError(f"cannot write the comparison: {exc.strerror or exc}: {exc.filename or html_path}") from None
+    _write(comparison, html_path, json_path, cdn=args.cdn)
     if not args.quiet:
         sys.stdout.write(format_leaderboard(comparison))
         sys.stdout.write(f"\nwrote {html_path} and {json_path}\n")

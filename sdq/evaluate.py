@@ -201,16 +201,23 @@ class Evaluation:
             "time_column": None if roles["time_column"] is None else str(roles["time_column"]),
             "entity_column": None if roles["entity_column"] is None else str(roles["entity_column"]),
         }
-        manifest = {
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "packages": {name: _version(name) for name in _PACKAGES},
-            "data_hashes": tables.hashes,
-            "run": run,
-            "timings": timings,
-        }
+        manifest = build_manifest(hashes=tables.hashes, run=run, timings=timings)
         return Report(results, config=self.config.to_dict(), data=data, manifest=manifest, sdq_version=__version__)
+
+
+def build_manifest(*, hashes: dict, run: dict, timings: dict, **extra: Any) -> dict[str, Any]:
+    """A report's manifest: when and where it was made, the library versions, the inputs' hashes,
+    how the metrics ran, anything ``extra``, and the timings."""
+    return {
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": {name: _version(name) for name in _PACKAGES},
+        "data_hashes": hashes,
+        "run": run,
+        **extra,
+        "timings": timings,
+    }
 
 
 def _real_side(prepared: Prepared) -> Prepared:

@@ -32,7 +32,7 @@ from sdq.config import Config
 from sdq.data import Tables
 from sdq.schema import BINNED_KINDS, ColumnSpec, Schema
 
-__all__ = ["Binning", "fit_binning", "category_binning", "PreparedFrame", "AggregateFrame", "Prepared", "prepare", "subsample_rows", "pair_bins"]
+__all__ = ["Binning", "fit_binning", "category_binning", "PreparedFrame", "AggregateFrame", "pair_table", "Prepared", "prepare", "subsample_rows", "pair_bins"]
 
 MISSING = "(missing)"
 
@@ -244,6 +244,11 @@ class PreparedFrame:
             values={k: v[rows] for k, v in self.values.items()},
             positions=None if self.positions is None else self.positions[rows],
         )
+
+
+def pair_table(codes_a: np.ndarray, codes_b: np.ndarray, ka: int, kb: int) -> np.ndarray:
+    """The ``ka x kb`` two-way table of counts of two columns' codes."""
+    return np.bincount(codes_a.astype(np.int64) * kb + codes_b, minlength=ka * kb).reshape(ka, kb)
 
 
 @dataclass

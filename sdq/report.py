@@ -345,23 +345,13 @@ class Report:
         In a notebook the returned list displays itself; elsewhere, call ``.show()`` on a figure
         or ``.write_html(path)``. Raises ``KeyError`` for a column the report does not have.
         """
-        from sdq.render.figures import column_panels
-        import plotly.graph_objects as go
+        from sdq.render.figures import column_figures
 
         names = [str(c.get("name")) for c in self.data.get("columns", [])]
         column = str(column)
         if column not in names:
             raise KeyError(f"no column {column!r} in this report; it has {names}")
-        figures = Figures()
-        for r in self.metrics:
-            if r.status != "ok":
-                continue
-            for panel in column_panels(r.name, r.details, column):
-                fig = go.Figure(panel["figure"])
-                title = f"{r.name}: {panel['title']}" + (f" ({panel['caption']})" if panel.get("caption") else "")
-                fig.update_layout(title={"text": title})
-                figures.append(fig)
-        return figures
+        return Figures(column_figures(self, column))
 
     # -- gates -----------------------------------------------------------------------------------
     def check(self, thresholds: Any):

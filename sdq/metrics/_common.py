@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy.stats import rankdata
 
-from sdq.prepare import AggregateFrame, Prepared, PreparedFrame
+from sdq.prepare import AggregateFrame, Prepared, PreparedFrame, pair_table
 
 __all__ = ["percentile_ci", "shifted_ci", "pair_similarity", "weighted_pair_score", "pair_details", "select_pairs", "contingency", "rounded",
            "clip01", "WEIGHT_FLOOR", "poisson_resample", "auc", "by_label", "pairs_in_given_order",
@@ -176,8 +176,7 @@ def contingency(prepared: Prepared, frame: PreparedFrame, a: Any, b: Any) -> np.
     key = (frame.name, id(frame), a, b)
     if key not in cache:
         ka, kb = prepared.pair_binnings[a].n_codes, prepared.pair_binnings[b].n_codes
-        joint = frame.pair_codes[a].astype(np.int64) * kb + frame.pair_codes[b]
-        cache[key] = np.bincount(joint, minlength=ka * kb).reshape(ka, kb)
+        cache[key] = pair_table(frame.pair_codes[a], frame.pair_codes[b], ka, kb)
     return cache[key]
 
 

@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from sdq.report import column_entries, entry_scores
 
-__all__ = ["BUILDERS", "DIGITS", "COLORS", "panels_for", "column_panels", "plot_text", "generic", "column_scores"]
+__all__ = ["BUILDERS", "DIGITS", "COLORS", "panels_for", "column_panels", "column_figures", "plot_text", "generic", "column_scores"]
 
 Panel = dict[str, Any]
 Builder = Callable[[Mapping[str, Any]], list[Panel]]
@@ -583,6 +583,23 @@ def column_panels(name: str, details: Mapping[str, Any] | None, column: str) -> 
     if name in RELATIONS:
         return relation_panels(details, column, what=RELATIONS[name])
     return [p for p in panels_for(name, details) if p["key"] == column]
+
+
+def column_figures(report: Any, column: str) -> list:
+    """The panels of one column from every metric that ran, as plotly figures titled with the
+    metric (what :meth:`sdq.Report.show` returns)."""
+    import plotly.graph_objects as go
+
+    figures = []
+    for r in report.metrics:
+        if r.status != "ok":
+            continue
+        for panel in column_panels(r.name, r.details, column):
+            fig = go.Figure(panel["figure"])
+            title = f"{r.name}: {panel['title']}" + (f" ({panel['caption']})" if panel.get("caption") else "")
+            fig.update_layout(title={"text": title})
+            figures.append(fig)
+    return figures
 
 
 def panels_for(name: str, details: Mapping[str, Any] | None) -> list[Panel]:
