@@ -132,3 +132,22 @@ def test_compare_names_the_candidate_that_is_bad_input(cands, tmp_path, capsys):
     code, _, err = run(["compare", cands["train"], f"good={cands['fresh']}", f"bad={broken}", "--metrics",
                         "histogram_similarity", "--output", tmp_path / "c.html"], capsys)
     assert code == 2 and "candidate 'bad'" in err and "missing column(s) ['age']" in err
+
+
+def test_full_lifts_every_row_cap(cands, tmp_path, capsys):
+    import sdq
+
+    full = sdq.Config(privacy_rows=100).full()
+    assert all(getattr(full, name) == sdq.Config.NO_CAP for name in sdq.Config.ROW_CAPS)
+    assert sdq.Config.from_dict(full.to_dict()) == full
+    base = ["report", cands["train"], cands["fresh"], "--holdout", cands["holdout"], "--metrics",
+            "neighbours_privacy", "--quiet", "--jobs", "1"]
+    rows = {}
+    for flag in ([], ["--full"]):
+        out = tmp_path / f"r{len(flag)}.html"
+        assert run([*base, *flag, "--output", out], capsys)[0] == 0
+        data = json.loads(out.with_suffix(".json").read_text())
+        rows[bool(flag)] = data["metrics"][0]["details"]["rows"]
+        assert data["config"]["privacy_rows"] == (sdq.Config.NO_CAP if flag else sdq.Config().privacy_rows)
+    # fair's fresh rows are fewer than the default cap, so the samples are the same; the cap is recorded
+    assert rows[True]["synthetic"] == rows[True]["synthetic_total"]
