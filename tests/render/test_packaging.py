@@ -1,6 +1,7 @@
 """The wheel carries the renderer and its templates: build it, install it into a fresh virtual
-environment (dependencies from the system site-packages, no network), run ``sdq demo`` from there
-and check the report it writes.
+environment (its dependencies seen through a ``.pth`` file naming the site-packages of the Python
+that runs the tests, so no network is needed, inside or outside a virtual environment), run
+``sdq demo`` from there and check the report it writes.
 
 This test never skips: if the wheel cannot be built or installed, it fails and says why. Leave it
 out on purpose with ``-m "not packaging"``."""
@@ -12,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -52,8 +54,15 @@ def test_wheel_installs_and_writes_the_demo_report(tmp_path):
         assert needed in names, f"{needed} is not in the wheel"
 
     venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", "--system-site-packages", venv], tmp_path)
+    _run([sys.executable, "-m", "venv", venv], tmp_path)
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
+    # The dependencies: the site-packages of the Python running the tests (a virtual environment's
+    # own, which `venv --system-site-packages` would not see), listed after the new venv's own
+    # site-packages, so its sdq is the one imported.
+    inner = _run([bindir / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                 tmp_path).stdout.strip()
+    outer = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+    (Path(inner) / "_sdq_test_dependencies.pth").write_text("\n".join(sorted(outer)) + "\n", encoding="utf-8")
     # --force-reinstall: an sdq of the same version may already sit in the system site-packages
     _run([bindir / "python", "-m", "pip", "install", "--force-reinstall", "--no-deps", "--no-index", "-q", wheel],
          tmp_path)
