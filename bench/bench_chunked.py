@@ -70,13 +70,24 @@ def child(args: argparse.Namespace) -> int:
 
     paths = json.loads(args.paths)
     t0 = time.perf_counter()
-    report = evaluate_chunked(paths["train"], paths["synthetic"], paths["holdout"], chunk_rows=args.chunk_rows,
-                              metrics=METRICS)
+    report = evaluate_chunked(
+        paths["train"], paths["synthetic"], paths["holdout"], chunk_rows=args.chunk_rows, metrics=METRICS
+    )
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("BENCH-RESULT " + json.dumps({"wall_s": wall, "peak_mb": peak, "scores": report.scores,
-                                        "baselines": {m.name: m.baseline for m in report.metrics},
-                                        "rows": report.data["real"]["rows"], "timings": report.manifest["timings"]}))
+    print(
+        "BENCH-RESULT "
+        + json.dumps(
+            {
+                "wall_s": wall,
+                "peak_mb": peak,
+                "scores": report.scores,
+                "baselines": {m.name: m.baseline for m in report.metrics},
+                "rows": report.data["real"]["rows"],
+                "timings": report.manifest["timings"],
+            }
+        )
+    )
     return 0
 
 
@@ -87,13 +98,25 @@ def check(n: int, rows: int, chunk_rows: int) -> dict:
 
     frames = make_data.load(rows)
     in_memory = sdq.evaluate(frames["train"], frames["synthetic"], frames["holdout"], metrics=METRICS)
-    sources = {role: (lambda f=f: (f.iloc[i:i + chunk_rows] for i in range(0, len(f), chunk_rows)))
-               for role, f in frames.items()}
-    chunked = evaluate_chunked(sources["train"], sources["synthetic"], sources["holdout"], chunk_rows=chunk_rows,
-                               metrics=METRICS)
-    return {"rows": rows, "metrics": {m: {"in_memory": in_memory[m].score, "chunked": chunked[m].score,
-                                          "in_memory_baseline": in_memory[m].baseline,
-                                          "chunked_baseline": chunked[m].baseline} for m in METRICS}}
+    sources = {
+        role: (lambda f=f: (f.iloc[i : i + chunk_rows] for i in range(0, len(f), chunk_rows)))
+        for role, f in frames.items()
+    }
+    chunked = evaluate_chunked(
+        sources["train"], sources["synthetic"], sources["holdout"], chunk_rows=chunk_rows, metrics=METRICS
+    )
+    return {
+        "rows": rows,
+        "metrics": {
+            m: {
+                "in_memory": in_memory[m].score,
+                "chunked": chunked[m].score,
+                "in_memory_baseline": in_memory[m].baseline,
+                "chunked_baseline": chunked[m].baseline,
+            }
+            for m in METRICS
+        },
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,31 +134,53 @@ def main(argv: list[str] | None = None) -> int:
         return child(args)
     t0 = time.perf_counter()
     paths = build(args.rows, Path(args.data_dir))
-    print(f"inputs ready in {time.perf_counter() - t0:.0f} s: "
-          + ", ".join(f"{r} {p.stat().st_size / 2**20:.0f} MB" for r, p in paths.items()), file=sys.stderr)
+    print(
+        f"inputs ready in {time.perf_counter() - t0:.0f} s: "
+        + ", ".join(f"{r} {p.stat().st_size / 2**20:.0f} MB" for r, p in paths.items()),
+        file=sys.stderr,
+    )
     runs = []
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     for _ in range(args.repeats):
-        cmd = [sys.executable, __file__, "--child", "--chunk-rows", str(args.chunk_rows),
-               "--paths", json.dumps({r: str(p) for r, p in paths.items()})]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            "--chunk-rows",
+            str(args.chunk_rows),
+            "--paths",
+            json.dumps({r: str(p) for r, p in paths.items()}),
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH-RESULT ")]
         if proc.returncode != 0 or not lines:
             print(proc.stderr[-3000:], file=sys.stderr)
             return 1
-        runs.append(json.loads(lines[-1][len("BENCH-RESULT "):]))
+        runs.append(json.loads(lines[-1][len("BENCH-RESULT ") :]))
         print(f"  run: {runs[-1]['wall_s']:.1f} s, peak {runs[-1]['peak_mb']:.0f} MB", file=sys.stderr)
     walls = sorted(r["wall_s"] for r in runs)
     peaks = sorted(r["peak_mb"] for r in runs)
-    result = {"rows": args.rows, "holdout_rows": args.rows // 2, "synthetic_rows": args.rows, "columns": 20,
-              "chunk_rows": args.chunk_rows, "metrics": METRICS, "median_wall_s": walls[len(walls) // 2],
-              "median_peak_mb": peaks[len(peaks) // 2], "target_peak_mb": 4096, "runs": runs, "machine": machine()}
+    result = {
+        "rows": args.rows,
+        "holdout_rows": args.rows // 2,
+        "synthetic_rows": args.rows,
+        "columns": 20,
+        "chunk_rows": args.chunk_rows,
+        "metrics": METRICS,
+        "median_wall_s": walls[len(walls) // 2],
+        "median_peak_mb": peaks[len(peaks) // 2],
+        "target_peak_mb": 4096,
+        "runs": runs,
+        "machine": machine(),
+    }
     if args.check_rows:
         result["check"] = check(args.rows, args.check_rows, args.chunk_rows)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(f"{args.rows:,} rows (+{args.rows // 2:,} holdout, {args.rows:,} synthetic), chunks of {args.chunk_rows:,}: "
-          f"{result['median_wall_s']:.1f} s, peak {result['median_peak_mb']:.0f} MB (target < 4096 MB)")
+    print(
+        f"{args.rows:,} rows (+{args.rows // 2:,} holdout, {args.rows:,} synthetic), chunks of {args.chunk_rows:,}: "
+        f"{result['median_wall_s']:.1f} s, peak {result['median_peak_mb']:.0f} MB (target < 4096 MB)"
+    )
     for m, v in result.get("check", {}).get("metrics", {}).items():
         print(f"  {m}: in memory {v['in_memory']:.4f}, chunked {v['chunked']:.4f} at {args.check_rows:,} rows")
     return 0

@@ -87,8 +87,16 @@ def _reset_peak() -> bool:
 
 #: Parts of sdq that the fidelity metrics never run (imports aside); changes there do not make
 #: runs incomparable, so they are left out of ``sdq_source``.
-_NOT_MEASURED = ("sdq/metrics/utility/", "sdq/metrics/privacy/", "sdq/render/", "sdq/cli.py", "sdq/testing.py",
-                 "sdq/__main__.py", "sdq/baseline_generator.py", "sdq/demo_data.py")
+_NOT_MEASURED = (
+    "sdq/metrics/utility/",
+    "sdq/metrics/privacy/",
+    "sdq/render/",
+    "sdq/cli.py",
+    "sdq/testing.py",
+    "sdq/__main__.py",
+    "sdq/baseline_generator.py",
+    "sdq/demo_data.py",
+)
 
 
 def source_fingerprint(scope: str = "measured") -> str:
@@ -139,8 +147,14 @@ def child(args: argparse.Namespace) -> int:
         profiler = cProfile.Profile()
         profiler.enable()
     t0, c0 = time.perf_counter(), time.process_time()
-    report = sdq.evaluate(frames["train"], frames["synthetic"], holdout=frames["holdout"], metrics=args.metrics,
-                          seed=args.seed, target=args.target)
+    report = sdq.evaluate(
+        frames["train"],
+        frames["synthetic"],
+        holdout=frames["holdout"],
+        metrics=args.metrics,
+        seed=args.seed,
+        target=args.target,
+    )
     call_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
     if profiler is not None:
         profiler.stop() if args.profiler == "pyinstrument" else profiler.disable()
@@ -165,11 +179,14 @@ def child(args: argparse.Namespace) -> int:
         "vmhwm_mb": after["VmHWM"],
         "maxrss_after_load_mb": maxrss_load,
         "peak_reset": reset,
-        "results": {r.name: {"status": r.status, "score": r.score, "baseline": r.baseline, "ci": r.ci,
-                             "message": r.message} for r in report.metrics},
+        "results": {
+            r.name: {"status": r.status, "score": r.score, "baseline": r.baseline, "ci": r.ci, "message": r.message}
+            for r in report.metrics
+        },
         "shapes": {role: list(f.shape) for role, f in frames.items()},
-        "columns": {c["kind"]: sum(1 for d in report.data["columns"] if d["kind"] == c["kind"])
-                    for c in report.data["columns"]},
+        "columns": {
+            c["kind"]: sum(1 for d in report.data["columns"] if d["kind"] == c["kind"]) for c in report.data["columns"]
+        },
     }
     if profiler is not None:
         out_dir = Path(args.profile)
@@ -177,7 +194,8 @@ def child(args: argparse.Namespace) -> int:
         stem = out_dir / f"{'+'.join(args.metrics) if len(args.metrics) < 4 else 'ALL'}_n{args.rows[0]}"
         if args.profiler == "pyinstrument":
             Path(f"{stem}.pyinstrument.txt").write_text(
-                profiler.output_text(unicode=False, color=False, show_all=False), encoding="utf-8")
+                profiler.output_text(unicode=False, color=False, show_all=False), encoding="utf-8"
+            )
             result["profile"] = f"{stem}.pyinstrument.txt"
         else:
             import pstats
@@ -196,8 +214,12 @@ def child(args: argparse.Namespace) -> int:
 # parent: orchestration, medians, table, JSON
 # ---------------------------------------------------------------------------------------------
 def machine() -> dict:
-    info: dict = {"nproc": os.cpu_count(), "nproc_usable": len(os.sched_getaffinity(0)),
-                  "python": platform.python_version(), "platform": platform.platform()}
+    info: dict = {
+        "nproc": os.cpu_count(),
+        "nproc_usable": len(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as handle:
             models = [ln.split(":", 1)[1].strip() for ln in handle if ln.startswith("model name")]
@@ -235,8 +257,19 @@ def run_child(n: int, metrics: list[str], args: argparse.Namespace, profile: str
 
 
 def _run_child(n: int, metrics: list[str], args: argparse.Namespace, profile: str | None = None) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--rows", str(n), "--seed", str(args.seed),
-           "--data-dir", str(args.data_dir), "--metrics", *metrics]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        "--rows",
+        str(n),
+        "--seed",
+        str(args.seed),
+        "--data-dir",
+        str(args.data_dir),
+        "--metrics",
+        *metrics,
+    ]
     if args.target:
         cmd += ["--target", args.target]
     if profile:
@@ -249,7 +282,7 @@ def _run_child(n: int, metrics: list[str], args: argparse.Namespace, profile: st
     if proc.returncode != 0 or not lines:
         tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
         raise RuntimeError(f"child failed (exit {proc.returncode}) for n={n} metrics={metrics}:\n{tail}")
-    result = json.loads(lines[-1][len("BENCH-RESULT "):])
+    result = json.loads(lines[-1][len("BENCH-RESULT ") :])
     result["loadavg_before"] = load
     return result
 
@@ -263,23 +296,49 @@ def summarise(n: int, label: str, runs: list[dict]) -> dict:
     metrics = runs[0]["metrics"]
     sources = sorted({r["sdq_source"] for r in runs})
     entry = {
-        "rows": n, "label": label, "metrics": metrics, "repeats": len(runs),
+        "rows": n,
+        "label": label,
+        "metrics": metrics,
+        "repeats": len(runs),
         "sdq_source": sources[0] if len(sources) == 1 else sources,
-        "median": {k: _median(runs, k) for k in ("metric_s", "call_s", "cpu_s", "prepare_s", "peak_mb", "peak_delta_mb",
-                                                  "rss_loaded_mb")},
+        "median": {
+            k: _median(runs, k)
+            for k in ("metric_s", "call_s", "cpu_s", "prepare_s", "peak_mb", "peak_delta_mb", "rss_loaded_mb")
+        },
         "median_per_metric_s": {m: statistics.median(r["timings"][m] for r in runs) for m in metrics},
         "results": runs[0]["results"],
         "shapes": runs[0]["shapes"],
         "columns": runs[0]["columns"],
-        "runs": [{k: r.get(k) for k in ("sdq_source", "sdq_source_all", "loadavg_before", "call_s", "cpu_s", "prepare_s", "metric_s", "timings", "peak_mb", "peak_delta_mb",
-                                    "rss_loaded_mb", "vmhwm_mb", "peak_reset", "load_s")} for r in runs],
+        "runs": [
+            {
+                k: r.get(k)
+                for k in (
+                    "sdq_source",
+                    "sdq_source_all",
+                    "loadavg_before",
+                    "call_s",
+                    "cpu_s",
+                    "prepare_s",
+                    "metric_s",
+                    "timings",
+                    "peak_mb",
+                    "peak_delta_mb",
+                    "rss_loaded_mb",
+                    "vmhwm_mb",
+                    "peak_reset",
+                    "load_s",
+                )
+            }
+            for r in runs
+        ],
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
     target = TARGETS.get(n) if label == ALL and sorted(metrics) == sorted(FIDELITY) else None
     if target:
         entry["target"] = target
-        entry["meets_target"] = bool(entry["median"]["call_s"] < target["call_s"]
-                                     and entry["median"]["peak_mb"] < target["peak_mb"])
+        entry["meets_target"] = bool(
+            entry["median"]["call_s"] < target["call_s"] and entry["median"]["peak_mb"] < target["peak_mb"]
+        )
     return entry
 
 
@@ -288,8 +347,10 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 def table(entries: list[dict]) -> str:
-    head = (f"{'rows':>9}  {'metric':<21} {'metric s':>9} {'call s':>8} {'cpu s':>7} {'prep s':>7} {'peak MB':>8} "
-            f"{'+MB':>7}  {'score':>6} {'base':>6}  {'n':>2}  note")
+    head = (
+        f"{'rows':>9}  {'metric':<21} {'metric s':>9} {'call s':>8} {'cpu s':>7} {'prep s':>7} {'peak MB':>8} "
+        f"{'+MB':>7}  {'score':>6} {'base':>6}  {'n':>2}  note"
+    )
     lines = [head, "-" * len(head)]
     for e in sorted(entries, key=lambda e: (e["rows"], e["label"] == ALL, e["label"])):
         med = e["median"]
@@ -303,10 +364,13 @@ def table(entries: list[dict]) -> str:
         if "meets_target" in e:
             t = e["target"]
             note = (note + "; " if note else "") + (
-                f"target <{t['call_s']:g} s, <{t['peak_mb'] / 1024:g} GB: {'MET' if e['meets_target'] else 'MISSED'}")
-        lines.append(f"{e['rows']:>9,}  {e['label']:<21} {_fmt(med['metric_s'], '9.2f')} {_fmt(med['call_s'], '8.2f')} "
-                     f"{_fmt(med.get('cpu_s'), '7.2f')} {_fmt(med['prepare_s'], '7.2f')} {_fmt(med['peak_mb'], '8.0f')} {_fmt(med['peak_delta_mb'], '7.0f')}  "
-                     f"{_fmt(score, '6.3f')} {_fmt(base, '6.3f')}  {e['repeats']:>2}  {note}")
+                f"target <{t['call_s']:g} s, <{t['peak_mb'] / 1024:g} GB: {'MET' if e['meets_target'] else 'MISSED'}"
+            )
+        lines.append(
+            f"{e['rows']:>9,}  {e['label']:<21} {_fmt(med['metric_s'], '9.2f')} {_fmt(med['call_s'], '8.2f')} "
+            f"{_fmt(med.get('cpu_s'), '7.2f')} {_fmt(med['prepare_s'], '7.2f')} {_fmt(med['peak_mb'], '8.0f')} {_fmt(med['peak_delta_mb'], '7.0f')}  "
+            f"{_fmt(score, '6.3f')} {_fmt(base, '6.3f')}  {e['repeats']:>2}  {note}"
+        )
     return "\n".join(lines)
 
 
@@ -335,11 +399,27 @@ def parent(args: argparse.Namespace) -> int:
         # generated in a child process: the parent stays small (a forked child's ru_maxrss can
         # inherit the parent's peak), and generation never counts in the timings
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, str(HERE / "make_data.py"), "--rows", str(n), "--seed", str(args.seed),
-                        "--data-dir", str(args.data_dir)], check=True, cwd=ROOT)
-        data_info[str(n)] = {"prepare_data_s": round(time.perf_counter() - t0, 2),
-                             "files": [str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p)
-                                       for p in make_data.paths(n, args.seed, args.data_dir).values()]}
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "make_data.py"),
+                "--rows",
+                str(n),
+                "--seed",
+                str(args.seed),
+                "--data-dir",
+                str(args.data_dir),
+            ],
+            check=True,
+            cwd=ROOT,
+        )
+        data_info[str(n)] = {
+            "prepare_data_s": round(time.perf_counter() - t0, 2),
+            "files": [
+                str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p)
+                for p in make_data.paths(n, args.seed, args.data_dir).values()
+            ],
+        }
         if args.profile:
             for label, metrics in configs:
                 r = run_child(n, metrics, args, profile=args.profile)
@@ -355,15 +435,18 @@ def parent(args: argparse.Namespace) -> int:
                     print(f"n={n:,} rep {rep + 1}/{args.repeats} {label}: FAILED twice, left out", file=sys.stderr)
                     continue
                 runs[label].append(r)
-                print(f"n={n:,} rep {rep + 1}/{args.repeats} {label}: metric {r['metric_s']:.2f} s, "
-                      f"call {r['call_s']:.2f} s (cpu {r['cpu_s']:.2f} s, load before {r['loadavg_before']:.1f}), peak {r['peak_mb']:.0f} MB (+{r['peak_delta_mb']:.0f})",
-                      file=sys.stderr)
+                print(
+                    f"n={n:,} rep {rep + 1}/{args.repeats} {label}: metric {r['metric_s']:.2f} s, "
+                    f"call {r['call_s']:.2f} s (cpu {r['cpu_s']:.2f} s, load before {r['loadavg_before']:.1f}), peak {r['peak_mb']:.0f} MB (+{r['peak_delta_mb']:.0f})",
+                    file=sys.stderr,
+                )
         entries += [summarise(n, label, runs[label]) for label, _ in configs if runs[label]]
     if args.profile:
         return 0
     print(table(entries))
-    sources = sorted({e["sdq_source"] if isinstance(e["sdq_source"], str) else "+".join(e["sdq_source"])
-                      for e in entries})
+    sources = sorted(
+        {e["sdq_source"] if isinstance(e["sdq_source"], str) else "+".join(e["sdq_source"]) for e in entries}
+    )
     print(f"sdq source fingerprint(s): {', '.join(sources)}")
     if len(sources) > 1:
         print("WARNING: sdq/ changed while the benchmark ran; the runs measured different code", file=sys.stderr)
@@ -376,21 +459,24 @@ def parent(args: argparse.Namespace) -> int:
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "command": "python bench/bench_metrics.py " + " ".join(sys.argv[1:]),
             "machine": info,
-            "data": {"generator": f"bench/make_data.py v{make_data.VERSION} (statsmodels randhie, resampled)",
-                     "seed": args.seed, "sizes": data_info},
+            "data": {
+                "generator": f"bench/make_data.py v{make_data.VERSION} (statsmodels randhie, resampled)",
+                "seed": args.seed,
+                "sizes": data_info,
+            },
             "sdq_call": "sdq.evaluate(train, synthetic, holdout=holdout, metrics=[...], seed=SEED)",
             "fields": {
                 "metric_s": "manifest timings of the metric(s) (sum for ALL), seconds",
                 "call_s": "wall time of the whole sdq.evaluate call, seconds",
                 "cpu_s": "CPU time (user + system, all threads) of the call: less sensitive than wall time to "
-                         "other processes on a shared machine; above call_s where BLAS uses several threads",
+                "other processes on a shared machine; above call_s where BLAS uses several threads",
                 "loadavg_before": "1-minute load average just before the run (other work on the machine)",
                 "prepare_s": "manifest timings['prepare']: schema, coercion, binning, seconds",
                 "peak_mb": "peak RSS of the process during the call (ru_maxrss, watermark reset after loading)",
                 "peak_delta_mb": "peak_mb minus the RSS before the call (data loaded, sdq imported)",
                 "rss_loaded_mb": "RSS before the call",
                 "sdq_source": "SHA-256 (12 hex) of sdq/**/*.py at the time of the run, leaving out modules "
-                              "the fidelity metrics do not run: " + ", ".join(_NOT_MEASURED),
+                "the fidelity metrics do not run: " + ", ".join(_NOT_MEASURED),
                 "sdq_source_all": "the same over every file of sdq/",
             },
             "targets": {str(k): v for k, v in TARGETS.items()},
@@ -412,16 +498,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", default=None, help="JSON file for the results (merged if it exists)")
     parser.add_argument("--overwrite", action="store_true", help="replace --out instead of merging")
-    parser.add_argument("--no-combined", dest="combined", action="store_false",
-                        help="skip the run with all metrics together")
+    parser.add_argument(
+        "--no-combined", dest="combined", action="store_false", help="skip the run with all metrics together"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--target", default=None, help="target column for the utility metrics (e.g. health)")
     parser.add_argument("--data-dir", default=str(HERE / "data"))
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per child run")
-    parser.add_argument("--profile", default=None, metavar="DIR",
-                        help="instead of timing: one cProfile run per configuration, written to DIR")
-    parser.add_argument("--profiler", choices=("cprofile", "pyinstrument"), default="cprofile",
-                        help="with --profile: cProfile (.prof + .txt) or pyinstrument (call tree, .txt)")
+    parser.add_argument(
+        "--profile",
+        default=None,
+        metavar="DIR",
+        help="instead of timing: one cProfile run per configuration, written to DIR",
+    )
+    parser.add_argument(
+        "--profiler",
+        choices=("cprofile", "pyinstrument"),
+        default="cprofile",
+        help="with --profile: cProfile (.prof + .txt) or pyinstrument (call tree, .txt)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeats < 1:

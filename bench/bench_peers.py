@@ -56,7 +56,6 @@ import argparse
 import datetime as _dt
 import json
 import os
-import platform
 import resource
 import signal
 import statistics
@@ -82,43 +81,43 @@ LABELS = {"sdq": "sdq", "sdmetrics": "SDMetrics"}
 SDMETRICS_CALLS = {
     "QualityReport": {
         "call": "sdmetrics.reports.single_table.QualityReport().generate(real_data, synthetic_data, metadata, "
-                "verbose=False)",
+        "verbose=False)",
         "signature": "generate(self, real_data, synthetic_data, metadata, constraints=None, verbose=True)",
         "computes": "Column Shapes (KSComplement for numerical/datetime, TVComplement for categorical/boolean) and "
-                    "Column Pair Trends (CorrelationSimilarity for numeric pairs, ContingencySimilarity for the "
-                    "other pairs, numeric columns discretised); score = mean of the two",
+        "Column Pair Trends (CorrelationSimilarity for numeric pairs, ContingencySimilarity for the "
+        "other pairs, numeric columns discretised); score = mean of the two",
         "subsampling": "BaseReport.num_rows_subsample = 50,000 (DEFAULT_NUM_ROWS_SUBSAMPLE): every "
-                       "ContingencySimilarity pair is computed on a random 50,000-row sample of the real and of the "
-                       "synthetic data when either has more rows; the column shapes and CorrelationSimilarity "
-                       "pairs use all rows",
+        "ContingencySimilarity pair is computed on a random 50,000-row sample of the real and of the "
+        "synthetic data when either has more rows; the column shapes and CorrelationSimilarity "
+        "pairs use all rows",
         "note": "sdmetrics.reports.single_table.QualityReport is deprecated in 0.32.0 in favour of "
-                "sdmetrics.reports.QualityReport (a FutureWarning); it is the class this benchmark was asked to "
-                "time. verbose=False only turns off the progress bars and the printed summary.",
+        "sdmetrics.reports.QualityReport (a FutureWarning); it is the class this benchmark was asked to "
+        "time. verbose=False only turns off the progress bars and the printed summary.",
     },
     "DCROverfittingProtection": {
         "call": "sdmetrics.single_table.DCROverfittingProtection.compute_breakdown(real_training_data=real, "
-                "synthetic_data=synthetic, real_validation_data=holdout, metadata=metadata, table_name=None)",
+        "synthetic_data=synthetic, real_validation_data=holdout, metadata=metadata, table_name=None)",
         "signature": "compute_breakdown(cls, real_training_data, synthetic_data, real_validation_data, metadata, "
-                     "table_name, num_rows_subsample=None, num_iterations=1)",
+        "table_name, num_rows_subsample=None, num_iterations=1)",
         "computes": "distance to the closest record (Gower-like: range-normalised absolute difference for "
-                    "numerical/datetime, 0/1 for categorical/boolean, averaged over columns) of every synthetic row "
-                    "to the training rows and to the holdout rows, brute force in 1000 x 1000 pandas cross-join "
-                    "chunks; score = min(1, 2 x share of synthetic rows closer to the holdout)",
+        "numerical/datetime, 0/1 for categorical/boolean, averaged over columns) of every synthetic row "
+        "to the training rows and to the holdout rows, brute force in 1000 x 1000 pandas cross-join "
+        "chunks; score = min(1, 2 x share of synthetic rows closer to the holdout)",
         "subsampling": "none: run with its defaults num_rows_subsample=None, num_iterations=1 (all synthetic, "
-                       "training and holdout rows; the work grows as N x 1.5 N)",
+        "training and holdout rows; the work grows as N x 1.5 N)",
         "note": "table_name has no default in 0.32.0 and must be passed: None selects the single-table metadata",
     },
     "NewRowSynthesis": {
         "call": "sdmetrics.single_table.NewRowSynthesis.compute(real_data=real, synthetic_data=synthetic, "
-                "metadata=metadata)",
+        "metadata=metadata)",
         "signature": "compute(cls, real_data, synthetic_data, metadata=None, table_name=None, "
-                     "numerical_match_tolerance=0.01, synthetic_sample_size=None)",
+        "numerical_match_tolerance=0.01, synthetic_sample_size=None)",
         "computes": "share of synthetic rows with no real row matching it on every column (numerical within 1% "
-                    "relative tolerance), one DataFrame.query per synthetic row",
+        "relative tolerance), one DataFrame.query per synthetic row",
         "subsampling": "none: synthetic_sample_size=None (the default) checks every synthetic row against every "
-                       "real row (the work grows as N x N)",
+        "real row (the work grows as N x N)",
         "note": "pandas runs DataFrame.query with numexpr where installed; the peer environment has what "
-                "'pip install sdmetrics pyarrow' brings, which does not include numexpr",
+        "'pip install sdmetrics pyarrow' brings, which does not include numexpr",
     },
 }
 
@@ -170,8 +169,10 @@ def _text_date_format(column) -> str | None:
     if not len(head) or not head.map(type).eq(str).all():
         return None
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
-        if (pd.to_datetime(head, format=fmt, errors="coerce").notna().all()
-                and pd.to_datetime(values.astype(str), format=fmt, errors="coerce").notna().all()):
+        if (
+            pd.to_datetime(head, format=fmt, errors="coerce").notna().all()
+            and pd.to_datetime(values.astype(str), format=fmt, errors="coerce").notna().all()
+        ):
             return fmt
     return None
 
@@ -211,14 +212,23 @@ def sdmetrics_child(args: argparse.Namespace) -> int:
     load_s = time.perf_counter() - t0
     stage("load", seconds=load_s)
 
-    out = {"sdmetrics": sdmetrics.__version__, "pandas": pd.__version__, "import_s": import_s, "load_s": load_s,
-           "metadata": metadata, "shapes": {"train": list(real.shape), "synthetic": list(synthetic.shape),
-                                            "holdout": list(holdout.shape)},
-           "defaults": {"QualityReport.num_rows_subsample": report_subsample,
-                        "DCROverfittingProtection.num_rows_subsample": dcr["num_rows_subsample"].default,
-                        "DCROverfittingProtection.num_iterations": dcr["num_iterations"].default,
-                        "NewRowSynthesis.synthetic_sample_size": nrs["synthetic_sample_size"].default},
-           "timings": {}, "results": {}, "warnings": {}}
+    out = {
+        "sdmetrics": sdmetrics.__version__,
+        "pandas": pd.__version__,
+        "import_s": import_s,
+        "load_s": load_s,
+        "metadata": metadata,
+        "shapes": {"train": list(real.shape), "synthetic": list(synthetic.shape), "holdout": list(holdout.shape)},
+        "defaults": {
+            "QualityReport.num_rows_subsample": report_subsample,
+            "DCROverfittingProtection.num_rows_subsample": dcr["num_rows_subsample"].default,
+            "DCROverfittingProtection.num_iterations": dcr["num_iterations"].default,
+            "NewRowSynthesis.synthetic_sample_size": nrs["synthetic_sample_size"].default,
+        },
+        "timings": {},
+        "results": {},
+        "warnings": {},
+    }
 
     def timed(name: str, fn):
         with warnings.catch_warnings(record=True) as caught:
@@ -233,14 +243,28 @@ def sdmetrics_child(args: argparse.Namespace) -> int:
 
     timed("QualityReport", lambda: report.generate(real, synthetic, metadata, verbose=False))
     props = report.get_properties()
-    out["results"]["QualityReport"] = {"score": float(report.get_score()),
-                                       "properties": {r["Property"]: float(r["Score"]) for _, r in props.iterrows()}}
-    out["results"]["DCROverfittingProtection"] = timed("DCROverfittingProtection", lambda: (
-        DCROverfittingProtection.compute_breakdown(real_training_data=real, synthetic_data=synthetic,
-                                                   real_validation_data=holdout, metadata=metadata,
-                                                   table_name=None)))
-    out["results"]["NewRowSynthesis"] = {"score": float(timed("NewRowSynthesis", lambda: NewRowSynthesis.compute(
-        real_data=real, synthetic_data=synthetic, metadata=metadata)))}
+    out["results"]["QualityReport"] = {
+        "score": float(report.get_score()),
+        "properties": {r["Property"]: float(r["Score"]) for _, r in props.iterrows()},
+    }
+    out["results"]["DCROverfittingProtection"] = timed(
+        "DCROverfittingProtection",
+        lambda: DCROverfittingProtection.compute_breakdown(
+            real_training_data=real,
+            synthetic_data=synthetic,
+            real_validation_data=holdout,
+            metadata=metadata,
+            table_name=None,
+        ),
+    )
+    out["results"]["NewRowSynthesis"] = {
+        "score": float(
+            timed(
+                "NewRowSynthesis",
+                lambda: NewRowSynthesis.compute(real_data=real, synthetic_data=synthetic, metadata=metadata),
+            )
+        )
+    }
     out["compute_s"] = sum(out["timings"].values())
     print("PEER-RESULT " + json.dumps(out, default=float), flush=True)
     return 0
@@ -263,22 +287,37 @@ def ensure_venv(venv: Path) -> dict:
     versions = peer_versions(py)
     if versions.get("sdmetrics") != SDMETRICS_VERSION or versions.get("pyarrow") != PYARROW_VERSION:
         print(f"installing sdmetrics=={SDMETRICS_VERSION} pyarrow=={PYARROW_VERSION} into {venv}", file=sys.stderr)
-        subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        f"sdmetrics=={SDMETRICS_VERSION}", f"pyarrow=={PYARROW_VERSION}"], check=True,
-                       env=_clean_env())
+        subprocess.run(
+            [
+                str(py),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                f"sdmetrics=={SDMETRICS_VERSION}",
+                f"pyarrow=={PYARROW_VERSION}",
+            ],
+            check=True,
+            env=_clean_env(),
+        )
         versions = peer_versions(py)
     if versions.get("sdmetrics") != SDMETRICS_VERSION:
-        raise SystemExit(f"the peer environment has sdmetrics {versions.get('sdmetrics')}, expected {SDMETRICS_VERSION}")
+        raise SystemExit(
+            f"the peer environment has sdmetrics {versions.get('sdmetrics')}, expected {SDMETRICS_VERSION}"
+        )
     return versions
 
 
 def peer_versions(py: Path) -> dict:
-    code = ("import json, platform, importlib.metadata as m\n"
-            "out = {'python': platform.python_version()}\n"
-            "for n in ('sdmetrics', 'pandas', 'numpy', 'scipy', 'scikit-learn', 'pyarrow', 'copulas', 'numexpr'):\n"
-            "    try: out[n] = m.version(n)\n"
-            "    except m.PackageNotFoundError: out[n] = None\n"
-            "print(json.dumps(out))")
+    code = (
+        "import json, platform, importlib.metadata as m\n"
+        "out = {'python': platform.python_version()}\n"
+        "for n in ('sdmetrics', 'pandas', 'numpy', 'scipy', 'scikit-learn', 'pyarrow', 'copulas', 'numexpr'):\n"
+        "    try: out[n] = m.version(n)\n"
+        "    except m.PackageNotFoundError: out[n] = None\n"
+        "print(json.dumps(out))"
+    )
     proc = subprocess.run([str(py), "-c", code], capture_output=True, text=True, env=_clean_env())
     return json.loads(proc.stdout) if proc.returncode == 0 else {}
 
@@ -311,7 +350,7 @@ def _children_map() -> dict[int, list[int]]:
         except OSError:
             continue
         # the command name (field 2) may contain spaces: fields after the last ')' are safe
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
         out.setdefault(ppid, []).append(int(entry.name))
     return out
 
@@ -345,11 +384,14 @@ def measure(cmd: list[str], env: dict, cap: float, log: Path, interval: float) -
     """Run ``cmd`` as a new process group, sample its tree's memory, kill the group at ``cap``."""
     log.parent.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()[0]
-    with open(log.with_suffix(".out"), "w", encoding="utf-8") as out, \
-            open(log.with_suffix(".err"), "w", encoding="utf-8") as err:
+    with (
+        open(log.with_suffix(".out"), "w", encoding="utf-8") as out,
+        open(log.with_suffix(".err"), "w", encoding="utf-8") as err,
+    ):
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=ROOT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=ROOT, start_new_session=True
+        )
         peak_pss = peak_rss = 0
         most_procs = samples = 0
         killed = False
@@ -402,8 +444,25 @@ def run_sdq(n: int, files: dict, args: argparse.Namespace, rep: int) -> dict:
     html, js = stem.with_suffix(".html"), stem.with_suffix(".json")
     for p in (html, js):
         p.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "sdq", "report", files["train"], files["synthetic"], "--holdout", files["holdout"],
-           "--target", args.target, "--output", str(html), "--json", str(js), "--seed", str(args.seed), "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "sdq",
+        "report",
+        files["train"],
+        files["synthetic"],
+        "--holdout",
+        files["holdout"],
+        "--target",
+        args.target,
+        "--output",
+        str(html),
+        "--json",
+        str(js),
+        "--seed",
+        str(args.seed),
+        "--quiet",
+    ]
     r = measure(cmd, _sdq_env(), args.cap, out_dir / f"sdq_n{n}_rep{rep}.log", args.sample_interval)
     r["command"] = " ".join(["python", "-m", "sdq", *cmd[3:]])
     if r["killed_at_cap"]:
@@ -418,16 +477,27 @@ def run_sdq(n: int, files: dict, args: argparse.Namespace, rep: int) -> dict:
         r["timings"] = manifest.get("timings")
         r["run"] = manifest.get("run")
         r["summary"] = report.get("summary")
-        r["metrics"] = {m["name"]: {"status": m["status"], "score": m.get("score"), "baseline": m.get("baseline")}
-                        for m in report.get("metrics", [])}
+        r["metrics"] = {
+            m["name"]: {"status": m["status"], "score": m.get("score"), "baseline": m.get("baseline")}
+            for m in report.get("metrics", [])
+        }
         r["html_mb"] = round(html.stat().st_size / 2**20, 2) if html.is_file() else None
     return r
 
 
 def run_sdmetrics(n: int, files: dict, args: argparse.Namespace, rep: int) -> dict:
     out_dir = Path(args.work_dir)
-    cmd = [str(venv_python(Path(args.venv))), str(Path(__file__).resolve()), "--sdmetrics-child",
-           "--train", files["train"], "--synthetic", files["synthetic"], "--holdout", files["holdout"]]
+    cmd = [
+        str(venv_python(Path(args.venv))),
+        str(Path(__file__).resolve()),
+        "--sdmetrics-child",
+        "--train",
+        files["train"],
+        "--synthetic",
+        files["synthetic"],
+        "--holdout",
+        files["holdout"],
+    ]
     log = out_dir / f"sdmetrics_n{n}_rep{rep}.log"
     r = measure(cmd, _clean_env(), args.cap, log, args.sample_interval)
     stdout = log.with_suffix(".out").read_text(encoding="utf-8", errors="replace").splitlines()
@@ -442,9 +512,18 @@ def run_sdmetrics(n: int, files: dict, args: argparse.Namespace, rep: int) -> di
         r["error"] = _tail(log.with_suffix(".err"))
     else:
         r["status"] = "ok"
-        result = json.loads(found[-1][len("PEER-RESULT "):])
-        for key in ("timings", "results", "warnings", "import_s", "load_s", "compute_s", "defaults", "shapes",
-                    "metadata"):
+        result = json.loads(found[-1][len("PEER-RESULT ") :])
+        for key in (
+            "timings",
+            "results",
+            "warnings",
+            "import_s",
+            "load_s",
+            "compute_s",
+            "defaults",
+            "shapes",
+            "metadata",
+        ):
             r[key] = result.get(key)
     return r
 
@@ -453,12 +532,28 @@ def run_sdmetrics(n: int, files: dict, args: argparse.Namespace, rep: int) -> di
 def prepare_data(n: int, args: argparse.Namespace) -> dict:
     """Build the Parquet cache for ``n`` (in a child: the parent never imports pandas) and return
     the three paths."""
-    subprocess.run([sys.executable, str(HERE / "make_data.py"), "--rows", str(n), "--seed", str(args.seed),
-                    "--data-dir", str(args.data_dir)], check=True, cwd=ROOT, env=_sdq_env())
-    code = ("import json, sys; sys.path.insert(0, 'bench'); import make_data; "
-            f"print(json.dumps({{k: str(v) for k, v in make_data.paths({n}, {args.seed}, {str(args.data_dir)!r}).items()}}))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
-                          env=_sdq_env())
+    subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "make_data.py"),
+            "--rows",
+            str(n),
+            "--seed",
+            str(args.seed),
+            "--data-dir",
+            str(args.data_dir),
+        ],
+        check=True,
+        cwd=ROOT,
+        env=_sdq_env(),
+    )
+    code = (
+        "import json, sys; sys.path.insert(0, 'bench'); import make_data; "
+        f"print(json.dumps({{k: str(v) for k, v in make_data.paths({n}, {args.seed}, {str(args.data_dir)!r}).items()}}))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=_sdq_env()
+    )
     return json.loads(proc.stdout)
 
 
@@ -476,17 +571,25 @@ def summarise_tool(runs: list[dict], skipped: str | None = None) -> dict:
     if bad:  # memory reached before the kill: a lower bound of what the whole run needs
         entry["peak_mb_at_least"] = max(r["peak_mb"] for r in runs)
     else:
-        entry.update(wall_s=_median(ok, "wall_s"), peak_mb=_median(ok, "peak_mb"), cpu_s=_median(ok, "cpu_s"),
-                     maxrss_mb=_median(ok, "maxrss_mb"), sampled_tree_pss_mb=_median(ok, "sampled_tree_pss_mb"))
+        entry.update(
+            wall_s=_median(ok, "wall_s"),
+            peak_mb=_median(ok, "peak_mb"),
+            cpu_s=_median(ok, "cpu_s"),
+            maxrss_mb=_median(ok, "maxrss_mb"),
+            sampled_tree_pss_mb=_median(ok, "sampled_tree_pss_mb"),
+        )
     return entry
 
 
 def ratios(sdq: dict, peer: dict) -> dict:
     if sdq.get("wall_s") is None or peer.get("wall_s") is None:
         return {}
-    return {"time_peer_over_sdq": peer["wall_s"] / sdq["wall_s"], "time_sdq_over_peer": sdq["wall_s"] / peer["wall_s"],
-            "memory_peer_over_sdq": peer["peak_mb"] / sdq["peak_mb"],
-            "memory_sdq_over_peer": sdq["peak_mb"] / peer["peak_mb"]}
+    return {
+        "time_peer_over_sdq": peer["wall_s"] / sdq["wall_s"],
+        "time_sdq_over_peer": sdq["wall_s"] / peer["wall_s"],
+        "memory_peer_over_sdq": peer["peak_mb"] / sdq["peak_mb"],
+        "memory_sdq_over_peer": sdq["peak_mb"] / peer["peak_mb"],
+    }
 
 
 def _cell(tool: dict, key: str, spec: str) -> str:
@@ -498,14 +601,22 @@ def _cell(tool: dict, key: str, spec: str) -> str:
 
 
 def table(entries: list[dict]) -> str:
-    lines = ["| rows | sdq s | sdq MB | SDMetrics s | SDMetrics MB | time ratio (peer/sdq) | memory ratio (peer/sdq) |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| rows | sdq s | sdq MB | SDMetrics s | SDMetrics MB | time ratio (peer/sdq) | memory ratio (peer/sdq) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for e in sorted(entries, key=lambda e: e["rows"]):
-        s, p, r = e["tools"].get("sdq", {"status": "not run"}), e["tools"].get("sdmetrics", {"status": "not run"}), e["ratios"]
-        lines.append(f"| {e['rows']:,} | {_cell(s, 'wall_s', '.1f')} | {_cell(s, 'peak_mb', ',.0f')} | "
-                     f"{_cell(p, 'wall_s', '.1f')} | {_cell(p, 'peak_mb', ',.0f')} | "
-                     f"{format(r['time_peer_over_sdq'], '.1f') + 'x' if r else '-'} | "
-                     f"{format(r['memory_peer_over_sdq'], '.2f') + 'x' if r else '-'} |")
+        s, p, r = (
+            e["tools"].get("sdq", {"status": "not run"}),
+            e["tools"].get("sdmetrics", {"status": "not run"}),
+            e["ratios"],
+        )
+        lines.append(
+            f"| {e['rows']:,} | {_cell(s, 'wall_s', '.1f')} | {_cell(s, 'peak_mb', ',.0f')} | "
+            f"{_cell(p, 'wall_s', '.1f')} | {_cell(p, 'peak_mb', ',.0f')} | "
+            f"{format(r['time_peer_over_sdq'], '.1f') + 'x' if r else '-'} | "
+            f"{format(r['memory_peer_over_sdq'], '.2f') + 'x' if r else '-'} |"
+        )
     return "\n".join(lines)
 
 
@@ -524,8 +635,11 @@ def table_notes(entries: list[dict], cap: float) -> str:
         "DCROverfittingProtection with num_rows_subsample=None, num_iterations=1 (no subsampling: every "
         "synthetic row against every training and holdout row), NewRowSynthesis with synthetic_sample_size=None "
         "(every synthetic row). QualityReport subsamples only its ContingencySimilarity pairs, to 50,000 rows, "
-        + (f"which applies here at {', '.join(f'{n:,}' for n in big)} rows." if big else
-           "which does not apply at these sizes (50,000 rows or fewer)."),
+        + (
+            f"which applies here at {', '.join(f'{n:,}' for n in big)} rows."
+            if big
+            else "which does not apply at these sizes (50,000 rows or fewer)."
+        ),
     ]
     for e in sorted(entries, key=lambda e: e["rows"]):
         parts = []
@@ -539,14 +653,20 @@ def table_notes(entries: list[dict], cap: float) -> str:
         if stages:
             parts.append("SDMetrics steps " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()))
         if parts:
-            notes.append(f"{e['rows']:,} rows: " + "; ".join(parts) + ". CPU s well below wall s means the run "
-                         "waited for a shared CPU (sdq runs its metrics in 2 processes on 2 cores, so its CPU s "
-                         "can exceed its wall s).")
-    notes.append("sdq runs on the main environment, SDMetrics on its own venv, so library versions may differ "
-                 "(sdmetrics " + SDMETRICS_VERSION + " requires pandas < 3); the JSON records both sets.")
+            notes.append(
+                f"{e['rows']:,} rows: " + "; ".join(parts) + ". CPU s well below wall s means the run "
+                "waited for a shared CPU (sdq runs its metrics in 2 processes on 2 cores, so its CPU s "
+                "can exceed its wall s)."
+            )
+    notes.append(
+        "sdq runs on the main environment, SDMetrics on its own venv, so library versions may differ "
+        "(sdmetrics " + SDMETRICS_VERSION + " requires pandas < 3); the JSON records both sets."
+    )
     if any(t.get("status", "ok") != "ok" for e in entries for t in e["tools"].values()):
-        notes.append(f"A run still going after {cap:g} s was killed and is shown as 'did not finish within "
-                     f"{cap:g} s'; a tool that did not finish is not run at larger sizes ('not run').")
+        notes.append(
+            f"A run still going after {cap:g} s was killed and is shown as 'did not finish within "
+            f"{cap:g} s'; a tool that did not finish is not run at larger sizes ('not run')."
+        )
     return "\n".join(f"* {n}" for n in notes)
 
 
@@ -556,8 +676,10 @@ def machine(peer: dict) -> dict:
     info = bench_metrics.machine()
     info["cores"] = info.get("nproc")
     info["ram_gb"] = info.get("mem_total_gb")
-    info["env_threads"] = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                                           "MKL_NUM_THREADS", "OPENBLAS_CORETYPE")}
+    info["env_threads"] = {
+        k: os.environ.get(k)
+        for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE")
+    }
     info["peer_env"] = peer
     return info
 
@@ -618,21 +740,28 @@ def parent(args: argparse.Namespace) -> int:
                 r = (run_sdq if t == "sdq" else run_sdmetrics)(n, files, args, rep)
                 sources.add(sdq_version()["source_all"])
                 runs[t].append(r)
-                print(f"n={n:,} rep {rep}/{args.repeats} {LABELS[t]}: {r['status']}, {r['wall_s']:.1f} s wall, "
-                      f"cpu {r['cpu_s']:.1f} s, peak {r['peak_mb']:.0f} MB (ru_maxrss {r['maxrss_mb']:.0f}, "
-                      f"tree PSS {r['sampled_tree_pss_mb']:.0f}), load before {r['loadavg_before']:.1f}",
-                      file=sys.stderr)
+                print(
+                    f"n={n:,} rep {rep}/{args.repeats} {LABELS[t]}: {r['status']}, {r['wall_s']:.1f} s wall, "
+                    f"cpu {r['cpu_s']:.1f} s, peak {r['peak_mb']:.0f} MB (ru_maxrss {r['maxrss_mb']:.0f}, "
+                    f"tree PSS {r['sampled_tree_pss_mb']:.0f}), load before {r['loadavg_before']:.1f}",
+                    file=sys.stderr,
+                )
                 if r["status"].startswith("did not finish"):
                     gave_up.setdefault(t, n)
         summary = {t: summarise_tool(runs[t], skipped.get(t)) for t in tools}
-        entries.append({
-            "rows": n, "holdout_rows": n // 2, "files": {k: str(Path(v).relative_to(ROOT)) if Path(v).is_relative_to(ROOT)
-                                                         else v for k, v in files.items()},
-            "tools": summary,
-            "ratios": ratios(summary.get("sdq", {}), summary.get("sdmetrics", {})),
-            "sdq_source_all": sorted(sources),
-            "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        })
+        entries.append(
+            {
+                "rows": n,
+                "holdout_rows": n // 2,
+                "files": {
+                    k: str(Path(v).relative_to(ROOT)) if Path(v).is_relative_to(ROOT) else v for k, v in files.items()
+                },
+                "tools": summary,
+                "ratios": ratios(summary.get("sdq", {}), summary.get("sdmetrics", {})),
+                "sdq_source_all": sorted(sources),
+                "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            }
+        )
     print(table(entries))
     print()
     print(table_notes(entries, args.cap))
@@ -644,34 +773,52 @@ def parent(args: argparse.Namespace) -> int:
             tools_now = {**earlier.get("tools", {}), **e["tools"]}
             e["tools"] = tools_now
             e["ratios"] = ratios(tools_now.get("sdq", {}), tools_now.get("sdmetrics", {}))
-            e["dates"] = {**earlier.get("dates", {t: earlier.get("date") for t in earlier.get("tools", {})}),
-                          **{t: e["date"] for t in tools}}
+            e["dates"] = {
+                **earlier.get("dates", {t: earlier.get("date") for t in earlier.get("tools", {})}),
+                **{t: e["date"] for t in tools},
+            }
     keys = {e["rows"] for e in entries}
     merged = sorted([e for e in existing if e["rows"] not in keys] + entries, key=lambda e: e["rows"])
     payload = {
         "benchmark": "sdq report (CLI, all metric families) vs SDMetrics, wall time and peak memory, one fresh "
-                     "process per run",
+        "process per run",
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "command": "PYTHONPATH=. python bench/bench_peers.py " + " ".join(sys.argv[1:]),
         "machine": info,
-        "versions": {"sdq": sdq_version(), "sdmetrics": peer.get("sdmetrics"), "peer_env": peer,
-                     "main_env": info.get("packages")},
-        "settings": {"cap_s": args.cap, "repeats": args.repeats, "seed": args.seed, "target": args.target,
-                     "sample_interval_s": args.sample_interval, "launcher_maxrss_mb": launcher_mb,
-                     "data": "bench/make_data.py (statsmodels randhie, resampled): train N, synthetic N, holdout N/2"},
+        "versions": {
+            "sdq": sdq_version(),
+            "sdmetrics": peer.get("sdmetrics"),
+            "peer_env": peer,
+            "main_env": info.get("packages"),
+        },
+        "settings": {
+            "cap_s": args.cap,
+            "repeats": args.repeats,
+            "seed": args.seed,
+            "target": args.target,
+            "sample_interval_s": args.sample_interval,
+            "launcher_maxrss_mb": launcher_mb,
+            "data": "bench/make_data.py (statsmodels randhie, resampled): train N, synthetic N, holdout N/2",
+        },
         "tools": {
-            "sdq": {"command": "python -m sdq report TRAIN SYNTHETIC --holdout HOLDOUT --target health --output "
-                               "X.html --json X.json --seed 0 --quiet (default --jobs: all cores)",
-                    "computes": SDQ_COMPUTES},
-            "sdmetrics": {"version": SDMETRICS_VERSION, "environment": str(Path(args.venv).relative_to(ROOT))
-                          if Path(args.venv).is_relative_to(ROOT) else args.venv,
-                          "calls": SDMETRICS_CALLS,
-                          "metadata": "{'columns': {name: {'sdtype': boolean | numerical | datetime | categorical}}} "
-                                      "from the dtypes (datetime64 columns need no datetime_format)"},
+            "sdq": {
+                "command": "python -m sdq report TRAIN SYNTHETIC --holdout HOLDOUT --target health --output "
+                "X.html --json X.json --seed 0 --quiet (default --jobs: all cores)",
+                "computes": SDQ_COMPUTES,
+            },
+            "sdmetrics": {
+                "version": SDMETRICS_VERSION,
+                "environment": str(Path(args.venv).relative_to(ROOT))
+                if Path(args.venv).is_relative_to(ROOT)
+                else args.venv,
+                "calls": SDMETRICS_CALLS,
+                "metadata": "{'columns': {name: {'sdtype': boolean | numerical | datetime | categorical}}} "
+                "from the dtypes (datetime64 columns need no datetime_format)",
+            },
         },
         "fields": {
             "wall_s": "wall time of the child process, launch to exit (median over repeats); the exit is noticed "
-                      "at the next memory sample, so it may read up to sample_interval_s long",
+            "at the next memory sample, so it may read up to sample_interval_s long",
             "cpu_s": "user + system CPU of the child and the workers it reaped (wait4)",
             "peak_mb": "max(maxrss_mb, sampled_tree_pss_mb): peak memory of the process tree",
             "maxrss_mb": "ru_maxrss from wait4: the largest peak RSS of the child or of any descendant it waited for",
@@ -696,8 +843,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--cap", type=float, default=1800, help="seconds per run before it is killed (default 1800)")
     parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
-    parser.add_argument("--run-all", action="store_true",
-                        help="run a tool at larger sizes even after it did not finish within the cap")
+    parser.add_argument(
+        "--run-all", action="store_true", help="run a tool at larger sizes even after it did not finish within the cap"
+    )
     parser.add_argument("--out", default=str(HERE / "results" / "peers.json"))
     parser.add_argument("--overwrite", action="store_true", help="replace --out instead of merging by size")
     parser.add_argument("--seed", type=int, default=0)

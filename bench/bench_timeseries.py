@@ -35,8 +35,10 @@ def panel(n_entities: int, n_steps: int, n_columns: int, seed: int) -> pd.DataFr
     noise = rng.normal(size=x.shape)
     for t in range(1, n_steps):
         x[:, :, t] = phis[:, None] * x[:, :, t - 1] + noise[:, :, t]
-    data = {"entity": np.repeat(np.arange(n_entities), n_steps).astype(str),
-            "time": np.tile(np.arange(n_steps), n_entities)}
+    data = {
+        "entity": np.repeat(np.arange(n_entities), n_steps).astype(str),
+        "time": np.tile(np.arange(n_steps), n_entities),
+    }
     for c in range(n_columns):
         data[f"x{c}"] = x[c].ravel()
     return pd.DataFrame(data)
@@ -62,10 +64,19 @@ def main() -> None:
         "benchmark": "time-series metrics",
         "command": " ".join(sys.argv),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cores": __import__("os").cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
-        "shape": {"entities": args.entities, "steps": args.steps, "numeric_columns": args.columns,
-                  "real_rows": len(real), "holdout_rows": len(holdout), "synthetic_rows": len(synthetic)},
+        "machine": {
+            "cores": __import__("os").cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "shape": {
+            "entities": args.entities,
+            "steps": args.steps,
+            "numeric_columns": args.columns,
+            "real_rows": len(real),
+            "holdout_rows": len(holdout),
+            "synthetic_rows": len(synthetic),
+        },
         "median_s": {k: round(statistics.median(r[k] for r in runs), 3) for k in runs[0]},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "scores": {m.name: m.score for m in report.metrics},

@@ -52,8 +52,10 @@ VERSION = 1
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ROLES = ("train", "holdout", "synthetic")
 
-REGIONS = np.array(["North East", "Mid Atlantic", "South East", "Great Lakes", "Plains",
-                    "South West", "Mountain", "Pacific"], dtype=object)
+REGIONS = np.array(
+    ["North East", "Mid Atlantic", "South East", "Great Lakes", "Plains", "South West", "Mountain", "Pacific"],
+    dtype=object,
+)
 CLINICS_PER_REGION = 63  # 8 x 63 = 504 clinic levels
 HEALTH = np.array(["excellent", "good", "fair", "poor"], dtype=object)
 COINSURANCE = np.array(["0%", "25%", "50%", "95%", "100%"], dtype=object)
@@ -63,9 +65,28 @@ CHRONIC_BAND = np.array(["low", "medium", "high", "very high"], dtype=object)
 INCENTIVE_BAND = np.array(["none", "low", "mid", "high", "top"], dtype=object)
 ENROL_START = np.datetime64("1974-11-01T00:00:00", "s")
 ENROL_SPAN_DAYS = 5 * 365
-COLUMNS = ("mdvis", "lncoins", "coinsurance", "idp", "plan", "lpi", "incentive_band", "fmde", "physlm",
-           "any_limitation", "disea", "chronic_band", "health", "visits_band", "visits_next_year",
-           "region", "clinic", "enrolled", "annual_cost", "out_of_pocket")
+COLUMNS = (
+    "mdvis",
+    "lncoins",
+    "coinsurance",
+    "idp",
+    "plan",
+    "lpi",
+    "incentive_band",
+    "fmde",
+    "physlm",
+    "any_limitation",
+    "disea",
+    "chronic_band",
+    "health",
+    "visits_band",
+    "visits_next_year",
+    "region",
+    "clinic",
+    "enrolled",
+    "annual_cost",
+    "out_of_pocket",
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -92,8 +113,9 @@ def _noisy(x: np.ndarray, scale: float, rng: np.random.Generator) -> np.ndarray:
     return np.maximum(out, 0.0)
 
 
-def make_frame(n: int, rng: np.random.Generator, *, noise: float = 0.02, missing: float = 0.05,
-               degrade: bool = False) -> pd.DataFrame:
+def make_frame(
+    n: int, rng: np.random.Generator, *, noise: float = 0.02, missing: float = 0.05, degrade: bool = False
+) -> pd.DataFrame:
     """One frame of ``n`` rows (see the module docstring). ``degrade`` adds the synthetic's defects."""
     src = source()
     rows = rng.integers(0, len(src["mdvis"]), size=n)
@@ -125,8 +147,10 @@ def make_frame(n: int, rng: np.random.Generator, *, noise: float = 0.02, missing
     region_code = np.where(reassign, rng.integers(0, len(REGIONS), size=n), region_code)
     clinic_rank = np.minimum((CLINICS_PER_REGION * rng.random(n) ** 2.5).astype(np.int64), CLINICS_PER_REGION - 1)
     clinic_code = region_code * CLINICS_PER_REGION + clinic_rank
-    clinic_table = np.array([f"{REGIONS[r][:2].upper()}-{k:03d}" for r in range(len(REGIONS))
-                             for k in range(CLINICS_PER_REGION)], dtype=object)
+    clinic_table = np.array(
+        [f"{REGIONS[r][:2].upper()}-{k:03d}" for r in range(len(REGIONS)) for k in range(CLINICS_PER_REGION)],
+        dtype=object,
+    )
 
     # enrolment date: later enrolment for people on free care (a mild dependence), seconds resolution
     days = rng.integers(0, ENROL_SPAN_DAYS, size=n) + np.where(coins_code == 0, rng.integers(0, 180, size=n), 0)
@@ -143,28 +167,31 @@ def make_frame(n: int, rng: np.random.Generator, *, noise: float = 0.02, missing
     annual_cost = np.where(miss["annual_cost"], np.nan, annual_cost)
     enrolled[miss["enrolled"]] = np.datetime64("NaT")
 
-    frame = pd.DataFrame({
-        "mdvis": mdvis,
-        "lncoins": lncoins,
-        "coinsurance": _labels(COINSURANCE, coins_code),
-        "idp": idp,
-        "plan": _labels(PLANS, plan_code),
-        "lpi": lpi,
-        "incentive_band": _labels(INCENTIVE_BAND, np.searchsorted([0.5, 4.0, 6.0, 6.6], lpi, side="right")),
-        "fmde": fmde,
-        "physlm": physlm,
-        "any_limitation": physlm > 0,
-        "disea": disea,
-        "chronic_band": _labels(CHRONIC_BAND, np.searchsorted([5.0, 10.0, 20.0], disea_full, side="right")),
-        "health": _labels(HEALTH, health_code),
-        "visits_band": _labels(VISITS_BAND, np.searchsorted([1, 3, 6, 11], mdvis, side="right")),
-        "visits_next_year": visits_next_year,
-        "region": _labels(REGIONS, region_code, miss["region"]),
-        "clinic": _labels(clinic_table, clinic_code),
-        "enrolled": enrolled,
-        "annual_cost": annual_cost,
-        "out_of_pocket": out_of_pocket,
-    }, columns=list(COLUMNS))
+    frame = pd.DataFrame(
+        {
+            "mdvis": mdvis,
+            "lncoins": lncoins,
+            "coinsurance": _labels(COINSURANCE, coins_code),
+            "idp": idp,
+            "plan": _labels(PLANS, plan_code),
+            "lpi": lpi,
+            "incentive_band": _labels(INCENTIVE_BAND, np.searchsorted([0.5, 4.0, 6.0, 6.6], lpi, side="right")),
+            "fmde": fmde,
+            "physlm": physlm,
+            "any_limitation": physlm > 0,
+            "disea": disea,
+            "chronic_band": _labels(CHRONIC_BAND, np.searchsorted([5.0, 10.0, 20.0], disea_full, side="right")),
+            "health": _labels(HEALTH, health_code),
+            "visits_band": _labels(VISITS_BAND, np.searchsorted([1, 3, 6, 11], mdvis, side="right")),
+            "visits_next_year": visits_next_year,
+            "region": _labels(REGIONS, region_code, miss["region"]),
+            "clinic": _labels(clinic_table, clinic_code),
+            "enrolled": enrolled,
+            "annual_cost": annual_cost,
+            "out_of_pocket": out_of_pocket,
+        },
+        columns=list(COLUMNS),
+    )
     if degrade:
         for column in ("region", "enrolled", "annual_cost"):
             frame[column] = frame[column].to_numpy()[rng.permutation(n)]
@@ -187,7 +214,9 @@ def paths(n: int, seed: int = 0, data_dir: str | os.PathLike = DATA_DIR) -> dict
     return {role: Path(data_dir) / f"randhie_v{VERSION}_seed{seed}_n{n}_{role}.parquet" for role in ROLES}
 
 
-def ensure(n: int, seed: int = 0, data_dir: str | os.PathLike = DATA_DIR, force: bool = False) -> tuple[dict[str, Path], float | None]:
+def ensure(
+    n: int, seed: int = 0, data_dir: str | os.PathLike = DATA_DIR, force: bool = False
+) -> tuple[dict[str, Path], float | None]:
     """Write the Parquet cache for ``n`` if missing; returns the paths and the build time (None if cached)."""
     target = paths(n, seed, data_dir)
     if not force and all(p.is_file() for p in target.values()):
@@ -220,8 +249,13 @@ def describe(frames: dict[str, pd.DataFrame]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
-                        help="training rows per data set (holdout gets half)")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        nargs="+",
+        default=[10_000, 100_000, 1_000_000],
+        help="training rows per data set (holdout gets half)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default=str(DATA_DIR))
     parser.add_argument("--force", action="store_true", help="rebuild even if cached")

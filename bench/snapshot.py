@@ -56,24 +56,33 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    import pandas as pd
-    import sdq
     import make_data
+    import pandas as pd
+
+    import sdq
 
     real, holdout, synthetic, target = _demo()
     report = sdq.evaluate(real, synthetic, holdout=holdout, target=target, seed=0, jobs=args.jobs)
     (out / "demo.json").write_text(_without_manifest(report), encoding="utf-8")
 
     frames = make_data.make(args.rows, seed=0)
-    report = sdq.evaluate(frames["train"], frames["synthetic"], holdout=frames["holdout"], target="health",
-                          sensitive=frames["holdout"].iloc[::7], seed=0, jobs=args.jobs)
+    report = sdq.evaluate(
+        frames["train"],
+        frames["synthetic"],
+        holdout=frames["holdout"],
+        target="health",
+        sensitive=frames["holdout"].iloc[::7],
+        seed=0,
+        jobs=args.jobs,
+    )
     (out / f"bench-{args.rows}.json").write_text(_without_manifest(report), encoding="utf-8")
 
     from statsmodels.datasets import macrodata
 
     macro = macrodata.load_pandas().data[["year", "quarter", "realgdp", "realcons", "infl", "unemp"]].copy()
-    macro["t"] = pd.PeriodIndex.from_fields(year=macro["year"].astype(int), quarter=macro["quarter"].astype(int),
-                                            freq="Q").to_timestamp()
+    macro["t"] = pd.PeriodIndex.from_fields(
+        year=macro["year"].astype(int), quarter=macro["quarter"].astype(int), freq="Q"
+    ).to_timestamp()
     macro = macro.drop(columns=["year", "quarter"])
     real, holdout = macro.iloc[:140], macro.iloc[60:]
     noisy = macro.iloc[:140].copy()

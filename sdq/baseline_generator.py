@@ -469,10 +469,7 @@ class GaussianCopula:
             a complex-valued column.
         """
         if not isinstance(frame, pd.DataFrame):
-            raise InputError(
-                "The 'frame' argument must be a pandas DataFrame. "
-                f"Got {type(frame).__name__} instead."
-            )
+            raise InputError(f"The 'frame' argument must be a pandas DataFrame. Got {type(frame).__name__} instead.")
         if frame.shape[0] == 0 or frame.shape[1] == 0:
             raise InputError(
                 "The 'frame' argument must have at least one row and one column to fit the "
@@ -523,9 +520,7 @@ class GaussianCopula:
             integer of at least 1.
         """
         if self._factor is None or self.columns_ is None:
-            raise InputError(
-                "The baseline synthesiser must be fitted before sampling. Call fit(frame) first."
-            )
+            raise InputError("The baseline synthesiser must be fitted before sampling. Call fit(frame) first.")
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise InputError(f"The 'n' argument must be an int of at least 1. Got {n!r} instead.")
         n = int(n)

@@ -49,8 +49,10 @@ __all__ = ["ChunkSource", "evaluate_chunked", "CHUNKED_METRICS"]
 
 #: The metrics that run on counts alone.
 CHUNKED_METRICS = ("histogram_similarity", "mutual_information")
-_NOT_SUMS = {"statistics": "exact quantiles and distinct counts are not sums over rows",
-             "correlation": "rank correlations are not sums over rows"}
+_NOT_SUMS = {
+    "statistics": "exact quantiles and distinct counts are not sums over rows",
+    "correlation": "rank correlations are not sums over rows",
+}
 
 
 class ChunkSource:
@@ -147,8 +149,11 @@ def _sample(source: ChunkSource, rows: int, rng: np.random.Generator) -> tuple[p
 
 
 def _numbers_as_text(sample: pd.DataFrame, schema: Schema) -> dict[Any, bool]:
-    return {spec.name: pd.api.types.is_numeric_dtype(sample[spec.name].dtype)
-            and not pd.api.types.is_bool_dtype(sample[spec.name].dtype) for spec in schema.columns}
+    return {
+        spec.name: pd.api.types.is_numeric_dtype(sample[spec.name].dtype)
+        and not pd.api.types.is_bool_dtype(sample[spec.name].dtype)
+        for spec in schema.columns
+    }
 
 
 def _real_extent(source: ChunkSource, schema: Schema, columns: list, as_text: dict) -> tuple[dict, dict]:
@@ -170,8 +175,15 @@ def _real_extent(source: ChunkSource, schema: Schema, columns: list, as_text: di
     return extents, counts
 
 
-def _fit(spec, sample_values: pd.Series, extent, counts, config: Config, n_bins: int | None = None,
-         max_categories: int | None = None):
+def _fit(
+    spec,
+    sample_values: pd.Series,
+    extent,
+    counts,
+    config: Config,
+    n_bins: int | None = None,
+    max_categories: int | None = None,
+):
     """Numeric bins from the sample's quantiles with the exact extremes added; categories from the
     exact counts over the whole real file."""
     if spec.kind in ("numeric", "datetime"):
@@ -182,8 +194,9 @@ def _fit(spec, sample_values: pd.Series, extent, counts, config: Config, n_bins:
     return category_binning(spec, counts, config.max_categories if max_categories is None else max_categories)
 
 
-def _accumulate(source: ChunkSource, name: str, schema: Schema, as_text: dict, binnings: dict,
-                pair_binnings: dict, pairs: list) -> tuple[AggregateFrame, dict, str]:
+def _accumulate(
+    source: ChunkSource, name: str, schema: Schema, as_text: dict, binnings: dict, pair_binnings: dict, pairs: list
+) -> tuple[AggregateFrame, dict, str]:
     frame = AggregateFrame(name=name, n_rows=0)
     invalid: dict[str, int] = {}
     digest = hashlib.sha256()
@@ -246,13 +259,19 @@ def evaluate_chunked(
         config = config.replace(seed=seed)
     if not isinstance(sample_rows, int) or isinstance(sample_rows, bool) or sample_rows < 100:
         raise ConfigError(f"sample_rows must be an integer of at least 100. Got {sample_rows!r} instead.")
-    selected = list(CHUNKED_METRICS) + list(_NOT_SUMS) if metrics is None else list(dict.fromkeys(
-        [metrics] if isinstance(metrics, str) else metrics))
+    selected = (
+        list(CHUNKED_METRICS) + list(_NOT_SUMS)
+        if metrics is None
+        else list(dict.fromkeys([metrics] if isinstance(metrics, str) else metrics))
+    )
     reg = registry.registry()
     unknown = [m for m in selected if m not in reg]
     if unknown:
         raise InputError(f"Unknown metric(s) {unknown}; known metrics: {list(reg)}.")
-    sources = {"real": _as_source(real, chunk_rows, "real"), "synthetic": _as_source(synthetic, chunk_rows, "synthetic")}
+    sources = {
+        "real": _as_source(real, chunk_rows, "real"),
+        "synthetic": _as_source(synthetic, chunk_rows, "synthetic"),
+    }
     if holdout is not None:
         sources["holdout"] = _as_source(holdout, chunk_rows, "holdout")
 
@@ -270,31 +289,60 @@ def evaluate_chunked(
     pair_binnings = {}
     for s in binned:
         coarse = binnings[s.name].n_codes > k_pair + 3
-        pair_binnings[s.name] = (_fit(s, coerced[s.name], extents.get(s.name), counts.get(s.name), config,
-                                      n_bins=k_pair, max_categories=k_pair) if coarse else binnings[s.name])
+        pair_binnings[s.name] = (
+            _fit(
+                s,
+                coerced[s.name],
+                extents.get(s.name),
+                counts.get(s.name),
+                config,
+                n_bins=k_pair,
+                max_categories=k_pair,
+            )
+            if coarse
+            else binnings[s.name]
+        )
     dependence = sorted((s for s in binned if s.kind in DEPENDENCE_KINDS), key=lambda s: s.label)
     pairs = [(a.name, b.name) for a, b in itertools.combinations(dependence, 2)]
 
     frames, invalid, hashes = {}, {}, {}
     for name, source in sources.items():
-        frames[name], invalid[name], hashes[name] = _accumulate(source, name, schema, as_text, binnings,
-                                                                pair_binnings, pairs)
+        frames[name], invalid[name], hashes[name] = _accumulate(
+            source, name, schema, as_text, binnings, pair_binnings, pairs
+        )
     if "holdout" in frames:
         frames["baseline"] = frames["holdout"]
-    prepared = Prepared(schema=schema, config=config, tables=None, binnings=binnings, pair_binnings=pair_binnings,
-                        frames=frames)
+    prepared = Prepared(
+        schema=schema, config=config, tables=None, binnings=binnings, pair_binnings=pair_binnings, frames=frames
+    )
     prepared_at = time.perf_counter()
     specs = [reg[m] for m in selected if m in CHUNKED_METRICS]
-    results, info = run_metrics(specs, prepared, {"holdout": "holdout" in frames, "target": False,
-                                                  "sequence": False, "sensitive": False})
+    results, info = run_metrics(
+        specs, prepared, {"holdout": "holdout" in frames, "target": False, "sequence": False, "sensitive": False}
+    )
     by_name = {r.name: r for r in results}
     ordered = [by_name.get(m) or MetricResult(m, reg[m].family, "skipped", message=_why_not(m)) for m in selected]
-    timings = {"prepare": round(prepared_at - started, 4), **info.timings,
-               "total": round(time.perf_counter() - started, 4)}
-    return _report(ordered, schema, frames, invalid, hashes, config, timings,
-                   {"chunk_rows": chunk_rows, "sample_rows": sample_rows, "real_sample_rows": int(len(sample)),
-                    "bins": "numeric edges: quantiles of the real sample, exact extremes; categories: exact counts",
-                    "baseline": "the whole holdout"})
+    timings = {
+        "prepare": round(prepared_at - started, 4),
+        **info.timings,
+        "total": round(time.perf_counter() - started, 4),
+    }
+    return _report(
+        ordered,
+        schema,
+        frames,
+        invalid,
+        hashes,
+        config,
+        timings,
+        {
+            "chunk_rows": chunk_rows,
+            "sample_rows": sample_rows,
+            "real_sample_rows": int(len(sample)),
+            "bins": "numeric edges: quantiles of the real sample, exact extremes; categories: exact counts",
+            "baseline": "the whole holdout",
+        },
+    )
 
 
 def _why_not(name: str) -> str:
@@ -308,9 +356,23 @@ def _report(results, schema, frames, invalid, hashes, config, timings, chunked) 
 
     n_columns = len(schema.columns)
     shape = lambda name: {"rows": int(frames[name].n_rows), "columns": n_columns} if name in frames else None  # noqa: E731
-    data = {"real": shape("real"), "synthetic": shape("synthetic"), "holdout": shape("holdout"), "sensitive": None,
-            "show_records": False, "columns": schema.to_list(), "invalid": invalid, "target": None, "task": None,
-            "time_column": None, "entity_column": None}
-    manifest = build_manifest(hashes=hashes, run={"jobs": 1, "metric_timeout": None, "child_processes": False},
-                              timings=timings, chunked=chunked)
+    data = {
+        "real": shape("real"),
+        "synthetic": shape("synthetic"),
+        "holdout": shape("holdout"),
+        "sensitive": None,
+        "show_records": False,
+        "columns": schema.to_list(),
+        "invalid": invalid,
+        "target": None,
+        "task": None,
+        "time_column": None,
+        "entity_column": None,
+    }
+    manifest = build_manifest(
+        hashes=hashes,
+        run={"jobs": 1, "metric_timeout": None, "child_processes": False},
+        timings=timings,
+        chunked=chunked,
+    )
     return Report(results, config=config.to_dict(), data=data, manifest=manifest, sdq_version=__version__)

@@ -45,6 +45,7 @@ def _column_type(text: str) -> tuple[str, str]:
 
 def _number_type(convert, valid, expected: str, bounds: str):
     """An argparse ``type``: ``convert`` the text, then check it with ``valid``."""
+
     def parse(text: str):
         try:
             value = convert(text)
@@ -53,13 +54,15 @@ def _number_type(convert, valid, expected: str, bounds: str):
         if not valid(value):
             raise argparse.ArgumentTypeError(f"{bounds}, got {text!r}")
         return value
+
     return parse
 
 
 _seed = _number_type(int, lambda v: 0 <= v < 2**32, "an integer", "must be in [0, 2**32)")
 _positive_int = _number_type(int, lambda v: v >= 1, "a positive integer", "must be at least 1")
-_seconds = _number_type(float, lambda v: 0 < v < float("inf"), "a number of seconds",
-                        "must be a positive number of seconds")
+_seconds = _number_type(
+    float, lambda v: 0 < v < float("inf"), "a number of seconds", "must be a positive number of seconds"
+)
 
 
 def _candidate(text: str) -> tuple[str, str]:
@@ -78,16 +81,25 @@ def _add_input_arguments(parser: argparse.ArgumentParser, synthetic: bool = True
         parser.add_argument("synthetic", help="the synthetic table, same columns as REAL")
     parser.add_argument("--holdout", help="real rows the generator never saw (the baseline)")
     parser.add_argument("--target", help="the column a model would predict")
-    parser.add_argument("--task", choices=("classification", "regression"), help="the target's task (inferred if omitted)")
+    parser.add_argument(
+        "--task", choices=("classification", "regression"), help="the target's task (inferred if omitted)"
+    )
     parser.add_argument("--time-column", help="the column that orders rows in time")
     parser.add_argument("--entity-column", help="the column that identifies a sequence (e.g. a customer)")
     parser.add_argument("--metrics", type=_comma_list, help="comma-separated metric names (default: all)")
-    parser.add_argument("--column-type", type=_column_type, action="append", default=[], metavar="COL=KIND",
-                        help="override a column's kind (repeatable)")
+    parser.add_argument(
+        "--column-type",
+        type=_column_type,
+        action="append",
+        default=[],
+        metavar="COL=KIND",
+        help="override a column's kind (repeatable)",
+    )
     parser.add_argument("--exclude", action="append", default=[], metavar="COL", help="leave a column out (repeatable)")
     parser.add_argument("--sensitive", help="records the generator must never reproduce (scored by sensitive_match)")
-    parser.add_argument("--show-records", action="store_true",
-                        help="allow real records (matched rows) in the report; off by default")
+    parser.add_argument(
+        "--show-records", action="store_true", help="allow real records (matched rows) in the report; off by default"
+    )
 
 
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,19 +107,35 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     plotly.js reaches the HTML."""
     from sdq.runner import default_jobs
 
-    parser.add_argument("--jobs", type=_positive_int, default=default_jobs(),
-                        help=f"metrics run in this many processes at once (default: all cores, here {default_jobs()}); "
-                             "the scores do not depend on it")
-    parser.add_argument("--full", action="store_true",
-                        help="sample no rows: lift every row cap (models, distances, queries, bootstrap; "
-                             "slower on large data). Caps in effect are always recorded in the report")
-    parser.add_argument("--metric-timeout", type=_seconds, metavar="SECONDS",
-                        help="stop a metric after this many seconds and record it as an error (Linux)")
-    parser.add_argument("--strict", action="store_true",
-                        help="exit 3 when a metric failed, ran out of time or recorded a warning "
-                             "(the reports are still written)")
-    parser.add_argument("--cdn", action="store_true",
-                        help="link plotly.js from its CDN instead of embedding it (smaller file; needs a network to view)")
+    parser.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=default_jobs(),
+        help=f"metrics run in this many processes at once (default: all cores, here {default_jobs()}); "
+        "the scores do not depend on it",
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="sample no rows: lift every row cap (models, distances, queries, bootstrap; "
+        "slower on large data). Caps in effect are always recorded in the report",
+    )
+    parser.add_argument(
+        "--metric-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="stop a metric after this many seconds and record it as an error (Linux)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 3 when a metric failed, ran out of time or recorded a warning (the reports are still written)",
+    )
+    parser.add_argument(
+        "--cdn",
+        action="store_true",
+        help="link plotly.js from its CDN instead of embedding it (smaller file; needs a network to view)",
+    )
     parser.add_argument("--seed", type=_seed, default=0, help="seed of every random step (default 0)")
     parser.add_argument("--quiet", action="store_true", help="no progress and no table")
 
@@ -119,59 +147,100 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sdq {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    report = sub.add_parser("report", help="evaluate synthetic data and write an HTML and a JSON report",
-                            description="Evaluate SYNTHETIC against REAL (the generator's training rows) "
-                                        "and write reports/<synthetic stem>.html and .json.")
+    report = sub.add_parser(
+        "report",
+        help="evaluate synthetic data and write an HTML and a JSON report",
+        description="Evaluate SYNTHETIC against REAL (the generator's training rows) "
+        "and write reports/<synthetic stem>.html and .json.",
+    )
     _add_input_arguments(report)
     report.add_argument("--output", help="HTML output path (default: reports/<synthetic stem>.html)")
     report.add_argument("--json", dest="json_path", help="JSON output path (default: next to the HTML)")
-    report.add_argument("--chunk-rows", type=_positive_int, metavar="N",
-                        help="read the files N rows at a time, for files larger than memory (Parquet or CSV): "
-                             "histogram_similarity and mutual_information from counts; the other metrics are skipped")
+    report.add_argument(
+        "--chunk-rows",
+        type=_positive_int,
+        metavar="N",
+        help="read the files N rows at a time, for files larger than memory (Parquet or CSV): "
+        "histogram_similarity and mutual_information from counts; the other metrics are skipped",
+    )
     _add_run_arguments(report)
 
-    check = sub.add_parser("check", help="evaluate synthetic data and exit 1 when a threshold fails",
-                           description="Evaluate SYNTHETIC against REAL like 'sdq report', then check thresholds "
-                                       "(from --fail-under and/or a config file). Exit codes: 0 every threshold "
-                                       "passed, 1 a threshold failed, 2 bad input, usage or config.")
+    check = sub.add_parser(
+        "check",
+        help="evaluate synthetic data and exit 1 when a threshold fails",
+        description="Evaluate SYNTHETIC against REAL like 'sdq report', then check thresholds "
+        "(from --fail-under and/or a config file). Exit codes: 0 every threshold "
+        "passed, 1 a threshold failed, 2 bad input, usage or config.",
+    )
     _add_input_arguments(check)
-    check.add_argument("--fail-under", action="append", default=[], metavar="SPEC",
-                       help="thresholds, e.g. 'fidelity=0.8,privacy=0.9', 'correlation=0.9*baseline', "
-                            "'exact_match:ci_low=0.95' (repeatable)")
-    check.add_argument("--config", help="a TOML file with a [thresholds] table (sdq.toml) or [tool.sdq.thresholds] "
-                                        "(pyproject.toml); default: ./sdq.toml, else [tool.sdq] in ./pyproject.toml")
+    check.add_argument(
+        "--fail-under",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="thresholds, e.g. 'fidelity=0.8,privacy=0.9', 'correlation=0.9*baseline', "
+        "'exact_match:ci_low=0.95' (repeatable)",
+    )
+    check.add_argument(
+        "--config",
+        help="a TOML file with a [thresholds] table (sdq.toml) or [tool.sdq.thresholds] "
+        "(pyproject.toml); default: ./sdq.toml, else [tool.sdq] in ./pyproject.toml",
+    )
     check.add_argument("--junit", metavar="PATH", help="write a JUnit XML file: one testcase per threshold")
     check.add_argument("--markdown", metavar="PATH", help="write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
-    check.add_argument("--output", help="also write the HTML report here (then every metric runs, not only "
-                                        "those the thresholds read)")
+    check.add_argument(
+        "--output", help="also write the HTML report here (then every metric runs, not only those the thresholds read)"
+    )
     check.add_argument("--json", dest="json_path", help="also write the JSON report here")
     _add_run_arguments(check)
 
-    comp = sub.add_parser("compare", help="evaluate several synthetic candidates and write one comparison page",
-                          description="Evaluate every candidate against REAL with the same settings (the real side "
-                                      "is encoded once) and write a leaderboard page (HTML) and JSON. Candidates "
-                                      "whose overall ranges overlap are marked tied.")
+    comp = sub.add_parser(
+        "compare",
+        help="evaluate several synthetic candidates and write one comparison page",
+        description="Evaluate every candidate against REAL with the same settings (the real side "
+        "is encoded once) and write a leaderboard page (HTML) and JSON. Candidates "
+        "whose overall ranges overlap are marked tied.",
+    )
     _add_input_arguments(comp, synthetic=False)
-    comp.add_argument("candidates", nargs="+", type=_candidate, metavar="NAME=PATH",
-                      help="a synthetic table and the name to show for it (one or more)")
-    comp.add_argument("--output", default="reports/compare.html", help="HTML output path (default: reports/compare.html)")
+    comp.add_argument(
+        "candidates",
+        nargs="+",
+        type=_candidate,
+        metavar="NAME=PATH",
+        help="a synthetic table and the name to show for it (one or more)",
+    )
+    comp.add_argument(
+        "--output", default="reports/compare.html", help="HTML output path (default: reports/compare.html)"
+    )
     comp.add_argument("--json", dest="json_path", help="JSON output path (default: next to the HTML)")
     _add_run_arguments(comp)
 
-    init = sub.add_parser("init", help="write a commented starting sdq.toml with thresholds",
-                          description="Write a starting configuration for 'sdq check': thresholds relative to the "
-                                      "holdout baseline, or, with --from-report, absolute thresholds a margin below "
-                                      "the holdout baselines of an existing report.")
+    init = sub.add_parser(
+        "init",
+        help="write a commented starting sdq.toml with thresholds",
+        description="Write a starting configuration for 'sdq check': thresholds relative to the "
+        "holdout baseline, or, with --from-report, absolute thresholds a margin below "
+        "the holdout baselines of an existing report.",
+    )
     init.add_argument("--output", default="sdq.toml", help="where to write it (default: ./sdq.toml)")
-    init.add_argument("--from-report", metavar="JSON", help="a report JSON (made with a holdout) to take baselines from")
-    init.add_argument("--margin", type=float, default=0.05,
-                      help="with --from-report: how far below each baseline the threshold sits (default 0.05)")
+    init.add_argument(
+        "--from-report", metavar="JSON", help="a report JSON (made with a holdout) to take baselines from"
+    )
+    init.add_argument(
+        "--margin",
+        type=float,
+        default=0.05,
+        help="with --from-report: how far below each baseline the threshold sits (default 0.05)",
+    )
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
 
-    demo = sub.add_parser("demo", help="run the whole evaluation on the embedded demo data",
-                          description="Split statsmodels' 'fair' data (real survey answers) into training "
-                                      "and holdout rows, make synthetic rows with a baseline Gaussian copula, "
-                                      "and write demo.html and demo.json.")
+    demo = sub.add_parser(
+        "demo",
+        help="run the whole evaluation on the embedded demo data",
+        description="Split statsmodels' 'fair' data (real survey answers) into training "
+        "and holdout rows, make synthetic rows with a baseline Gaussian copula, "
+        "and write demo.html and demo.json.",
+    )
     demo.add_argument("--output-dir", default="reports", help="folder for demo.html and demo.json (default: reports/)")
     _add_run_arguments(demo)
     return parser
@@ -201,6 +270,7 @@ def _progress(quiet: bool):
 
 def format_table(report, out: TextIO) -> None:
     """The family scores beside their holdout baselines, then one line per metric."""
+
     def fmt(v: Any) -> str:
         return "    —" if v is None else f"{v:5.3f}"
 
@@ -237,11 +307,21 @@ def _evaluation(args: argparse.Namespace):
     column_types = _resolve_names(real, dict(args.column_type), "--column-type")
     exclude = list(_resolve_names(real, {c: None for c in args.exclude}, "--exclude"))
     return Evaluation(
-        real, holdout,
-        target=_resolve_name(real, args.target), task=args.task,
-        time_column=_resolve_name(real, args.time_column), entity_column=_resolve_name(real, args.entity_column),
-        metrics=args.metrics, column_types=column_types, exclude=exclude, seed=args.seed, config=_config(args),
-        sensitive=sensitive, show_records=args.show_records, jobs=args.jobs, metric_timeout=args.metric_timeout,
+        real,
+        holdout,
+        target=_resolve_name(real, args.target),
+        task=args.task,
+        time_column=_resolve_name(real, args.time_column),
+        entity_column=_resolve_name(real, args.entity_column),
+        metrics=args.metrics,
+        column_types=column_types,
+        exclude=exclude,
+        seed=args.seed,
+        config=_config(args),
+        sensitive=sensitive,
+        show_records=args.show_records,
+        jobs=args.jobs,
+        metric_timeout=args.metric_timeout,
     )
 
 
@@ -263,15 +343,32 @@ def _evaluate_chunked(args: argparse.Namespace):
     """``sdq report --chunk-rows N``: fidelity from counts, the files read N rows at a time."""
     from sdq.chunked import evaluate_chunked
 
-    unused = [flag for flag, value in (("--target", args.target), ("--task", args.task),
-                                       ("--time-column", args.time_column), ("--entity-column", args.entity_column),
-                                       ("--sensitive", args.sensitive), ("--show-records", args.show_records),
-                                       ("--metric-timeout", args.metric_timeout), ("--full", args.full))
-              if value]
+    unused = [
+        flag
+        for flag, value in (
+            ("--target", args.target),
+            ("--task", args.task),
+            ("--time-column", args.time_column),
+            ("--entity-column", args.entity_column),
+            ("--sensitive", args.sensitive),
+            ("--show-records", args.show_records),
+            ("--metric-timeout", args.metric_timeout),
+            ("--full", args.full),
+        )
+        if value
+    ]
     if unused:
         raise InputError(f"--chunk-rows scores fidelity from counts only; {', '.join(unused)} cannot be used with it")
-    return evaluate_chunked(args.real, args.synthetic, args.holdout, chunk_rows=args.chunk_rows, metrics=args.metrics,
-                            column_types=dict(args.column_type) or None, exclude=args.exclude or None, seed=args.seed)
+    return evaluate_chunked(
+        args.real,
+        args.synthetic,
+        args.holdout,
+        chunk_rows=args.chunk_rows,
+        metrics=args.metrics,
+        column_types=dict(args.column_type) or None,
+        exclude=args.exclude or None,
+        seed=args.seed,
+    )
     # (--jobs does not apply: the two metrics read counts accumulated in one pass per file)
 
 
@@ -341,17 +438,22 @@ def _run_compare(args: argparse.Namespace) -> int:
 
 def format_leaderboard(comparison) -> str:
     """The leaderboard as a text table."""
+
     def fmt(v: Any) -> str:
         return "    —" if v is None or v != v else f"{v:5.3f}"
 
     board = comparison.leaderboard
     width = max(9, *(len(str(n)) for n in board.index)) + 2
-    lines = [f"{'rank':<5}{'candidate':<{width}}{'overall':>8}  {'range':<15}{'fidelity':>9}{'utility':>9}"
-             f"{'privacy':>9}  tied with"]
+    lines = [
+        f"{'rank':<5}{'candidate':<{width}}{'overall':>8}  {'range':<15}{'fidelity':>9}{'utility':>9}"
+        f"{'privacy':>9}  tied with"
+    ]
     for name, row in board.iterrows():
         span = f"[{fmt(row.overall_low)}, {fmt(row.overall_high)}]" if row.overall_low == row.overall_low else "—"
-        lines.append(f"{int(row['rank']):<5}{str(name):<{width}}{fmt(row.overall):>8}  {span:<15}{fmt(row.fidelity):>9}"
-                     f"{fmt(row.utility):>9}{fmt(row.privacy):>9}  {', '.join(row.tied_with) or '—'}")
+        lines.append(
+            f"{int(row['rank']):<5}{str(name):<{width}}{fmt(row.overall):>8}  {span:<15}{fmt(row.fidelity):>9}"
+            f"{fmt(row.utility):>9}{fmt(row.privacy):>9}  {', '.join(row.tied_with) or '—'}"
+        )
     base = board["baseline_overall"].iloc[0]
     lines.append(f"{'':<5}{'(holdout)':<{width}}{fmt(base):>8}")
     return "\n".join(lines) + "\n"
@@ -384,9 +486,11 @@ def _check_thresholds(args: argparse.Namespace) -> list:
     for spec in args.fail_under:
         thresholds.extend(parse_thresholds(spec))
     if not thresholds:
-        raise InputError("no thresholds to check: give some with --fail-under (e.g. 'fidelity=0.8,privacy=0.9'), "
-                         "--config PATH, a [thresholds] table in ./sdq.toml or [tool.sdq.thresholds] in "
-                         "./pyproject.toml")
+        raise InputError(
+            "no thresholds to check: give some with --fail-under (e.g. 'fidelity=0.8,privacy=0.9'), "
+            "--config PATH, a [thresholds] table in ./sdq.toml or [tool.sdq.thresholds] in "
+            "./pyproject.toml"
+        )
     return thresholds
 
 
@@ -446,15 +550,25 @@ def _run_demo(args: argparse.Namespace) -> int:
     real = load_fair()
     train, holdout = split(real, holdout_share=0.3, seed=args.seed)
     synthetic = GaussianCopula().fit(train, seed=args.seed).sample(len(train), seed=args.seed + 1)
-    report = sdq.evaluate(train, synthetic, holdout, target="had_affair", seed=args.seed, jobs=args.jobs,
-                          config=_config(args),
-                          metric_timeout=args.metric_timeout, progress=_progress(args.quiet))
+    report = sdq.evaluate(
+        train,
+        synthetic,
+        holdout,
+        target="had_affair",
+        seed=args.seed,
+        jobs=args.jobs,
+        config=_config(args),
+        metric_timeout=args.metric_timeout,
+        progress=_progress(args.quiet),
+    )
     out_dir = Path(args.output_dir)
     html_path, json_path = out_dir / "demo.html", out_dir / "demo.json"
     _write(report, html_path, json_path, cdn=args.cdn)
     if not args.quiet:
-        sys.stdout.write(f"sdq demo: statsmodels' 'fair' survey data, {len(train)} training rows, "
-                         f"{len(holdout)} holdout rows, {len(synthetic)} synthetic rows from a Gaussian copula\n\n")
+        sys.stdout.write(
+            f"sdq demo: statsmodels' 'fair' survey data, {len(train)} training rows, "
+            f"{len(holdout)} holdout rows, {len(synthetic)} synthetic rows from a Gaussian copula\n\n"
+        )
         format_table(report, sys.stdout)
         sys.stdout.write(f"\nwrote {html_path} and {json_path}\n")
     return _strict_exit(args, {"": report}, EXIT_OK)
@@ -504,8 +618,10 @@ def _main(argv: Sequence[str] | None) -> int:
         if os.environ.get("SDQ_DEBUG"):
             raise
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        sys.stderr.write(f"sdq: error: unexpected {type(exc).__name__}: {_one_line(message)} (a bug in sdq: "
-                         f"please report it with the traceback, shown with SDQ_DEBUG=1)\n")
+        sys.stderr.write(
+            f"sdq: error: unexpected {type(exc).__name__}: {_one_line(message)} (a bug in sdq: "
+            f"please report it with the traceback, shown with SDQ_DEBUG=1)\n"
+        )
         return EXIT_USAGE
 
 

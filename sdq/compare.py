@@ -54,8 +54,9 @@ class Comparison:
 
     def __repr__(self) -> str:
         board = self.leaderboard
-        parts = ", ".join(f"{name} {row.overall:.3f}" if row.overall == row.overall else f"{name} —"
-                          for name, row in board.iterrows())
+        parts = ", ".join(
+            f"{name} {row.overall:.3f}" if row.overall == row.overall else f"{name} —" for name, row in board.iterrows()
+        )
         return f"<sdq.Comparison of {len(self)} candidates: {parts}>"
 
     @property
@@ -69,17 +70,33 @@ class Comparison:
             summary = report.summary
             ranges = family_ranges(report.metrics, missing_as_point=True)
             low, high = ranges["overall"] if ranges["overall"] is not None else (None, None)
-            rows.append({"candidate": name, "overall": summary["overall"], "overall_low": low, "overall_high": high,
-                         **{f: summary[f] for f in FAMILIES[:3]},
-                         "baseline_overall": report.summary_baseline["overall"],
-                         "failed": sum(m.status == "error" for m in report.metrics)})
+            rows.append(
+                {
+                    "candidate": name,
+                    "overall": summary["overall"],
+                    "overall_low": low,
+                    "overall_high": high,
+                    **{f: summary[f] for f in FAMILIES[:3]},
+                    "baseline_overall": report.summary_baseline["overall"],
+                    "failed": sum(m.status == "error" for m in report.metrics),
+                }
+            )
         for row in rows:
             others = [o for o in rows if o is not row]
             row["tied_with"] = [o["candidate"] for o in others if _overlap(row, o)]
             row["rank"] = 1 + sum(_better(o, row) for o in others)
         order = sorted(range(len(rows)), key=lambda i: (rows[i]["rank"], -_value(rows[i]["overall"]), i))
-        columns = ["rank", "candidate", "overall", "overall_low", "overall_high", *FAMILIES[:3], "baseline_overall",
-                   "tied_with", "failed"]
+        columns = [
+            "rank",
+            "candidate",
+            "overall",
+            "overall_low",
+            "overall_high",
+            *FAMILIES[:3],
+            "baseline_overall",
+            "tied_with",
+            "failed",
+        ]
         frame = pd.DataFrame([rows[i] for i in order], columns=columns).set_index("candidate")
         for column in ["overall", "overall_low", "overall_high", *FAMILIES[:3], "baseline_overall"]:
             frame[column] = frame[column].astype(float)
@@ -100,8 +117,12 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         board = self.leaderboard.reset_index()
-        return json_safe({"leaderboard": board.to_dict(orient="records"),
-                          "reports": {name: report.to_dict() for name, report in self.reports.items()}})
+        return json_safe(
+            {
+                "leaderboard": board.to_dict(orient="records"),
+                "reports": {name: report.to_dict() for name, report in self.reports.items()},
+            }
+        )
 
     def to_json(self, path: str | os.PathLike | None = None, *, indent: int | None = 1) -> str:
         """Strict JSON: the leaderboard and every candidate's full report; written atomically to ``path``."""
@@ -141,8 +162,14 @@ def _better(a: dict, b: dict) -> bool:
     return a["overall_low"] > b["overall_high"]
 
 
-def compare(candidates: Mapping[str, pd.DataFrame], real: pd.DataFrame, holdout: pd.DataFrame | None = None, *,
-            progress: Progress | None = None, **options: Any) -> Comparison:
+def compare(
+    candidates: Mapping[str, pd.DataFrame],
+    real: pd.DataFrame,
+    holdout: pd.DataFrame | None = None,
+    *,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Comparison:
     """Score several synthetic data sets against the same real data -> :class:`Comparison`.
 
     Parameters
@@ -168,8 +195,9 @@ def compare(candidates: Mapping[str, pd.DataFrame], real: pd.DataFrame, holdout:
         raise InputError(f"Candidate names must be distinct as text. Got {names} instead.")
     unknown = sorted(set(options) - _OPTIONS)
     if unknown:
-        raise InputError(f"compare() got unknown option(s) {unknown}; it takes the options of sdq.evaluate: "
-                         f"{sorted(_OPTIONS)}.")
+        raise InputError(
+            f"compare() got unknown option(s) {unknown}; it takes the options of sdq.evaluate: {sorted(_OPTIONS)}."
+        )
     evaluation = Evaluation(real, holdout, **options)
     reports = {}
     for name, frame in candidates.items():
@@ -180,6 +208,19 @@ def compare(candidates: Mapping[str, pd.DataFrame], real: pd.DataFrame, holdout:
     return Comparison(reports)
 
 
-_OPTIONS = {"target", "task", "time_column", "entity_column", "metrics", "column_types", "exclude", "config", "seed",
-            "sensitive", "show_records", "strict", "jobs", "metric_timeout"}
-
+_OPTIONS = {
+    "target",
+    "task",
+    "time_column",
+    "entity_column",
+    "metrics",
+    "column_types",
+    "exclude",
+    "config",
+    "seed",
+    "sensitive",
+    "show_records",
+    "strict",
+    "jobs",
+    "metric_timeout",
+}

@@ -118,8 +118,9 @@ class Config:
         models = tuple(self.models) if not isinstance(self.models, str) else (self.models,)
         unknown = [m for m in models if m not in MODEL_KINDS]
         if not models or unknown:
-            raise ConfigError(f"The 'models' setting must be a non-empty subset of {list(MODEL_KINDS)}. "
-                              f"Got {list(models)} instead.")
+            raise ConfigError(
+                f"The 'models' setting must be a non-empty subset of {list(MODEL_KINDS)}. Got {list(models)} instead."
+            )
         object.__setattr__(self, "models", models)
 
     def replace(self, **changes: Any) -> "Config":
@@ -127,14 +128,20 @@ class Config:
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
             raise ConfigError(
-                f"Unknown setting(s) {sorted(unknown)}; known: "
-                f"{sorted(f.name for f in dataclasses.fields(self))}."
+                f"Unknown setting(s) {sorted(unknown)}; known: {sorted(f.name for f in dataclasses.fields(self))}."
             )
         return dataclasses.replace(self, **changes)
 
     #: The settings that cap how many rows a metric samples.
-    ROW_CAPS = ("bootstrap_rows", "model_rows", "importance_rows", "query_rows", "privacy_rows", "attack_rows",
-                "max_pairs")
+    ROW_CAPS = (
+        "bootstrap_rows",
+        "model_rows",
+        "importance_rows",
+        "query_rows",
+        "privacy_rows",
+        "attack_rows",
+        "max_pairs",
+    )
     #: What :meth:`full` sets them to: larger than any data set.
     NO_CAP = 2**62
 
@@ -145,8 +152,10 @@ class Config:
         return self.replace(**{name: self.NO_CAP for name in self.ROW_CAPS})
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else int(v))
-                for f in dataclasses.fields(self)}
+        return {
+            f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else int(v))
+            for f in dataclasses.fields(self)
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Config":

@@ -32,8 +32,15 @@ from sdq.schema import FALSE_STRINGS, TRUE_STRINGS, Schema, _to_datetime_utc, pl
 __all__ = ["load_table", "Tables", "build_tables", "check_frame", "frame_hash"]
 
 _READERS = {
-    ".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
-    ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".feather": "feather",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".feather": "feather",
 }
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 
@@ -63,8 +70,7 @@ def load_table(path: str | os.PathLike) -> pd.DataFrame:
     if p.is_dir():
         raise InputError(f"{where}: is a directory, not a file; give the path of a table file")
     if suffix not in _READERS:
-        raise InputError(f"{where}: unknown file type {suffix or '(none)'!r}; "
-                         f"use one of {sorted(set(_READERS))}")
+        raise InputError(f"{where}: unknown file type {suffix or '(none)'!r}; use one of {sorted(set(_READERS))}")
     if p.stat().st_size == 0:
         raise InputError(f"{where}: the file is empty (0 bytes); write a header line and at least one row")
     kind = _READERS[suffix]
@@ -84,7 +90,9 @@ def load_table(path: str | os.PathLike) -> pd.DataFrame:
     except UnicodeDecodeError:
         raise InputError(_not_utf8(p, where)) from None
     except pd.errors.EmptyDataError:
-        raise InputError(f"{where}: holds no columns (no header line); write the column names on the first line") from None
+        raise InputError(
+            f"{where}: holds no columns (no header line); write the column names on the first line"
+        ) from None
     except PermissionError:
         raise InputError(f"{where}: permission denied; make the file readable") from None
     except ImportError as exc:  # pragma: no cover - pyarrow is a dependency
@@ -94,8 +102,9 @@ def load_table(path: str | os.PathLike) -> pd.DataFrame:
         if kind in ("json", "jsonl") and any(s in first_line for s in _JSON_NOT_A_TABLE):
             example = '[{"a": 1, "b": "x"}, ...]' if kind == "json" else '{"a": 1, "b": "x"} on each line'
             raise InputError(f"{where}: holds no table; write records, e.g. {example}") from None
-        raise InputError(f"{where}: cannot be read as {kind} ({first_line}); "
-                         f"check that the file is complete and in that format") from None
+        raise InputError(
+            f"{where}: cannot be read as {kind} ({first_line}); check that the file is complete and in that format"
+        ) from None
     if not isinstance(frame, pd.DataFrame):  # pragma: no cover - read_json of a scalar
         raise InputError(f"{where}: holds no table; write a table with a header (or records)")
     if len(frame.columns) == 0:
@@ -172,9 +181,11 @@ def _not_utf8(p: Path, where: str) -> str:
                 if chunk and exc.reason == "unexpected end of data":
                     good = exc.start  # a character cut at the end of the chunk: decode it with the next
                 else:
-                    line += data[:exc.start].count(b"\n")
-                    return (f"{where}: is not UTF-8 text (byte 0x{data[exc.start:exc.start + 1].hex()} on line {line}, "
-                            f"at byte {offset + exc.start}); save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
+                    line += data[: exc.start].count(b"\n")
+                    return (
+                        f"{where}: is not UTF-8 text (byte 0x{data[exc.start : exc.start + 1].hex()} on line {line}, "
+                        f"at byte {offset + exc.start}); save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+                    )
             line += data[:good].count(b"\n")
             offset, carry = offset + good, data[good:]
             if not chunk:
@@ -199,8 +210,10 @@ def check_frame(frame: Any, what: str) -> pd.DataFrame:
         labels.setdefault(str(name), []).append(name)
     clashes = [names for names in labels.values() if len(names) > 1]
     if clashes:
-        raise InputError(f"The {what} data has column names that are the same as text: "
-                         f"{'; '.join(repr(names) for names in clashes)}; rename them so each reads differently.")
+        raise InputError(
+            f"The {what} data has column names that are the same as text: "
+            f"{'; '.join(repr(names) for names in clashes)}; rename them so each reads differently."
+        )
     if len(frame) == 0:
         raise InputError(f"The {what} data has no rows; pass a table with at least one row.")
     return frame
@@ -231,7 +244,11 @@ def _factorize(values) -> tuple[np.ndarray, Any]:
     ``False == 0 == 0.0`` in Python, so pandas gives them one code and keeps whichever came first,
     and the canonical text of the group would depend on the order of the rows."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if getattr(values, "dtype", None) != object or pd.api.types.infer_dtype(uniques, skipna=True) in ("string", "boolean"):
+    dtype = getattr(values, "dtype", None)
+    if dtype != object or pd.api.types.infer_dtype(uniques, skipna=True) in (  # noqa: E721 (a dtype, not a type)
+        "string",
+        "boolean",
+    ):
         return codes, uniques
     arr = np.asarray(values, dtype=object)
     is_bool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in arr), dtype=bool, count=len(arr))
@@ -284,22 +301,31 @@ def _canonical_values(series: pd.Series, numbers_as_text: bool) -> pd.Series:
             is_num = np.isfinite(num)
             if kind != "string" and not numbers_as_text:
                 # only genuine numbers are rewritten; strings keep their spelling
-                is_num &= ~np.fromiter((isinstance(v, str) for v in values.to_numpy(dtype=object)),
-                                       dtype=bool, count=len(values))
+                is_num &= ~np.fromiter(
+                    (isinstance(v, str) for v in values.to_numpy(dtype=object)), dtype=bool, count=len(values)
+                )
             text[is_num] = _number_text(num[is_num])
         else:
             # mixed Python objects: canonicalise each distinct value once
             codes, uniques = _factorize(pd.Series(values.to_numpy(dtype=object), dtype=object))
-            canon = np.array([str(v) if isinstance(v, str) or not _is_number(v) else _number_text(np.array([float(v)]))[0]
-                              for v in uniques], dtype=object)
+            canon = np.array(
+                [
+                    str(v) if isinstance(v, str) or not _is_number(v) else _number_text(np.array([float(v)]))[0]
+                    for v in uniques
+                ],
+                dtype=object,
+            )
             text = canon[codes]
     out[present] = text
     return pd.Series(out, dtype=object)
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)) \
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, (bool, np.bool_))
         and np.isfinite(float(value))
+    )
 
 
 def _coerce(series: pd.Series, kind: str, numbers_as_text: bool = False) -> tuple[pd.Series, int]:
@@ -323,8 +349,9 @@ def _coerce(series: pd.Series, kind: str, numbers_as_text: bool = False) -> tupl
             stamps = series.dt.tz_convert("UTC") if series.dt.tz is not None else series.dt.tz_localize("UTC")
         else:
             stamps = _to_datetime_utc(series)
-        out = pd.Series(((stamps - _EPOCH) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=np.nan),
-                        index=series.index)
+        out = pd.Series(
+            ((stamps - _EPOCH) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=np.nan), index=series.index
+        )
     elif kind == "boolean":
         out = pd.Series(np.full(len(series), np.nan), index=series.index)
         if pd.api.types.is_bool_dtype(series.dtype):
@@ -387,9 +414,15 @@ def _align(frame: pd.DataFrame, schema: Schema, what: str, real_columns: list) -
     return frame
 
 
-def build_tables(schema: Schema, real: pd.DataFrame, synthetic: pd.DataFrame,
-                 holdout: pd.DataFrame | None = None, sensitive: pd.DataFrame | None = None, *,
-                 reuse: Tables | None = None) -> Tables:
+def build_tables(
+    schema: Schema,
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    holdout: pd.DataFrame | None = None,
+    sensitive: pd.DataFrame | None = None,
+    *,
+    reuse: Tables | None = None,
+) -> Tables:
     """Align columns by name and coerce every frame to the schema (new frames, counts of failures).
 
     ``reuse``: tables built before with the same schema from the same real, holdout and sensitive
@@ -402,8 +435,11 @@ def build_tables(schema: Schema, real: pd.DataFrame, synthetic: pd.DataFrame,
         inputs["holdout"] = holdout
     if sensitive is not None:
         inputs["sensitive"] = sensitive
-    numeric_real = {spec.name: pd.api.types.is_numeric_dtype(real[spec.name].dtype)
-                    and not pd.api.types.is_bool_dtype(real[spec.name].dtype) for spec in schema.columns}
+    numeric_real = {
+        spec.name: pd.api.types.is_numeric_dtype(real[spec.name].dtype)
+        and not pd.api.types.is_bool_dtype(real[spec.name].dtype)
+        for spec in schema.columns
+    }
     frames, invalid, hashes = {}, {}, {}
     for what, frame in inputs.items():
         if reuse is not None and what != "synthetic" and what in reuse.frames:

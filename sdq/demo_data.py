@@ -108,9 +108,7 @@ def _decode(codes: pd.Series, labels: dict[int, str]) -> pd.Series:
     known = keys[position] == values
     if not known.all():
         unknown = sorted(set(values[~known].tolist()))
-        raise InputError(
-            f"The {codes.name!r} column holds codes {unknown} that the codebook does not define."
-        )
+        raise InputError(f"The {codes.name!r} column holds codes {unknown} that the codebook does not define.")
     return pd.Series(names[position], index=codes.index, name=codes.name, dtype=object)
 
 
@@ -159,9 +157,7 @@ def load_fair() -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def split(
-    frame: pd.DataFrame, holdout_share: float = 0.3, seed: int | None = 0
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split(frame: pd.DataFrame, holdout_share: float = 0.3, seed: int | None = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split the rows of a frame at random into a training part and a holdout part.
 
     Parameters
@@ -197,22 +193,17 @@ def split(
     (4456, 1910)
     """
     if not isinstance(frame, pd.DataFrame):
-        raise InputError(
-            f"The 'frame' argument must be a pandas DataFrame. Got {type(frame).__name__} instead."
-        )
+        raise InputError(f"The 'frame' argument must be a pandas DataFrame. Got {type(frame).__name__} instead.")
     n_rows = len(frame)
     if n_rows < 2:
-        raise InputError(
-            f"The 'frame' argument must have at least 2 rows to split. Got {n_rows} instead."
-        )
+        raise InputError(f"The 'frame' argument must have at least 2 rows to split. Got {n_rows} instead.")
     if (
         isinstance(holdout_share, bool)
         or not isinstance(holdout_share, numbers.Real)
         or not 0.0 < float(holdout_share) < 1.0
     ):
         raise InputError(
-            "The 'holdout_share' argument must be a number strictly between 0 and 1. "
-            f"Got {holdout_share!r} instead."
+            f"The 'holdout_share' argument must be a number strictly between 0 and 1. Got {holdout_share!r} instead."
         )
     n_holdout = int(round(float(holdout_share) * n_rows))
     n_holdout = min(max(n_holdout, 1), n_rows - 1)

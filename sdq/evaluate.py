@@ -111,10 +111,24 @@ def evaluate(
     >>> report.scores["histogram_similarity"]
     1.0
     """
-    evaluation = Evaluation(real, holdout, target=target, task=task, time_column=time_column,
-                            entity_column=entity_column, metrics=metrics, column_types=column_types,
-                            exclude=exclude, config=config, seed=seed, sensitive=sensitive,
-                            show_records=show_records, strict=strict, jobs=jobs, metric_timeout=metric_timeout)
+    evaluation = Evaluation(
+        real,
+        holdout,
+        target=target,
+        task=task,
+        time_column=time_column,
+        entity_column=entity_column,
+        metrics=metrics,
+        column_types=column_types,
+        exclude=exclude,
+        config=config,
+        seed=seed,
+        sensitive=sensitive,
+        show_records=show_records,
+        strict=strict,
+        jobs=jobs,
+        metric_timeout=metric_timeout,
+    )
     return evaluation.run(synthetic, progress=progress)
 
 
@@ -126,12 +140,26 @@ class Evaluation:
     and encoded (bins, codes, canonical row order) at the first :meth:`run` and reused by the next.
     """
 
-    def __init__(self, real: pd.DataFrame, holdout: pd.DataFrame | None = None, *, target: Any = None,
-                 task: str | None = None, time_column: Any = None, entity_column: Any = None,
-                 metrics: Iterable[str] | None = None, column_types: Mapping[Any, str] | None = None,
-                 exclude: Iterable[Any] | None = None, config: Config | None = None, seed: int | None = None,
-                 sensitive: pd.DataFrame | None = None, show_records: bool = False, strict: bool = False,
-                 jobs: int = 1, metric_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        real: pd.DataFrame,
+        holdout: pd.DataFrame | None = None,
+        *,
+        target: Any = None,
+        task: str | None = None,
+        time_column: Any = None,
+        entity_column: Any = None,
+        metrics: Iterable[str] | None = None,
+        column_types: Mapping[Any, str] | None = None,
+        exclude: Iterable[Any] | None = None,
+        config: Config | None = None,
+        seed: int | None = None,
+        sensitive: pd.DataFrame | None = None,
+        show_records: bool = False,
+        strict: bool = False,
+        jobs: int = 1,
+        metric_timeout: float | None = None,
+    ) -> None:
         started = time.perf_counter()
         if config is None:
             config = Config()
@@ -158,11 +186,21 @@ class Evaluation:
         self.config, self.strict, self.show_records = config, bool(strict), bool(show_records)
         self.jobs, self.metric_timeout = jobs, metric_timeout
         self.roles = {"target": target, "task": task, "time_column": time_column, "entity_column": entity_column}
-        self.schema = fit_schema(self.real, column_types=column_types, exclude=exclude, target=target,
-                                 time_column=time_column, entity_column=entity_column, task=task)
-        self.available = {"holdout": self.holdout is not None, "target": target is not None,
-                          "sequence": time_column is not None or entity_column is not None,
-                          "sensitive": self.sensitive is not None}
+        self.schema = fit_schema(
+            self.real,
+            column_types=column_types,
+            exclude=exclude,
+            target=target,
+            time_column=time_column,
+            entity_column=entity_column,
+            task=task,
+        )
+        self.available = {
+            "holdout": self.holdout is not None,
+            "target": target is not None,
+            "sequence": time_column is not None or entity_column is not None,
+            "sensitive": self.sensitive is not None,
+        }
         self._shared: Prepared | None = None
         self._setup_seconds = time.perf_counter() - started
 
@@ -171,16 +209,31 @@ class Evaluation:
         started = time.perf_counter()
         synthetic = check_frame(synthetic, "synthetic")
         shared = self._shared
-        tables = build_tables(self.schema, self.real, synthetic, self.holdout, self.sensitive,
-                              reuse=None if shared is None else shared.tables)
+        tables = build_tables(
+            self.schema,
+            self.real,
+            synthetic,
+            self.holdout,
+            self.sensitive,
+            reuse=None if shared is None else shared.tables,
+        )
         prepared = prepare(tables, self.config, show_records=self.show_records, reuse=shared)
         if shared is None:
             self._shared = _real_side(prepared)
         prepared_at = time.perf_counter()
-        results, info = run_metrics(self.specs, prepared, self.available, strict=self.strict, jobs=self.jobs,
-                                    timeout=self.metric_timeout, progress=progress)
-        timings = {"prepare": round(prepared_at - started + (self._setup_seconds if shared is None else 0.0), 4),
-                   **info.timings}
+        results, info = run_metrics(
+            self.specs,
+            prepared,
+            self.available,
+            strict=self.strict,
+            jobs=self.jobs,
+            timeout=self.metric_timeout,
+            progress=progress,
+        )
+        timings = {
+            "prepare": round(prepared_at - started + (self._setup_seconds if shared is None else 0.0), 4),
+            **info.timings,
+        }
         timings["total"] = round(time.perf_counter() - started + (self._setup_seconds if shared is None else 0.0), 4)
         return self._report(results, tables, synthetic, timings, info.to_dict())
 
@@ -192,8 +245,11 @@ class Evaluation:
 
         roles = self.roles
         data = {
-            "real": shape(self.real), "synthetic": shape(synthetic), "holdout": shape(self.holdout),
-            "sensitive": shape(self.sensitive), "show_records": self.show_records,
+            "real": shape(self.real),
+            "synthetic": shape(synthetic),
+            "holdout": shape(self.holdout),
+            "sensitive": shape(self.sensitive),
+            "show_records": self.show_records,
             "columns": self.schema.to_list(),
             "invalid": tables.invalid,
             "target": None if roles["target"] is None else str(roles["target"]),
@@ -224,7 +280,10 @@ def _real_side(prepared: Prepared) -> Prepared:
     """What the next candidates reuse: the schema, bins and the encoded real, holdout and sensitive
     frames, without the first candidate's synthetic frame or any metric's cached work."""
     keep = ("real", "holdout", "sensitive")
-    tables = dataclasses.replace(prepared.tables, frames={k: v for k, v in prepared.tables.frames.items() if k in keep},
-                                 invalid={k: v for k, v in prepared.tables.invalid.items() if k in keep},
-                                 hashes={k: v for k, v in prepared.tables.hashes.items() if k in keep})
+    tables = dataclasses.replace(
+        prepared.tables,
+        frames={k: v for k, v in prepared.tables.frames.items() if k in keep},
+        invalid={k: v for k, v in prepared.tables.invalid.items() if k in keep},
+        hashes={k: v for k, v in prepared.tables.hashes.items() if k in keep},
+    )
     return dataclasses.replace(prepared, tables=tables, frames={k: v for k, v in prepared.frames.items() if k in keep})

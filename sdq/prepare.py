@@ -32,7 +32,18 @@ from sdq.config import Config
 from sdq.data import Tables
 from sdq.schema import BINNED_KINDS, ColumnSpec, Schema
 
-__all__ = ["Binning", "fit_binning", "category_binning", "PreparedFrame", "AggregateFrame", "pair_table", "Prepared", "prepare", "subsample_rows", "pair_bins"]
+__all__ = [
+    "Binning",
+    "fit_binning",
+    "category_binning",
+    "PreparedFrame",
+    "AggregateFrame",
+    "pair_table",
+    "Prepared",
+    "prepare",
+    "subsample_rows",
+    "pair_bins",
+]
 
 MISSING = "(missing)"
 
@@ -73,11 +84,16 @@ class Binning:
             else:
                 arr = values.to_numpy(dtype=object) if self.kind != "boolean" else values.to_numpy(dtype=float)
                 row_codes, uniques = pd.factorize(arr, use_na_sentinel=True)
-            kept = pd.Index(list(self.categories)).get_indexer(uniques) if len(self.categories) else np.full(len(uniques), -1)
+            kept = (
+                pd.Index(list(self.categories)).get_indexer(uniques)
+                if len(self.categories)
+                else np.full(len(uniques), -1)
+            )
             known = pd.Index(list(self.known)).get_indexer(uniques) >= 0 if self.known else np.zeros(len(uniques), bool)
             lut = np.empty(len(uniques) + 1, dtype=np.int32)
-            lut[:-1] = np.where(kept >= 0, kept + 1,
-                                np.where(known, len(self.categories) + 1, len(self.categories) + 2))
+            lut[:-1] = np.where(
+                kept >= 0, kept + 1, np.where(known, len(self.categories) + 1, len(self.categories) + 2)
+            )
             lut[-1] = 0
             return lut[row_codes]
         x = values.to_numpy(dtype=float)
@@ -136,8 +152,12 @@ def _value_bins(spec: ColumnSpec, distinct: np.ndarray) -> Binning:
         with np.errstate(over="ignore"):
             low, high = _outer_edges(distinct[0] - (mids[0] - distinct[0]), distinct[-1] + (distinct[-1] - mids[-1]))
         edges = np.concatenate([[low], mids, [high]])
-    labels = (MISSING, f"< {_fmt_number(edges[0], kind)}", *[_fmt_number(v, kind) for v in distinct],
-              f"> {_fmt_number(edges[-1], kind)}")
+    labels = (
+        MISSING,
+        f"< {_fmt_number(edges[0], kind)}",
+        *[_fmt_number(v, kind) for v in distinct],
+        f"> {_fmt_number(edges[-1], kind)}",
+    )
     return Binning(spec.name, kind, "values", labels, edges=edges)
 
 
@@ -161,8 +181,13 @@ def _between_values(edges: np.ndarray, distinct: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate([[low], inner, [high]]))
 
 
-def fit_binning(spec: ColumnSpec, real_values: pd.Series, config: Config, n_bins: int | None = None,
-                max_categories: int | None = None) -> Binning:
+def fit_binning(
+    spec: ColumnSpec,
+    real_values: pd.Series,
+    config: Config,
+    n_bins: int | None = None,
+    max_categories: int | None = None,
+) -> Binning:
     """Fit one column's bins on its real values (already coerced to the schema)."""
     n_bins = config.n_bins if n_bins is None else n_bins
     max_categories = config.max_categories if max_categories is None else max_categories
@@ -183,8 +208,10 @@ def fit_binning(spec: ColumnSpec, real_values: pd.Series, config: Config, n_bins
             # (b - a is infinite); between their halves it does not
             quantiles = 2 * np.quantile(x / 2, levels)
         edges = _between_values(quantiles, distinct)
-        inner = [f"[{_fmt_number(a, kind)}, {_fmt_number(b, kind)}{']' if i == len(edges) - 2 else ')'}"
-                 for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))]
+        inner = [
+            f"[{_fmt_number(a, kind)}, {_fmt_number(b, kind)}{']' if i == len(edges) - 2 else ')'}"
+            for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))
+        ]
         labels = (MISSING, f"< {_fmt_number(edges[0], kind)}", *inner, f"> {_fmt_number(edges[-1], kind)}")
         return Binning(spec.name, kind, "edges", labels, edges=edges)
     return category_binning(spec, real_values.dropna().value_counts(sort=False), max_categories)
@@ -224,7 +251,6 @@ class PreparedFrame:
     @property
     def n_rows(self) -> int:
         return len(self.frame)
-
 
     def counts(self, column: Any, n_codes: int) -> np.ndarray:
         """How many rows fall in each of the column's codes (length ``n_codes``)."""
@@ -329,8 +355,9 @@ class Prepared:
         return self.config.rng(name)
 
 
-def _encode_frame(name: str, frame: pd.DataFrame, positions: np.ndarray, schema: Schema, binnings: dict,
-                  pair_binnings: dict) -> PreparedFrame:
+def _encode_frame(
+    name: str, frame: pd.DataFrame, positions: np.ndarray, schema: Schema, binnings: dict, pair_binnings: dict
+) -> PreparedFrame:
     prepared = PreparedFrame(name=name, frame=frame, positions=positions)
     for spec in schema.columns:
         if spec.role == "excluded":
@@ -338,8 +365,9 @@ def _encode_frame(name: str, frame: pd.DataFrame, positions: np.ndarray, schema:
         if spec.name in binnings:
             prepared.codes[spec.name] = binnings[spec.name].encode(frame[spec.name])
             pair = pair_binnings[spec.name]
-            prepared.pair_codes[spec.name] = (prepared.codes[spec.name] if pair is binnings[spec.name]
-                                              else pair.encode(frame[spec.name]))
+            prepared.pair_codes[spec.name] = (
+                prepared.codes[spec.name] if pair is binnings[spec.name] else pair.encode(frame[spec.name])
+            )
         if spec.kind in ("numeric", "datetime", "boolean"):
             prepared.values[spec.name] = frame[spec.name].to_numpy(dtype=float)
     return prepared
@@ -377,23 +405,42 @@ def prepare(tables: Tables, config: Config, *, show_records: bool = False, reuse
     pair_binnings = {}
     for name, binning in binnings.items():
         coarse = binning.n_codes > k_pair + 3
-        pair_binnings[name] = (fit_binning(schema[name], tables.real[name], config, n_bins=k_pair,
-                                           max_categories=k_pair) if coarse else binning)
-    frames = {name: _encode_frame(name, *_canonical_order(frame), schema, binnings, pair_binnings)
-              for name, frame in tables.frames.items()}
+        pair_binnings[name] = (
+            fit_binning(schema[name], tables.real[name], config, n_bins=k_pair, max_categories=k_pair)
+            if coarse
+            else binning
+        )
+    frames = {
+        name: _encode_frame(name, *_canonical_order(frame), schema, binnings, pair_binnings)
+        for name, frame in tables.frames.items()
+    }
     _add_baseline_frames(frames, config)
-    return Prepared(schema=schema, config=config, tables=tables, binnings=binnings,
-                    pair_binnings=pair_binnings, frames=frames, show_records=show_records)
+    return Prepared(
+        schema=schema,
+        config=config,
+        tables=tables,
+        binnings=binnings,
+        pair_binnings=pair_binnings,
+        frames=frames,
+        show_records=show_records,
+    )
 
 
 def _prepare_candidate(tables: Tables, shared: Prepared, show_records: bool) -> Prepared:
-    frames = {name: frame for name, frame in shared.frames.items()
-              if name in tables.frames and name != "synthetic"}
-    frames["synthetic"] = _encode_frame("synthetic", *_canonical_order(tables.synthetic), tables.schema,
-                                        shared.binnings, shared.pair_binnings)
+    frames = {name: frame for name, frame in shared.frames.items() if name in tables.frames and name != "synthetic"}
+    frames["synthetic"] = _encode_frame(
+        "synthetic", *_canonical_order(tables.synthetic), tables.schema, shared.binnings, shared.pair_binnings
+    )
     _add_baseline_frames(frames, shared.config)
-    return Prepared(schema=tables.schema, config=shared.config, tables=tables, binnings=shared.binnings,
-                    pair_binnings=shared.pair_binnings, frames=frames, show_records=show_records)
+    return Prepared(
+        schema=tables.schema,
+        config=shared.config,
+        tables=tables,
+        binnings=shared.binnings,
+        pair_binnings=shared.pair_binnings,
+        frames=frames,
+        show_records=show_records,
+    )
 
 
 def _add_baseline_frames(frames: dict[str, PreparedFrame], config: Config) -> None:

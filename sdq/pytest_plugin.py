@@ -18,8 +18,12 @@ import pytest
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sdq", "synthetic data quality (sdq)")
     group.addoption("--sdq-seed", type=int, default=0, help="seed of the sdq_evaluate fixture (default 0)")
-    group.addoption("--sdq-report-dir", default=None, metavar="DIR",
-                    help="write the HTML report of each failing sdq assertion to DIR")
+    group.addoption(
+        "--sdq-report-dir",
+        default=None,
+        metavar="DIR",
+        help="write the HTML report of each failing sdq assertion to DIR",
+    )
 
 
 @pytest.fixture

@@ -24,7 +24,17 @@ import numpy as np
 
 from sdq.errors import InputError
 
-__all__ = ["MetricResult", "Report", "summarise", "json_safe", "write_atomic", "column_entries", "entry_scores", "Figures", "family_ranges"]
+__all__ = [
+    "MetricResult",
+    "Report",
+    "summarise",
+    "json_safe",
+    "write_atomic",
+    "column_entries",
+    "entry_scores",
+    "Figures",
+    "family_ranges",
+]
 
 STATUSES = ("ok", "skipped", "error")
 
@@ -63,11 +73,19 @@ class MetricResult:
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe({
-            "name": self.name, "family": self.family, "status": self.status, "score": self.score,
-            "baseline": self.baseline, "ci": list(self.ci) if self.ci is not None else None,
-            "details": self.details, "message": self.message, "warnings": list(self.warnings or []),
-        })
+        return json_safe(
+            {
+                "name": self.name,
+                "family": self.family,
+                "status": self.status,
+                "score": self.score,
+                "baseline": self.baseline,
+                "ci": list(self.ci) if self.ci is not None else None,
+                "details": self.details,
+                "message": self.message,
+                "warnings": list(self.warnings or []),
+            }
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "MetricResult":
@@ -187,8 +205,9 @@ class Report:
         Every setting used; the inputs' shapes and schema; versions, data hashes and timings.
     """
 
-    def __init__(self, metrics: list[MetricResult], *, config: dict, data: dict, manifest: dict,
-                 sdq_version: str) -> None:
+    def __init__(
+        self, metrics: list[MetricResult], *, config: dict, data: dict, manifest: dict, sdq_version: str
+    ) -> None:
         self.metrics = list(metrics)
         self.config = config
         self.data = data
@@ -212,8 +231,10 @@ class Report:
     @property
     def summary_details(self) -> dict[str, Any]:
         privacy = [r.score for r in self.metrics if r.family == "privacy" and r.status == "ok"]
-        return {"privacy_mean": _mean(privacy), "rule": "fidelity, utility: mean; privacy: minimum; "
-                                                          "overall: mean of the families present"}
+        return {
+            "privacy_mean": _mean(privacy),
+            "rule": "fidelity, utility: mean; privacy: minimum; overall: mean of the families present",
+        }
 
     @property
     def scores(self) -> dict[str, float | None]:
@@ -238,16 +259,18 @@ class Report:
 
     # -- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return json_safe({
-            "sdq_version": self.sdq_version,
-            "config": self.config,
-            "data": self.data,
-            "summary": self.summary,
-            "summary_baseline": self.summary_baseline,
-            "summary_details": self.summary_details,
-            "metrics": [r.to_dict() for r in self.metrics],
-            "manifest": self.manifest,
-        })
+        return json_safe(
+            {
+                "sdq_version": self.sdq_version,
+                "config": self.config,
+                "data": self.data,
+                "summary": self.summary,
+                "summary_baseline": self.summary_baseline,
+                "summary_details": self.summary_details,
+                "metrics": [r.to_dict() for r in self.metrics],
+                "manifest": self.manifest,
+            }
+        )
 
     def to_json(self, path: str | os.PathLike | None = None, *, indent: int | None = 1) -> str:
         """Strict JSON (no NaN or Infinity); also written atomically to ``path`` if given."""
@@ -259,8 +282,13 @@ class Report:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Report":
         try:
-            return cls([MetricResult.from_dict(m) for m in data["metrics"]], config=data["config"],
-                       data=data["data"], manifest=data.get("manifest", {}), sdq_version=data["sdq_version"])
+            return cls(
+                [MetricResult.from_dict(m) for m in data["metrics"]],
+                config=data["config"],
+                data=data["data"],
+                manifest=data.get("manifest", {}),
+                sdq_version=data["sdq_version"],
+            )
         except (KeyError, TypeError) as exc:
             raise InputError(f"not an sdq report: missing or malformed {exc}") from None
 
@@ -297,25 +325,37 @@ class Report:
         import pandas as pd
 
         if level == "metrics":
-            rows = [{
-                "name": r.name, "family": r.family, "status": r.status, "score": r.score,
-                "baseline": r.baseline, "ci_low": r.ci[0] if r.ci else None,
-                "ci_high": r.ci[1] if r.ci else None, "message": r.message,
-            } for r in self.metrics]
-            return pd.DataFrame(rows, columns=["name", "family", "status", "score", "baseline", "ci_low",
-                                               "ci_high", "message"]).set_index("name")
+            rows = [
+                {
+                    "name": r.name,
+                    "family": r.family,
+                    "status": r.status,
+                    "score": r.score,
+                    "baseline": r.baseline,
+                    "ci_low": r.ci[0] if r.ci else None,
+                    "ci_high": r.ci[1] if r.ci else None,
+                    "message": r.message,
+                }
+                for r in self.metrics
+            ]
+            return pd.DataFrame(
+                rows, columns=["name", "family", "status", "score", "baseline", "ci_low", "ci_high", "message"]
+            ).set_index("name")
         if level == "columns":
             columns = [c for c in self.data.get("columns", []) if c.get("role") != "excluded"]
-            frame = pd.DataFrame({"kind": [c.get("kind") for c in columns], "role": [c.get("role") for c in columns]},
-                                 index=pd.Index([str(c.get("name")) for c in columns], name="column"))
+            frame = pd.DataFrame(
+                {"kind": [c.get("kind") for c in columns], "role": [c.get("role") for c in columns]},
+                index=pd.Index([str(c.get("name")) for c in columns], name="column"),
+            )
             for r in self.metrics:
                 entries = column_entries(r.details) if r.status == "ok" else []
                 scored = {str(e["column"]): entry_scores(e) for e in entries}
                 if not scored:
                     continue
-                pick = lambda k: [float(v[k]) if isinstance(v[k], (int, float)) else math.nan  # noqa: E731
-                                  for v in (scored.get(c, (None, None)) for c in frame.index)]
-                frame[r.name], frame[f"{r.name}_baseline"] = pick(0), pick(1)
+                pairs = [scored.get(c, (None, None)) for c in frame.index]
+                frame[r.name], frame[f"{r.name}_baseline"] = (
+                    [float(v[k]) if isinstance(v[k], (int, float)) else math.nan for v in pairs] for k in (0, 1)
+                )
             return frame
         if level == "pairs":
             rows = []
@@ -329,8 +369,7 @@ class Report:
                 i, j = np.triu_indices(len(labels), k=1)
                 keep = ~np.isnan(real[i, j])
                 for a, b in zip(i[keep], j[keep]):
-                    row = {"metric": r.name, "column_a": str(labels[a]), "column_b": str(labels[b]),
-                           "real": real[a, b]}
+                    row = {"metric": r.name, "column_a": str(labels[a]), "column_b": str(labels[b]), "real": real[a, b]}
                     row.update({k: m[a, b] for k, m in others.items()})
                     rows.append(row)
             frame = pd.DataFrame(rows, columns=["metric", "column_a", "column_b", "real", "synthetic", "holdout"])

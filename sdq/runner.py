@@ -39,9 +39,12 @@ __all__ = ["run_metrics", "RunInfo", "default_jobs"]
 #: ``progress(event, name, done, total)``: event is "start" or "end" of metric ``name``.
 Progress = Callable[[str, str, int, int], None]
 
-REASONS = {"holdout": "no holdout was given", "target": "no target column was given",
-           "sequence": "no time column and no entity column were given: the rows form no sequence",
-           "sensitive": "no sensitive data set was given"}
+REASONS = {
+    "holdout": "no holdout was given",
+    "target": "no target column was given",
+    "sequence": "no time column and no entity column were given: the rows form no sequence",
+    "sensitive": "no sensitive data set was given",
+}
 
 
 def default_jobs() -> int:
@@ -80,13 +83,20 @@ def run_one(spec: MetricSpec, prepared: Any, available: dict[str, bool], strict:
         except Exception as exc:  # noqa: BLE001 - fault isolation: one metric never stops the others
             if strict:
                 raise
-            return MetricResult(spec.name, spec.family, "error", message=f"{type(exc).__name__}: {exc}",
-                                warnings=_distinct(caught))
+            return MetricResult(
+                spec.name, spec.family, "error", message=f"{type(exc).__name__}: {exc}", warnings=_distinct(caught)
+            )
     clip = lambda v: None if v is None else float(min(1.0, max(0.0, v)))  # noqa: E731
     return MetricResult(
-        spec.name, spec.family, "ok", score=clip(out.score), baseline=clip(out.baseline),
+        spec.name,
+        spec.family,
+        "ok",
+        score=clip(out.score),
+        baseline=clip(out.baseline),
         ci=[clip(out.ci[0]), clip(out.ci[1])] if out.ci is not None else None,
-        details=json_safe(out.details), message=out.message, warnings=_distinct(caught),
+        details=json_safe(out.details),
+        message=out.message,
+        warnings=_distinct(caught),
     )
 
 
@@ -112,18 +122,32 @@ class RunInfo:
 def _can_fork() -> bool:
     """Forking a process that has loaded BLAS, OpenMP and faiss is safe on Linux; on macOS system
     frameworks may abort in the child, and Windows cannot fork."""
-    return (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
-            and not multiprocessing.current_process().daemon)  # a daemonic process may not have children
+    return (
+        sys.platform.startswith("linux")
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )  # a daemonic process may not have children
 
 
-def run_metrics(specs: list[MetricSpec], prepared: Any, available: dict[str, bool], *, strict: bool = False,
-                jobs: int = 1, timeout: float | None = None,
-                progress: Progress | None = None) -> tuple[list[MetricResult], RunInfo]:
+def run_metrics(
+    specs: list[MetricSpec],
+    prepared: Any,
+    available: dict[str, bool],
+    *,
+    strict: bool = False,
+    jobs: int = 1,
+    timeout: float | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[MetricResult], RunInfo]:
     """Run ``specs`` on ``prepared``; results in the order of ``specs``, and how they were run."""
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ConfigError(f"jobs must be a positive integer. Got {jobs!r} instead.")
-    if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool)
-                                or not timeout > 0 or not np.isfinite(timeout)):
+    if timeout is not None and (
+        not isinstance(timeout, (int, float))
+        or isinstance(timeout, bool)
+        or not timeout > 0
+        or not np.isfinite(timeout)
+    ):
         raise ConfigError(f"the metric timeout must be a positive number of seconds. Got {timeout!r} instead.")
     processes = (jobs > 1 or timeout is not None) and _can_fork() and len(specs) > 0
     info = RunInfo(jobs=jobs, timeout=None if timeout is None else float(timeout), processes=processes)
@@ -142,8 +166,9 @@ def run_metrics(specs: list[MetricSpec], prepared: Any, available: dict[str, boo
 
 
 # -- child processes ----------------------------------------------------------------------------
-def _child(names: list[str], conn, specs: dict, prepared: Any, available: dict,
-           strict: bool) -> None:  # pragma: no cover - runs in the forked child
+def _child(
+    names: list[str], conn, specs: dict, prepared: Any, available: dict, strict: bool
+) -> None:  # pragma: no cover - runs in the forked child
     """Run metrics one after another, reporting ("start", name) and ("done", name, result, seconds).
     The arguments reach the child through fork (nothing is pickled)."""
     try:
@@ -182,8 +207,7 @@ def _run_in_children(specs, prepared, available, strict, jobs, timeout, progress
 
     def launch(names: list[str]) -> None:
         parent, child = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(names, child, by_name, prepared, available, strict),
-                                  daemon=True)
+        process = context.Process(target=_child, args=(names, child, by_name, prepared, available, strict), daemon=True)
         try:
             process.start()
         except BaseException:

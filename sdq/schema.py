@@ -129,9 +129,27 @@ def _time_kind(series: pd.Series) -> tuple[str, str] | None:
 
 
 #: What ``infer_dtype`` says of object columns whose cells are plain values (hashable, not bytes).
-_PLAIN = frozenset({"string", "empty", "boolean", "integer", "floating", "mixed-integer-float", "decimal", "date",
-                    "datetime", "datetime64", "time", "period", "interval", "complex", "categorical",
-                    "timedelta", "timedelta64"})
+_PLAIN = frozenset(
+    {
+        "string",
+        "empty",
+        "boolean",
+        "integer",
+        "floating",
+        "mixed-integer-float",
+        "decimal",
+        "date",
+        "datetime",
+        "datetime64",
+        "time",
+        "period",
+        "interval",
+        "complex",
+        "categorical",
+        "timedelta",
+        "timedelta64",
+    }
+)
 
 
 def plain_cells(series: pd.Series) -> pd.Series:
@@ -262,8 +280,9 @@ def fit_schema(
     for what, names in (("column_types", list(column_types)), ("exclude", exclude)):
         unknown = [n for n in names if n not in known]
         if unknown:
-            raise InputError(f"The '{what}' argument names unknown column(s) {unknown}; "
-                             f"the real data has {list(real.columns)}.")
+            raise InputError(
+                f"The '{what}' argument names unknown column(s) {unknown}; the real data has {list(real.columns)}."
+            )
     for name, kind in column_types.items():
         if kind not in KINDS:
             raise InputError(f"The column type of {name!r} must be one of {list(KINDS)}. Got {kind!r} instead.")
@@ -272,8 +291,9 @@ def fit_schema(
         if name is None:
             continue
         if name not in known:
-            raise InputError(f"The '{what}' column {name!r} is not in the real data; "
-                             f"its columns are {list(real.columns)}.")
+            raise InputError(
+                f"The '{what}' column {name!r} is not in the real data; its columns are {list(real.columns)}."
+            )
         if name in exclude:
             raise InputError(f"The '{what}' column {name!r} cannot also be excluded.")
         if name in roles:
@@ -292,5 +312,4 @@ def fit_schema(
         if role == "excluded":
             reason = f"{reason}; excluded by the user"
         specs.append(ColumnSpec(name=name, kind=kind, reason=reason, role=role))
-    return Schema(columns=tuple(specs), target=target, time_column=time_column, entity_column=entity_column,
-                  task=task)
+    return Schema(columns=tuple(specs), target=target, time_column=time_column, entity_column=entity_column, task=task)

@@ -22,8 +22,15 @@ from sdq.errors import InputError
 from sdq.report import Report
 from sdq.thresholds import DEFAULT_HINT, Threshold, as_thresholds, format_failure, needed_metrics
 
-__all__ = ["assert_fidelity", "assert_utility", "assert_privacy", "assert_quality", "assert_no_exact_copies",
-           "assert_column_similar", "assert_timeseries_similar"]
+__all__ = [
+    "assert_fidelity",
+    "assert_utility",
+    "assert_privacy",
+    "assert_quality",
+    "assert_no_exact_copies",
+    "assert_column_similar",
+    "assert_timeseries_similar",
+]
 
 _HINT = DEFAULT_HINT
 
@@ -49,8 +56,9 @@ def _raise(error_message: str, report: Report) -> None:
     raise error
 
 
-def _assert_thresholds(real: Any, synthetic: Any, holdout: Any, thresholds: list[Threshold],
-                       kwargs: dict, metrics: list[str] | None = None) -> Report:
+def _assert_thresholds(
+    real: Any, synthetic: Any, holdout: Any, thresholds: list[Threshold], kwargs: dict, metrics: list[str] | None = None
+) -> Report:
     __tracebackhide__ = True
     report = _report(real, synthetic, holdout, metrics or needed_metrics(thresholds), kwargs)
     result = report.check(thresholds)
@@ -61,8 +69,10 @@ def _assert_thresholds(real: Any, synthetic: Any, holdout: Any, thresholds: list
 
 def _family_thresholds(family: str, min_score: float | None, relative: float | None) -> list[Threshold]:
     if min_score is None and relative is None:
-        raise InputError(f"assert_{family} needs min_score= (an absolute minimum) and/or relative= "
-                         f"(a factor of the holdout baseline).")
+        raise InputError(
+            f"assert_{family} needs min_score= (an absolute minimum) and/or relative= "
+            f"(a factor of the holdout baseline)."
+        )
     out = []
     if min_score is not None:
         out.append(Threshold(family, min_score))
@@ -71,37 +81,58 @@ def _family_thresholds(family: str, min_score: float | None, relative: float | N
     return out
 
 
-def assert_fidelity(real: Any, synthetic: Any = None, holdout: Any = None, *, min_score: float | None = None,
-                    relative: float | None = None, **kwargs: Any) -> Report:
+def assert_fidelity(
+    real: Any,
+    synthetic: Any = None,
+    holdout: Any = None,
+    *,
+    min_score: float | None = None,
+    relative: float | None = None,
+    **kwargs: Any,
+) -> Report:
     """Assert the fidelity score is at least ``min_score`` and/or ``relative`` times its holdout baseline."""
     __tracebackhide__ = True
     return _assert_thresholds(real, synthetic, holdout, _family_thresholds("fidelity", min_score, relative), kwargs)
 
 
-def assert_utility(real: Any, synthetic: Any = None, holdout: Any = None, *, min_score: float | None = None,
-                   relative: float | None = None, **kwargs: Any) -> Report:
+def assert_utility(
+    real: Any,
+    synthetic: Any = None,
+    holdout: Any = None,
+    *,
+    min_score: float | None = None,
+    relative: float | None = None,
+    **kwargs: Any,
+) -> Report:
     """Assert the utility score (needs ``target=`` and a holdout) reaches ``min_score`` / ``relative``."""
     __tracebackhide__ = True
     return _assert_thresholds(real, synthetic, holdout, _family_thresholds("utility", min_score, relative), kwargs)
 
 
-def assert_privacy(real: Any, synthetic: Any = None, holdout: Any = None, *, min_score: float | None = None,
-                   relative: float | None = None, **kwargs: Any) -> Report:
+def assert_privacy(
+    real: Any,
+    synthetic: Any = None,
+    holdout: Any = None,
+    *,
+    min_score: float | None = None,
+    relative: float | None = None,
+    **kwargs: Any,
+) -> Report:
     """Assert the privacy score (the minimum of the privacy metrics) reaches ``min_score`` / ``relative``."""
     __tracebackhide__ = True
     return _assert_thresholds(real, synthetic, holdout, _family_thresholds("privacy", min_score, relative), kwargs)
 
 
-def assert_quality(real: Any, synthetic: Any = None, holdout: Any = None, *, thresholds: Any,
-                   **kwargs: Any) -> Report:
+def assert_quality(real: Any, synthetic: Any = None, holdout: Any = None, *, thresholds: Any, **kwargs: Any) -> Report:
     """Assert every threshold passes (anything :meth:`sdq.Report.check` takes, e.g.
     ``"fidelity=0.8,correlation=0.9*baseline"`` or ``{"exact_match:ci_low": 0.95}``)."""
     __tracebackhide__ = True
     return _assert_thresholds(real, synthetic, holdout, as_thresholds(thresholds), kwargs)
 
 
-def assert_no_exact_copies(real: Any, synthetic: Any = None, holdout: Any = None, max_share: float = 0.0,
-                           **kwargs: Any) -> Report:
+def assert_no_exact_copies(
+    real: Any, synthetic: Any = None, holdout: Any = None, max_share: float = 0.0, **kwargs: Any
+) -> Report:
     """Assert at most ``max_share`` of the synthetic rows are exact copies of real (training) rows."""
     __tracebackhide__ = True
     if not 0.0 <= max_share <= 1.0:
@@ -113,27 +144,45 @@ def assert_no_exact_copies(real: Any, synthetic: Any = None, holdout: Any = None
         result = None
     if result is None or result.status == "error" or "copied_share" not in (result.details or {}):
         why = "was not run" if result is None else f"{result.status}: {result.message}"
-        _raise(format_failure(title=f"exact copies could not be counted: exact_match {why}",
-                              fields=[("max share", f"{max_share:.3f}")], hint=_HINT), report)
+        _raise(
+            format_failure(
+                title=f"exact copies could not be counted: exact_match {why}",
+                fields=[("max share", f"{max_share:.3f}")],
+                hint=_HINT,
+            ),
+            report,
+        )
     details = result.details
     share = float(details["copied_share"])
     if share > max_share:
         holdout_share = details.get("holdout_share")
-        _raise(format_failure(
-            title=f"synthetic rows copy real rows: {details.get('copied_rows')} of "
-                  f"{details.get('synthetic_rows')} rows ({share:.1%}) are exact copies",
-            fields=[("copied share", f"{share:.3f}"), ("max share", f"{max_share:.3f}"),
+        _raise(
+            format_failure(
+                title=f"synthetic rows copy real rows: {details.get('copied_rows')} of "
+                f"{details.get('synthetic_rows')} rows ({share:.1%}) are exact copies",
+                fields=[
+                    ("copied share", f"{share:.3f}"),
+                    ("max share", f"{max_share:.3f}"),
                     ("holdout share", "—" if holdout_share is None else f"{holdout_share:.3f}"),
-                    ("score", "—" if result.score is None else f"{result.score:.3f}")],
-            worst=[f"distinct training rows copied: {details.get('distinct_training_rows_copied')}",
-                   ("holdout share: real rows of the holdout that also occur in the training rows "
-                    "(the natural duplicate rate)")],
-            hint=_HINT), report)
+                    ("score", "—" if result.score is None else f"{result.score:.3f}"),
+                ],
+                worst=[
+                    f"distinct training rows copied: {details.get('distinct_training_rows_copied')}",
+                    (
+                        "holdout share: real rows of the holdout that also occur in the training rows "
+                        "(the natural duplicate rate)"
+                    ),
+                ],
+                hint=_HINT,
+            ),
+            report,
+        )
     return report
 
 
-def assert_column_similar(real: Any, synthetic: Any = None, column: Any = None, *, min_score: float,
-                          holdout: Any = None, **kwargs: Any) -> Report:
+def assert_column_similar(
+    real: Any, synthetic: Any = None, column: Any = None, *, min_score: float, holdout: Any = None, **kwargs: Any
+) -> Report:
     """Assert one column's marginal distribution overlaps the real one (``histogram_similarity``)."""
     __tracebackhide__ = True
     if column is None:
@@ -142,8 +191,16 @@ def assert_column_similar(real: Any, synthetic: Any = None, column: Any = None, 
     return _assert_thresholds(real, synthetic, holdout, [threshold], kwargs)
 
 
-def assert_timeseries_similar(real: Any, synthetic: Any = None, holdout: Any = None, *, time_column: Any = None,
-                              entity_column: Any = None, min_score: float, **kwargs: Any) -> Report:
+def assert_timeseries_similar(
+    real: Any,
+    synthetic: Any = None,
+    holdout: Any = None,
+    *,
+    time_column: Any = None,
+    entity_column: Any = None,
+    min_score: float,
+    **kwargs: Any,
+) -> Report:
     """Assert the sequence metrics (autocorrelation, partial autocorrelation, sequence lengths, first
     differences) score at least ``min_score`` on average."""
     __tracebackhide__ = True
@@ -159,17 +216,23 @@ def assert_timeseries_similar(real: Any, synthetic: Any = None, holdout: Any = N
     ran = [r for r in report.metrics if r.name in sequence_metrics and r.status == "ok"]
     if not ran:
         reasons = "; ".join(f"{r.name}: {r.message}" for r in report.metrics if r.name in sequence_metrics)
-        _raise(format_failure(title="no time-series metric could be computed",
-                              fields=[("threshold", f"{min_score:.2f}")],
-                              worst=[reasons] if reasons else [], hint=_HINT), report)
+        _raise(
+            format_failure(
+                title="no time-series metric could be computed",
+                fields=[("threshold", f"{min_score:.2f}")],
+                worst=[reasons] if reasons else [],
+                hint=_HINT,
+            ),
+            report,
+        )
     # the mean of the sequence metrics only, whatever else the report holds
     from sdq.report import Report as _Report
 
-    sub = _Report(ran, config=report.config, data=report.data, manifest=report.manifest,
-                  sdq_version=report.sdq_version)
+    sub = _Report(ran, config=report.config, data=report.data, manifest=report.manifest, sdq_version=report.sdq_version)
     result = sub.check(thresholds)
     if not result.passed:
         message = format_failure(result.failures, hint=_HINT).replace(
-            "fidelity >= ", "time-series similarity (mean of " + ", ".join(r.name for r in ran) + ") >= ", 1)
+            "fidelity >= ", "time-series similarity (mean of " + ", ".join(r.name for r in ran) + ") >= ", 1
+        )
         _raise(message, report)
     return report

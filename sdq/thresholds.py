@@ -57,16 +57,29 @@ from typing import Any, Iterable, Mapping
 from sdq.errors import ConfigError
 from sdq.report import column_entries, entry_scores
 
-__all__ = ["Threshold", "ThresholdOutcome", "CheckResult", "parse_thresholds", "as_thresholds",
-           "load_config", "find_config", "check", "needed_metrics", "format_failure", "worst_offenders", "FAMILY_TARGETS",
-           "KINDS"]
+__all__ = [
+    "Threshold",
+    "ThresholdOutcome",
+    "CheckResult",
+    "parse_thresholds",
+    "as_thresholds",
+    "load_config",
+    "find_config",
+    "check",
+    "needed_metrics",
+    "format_failure",
+    "worst_offenders",
+    "FAMILY_TARGETS",
+    "KINDS",
+]
 
 FAMILY_TARGETS = ("fidelity", "utility", "privacy", "overall")
 KINDS = ("absolute", "relative", "ci_low")
 _ON = {"score": "absolute", "baseline": "relative", "ci_low": "ci_low"}
 _TOLERANCE = 1e-12
-DEFAULT_HINT = ("run `sdq report REAL SYNTHETIC --holdout HOLDOUT` (or report.to_html(path)) "
-                "for the full report with plots")
+DEFAULT_HINT = (
+    "run `sdq report REAL SYNTHETIC --holdout HOLDOUT` (or report.to_html(path)) for the full report with plots"
+)
 
 
 def _metric_names() -> list[str]:
@@ -111,30 +124,42 @@ class Threshold:
             raise ConfigError(f"A threshold's target must be a non-empty string. Got {self.target!r} instead.")
         object.__setattr__(self, "target", self.target.strip())
         if self.kind not in KINDS:
-            raise ConfigError(f"The 'kind' of threshold {self.target!r} must be one of {list(KINDS)}. "
-                              f"Got {self.kind!r} instead.")
+            raise ConfigError(
+                f"The 'kind' of threshold {self.target!r} must be one of {list(KINDS)}. Got {self.kind!r} instead."
+            )
         value = self.min
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                or not 0.0 <= float(value) <= 1.0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or not 0.0 <= float(value) <= 1.0
+        ):
             what = "factor of the baseline" if self.kind == "relative" else "minimum"
-            raise ConfigError(f"The {what} of threshold {self.target!r} must be a number in [0, 1]. "
-                              f"Got {value!r} instead.")
+            raise ConfigError(
+                f"The {what} of threshold {self.target!r} must be a number in [0, 1]. Got {value!r} instead."
+            )
         object.__setattr__(self, "min", float(value))
         metric, column = self.metric, self.column
         known = _metric_names()
         if metric in FAMILY_TARGETS:
             if column is not None:
-                raise ConfigError(f"Threshold {self.target!r}: a family score has no columns; use "
-                                  f"'metric:column' with a metric name.")
+                raise ConfigError(
+                    f"Threshold {self.target!r}: a family score has no columns; use 'metric:column' with a metric name."
+                )
             if self.kind == "ci_low":
-                raise ConfigError(f"Threshold {self.target!r}: family scores have no interval; put "
-                                  f"'ci_low' thresholds on metrics.")
+                raise ConfigError(
+                    f"Threshold {self.target!r}: family scores have no interval; put 'ci_low' thresholds on metrics."
+                )
         elif metric not in known:
-            raise ConfigError(f"Threshold {self.target!r} names an unknown metric or family {metric!r}; "
-                              f"known: {list(FAMILY_TARGETS) + known}.")
+            raise ConfigError(
+                f"Threshold {self.target!r} names an unknown metric or family {metric!r}; "
+                f"known: {list(FAMILY_TARGETS) + known}."
+            )
         if column is not None and (not column or self.kind == "ci_low"):
-            raise ConfigError(f"Threshold {self.target!r}: " + (
-                "the column name is empty." if not column else "per-column scores have no interval."))
+            raise ConfigError(
+                f"Threshold {self.target!r}: "
+                + ("the column name is empty." if not column else "per-column scores have no interval.")
+            )
 
     @property
     def metric(self) -> str:
@@ -203,9 +228,19 @@ class ThresholdOutcome:
         return ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"target": self.target, "kind": self.kind, "threshold": self.threshold.min,
-                "required": self.required, "score": self.score, "baseline": self.baseline, "ci": self.ci,
-                "value": self.value, "passed": self.passed, "status": self.status, "message": self.message}
+        return {
+            "target": self.target,
+            "kind": self.kind,
+            "threshold": self.threshold.min,
+            "required": self.required,
+            "score": self.score,
+            "baseline": self.baseline,
+            "ci": self.ci,
+            "value": self.value,
+            "passed": self.passed,
+            "status": self.status,
+            "message": self.message,
+        }
 
 
 class CheckResult:
@@ -246,32 +281,50 @@ class CheckResult:
     # -- text ------------------------------------------------------------------------------------
     def format_table(self) -> str:
         """A compact plain-text table: one line per threshold, then what failed by how much."""
-        rows = [(o.status.upper() if o.status != "passed" else "ok", o.threshold.describe(), _fmt(o.value),
-                 _fmt(o.required), _fmt(o.baseline), o.reason() if o.status != "passed" else "")
-                for o in self.outcomes]
+        rows = [
+            (
+                o.status.upper() if o.status != "passed" else "ok",
+                o.threshold.describe(),
+                _fmt(o.value),
+                _fmt(o.required),
+                _fmt(o.baseline),
+                o.reason() if o.status != "passed" else "",
+            )
+            for o in self.outcomes
+        ]
         head = ("", "threshold", "value", "required", "baseline", "")
         widths = [max(len(r[i]) for r in rows + [head]) for i in range(5)]
-        lines = ["  ".join(c.ljust(w) if i in (0, 1) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-                 + ("  " + r[5] if r[5] else "") for r in [head] + rows]
+        lines = [
+            "  ".join(c.ljust(w) if i in (0, 1) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+            + ("  " + r[5] if r[5] else "")
+            for r in [head] + rows
+        ]
         failed = len(self.failures)
         lines.append("")
-        lines.append(f"{len(self.outcomes) - failed} of {len(self.outcomes)} thresholds passed"
-                     + (f"; {failed} failed" if failed else ""))
+        lines.append(
+            f"{len(self.outcomes) - failed} of {len(self.outcomes)} thresholds passed"
+            + (f"; {failed} failed" if failed else "")
+        )
         return "\n".join(line.rstrip() for line in lines) + "\n"
 
     def to_markdown(self) -> str:
         """A Markdown summary (for a pull-request comment or ``$GITHUB_STEP_SUMMARY``)."""
         failed = len(self.failures)
         title = "all thresholds passed" if not failed else f"{failed} of {len(self.outcomes)} thresholds failed"
-        lines = [f"### sdq check: {title}", "",
-                 "| | threshold | score | required | baseline | interval | note |",
-                 "| --- | --- | ---: | ---: | ---: | --- | --- |"]
+        lines = [
+            f"### sdq check: {title}",
+            "",
+            "| | threshold | score | required | baseline | interval | note |",
+            "| --- | --- | ---: | ---: | ---: | --- | --- |",
+        ]
         icons = {"passed": "✅", "failed": "❌", "skipped": "⚠️"}
         for o in self.outcomes:
             interval = f"{o.ci[0]:.3f}–{o.ci[1]:.3f}" if o.ci else "—"
             note = o.reason().replace("|", "\\|") if o.status != "passed" else ""
-            lines.append(f"| {icons[o.status]} | `{o.threshold.describe()}` | {_fmt(o.value)} | "
-                         f"{_fmt(o.required)} | {_fmt(o.baseline)} | {interval} | {note} |")
+            lines.append(
+                f"| {icons[o.status]} | `{o.threshold.describe()}` | {_fmt(o.value)} | "
+                f"{_fmt(o.required)} | {_fmt(o.baseline)} | {interval} | {note} |"
+            )
         return "\n".join(lines) + "\n"
 
     def to_junit(self) -> str:
@@ -279,22 +332,32 @@ class CheckResult:
         import xml.etree.ElementTree as ET
 
         failures = self.failures
-        suite = ET.Element("testsuite", name="sdq", tests=str(len(self.outcomes)), failures=str(len(failures)),
-                           errors="0", skipped=str(sum(o.status == "skipped" for o in self.outcomes)))
+        suite = ET.Element(
+            "testsuite",
+            name="sdq",
+            tests=str(len(self.outcomes)),
+            failures=str(len(failures)),
+            errors="0",
+            skipped=str(sum(o.status == "skipped" for o in self.outcomes)),
+        )
         for o in self.outcomes:
             family = o.threshold.metric
             if family not in FAMILY_TARGETS:
                 from sdq.metrics import get
 
                 family = get(family).family
-            case = ET.SubElement(suite, "testcase", classname=f"sdq.{family}", name=o.threshold.describe(),
-                                 time="0")
-            numbers = (f"score={_fmt(o.score)} threshold={o.threshold.min:.3f} required={_fmt(o.required)} "
-                       f"baseline={_fmt(o.baseline)} interval="
-                       + (f"{o.ci[0]:.3f}-{o.ci[1]:.3f}" if o.ci else "—"))
+            case = ET.SubElement(suite, "testcase", classname=f"sdq.{family}", name=o.threshold.describe(), time="0")
+            numbers = (
+                f"score={_fmt(o.score)} threshold={o.threshold.min:.3f} required={_fmt(o.required)} "
+                f"baseline={_fmt(o.baseline)} interval=" + (f"{o.ci[0]:.3f}-{o.ci[1]:.3f}" if o.ci else "—")
+            )
             if o.status == "failed":
-                failure = ET.SubElement(case, "failure", type="threshold",
-                                        message=f"{o.threshold.describe()} failed: {o.reason()}; {numbers}")
+                failure = ET.SubElement(
+                    case,
+                    "failure",
+                    type="threshold",
+                    message=f"{o.threshold.describe()} failed: {o.reason()}; {numbers}",
+                )
                 failure.text = format_failure([o], hint=None)
             elif o.status == "skipped":
                 ET.SubElement(case, "skipped", message=o.reason())
@@ -323,8 +386,10 @@ def _number(text: str, target: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise ConfigError(f"The value of threshold {target!r} must be a number in [0, 1] or "
-                          f"'<factor>*baseline'. Got {text.strip()!r} instead.") from None
+        raise ConfigError(
+            f"The value of threshold {target!r} must be a number in [0, 1] or "
+            f"'<factor>*baseline'. Got {text.strip()!r} instead."
+        ) from None
 
 
 def _split_target(key: str) -> tuple[str, str]:
@@ -344,8 +409,9 @@ def _from_value(key: str, value: Any) -> Threshold:
     if isinstance(value, Mapping):
         unknown = sorted(set(value) - {"min", "on", "allow_skipped"})
         if unknown:
-            raise ConfigError(f"Threshold {key!r} has unknown key(s) {unknown}; allowed: "
-                              f"['min', 'on', 'allow_skipped'].")
+            raise ConfigError(
+                f"Threshold {key!r} has unknown key(s) {unknown}; allowed: ['min', 'on', 'allow_skipped']."
+            )
         if "min" not in value:
             raise ConfigError(f"Threshold {key!r} needs a 'min' value.")
         on = value.get("on", "score")
@@ -355,8 +421,9 @@ def _from_value(key: str, value: Any) -> Threshold:
             kind = _ON[on]
         allow_skipped = value.get("allow_skipped", False)
         if not isinstance(allow_skipped, bool):
-            raise ConfigError(f"The 'allow_skipped' of threshold {key!r} must be true or false. "
-                              f"Got {allow_skipped!r} instead.")
+            raise ConfigError(
+                f"The 'allow_skipped' of threshold {key!r} must be true or false. Got {allow_skipped!r} instead."
+            )
         value = value["min"]
     if isinstance(value, str):
         relative = _RELATIVE.match(value)
@@ -383,8 +450,10 @@ def parse_thresholds(spec: str) -> list[Threshold]:
             continue
         match = re.match(r"^(.+?)\s*(>=|=)\s*(.+)$", item.strip())
         if not match:
-            raise ConfigError(f"Cannot read threshold {item.strip()!r}: expected TARGET=VALUE, e.g. "
-                              f"'fidelity=0.8', 'correlation=0.9*baseline' or 'exact_match:ci_low=0.95'.")
+            raise ConfigError(
+                f"Cannot read threshold {item.strip()!r}: expected TARGET=VALUE, e.g. "
+                f"'fidelity=0.8', 'correlation=0.9*baseline' or 'exact_match:ci_low=0.95'."
+            )
         thresholds.append(_from_value(match.group(1), match.group(3)))
     if not thresholds:
         raise ConfigError(f"No threshold in {spec!r}: expected e.g. 'fidelity=0.8,privacy=0.9'.")
@@ -404,15 +473,19 @@ def as_thresholds(thresholds: Any) -> list[Threshold]:
         for item in thresholds:
             out.extend(as_thresholds(item))
         return out
-    raise ConfigError(f"Thresholds must be a Threshold, a string, a mapping or a list of those. "
-                      f"Got {type(thresholds).__name__} instead.")
+    raise ConfigError(
+        f"Thresholds must be a Threshold, a string, a mapping or a list of those. "
+        f"Got {type(thresholds).__name__} instead."
+    )
 
 
 # -- configuration files ---------------------------------------------------------------------------
 def _read_toml(path: Path) -> dict[str, Any]:
     if sys.version_info < (3, 11):
-        raise ConfigError(f"{path}: reading a configuration file needs Python 3.11 or newer (tomllib); "
-                          f"give thresholds with --fail-under instead.")
+        raise ConfigError(
+            f"{path}: reading a configuration file needs Python 3.11 or newer (tomllib); "
+            f"give thresholds with --fail-under instead."
+        )
     import tomllib
 
     try:
@@ -485,27 +558,43 @@ def worst_offenders(result: Any, n: int = 3) -> list[str]:
     scored = [s for s in scored if isinstance(s[1], (int, float))]
     if scored:
         scored.sort(key=lambda s: s[1])
-        lines.append("worst columns: " + "; ".join(
-            f"{name} {score:.3f}" + (f" (baseline {base:.3f})" if isinstance(base, (int, float)) else "")
-            for name, score, base in scored[:n]))
+        lines.append(
+            "worst columns: "
+            + "; ".join(
+                f"{name} {score:.3f}" + (f" (baseline {base:.3f})" if isinstance(base, (int, float)) else "")
+                for name, score, base in scored[:n]
+            )
+        )
     pairs = [p for p in details.get("pairs") or [] if isinstance(p, dict) and "similarity" in p]
     if pairs:
         pairs = sorted(pairs, key=lambda p: p["similarity"])[:n]
-        lines.append("worst pairs: " + "; ".join(
-            f"({', '.join(map(str, p.get('columns', [])))}) real={_fmt(p.get('real'))} "
-            f"synthetic={_fmt(p.get('synthetic'))} similarity={_fmt(p.get('similarity'))}" for p in pairs))
+        lines.append(
+            "worst pairs: "
+            + "; ".join(
+                f"({', '.join(map(str, p.get('columns', [])))}) real={_fmt(p.get('real'))} "
+                f"synthetic={_fmt(p.get('synthetic'))} similarity={_fmt(p.get('similarity'))}"
+                for p in pairs
+            )
+        )
     return lines
 
 
 def _family_worst(report: Any, family: str, n: int = 3) -> list[str]:
-    ran = [r for r in report.metrics if r.status == "ok" and r.score is not None
-           and (family == "overall" or r.family == family)]
+    ran = [
+        r
+        for r in report.metrics
+        if r.status == "ok" and r.score is not None and (family == "overall" or r.family == family)
+    ]
     if not ran:
         return []
     ran.sort(key=lambda r: r.score)
-    lines = ["worst metrics: " + "; ".join(
-        f"{r.name} {r.score:.3f}" + (f" (baseline {r.baseline:.3f})" if r.baseline is not None else "")
-        for r in ran[:n])]
+    lines = [
+        "worst metrics: "
+        + "; ".join(
+            f"{r.name} {r.score:.3f}" + (f" (baseline {r.baseline:.3f})" if r.baseline is not None else "")
+            for r in ran[:n]
+        )
+    ]
     return lines + [f"{ran[0].name}: {line}" for line in worst_offenders(ran[0], n)]
 
 
@@ -542,7 +631,8 @@ def _outcome(report: Any, t: Threshold) -> ThresholdOutcome:
                     worst = worst_offenders(r)
                     if score is None:
                         problem = f"column {t.column!r} of {t.metric!r} has no score" + (
-                            f": {entry['note']}" if entry.get("note") else "")
+                            f": {entry['note']}" if entry.get("note") else ""
+                        )
     required = value = None
     if problem is None:
         if t.kind == "absolute":
@@ -594,9 +684,9 @@ def starter_config(report: Any = None, *, margin: float = 0.05) -> str:
         "# perfect generator would score.",
         "#",
         "#   name = 0.8                           absolute: score >= 0.8",
-        "#   name = \"0.9*baseline\"               relative: score >= 0.9 x the holdout's score",
-        "#   \"name:ci_low\" = 0.95                 the lower end of the 95% interval >= 0.95",
-        "#   \"metric:column\" = 0.9                one column of a metric with per-column scores",
+        '#   name = "0.9*baseline"               relative: score >= 0.9 x the holdout\'s score',
+        '#   "name:ci_low" = 0.95                 the lower end of the 95% interval >= 0.95',
+        '#   "metric:column" = 0.9                one column of a metric with per-column scores',
         "#   name = { min = 0.7, allow_skipped = true }   pass when the metric did not run",
         "#",
         "# Names: the families fidelity, utility, privacy, overall, and the metrics",
@@ -622,10 +712,14 @@ def starter_config(report: Any = None, *, margin: float = 0.05) -> str:
     floor = lambda v: math.floor(round(max(0.0, v - margin) * 100, 9)) / 100  # noqa: E731
     base = report.summary_baseline
     if all(base.get(f) is None for f in FAMILY_TARGETS):
-        raise ConfigError("the report has no holdout baselines (it was made without a holdout); "
-                          "run it with a holdout, or start without --from-report")
-    lines.append(f"# {margin:g} below the holdout baselines of the report made on "
-                 f"{(getattr(report, 'manifest', None) or {}).get('created', 'an unknown date')}")
+        raise ConfigError(
+            "the report has no holdout baselines (it was made without a holdout); "
+            "run it with a holdout, or start without --from-report"
+        )
+    lines.append(
+        f"# {margin:g} below the holdout baselines of the report made on "
+        f"{(getattr(report, 'manifest', None) or {}).get('created', 'an unknown date')}"
+    )
     for family in ("fidelity", "utility", "privacy", "overall"):
         if base.get(family) is not None:
             lines.append(f"{family} = {floor(base[family]):.2f}   # baseline {base[family]:.3f}")
@@ -645,10 +739,15 @@ def check(report: Any, thresholds: Any) -> CheckResult:
 
 
 # -- the one formatter of failure messages ----------------------------------------------------------
-def format_failure(outcomes: list[ThresholdOutcome] | None = None, *, total: int | None = None,
-                   hint: str | None = DEFAULT_HINT,
-                   title: str | None = None, fields: list[tuple[str, str]] | None = None,
-                   worst: list[str] | None = None) -> str:
+def format_failure(
+    outcomes: list[ThresholdOutcome] | None = None,
+    *,
+    total: int | None = None,
+    hint: str | None = DEFAULT_HINT,
+    title: str | None = None,
+    fields: list[tuple[str, str]] | None = None,
+    worst: list[str] | None = None,
+) -> str:
     """The message of every sdq assertion: a summary line, aligned ``[score] / [threshold] /
     [baseline] / [interval]`` fields, the worst columns or pairs with their numbers, and a hint.
 
@@ -660,7 +759,8 @@ def format_failure(outcomes: list[ThresholdOutcome] | None = None, *, total: int
         line = f"{o.threshold.describe()} failed: {o.reason()}"
         if o.kind == "relative":
             threshold = f"{_num(o.threshold.min)} * baseline" + (
-                f" = {_fmt(o.required)}" if o.required is not None else "")
+                f" = {_fmt(o.required)}" if o.required is not None else ""
+            )
         else:
             threshold = _fmt(o.threshold.min)
         f = [("score", _fmt(o.score)), ("threshold", threshold)]

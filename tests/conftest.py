@@ -35,17 +35,19 @@ def _mixed(n: int, seed: int) -> pd.DataFrame:
     num = np.where(rng.random(n) < 0.1, np.nan, x)
     cat = rng.choice(["red", "green", "blue", "grey"], p=[0.4, 0.3, 0.2, 0.1], size=n).astype(object)
     cat[rng.random(n) < 0.05] = None
-    return pd.DataFrame({
-        "num": num,
-        "num2": 0.7 * x + 0.5 * rng.normal(size=n),
-        "when": pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 365, size=n), unit="D"),
-        "cat": cat,
-        "flag": rng.random(n) < 0.35 + 0.3 * (x > 0),
-        "code": rng.integers(1, 5, size=n),
-        "row_id": np.arange(1000, 1000 + n),
-        "const": ["same"] * n,
-        "empty": pd.Series([None] * n, dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "num": num,
+            "num2": 0.7 * x + 0.5 * rng.normal(size=n),
+            "when": pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 365, size=n), unit="D"),
+            "cat": cat,
+            "flag": rng.random(n) < 0.35 + 0.3 * (x > 0),
+            "code": rng.integers(1, 5, size=n),
+            "row_id": np.arange(1000, 1000 + n),
+            "const": ["same"] * n,
+            "empty": pd.Series([None] * n, dtype=object),
+        }
+    )
 
 
 @pytest.fixture

@@ -22,8 +22,12 @@ def strict_json(text: str) -> dict:
 
 
 def _in_unit(value: Any) -> bool:
-    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
-                             and math.isfinite(value) and -1e-12 <= value <= 1 + 1e-12)
+    return value is None or (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and -1e-12 <= value <= 1 + 1e-12
+    )
 
 
 def check_contract(d: dict) -> None:

@@ -26,11 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from report_contract import check_contract, strict_json  # noqa: E402 (tests/ is on the path)
 
 import sdq
 from sdq.cli import main
-
-from report_contract import check_contract, strict_json  # noqa: E402 (tests/ is on the path)
 from sdq.report import entry_scores
 
 #: Metrics that exercise every input path (schema, coercion, bins, codes, hashing) in little time.
@@ -45,16 +44,19 @@ CONFIG = sdq.Config(n_bootstrap=10)
 
 # -- frames ---------------------------------------------------------------------------------------
 
+
 def base(n: int = 40, seed: int = 0) -> pd.DataFrame:
     """A small mixed frame: a float, a low-cardinality integer, strings and a boolean target."""
     r = np.random.default_rng(seed)
     x = r.normal(size=n)
-    return pd.DataFrame({
-        "x": x.round(3),
-        "k": r.integers(1, 5, n),
-        "c": r.choice(["red", "green", "blue"], n),
-        "flag": (x + r.normal(size=n)) > 0,
-    })
+    return pd.DataFrame(
+        {
+            "x": x.round(3),
+            "k": r.integers(1, 5, n),
+            "c": r.choice(["red", "green", "blue"], n),
+            "flag": (x + r.normal(size=n)) > 0,
+        }
+    )
 
 
 def triple(n: int = 40) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -84,13 +86,13 @@ def _dates_mixed(n: int, seed: int) -> list[str]:
     for i, s in enumerate(stamps):
         form = i % 4
         if form == 0:
-            out.append(s.strftime("%Y-%m-%d %H:%M:%S"))                      # naive, read as UTC
+            out.append(s.strftime("%Y-%m-%d %H:%M:%S"))  # naive, read as UTC
         elif form == 1:
-            out.append(s.tz_convert("Asia/Kolkata").isoformat())             # +05:30
+            out.append(s.tz_convert("Asia/Kolkata").isoformat())  # +05:30
         elif form == 2:
-            out.append(s.strftime("%Y/%m/%d %H:%M"))                          # slashes
+            out.append(s.strftime("%Y/%m/%d %H:%M"))  # slashes
         else:
-            out.append(s.strftime("%Y-%m-%dT%H:%M:%SZ"))                      # Zulu
+            out.append(s.strftime("%Y-%m-%dT%H:%M:%SZ"))  # Zulu
     return out
 
 
@@ -100,6 +102,7 @@ def _date_instants(n: int, seed: int) -> pd.Series:
 
 
 # -- what a report must say -------------------------------------------------------------------------
+
 
 def kinds(d: dict) -> dict[str, str]:
     return {c["name"]: c["kind"] for c in d["data"]["columns"]}
@@ -122,6 +125,7 @@ def expect_kinds(**expected: str) -> Callable[[dict], None]:
         got = kinds(d)
         for name, kind in expected.items():
             assert got[name] == kind, (name, got[name], reasons(d)[name])
+
     return check
 
 
@@ -129,6 +133,7 @@ def all_of(*checks: Callable[[dict], None]) -> Callable[[dict], None]:
     def check(d: dict) -> None:
         for c in checks:
             c(d)
+
     return check
 
 
@@ -142,10 +147,12 @@ def score_is(name: str, value: float) -> Callable[[dict], None]:
         m = metric(d, name)
         assert m["status"] == "ok", m
         assert m["score"] == pytest.approx(value), m
+
     return check
 
 
 # -- the cases --------------------------------------------------------------------------------------
+
 
 @dataclass
 class Case:
@@ -169,9 +176,9 @@ class Case:
     raw: dict[str, tuple[str, bytes]] | None = None
     fmt: str = "parquet"
     cli: bool = True
-    cli_error: str | None = None     # where the CLI's outcome differs (a file cannot say the same)
+    cli_error: str | None = None  # where the CLI's outcome differs (a file cannot say the same)
     cli_check: Callable[[dict], None] | None = None
-    xfail: str | None = None         # a known bug outside input handling: where it is and why
+    xfail: str | None = None  # a known bug outside input handling: where it is and why
 
 
 def _one_row():
@@ -187,7 +194,7 @@ def _single_column():
 def _bool_strings_vs_bools():
     real = base()
     real_flag = real["flag"].map({True: "true", False: "false"})
-    synthetic = real.copy()                                  # the same values, as booleans
+    synthetic = real.copy()  # the same values, as booleans
     holdout = real.copy()
     holdout["flag"] = real["flag"].map({True: "Yes", False: "no"})
     real["flag"] = real_flag
@@ -199,18 +206,18 @@ def _bools_vs_bool_strings():
     synthetic = real.copy()
     synthetic["flag"] = real["flag"].map({True: "True", False: "FALSE"})
     holdout = real.copy()
-    holdout["flag"] = real["flag"].astype(int)               # 0 / 1
+    holdout["flag"] = real["flag"].astype(int)  # 0 / 1
     return real, synthetic, holdout
 
 
 def _ints_as_floats():
     real = base()
-    real["n"] = np.arange(40) * 7 % 23                       # integers, many values
+    real["n"] = np.arange(40) * 7 % 23  # integers, many values
     synthetic = real.copy()
     synthetic["k"] = synthetic["k"].astype(float)
     synthetic["n"] = synthetic["n"].astype(float)
     holdout = synthetic.copy()
-    holdout.loc[0, "k"] = np.nan                             # floats because of a missing value
+    holdout.loc[0, "k"] = np.nan  # floats because of a missing value
     return real, synthetic, holdout
 
 
@@ -218,8 +225,8 @@ def _datetimes_mixed():
     real, synthetic, holdout = triple()
     instants = _date_instants(40, 0)
     real["when"] = _dates_mixed(40, 0)
-    synthetic["when"] = instants.dt.tz_convert("America/New_York")   # the same instants, tz-aware
-    holdout["when"] = instants.dt.tz_localize(None)                  # the same instants, naive UTC
+    synthetic["when"] = instants.dt.tz_convert("America/New_York")  # the same instants, tz-aware
+    holdout["when"] = instants.dt.tz_localize(None)  # the same instants, naive UTC
     return real, synthetic, holdout
 
 
@@ -235,7 +242,7 @@ def _huge_numbers():
     real.loc[0, "x"] = 1e308
     real.loc[1, "x"] = -1e308
     real.loc[2, "x"] = 5e-324
-    synthetic.loc[[0, 1], "x"] = 1.7e308                   # finite, but their sum is not
+    synthetic.loc[[0, 1], "x"] = 1.7e308  # finite, but their sum is not
     synthetic.loc[[2, 3], "x"] = -1.7e308
     return real, synthetic, holdout
 
@@ -247,8 +254,15 @@ def _huge_target():
 
 
 def _bools_in_datetime_column():
-    return with_column(triple(), "when", [pd.date_range("2020-01-01", periods=40, tz="UTC"), [True, False] * 20,
-                                          pd.date_range("2020-01-01", periods=40)])
+    return with_column(
+        triple(),
+        "when",
+        [
+            pd.date_range("2020-01-01", periods=40, tz="UTC"),
+            [True, False] * 20,
+            pd.date_range("2020-01-01", periods=40),
+        ],
+    )
 
 
 def _bools_and_numbers():
@@ -259,10 +273,12 @@ def _bools_and_numbers():
 
 def _check_order_invariant(make: Callable[[], tuple], metrics=FAST, **kwargs) -> Callable[[dict], None]:
     """The same scores with the real rows in reverse order."""
+
     def check(d: dict) -> None:
         real, synthetic, holdout = make()
         other = sdq.evaluate(real.iloc[::-1], synthetic, holdout, metrics=metrics, config=CONFIG, **kwargs)
         assert {m["name"]: m["score"] for m in d["metrics"]} == pytest.approx(other.scores)
+
     return check
 
 
@@ -285,10 +301,10 @@ def _constant_boolean():
 def _mismatched_dtypes():
     real, synthetic, holdout = triple()
     synthetic["x"] = synthetic["x"].astype(object)
-    synthetic.loc[[0, 1, 2], "x"] = ["abc", "1,5", "--"]     # not numbers
-    synthetic.loc[3, "x"] = "2.5"                            # a number as a string: read as 2.5
+    synthetic.loc[[0, 1, 2], "x"] = ["abc", "1,5", "--"]  # not numbers
+    synthetic.loc[3, "x"] = "2.5"  # a number as a string: read as 2.5
     synthetic["flag"] = synthetic["flag"].astype(object)
-    synthetic.loc[[0, 1], "flag"] = ["maybe", 2]             # not booleans
+    synthetic.loc[[0, 1], "flag"] = ["maybe", 2]  # not booleans
     return real, synthetic, holdout
 
 
@@ -316,7 +332,8 @@ def _constant_column():
 def _all_unique_columns():
     return with_column(
         with_column(triple(), "email", [[f"u{i}_{s}@x.example" for i in range(40)] for s in range(3)]),
-        "account", [np.arange(40) + 1000 * s for s in range(3)],
+        "account",
+        [np.arange(40) + 1000 * s for s in range(3)],
     )
 
 
@@ -355,6 +372,7 @@ def _duplicate_columns():
 def _renamed(mapping):
     def make():
         return tuple(f.rename(columns=mapping) for f in triple())
+
     return make
 
 
@@ -412,8 +430,12 @@ def _time_duplicates():
     return real, synthetic, holdout
 
 
-def _base_csv(seed: int, header: str | None = None, transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
-              bom: bool = False) -> tuple[str, bytes]:
+def _base_csv(
+    seed: int,
+    header: str | None = None,
+    transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    bom: bool = False,
+) -> tuple[str, bytes]:
     frame = base(40, seed)
     if transform is not None:
         frame = transform(frame)
@@ -428,7 +450,7 @@ AMOUNTS = np.random.default_rng(7).integers(0, 3_000_000, 40)
 
 def _thousands(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
-    frame["amount"] = [f"{v:,}" for v in AMOUNTS.tolist()]      # "1,234,567", "987"
+    frame["amount"] = [f"{v:,}" for v in AMOUNTS.tolist()]  # "1,234,567", "987"
     return frame
 
 
@@ -475,8 +497,8 @@ def _check_infinities(d: dict) -> None:
 
 
 def _check_mismatched(d: dict) -> None:
-    assert invalid(d, "synthetic")["x"] == 3       # "abc", "1,5", "--"; "2.5" is a number
-    assert invalid(d, "synthetic")["flag"] == 2    # "maybe", 2
+    assert invalid(d, "synthetic")["x"] == 3  # "abc", "1,5", "--"; "2.5" is a number
+    assert invalid(d, "synthetic")["flag"] == 2  # "maybe", 2
     assert invalid(d, "real") == {k: 0 for k in invalid(d, "real")}
 
 
@@ -488,7 +510,7 @@ def _check_nullable(d: dict) -> None:
 
 
 def _check_all_missing_synthetic(d: dict) -> None:
-    assert invalid(d, "synthetic") == {k: 0 for k in invalid(d, "synthetic")}   # missing is not invalid
+    assert invalid(d, "synthetic") == {k: 0 for k in invalid(d, "synthetic")}  # missing is not invalid
     hist = metric(d, "histogram_similarity")
     assert hist["status"] == "ok" and hist["score"] < 0.5
 
@@ -498,6 +520,7 @@ def _check_names(*names: str) -> Callable[[dict], None]:
         assert [c["name"] for c in d["data"]["columns"]] == list(names)
         for frame in ("real", "synthetic"):
             assert sorted(invalid(d, frame)) == sorted(names)
+
     return check
 
 
@@ -540,8 +563,9 @@ def _check_target_unusable_in_synthetic(d: dict) -> None:
     # chance) or a skip that says why, never a number above chance
     for name in ("prediction",):
         m = metric(d, name)
-        assert (m["status"] == "ok" and m["score"] == pytest.approx(0.0)) or \
-            (m["status"] == "skipped" and "synthetic" in m["message"]), m
+        assert (m["status"] == "ok" and m["score"] == pytest.approx(0.0)) or (
+            m["status"] == "skipped" and "synthetic" in m["message"]
+        ), m
 
 
 LONG = "a_very_long_column_name_" * 200
@@ -550,123 +574,330 @@ WHITESPACE = {"x": " x", "k": "k ", "c": "\t", "flag": " "}
 
 CASE_LIST: list[Case] = [
     # -- sizes
-    Case("empty_real_rows", "InputError: the real data has no rows",
-         lambda: (base().iloc[:0], base(40, 1), None), error="real data has no rows"),
-    Case("empty_synthetic_rows", "InputError: the synthetic data has no rows",
-         lambda: (base(), base(40, 1).iloc[:0], None), error="synthetic data has no rows"),
-    Case("empty_holdout_rows", "InputError: the holdout data has no rows",
-         lambda: (base(), base(40, 1), base(40, 2).iloc[:0]), error="holdout data has no rows"),
-    Case("no_columns", "InputError: the real data has no columns",
-         lambda: (pd.DataFrame(index=range(5)), base(), None), error="no columns", cli=False),
-    Case("one_row", "report: statistics, histogram and exact match scored; the rest skipped with a reason",
-         _one_row, check=_check_one_row, metrics=ALL),
-    Case("single_column", "report: per-column metrics scored; pairwise metrics skipped (no pair)",
-         _single_column, check=_check_single_column, metrics=ALL),
+    Case(
+        "empty_real_rows",
+        "InputError: the real data has no rows",
+        lambda: (base().iloc[:0], base(40, 1), None),
+        error="real data has no rows",
+    ),
+    Case(
+        "empty_synthetic_rows",
+        "InputError: the synthetic data has no rows",
+        lambda: (base(), base(40, 1).iloc[:0], None),
+        error="synthetic data has no rows",
+    ),
+    Case(
+        "empty_holdout_rows",
+        "InputError: the holdout data has no rows",
+        lambda: (base(), base(40, 1), base(40, 2).iloc[:0]),
+        error="holdout data has no rows",
+    ),
+    Case(
+        "no_columns",
+        "InputError: the real data has no columns",
+        lambda: (pd.DataFrame(index=range(5)), base(), None),
+        error="no columns",
+        cli=False,
+    ),
+    Case(
+        "one_row",
+        "report: statistics, histogram and exact match scored; the rest skipped with a reason",
+        _one_row,
+        check=_check_one_row,
+        metrics=ALL,
+    ),
+    Case(
+        "single_column",
+        "report: per-column metrics scored; pairwise metrics skipped (no pair)",
+        _single_column,
+        check=_check_single_column,
+        metrics=ALL,
+    ),
     # -- odd columns
-    Case("all_nan_column", "report: kind 'empty' (all values missing), with its reason",
-         _all_nan_column, check=all_of(expect_kinds(gone="empty"), lambda d: "missing" in reasons(d)["gone"])),
-    Case("constant_column", "report: kind 'constant'",
-         _constant_column, check=expect_kinds(same="constant")),
-    Case("all_unique_columns", "report: kind 'id' for unique strings and unique integers, left out of histograms",
-         _all_unique_columns, check=all_of(
-             expect_kinds(email="id", account="id"),
-             lambda d: not {"email", "account"} & {e["column"] for e in
-                                                   metric(d, "histogram_similarity")["details"]["columns"]})),
-    Case("infinities", "report: +/-inf counted as invalid (2 real, 3 synthetic) and treated as missing",
-         _infinities, check=_check_infinities),
-    Case("huge_numbers", "report: +/-1.7e308 (sums overflow) and subnormals scored in range",
-         _huge_numbers, check=expect_kinds(x="numeric")),
-    Case("huge_regression_target", "report: a regression target with +/-1.7e308 in the synthetic rows",
-         _huge_target, kwargs={"target": "x"}, metrics=UTILITY, check=expect_kinds(x="numeric")),
-    Case("unhashable_cells", "report: lists and dicts in a column compared by their text (kind categorical)",
-         _unhashable_cells, check=expect_kinds(tags="categorical"), fmt="jsonl"),
-    Case("bytes_values", "report: bytes (some not UTF-8) compared as values (kind categorical)",
-         _bytes_values, check=expect_kinds(raw="categorical")),
-    Case("float16_column", "report: a float16 column is numeric like any float",
-         _float16_column, check=all_of(expect_kinds(h="numeric"), no_invalid)),
-    Case("constant_boolean_column", "report: a boolean column with one value is kind 'constant', as other columns are",
-         _constant_boolean, check=expect_kinds(yes="constant")),
-    Case("bools_in_datetime_column", "report: booleans where the real column holds dates are 40 invalid values",
-         _bools_in_datetime_column,
-         check=all_of(expect_kinds(when="datetime"), lambda d: invalid(d, "synthetic")["when"] == 40)),
-    Case("bools_and_numbers_in_one_column", "report: False/0 and True/1 in one object column, scores independent of row order",
-         _bools_and_numbers, check=_check_order_invariant(_bools_and_numbers), fmt="jsonl"),
-    Case("mixed_object_column", "report: kind 'categorical' for ints, floats, strings, bools and dates in one column",
-         _mixed_object_column, check=all_of(expect_kinds(mixed="categorical"), no_invalid), fmt="jsonl"),
-    Case("bool_strings_vs_bools", "report: kind 'boolean'; true/false, bools and Yes/no agree (no invalid)",
-         _bool_strings_vs_bools, check=all_of(expect_kinds(flag="boolean"), no_invalid,
-                                              score_is("histogram_similarity", 1.0)), fmt="jsonl"),
-    Case("bools_vs_bool_strings", "report: kind 'boolean'; bools, True/FALSE and 0/1 agree (no invalid)",
-         _bools_vs_bool_strings, check=all_of(expect_kinds(flag="boolean"), no_invalid,
-                                              score_is("histogram_similarity", 1.0)), fmt="jsonl"),
-    Case("integers_as_floats", "report: 1 and 1.0 agree (no invalid, histograms identical)",
-         _ints_as_floats, check=all_of(expect_kinds(k="categorical", n="numeric"), no_invalid,
-                                       score_is("histogram_similarity", 1.0))),
-    Case("datetimes_mixed_formats_and_zones", "report: kind 'datetime'; one instant in any format or zone agrees",
-         _datetimes_mixed, check=_check_mixed_dates),
-    Case("mismatched_dtypes", "report: non-numbers in a numeric column and non-booleans counted as invalid",
-         _mismatched_dtypes, check=_check_mismatched, fmt="jsonl"),
-    Case("nullable_dtypes", "report: Int64, boolean, string and category dtypes with pd.NA read as their kinds",
-         _nullable_dtypes, check=_check_nullable),
-    Case("all_missing_synthetic", "report: an all-missing synthetic frame scores low, nothing invalid",
-         _all_missing_synthetic, check=_check_all_missing_synthetic, fmt="jsonl"),
-    Case("duplicate_index_labels", "report: the same scores as with a plain index",
-         _duplicate_index, check=_check_duplicate_index, cli=False),
+    Case(
+        "all_nan_column",
+        "report: kind 'empty' (all values missing), with its reason",
+        _all_nan_column,
+        check=all_of(expect_kinds(gone="empty"), lambda d: "missing" in reasons(d)["gone"]),
+    ),
+    Case("constant_column", "report: kind 'constant'", _constant_column, check=expect_kinds(same="constant")),
+    Case(
+        "all_unique_columns",
+        "report: kind 'id' for unique strings and unique integers, left out of histograms",
+        _all_unique_columns,
+        check=all_of(
+            expect_kinds(email="id", account="id"),
+            lambda d: (
+                not {"email", "account"}
+                & {e["column"] for e in metric(d, "histogram_similarity")["details"]["columns"]}
+            ),
+        ),
+    ),
+    Case(
+        "infinities",
+        "report: +/-inf counted as invalid (2 real, 3 synthetic) and treated as missing",
+        _infinities,
+        check=_check_infinities,
+    ),
+    Case(
+        "huge_numbers",
+        "report: +/-1.7e308 (sums overflow) and subnormals scored in range",
+        _huge_numbers,
+        check=expect_kinds(x="numeric"),
+    ),
+    Case(
+        "huge_regression_target",
+        "report: a regression target with +/-1.7e308 in the synthetic rows",
+        _huge_target,
+        kwargs={"target": "x"},
+        metrics=UTILITY,
+        check=expect_kinds(x="numeric"),
+    ),
+    Case(
+        "unhashable_cells",
+        "report: lists and dicts in a column compared by their text (kind categorical)",
+        _unhashable_cells,
+        check=expect_kinds(tags="categorical"),
+        fmt="jsonl",
+    ),
+    Case(
+        "bytes_values",
+        "report: bytes (some not UTF-8) compared as values (kind categorical)",
+        _bytes_values,
+        check=expect_kinds(raw="categorical"),
+    ),
+    Case(
+        "float16_column",
+        "report: a float16 column is numeric like any float",
+        _float16_column,
+        check=all_of(expect_kinds(h="numeric"), no_invalid),
+    ),
+    Case(
+        "constant_boolean_column",
+        "report: a boolean column with one value is kind 'constant', as other columns are",
+        _constant_boolean,
+        check=expect_kinds(yes="constant"),
+    ),
+    Case(
+        "bools_in_datetime_column",
+        "report: booleans where the real column holds dates are 40 invalid values",
+        _bools_in_datetime_column,
+        check=all_of(expect_kinds(when="datetime"), lambda d: invalid(d, "synthetic")["when"] == 40),
+    ),
+    Case(
+        "bools_and_numbers_in_one_column",
+        "report: False/0 and True/1 in one object column, scores independent of row order",
+        _bools_and_numbers,
+        check=_check_order_invariant(_bools_and_numbers),
+        fmt="jsonl",
+    ),
+    Case(
+        "mixed_object_column",
+        "report: kind 'categorical' for ints, floats, strings, bools and dates in one column",
+        _mixed_object_column,
+        check=all_of(expect_kinds(mixed="categorical"), no_invalid),
+        fmt="jsonl",
+    ),
+    Case(
+        "bool_strings_vs_bools",
+        "report: kind 'boolean'; true/false, bools and Yes/no agree (no invalid)",
+        _bool_strings_vs_bools,
+        check=all_of(expect_kinds(flag="boolean"), no_invalid, score_is("histogram_similarity", 1.0)),
+        fmt="jsonl",
+    ),
+    Case(
+        "bools_vs_bool_strings",
+        "report: kind 'boolean'; bools, True/FALSE and 0/1 agree (no invalid)",
+        _bools_vs_bool_strings,
+        check=all_of(expect_kinds(flag="boolean"), no_invalid, score_is("histogram_similarity", 1.0)),
+        fmt="jsonl",
+    ),
+    Case(
+        "integers_as_floats",
+        "report: 1 and 1.0 agree (no invalid, histograms identical)",
+        _ints_as_floats,
+        check=all_of(expect_kinds(k="categorical", n="numeric"), no_invalid, score_is("histogram_similarity", 1.0)),
+    ),
+    Case(
+        "datetimes_mixed_formats_and_zones",
+        "report: kind 'datetime'; one instant in any format or zone agrees",
+        _datetimes_mixed,
+        check=_check_mixed_dates,
+    ),
+    Case(
+        "mismatched_dtypes",
+        "report: non-numbers in a numeric column and non-booleans counted as invalid",
+        _mismatched_dtypes,
+        check=_check_mismatched,
+        fmt="jsonl",
+    ),
+    Case(
+        "nullable_dtypes",
+        "report: Int64, boolean, string and category dtypes with pd.NA read as their kinds",
+        _nullable_dtypes,
+        check=_check_nullable,
+    ),
+    Case(
+        "all_missing_synthetic",
+        "report: an all-missing synthetic frame scores low, nothing invalid",
+        _all_missing_synthetic,
+        check=_check_all_missing_synthetic,
+        fmt="jsonl",
+    ),
+    Case(
+        "duplicate_index_labels",
+        "report: the same scores as with a plain index",
+        _duplicate_index,
+        check=_check_duplicate_index,
+        cli=False,
+    ),
     # -- columns
-    Case("missing_column", "InputError naming the missing column",
-         _missing_column, error="missing column(s) ['c']"),
-    Case("extra_column", "InputError naming the extra column",
-         _extra_column, error="extra column(s) ['z']"),
-    Case("whitespace_name_mismatch", "InputError naming 'c' missing and 'c ' extra",
-         _whitespace_mismatch, error="extra column(s) ['c ']"),
-    Case("duplicate_column_names", "InputError naming the duplicated column",
-         _duplicate_columns, error="duplicate column names: ['x']", cli=False),
-    Case("duplicate_column_names_csv", "InputError naming the duplicated column (not pandas' silent 'x.1')",
-         raw={"real": _base_csv(0), "synthetic": _base_csv(1, header="x,k,x,flag")},
-         error="duplicate column names: ['x']"),
-    Case("non_string_column_names", "report: integer names written as text; --target matches them",
-         _renamed({"x": 0, "k": 1, "c": 2, "flag": 3}), kwargs={"target": 3}, metrics=UTILITY,
-         check=_check_names("0", "1", "2", "3")),
-    Case("names_equal_as_text", "InputError: column names 1 and '1' read the same in a report",
-         _colliding_names, error="same as text", cli=False),
-    Case("multiindex_columns", "report: nested (MultiIndex) names written as the text of their tuples",
-         _multiindex_columns, check=_check_names("('num', 'x')", "('num', 'k')", "('str', 'c')", "('bool', 'flag')"),
-         cli=False),
-    Case("control_characters_in_names", "report: names with a newline and a tab kept as given",
-         _newline_names, check=_check_names("two\nlines", "k", "tab\there", "flag"), fmt="csv"),
-    Case("empty_column_name", "report: a column named '' keeps its name (CSV: not pandas' 'Unnamed: 0')",
-         raw={"real": _base_csv(0, header=",k,c,flag"), "synthetic": _base_csv(1, header=",k,c,flag"),
-              "holdout": _base_csv(2, header=",k,c,flag")},
-         check=_check_names("", "k", "c", "flag")),
-    Case("whitespace_column_names", "report: names ' x', 'k ', tab and space kept as given",
-         _renamed(WHITESPACE), check=_check_names(" x", "k ", "\t", " "), fmt="csv"),
-    Case("unicode_column_names", "report: unicode names kept as given",
-         _renamed(UNICODE), check=_check_names(*UNICODE.values()), fmt="csv"),
-    Case("very_long_column_name", "report: a 4,800-character name kept as given",
-         _renamed({"x": LONG}), check=_check_names(LONG, "k", "c", "flag"), fmt="csv"),
-    Case("utf8_bom", "report: a byte-order mark does not change the first column's name",
-         raw={"real": _base_csv(0, bom=True), "synthetic": _base_csv(1), "holdout": _base_csv(2, bom=True)},
-         check=_check_names("x", "k", "c", "flag")),
-    Case("thousands_separators_csv", "report: quoted '1,234' read as the number 1234 (kind numeric)",
-         raw={"real": _base_csv(0, transform=_thousands), "synthetic": _base_csv(0, transform=_thousands_plain),
-              "holdout": _base_csv(0, transform=_thousands)},
-         check=_check_thousands),
+    Case("missing_column", "InputError naming the missing column", _missing_column, error="missing column(s) ['c']"),
+    Case("extra_column", "InputError naming the extra column", _extra_column, error="extra column(s) ['z']"),
+    Case(
+        "whitespace_name_mismatch",
+        "InputError naming 'c' missing and 'c ' extra",
+        _whitespace_mismatch,
+        error="extra column(s) ['c ']",
+    ),
+    Case(
+        "duplicate_column_names",
+        "InputError naming the duplicated column",
+        _duplicate_columns,
+        error="duplicate column names: ['x']",
+        cli=False,
+    ),
+    Case(
+        "duplicate_column_names_csv",
+        "InputError naming the duplicated column (not pandas' silent 'x.1')",
+        raw={"real": _base_csv(0), "synthetic": _base_csv(1, header="x,k,x,flag")},
+        error="duplicate column names: ['x']",
+    ),
+    Case(
+        "non_string_column_names",
+        "report: integer names written as text; --target matches them",
+        _renamed({"x": 0, "k": 1, "c": 2, "flag": 3}),
+        kwargs={"target": 3},
+        metrics=UTILITY,
+        check=_check_names("0", "1", "2", "3"),
+    ),
+    Case(
+        "names_equal_as_text",
+        "InputError: column names 1 and '1' read the same in a report",
+        _colliding_names,
+        error="same as text",
+        cli=False,
+    ),
+    Case(
+        "multiindex_columns",
+        "report: nested (MultiIndex) names written as the text of their tuples",
+        _multiindex_columns,
+        check=_check_names("('num', 'x')", "('num', 'k')", "('str', 'c')", "('bool', 'flag')"),
+        cli=False,
+    ),
+    Case(
+        "control_characters_in_names",
+        "report: names with a newline and a tab kept as given",
+        _newline_names,
+        check=_check_names("two\nlines", "k", "tab\there", "flag"),
+        fmt="csv",
+    ),
+    Case(
+        "empty_column_name",
+        "report: a column named '' keeps its name (CSV: not pandas' 'Unnamed: 0')",
+        raw={
+            "real": _base_csv(0, header=",k,c,flag"),
+            "synthetic": _base_csv(1, header=",k,c,flag"),
+            "holdout": _base_csv(2, header=",k,c,flag"),
+        },
+        check=_check_names("", "k", "c", "flag"),
+    ),
+    Case(
+        "whitespace_column_names",
+        "report: names ' x', 'k ', tab and space kept as given",
+        _renamed(WHITESPACE),
+        check=_check_names(" x", "k ", "\t", " "),
+        fmt="csv",
+    ),
+    Case(
+        "unicode_column_names",
+        "report: unicode names kept as given",
+        _renamed(UNICODE),
+        check=_check_names(*UNICODE.values()),
+        fmt="csv",
+    ),
+    Case(
+        "very_long_column_name",
+        "report: a 4,800-character name kept as given",
+        _renamed({"x": LONG}),
+        check=_check_names(LONG, "k", "c", "flag"),
+        fmt="csv",
+    ),
+    Case(
+        "utf8_bom",
+        "report: a byte-order mark does not change the first column's name",
+        raw={"real": _base_csv(0, bom=True), "synthetic": _base_csv(1), "holdout": _base_csv(2, bom=True)},
+        check=_check_names("x", "k", "c", "flag"),
+    ),
+    Case(
+        "thousands_separators_csv",
+        "report: quoted '1,234' read as the number 1234 (kind numeric)",
+        raw={
+            "real": _base_csv(0, transform=_thousands),
+            "synthetic": _base_csv(0, transform=_thousands_plain),
+            "holdout": _base_csv(0, transform=_thousands),
+        },
+        check=_check_thousands,
+    ),
     # -- roles
-    Case("target_missing_from_synthetic", "InputError naming the missing target column",
-         _target_missing_from_synthetic, kwargs={"target": "flag"}, metrics=UTILITY,
-         error="missing column(s) ['flag']"),
-    Case("target_all_missing_in_synthetic", "report: prediction scores 0 or is skipped saying the synthetic target is empty",
-         _target_all_missing_in_synthetic, kwargs={"target": "flag"}, metrics=UTILITY,
-         check=_check_target_unusable_in_synthetic, fmt="jsonl"),
-    Case("target_one_class_real", "report: target kind 'constant'; prediction and feature importance skipped naming it",
-         _target_one_class_real, kwargs={"target": "flag"}, metrics=UTILITY, check=_check_one_class_real),
-    Case("target_one_class_synthetic", "report: prediction scores 0 or is skipped saying the synthetic target has one class",
-         _target_one_class_synthetic, kwargs={"target": "flag"}, metrics=UTILITY,
-         check=_check_target_unusable_in_synthetic),
-    Case("time_column_duplicates", "report: duplicated timestamps counted in the time-series details",
-         _time_duplicates, kwargs={"time_column": "t"}, metrics=SEQUENCE, check=_check_time_duplicates),
-    Case("unknown_target", "InputError naming the unknown target column",
-         lambda: triple(), kwargs={"target": "nope"}, error="'nope'"),
+    Case(
+        "target_missing_from_synthetic",
+        "InputError naming the missing target column",
+        _target_missing_from_synthetic,
+        kwargs={"target": "flag"},
+        metrics=UTILITY,
+        error="missing column(s) ['flag']",
+    ),
+    Case(
+        "target_all_missing_in_synthetic",
+        "report: prediction scores 0 or is skipped saying the synthetic target is empty",
+        _target_all_missing_in_synthetic,
+        kwargs={"target": "flag"},
+        metrics=UTILITY,
+        check=_check_target_unusable_in_synthetic,
+        fmt="jsonl",
+    ),
+    Case(
+        "target_one_class_real",
+        "report: target kind 'constant'; prediction and feature importance skipped naming it",
+        _target_one_class_real,
+        kwargs={"target": "flag"},
+        metrics=UTILITY,
+        check=_check_one_class_real,
+    ),
+    Case(
+        "target_one_class_synthetic",
+        "report: prediction scores 0 or is skipped saying the synthetic target has one class",
+        _target_one_class_synthetic,
+        kwargs={"target": "flag"},
+        metrics=UTILITY,
+        check=_check_target_unusable_in_synthetic,
+    ),
+    Case(
+        "time_column_duplicates",
+        "report: duplicated timestamps counted in the time-series details",
+        _time_duplicates,
+        kwargs={"time_column": "t"},
+        metrics=SEQUENCE,
+        check=_check_time_duplicates,
+    ),
+    Case(
+        "unknown_target",
+        "InputError naming the unknown target column",
+        lambda: triple(),
+        kwargs={"target": "nope"},
+        error="'nope'",
+    ),
 ]
 
 CASES: dict[str, str] = {c.name: c.gets for c in CASE_LIST}
@@ -674,6 +905,7 @@ BY_NAME = {c.name: c for c in CASE_LIST}
 
 
 # -- files that cannot be read ------------------------------------------------------------------------
+
 
 def _write_truncated_parquet(path: Path) -> None:
     full = path.with_name("full.parquet")
@@ -690,8 +922,7 @@ def _write_truncated_gzip(path: Path) -> None:
 FILE_CASES: dict[str, tuple[str, Callable[[Path], None] | None, str]] = {
     "zero_byte_file": ("synth.csv", lambda p: p.write_bytes(b""), "empty (0 bytes)"),
     "whitespace_only_csv": ("synth.csv", lambda p: p.write_text("\n\n  \n"), "no columns"),
-    "latin1_csv": ("synth.csv", lambda p: p.write_bytes("x,c\n1.5,café\n2.5,naïve\n".encode("latin-1")),
-                   "not UTF-8"),
+    "latin1_csv": ("synth.csv", lambda p: p.write_bytes("x,c\n1.5,café\n2.5,naïve\n".encode("latin-1")), "not UTF-8"),
     "utf16_csv": ("synth.csv", lambda p: p.write_bytes("x,c\n1.5,a\n".encode("utf-16")), "not UTF-8"),
     "binary_named_csv": ("synth.csv", lambda p: p.write_bytes(bytes(range(256)) * 4), "synth.csv"),
     "ragged_csv": ("synth.csv", lambda p: p.write_text("x,c\n1,a\n2,b,extra,fields\n"), "line 3"),
@@ -713,7 +944,6 @@ def test_the_case_list_is_complete():
 
 
 # -- running a case -----------------------------------------------------------------------------------
-
 
 
 def _frames(case: Case) -> tuple:
@@ -769,8 +999,7 @@ def api_outcome(name: str, tmp_dir: str) -> tuple[str, str | None]:
         frames = list(_frames(case))
     before = [None if f is None else f.copy(deep=True) for f in frames]
     try:
-        report = sdq.evaluate(frames[0], frames[1], frames[2], metrics=case.metrics, config=CONFIG,
-                              **case.kwargs)
+        report = sdq.evaluate(frames[0], frames[1], frames[2], metrics=case.metrics, config=CONFIG, **case.kwargs)
         outcome = ("report", report.to_json())
     except sdq.InputError as exc:
         outcome = ("error", str(exc))
@@ -787,8 +1016,10 @@ def api_dir(tmp_path_factory) -> str:
 
 def _params(names) -> list:
     """Case names as parameters, the known bugs marked as strict xfails."""
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=BY_NAME[n].xfail)) if BY_NAME[n].xfail else n
-            for n in names]
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=BY_NAME[n].xfail)) if BY_NAME[n].xfail else n
+        for n in names
+    ]
 
 
 @pytest.mark.parametrize("name", _params(BY_NAME))
@@ -812,10 +1043,14 @@ def test_api(name, api_dir):
 METRIC_ERRORS: dict[str, str] = {}
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=METRIC_ERRORS[n])) if n in METRIC_ERRORS else n
-    for n, c in BY_NAME.items() if c.error is None and c.xfail is None
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=METRIC_ERRORS[n])) if n in METRIC_ERRORS else n
+        for n, c in BY_NAME.items()
+        if c.error is None and c.xfail is None
+    ],
+)
 def test_no_metric_fails_on_the_case(name, api_dir):
     kind, payload = api_outcome(name, api_dir)
     assert kind == "report", payload
@@ -847,8 +1082,15 @@ def _cli_args(case: Case, paths: dict[str, Path], tmp_path: Path) -> list[str]:
         args += [flags[key], str(value)]
     if case.metrics is not None:
         args += ["--metrics", ",".join(case.metrics)]
-    return args + ["--output", tmp_path / "out" / "r.html", "--json", tmp_path / "out" / "r.json",
-                   "--cdn", "--jobs", "1"]
+    return args + [
+        "--output",
+        tmp_path / "out" / "r.html",
+        "--json",
+        tmp_path / "out" / "r.json",
+        "--cdn",
+        "--jobs",
+        "1",
+    ]
 
 
 @pytest.mark.parametrize("name", _params(n for n, c in BY_NAME.items() if c.cli))
@@ -893,9 +1135,11 @@ def test_unreadable_file_cli(name, command, tmp_path, capsys):
     path = tmp_path / file_name
     if make is not None:
         make(path)
-    args = {"report": ["report", real, path, "--output", tmp_path / "r.html"],
-            "check": ["check", real, path, "--fail-under", "fidelity=0.5"],
-            "compare": ["compare", real, f"a={real}", f"b={path}", "--output", tmp_path / "c.html"]}[command]
+    args = {
+        "report": ["report", real, path, "--output", tmp_path / "r.html"],
+        "check": ["check", real, path, "--fail-under", "fidelity=0.5"],
+        "compare": ["compare", real, f"a={real}", f"b={path}", "--output", tmp_path / "c.html"],
+    }[command]
     code, _, err = run_cli(args + ["--jobs", "1", "--metrics", "statistics"], capsys)
     assert_one_line_error(code, err, needle)
 
@@ -931,7 +1175,7 @@ def test_library_warnings_stay_off_the_cli_stderr(tmp_path, capsys, monkeypatch)
     load = sdq.load_table
 
     def noisy_load(path):
-        warnings.warn("overflow encountered in scalar subtract", RuntimeWarning)
+        warnings.warn("overflow encountered in scalar subtract", RuntimeWarning, stacklevel=2)
         return load(path)
 
     monkeypatch.setattr(sdq, "load_table", noisy_load)
@@ -941,10 +1185,13 @@ def test_library_warnings_stay_off_the_cli_stderr(tmp_path, capsys, monkeypatch)
     assert code == 0 and err == "" and not caught, (err, [str(w.message) for w in caught])
 
 
-@pytest.mark.parametrize("error, start", [
-    (RuntimeError("first line\nsecond line"), "sdq: error: unexpected RuntimeError: first line ("),
-    (sdq.InputError("a message\nover two lines"), "sdq: error: a message over two lines"),
-])
+@pytest.mark.parametrize(
+    "error, start",
+    [
+        (RuntimeError("first line\nsecond line"), "sdq: error: unexpected RuntimeError: first line ("),
+        (sdq.InputError("a message\nover two lines"), "sdq: error: a message over two lines"),
+    ],
+)
 def test_any_error_is_one_line_on_the_cli(error, start, tmp_path, capsys, monkeypatch):
     def broken_load(path):
         raise error

@@ -33,8 +33,9 @@ def files(tmp_path_factory) -> dict[str, str]:
 
 
 def run(files, extra: list[str], capsys, metrics: str = METRICS) -> tuple[int, str, str]:
-    code = main(["check", files["real"], files["synthetic"], "--holdout", files["holdout"],
-                 "--metrics", metrics, *extra])
+    code = main(
+        ["check", files["real"], files["synthetic"], "--holdout", files["holdout"], "--metrics", metrics, *extra]
+    )
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -69,18 +70,21 @@ def test_skipped_metric_fails_the_gate(files, tmp_path, monkeypatch, capsys):
     assert code == 1 and "prediction" in out and "was not run" in out
 
 
-@pytest.mark.parametrize("extra, needle", [
-    ([], "no thresholds to check: give some with --fail-under"),
-    (["--fail-under", "fidelty=0.8"], "unknown metric or family 'fidelty'"),
-    (["--fail-under", "fidelity=80"], "[0, 1]"),
-    (["--fail-under", "fidelity"], "expected TARGET=VALUE"),
-    (["--config", "{tmp}/missing.toml"], "no such configuration file"),
-    (["--config", "{tmp}/bad.toml"], "unknown metric or family 'corelation'"),
-    (["--fail-under", "fidelity=0.5", "--junit", "{tmp}"], "cannot write"),
-])
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        ([], "no thresholds to check: give some with --fail-under"),
+        (["--fail-under", "fidelty=0.8"], "unknown metric or family 'fidelty'"),
+        (["--fail-under", "fidelity=80"], "[0, 1]"),
+        (["--fail-under", "fidelity"], "expected TARGET=VALUE"),
+        (["--config", "{tmp}/missing.toml"], "no such configuration file"),
+        (["--config", "{tmp}/bad.toml"], "unknown metric or family 'corelation'"),
+        (["--fail-under", "fidelity=0.5", "--junit", "{tmp}"], "cannot write"),
+    ],
+)
 def test_bad_usage_or_config_exits_2_with_one_line(files, tmp_path, monkeypatch, capsys, extra, needle):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "bad.toml").write_text('[thresholds]\ncorelation = 0.8\n')
+    (tmp_path / "bad.toml").write_text("[thresholds]\ncorelation = 0.8\n")
     code, out, err = run(files, [a.format(tmp=tmp_path) for a in extra], capsys)
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
@@ -91,7 +95,7 @@ def test_bad_usage_or_config_exits_2_with_one_line(files, tmp_path, monkeypatch,
 @needs_tomllib
 def test_default_config_sdq_toml_then_pyproject(files, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "pyproject.toml").write_text('[tool.sdq.thresholds]\ncorrelation = 0.99\n')
+    (tmp_path / "pyproject.toml").write_text("[tool.sdq.thresholds]\ncorrelation = 0.99\n")
     code, out, _ = run(files, [], capsys)
     assert code == 1 and "correlation >= 0.99" in out
     (tmp_path / "sdq.toml").write_text('[thresholds]\n"exact_match:ci_low" = 0.5\nfidelity = 0.5\n')
@@ -105,16 +109,30 @@ def test_default_config_sdq_toml_then_pyproject(files, tmp_path, monkeypatch, ca
 def test_junit_markdown_and_reports(files, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     junit, md = tmp_path / "out" / "sdq.xml", tmp_path / "summary.md"
-    code, _, err = run(files, ["--fail-under", "fidelity=0.5,correlation=0.99,exact_match:ci_low=0.5",
-                               "--junit", str(junit), "--markdown", str(md), "--json", "r.json", "--output",
-                               "r.html", "--cdn", "--quiet"], capsys)
+    code, _, err = run(
+        files,
+        [
+            "--fail-under",
+            "fidelity=0.5,correlation=0.99,exact_match:ci_low=0.5",
+            "--junit",
+            str(junit),
+            "--markdown",
+            str(md),
+            "--json",
+            "r.json",
+            "--output",
+            "r.html",
+            "--cdn",
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 1, err
     root = ET.parse(junit).getroot()
     assert root.tag == "testsuite" and root.get("name") == "sdq"
     assert root.get("tests") == "3" and root.get("failures") == "1"
     cases = root.findall("testcase")
-    assert [c.get("name") for c in cases] == ["fidelity >= 0.50", "correlation >= 0.99",
-                                              "ci_low(exact_match) >= 0.50"]
+    assert [c.get("name") for c in cases] == ["fidelity >= 0.50", "correlation >= 0.99", "ci_low(exact_match) >= 0.50"]
     failure = cases[1].find("failure")
     report = json.loads((tmp_path / "r.json").read_text())
     score = next(m for m in report["metrics"] if m["name"] == "correlation")["score"]
@@ -127,8 +145,21 @@ def test_junit_markdown_and_reports(files, tmp_path, monkeypatch, capsys):
 
 
 def test_report_command_still_works(files, tmp_path, capsys):
-    code = main(["report", files["real"], files["synthetic"], "--metrics", "histogram_similarity",
-                 "--json", str(tmp_path / "x.json"), "--output", str(tmp_path / "x.html"), "--cdn", "--quiet"])
+    code = main(
+        [
+            "report",
+            files["real"],
+            files["synthetic"],
+            "--metrics",
+            "histogram_similarity",
+            "--json",
+            str(tmp_path / "x.json"),
+            "--output",
+            str(tmp_path / "x.html"),
+            "--cdn",
+            "--quiet",
+        ]
+    )
     assert code == 0 and (tmp_path / "x.json").is_file()
 
 
@@ -146,7 +177,17 @@ def test_without_metrics_only_the_thresholds_metrics_run(files, tmp_path, monkey
         real_init(self, *args, **kwargs)
 
     monkeypatch.setattr(Evaluation, "__init__", spy)
-    code = main(["check", files["real"], files["synthetic"], "--holdout", files["holdout"], "--quiet",
-                 "--fail-under", "privacy=0.5,histogram_similarity:age=0.5"])
+    code = main(
+        [
+            "check",
+            files["real"],
+            files["synthetic"],
+            "--holdout",
+            files["holdout"],
+            "--quiet",
+            "--fail-under",
+            "privacy=0.5,histogram_similarity:age=0.5",
+        ]
+    )
     assert code == 0
     assert seen == [sdq.metric_names("privacy") + ["histogram_similarity"]]

@@ -63,7 +63,7 @@ def test_a_reader_callable_and_ranking(fair_split):
         shuffled[c] = rng.permutation(shuffled[c].to_numpy())
 
     def reader(frame, size=1000):
-        return lambda: (frame.iloc[i:i + size] for i in range(0, len(frame), size))
+        return lambda: (frame.iloc[i : i + size] for i in range(0, len(frame), size))
 
     fresh = evaluate_chunked(reader(train), reader(holdout), metrics=METRICS)
     broken = evaluate_chunked(reader(train), reader(shuffled), metrics=METRICS)
@@ -97,8 +97,20 @@ def _touch(path):
 def test_cli_chunk_rows(parquet_files, tmp_path, capsys):
     paths, _ = parquet_files
     out = tmp_path / "r.html"
-    code = main(["report", str(paths["real"]), str(paths["synthetic"]), "--holdout", str(paths["holdout"]),
-                 "--chunk-rows", "1000", "--output", str(out), "--quiet"])
+    code = main(
+        [
+            "report",
+            str(paths["real"]),
+            str(paths["synthetic"]),
+            "--holdout",
+            str(paths["holdout"]),
+            "--chunk-rows",
+            "1000",
+            "--output",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     data = json.loads(out.with_suffix(".json").read_text())
     assert {m["name"]: m["status"] for m in data["metrics"]}["mutual_information"] == "ok"
@@ -118,6 +130,7 @@ def test_csv_codes_read_alike_whatever_the_chunk_size(tmp_path):
     real.to_csv(tmp_path / "r.csv", index=False)
     real.sample(frac=1.0, random_state=1).to_csv(tmp_path / "s.csv", index=False)
     for chunk_rows in (100_000, 500):
-        report = evaluate_chunked(tmp_path / "r.csv", tmp_path / "s.csv", chunk_rows=chunk_rows,
-                                  metrics=["histogram_similarity"])
+        report = evaluate_chunked(
+            tmp_path / "r.csv", tmp_path / "s.csv", chunk_rows=chunk_rows, metrics=["histogram_similarity"]
+        )
         assert report.scores["histogram_similarity"] == pytest.approx(1.0, abs=1e-12), chunk_rows

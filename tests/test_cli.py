@@ -19,16 +19,21 @@ from sdq.cli import main
 def files(tmp_path: Path) -> dict[str, Path]:
     rng = np.random.default_rng(0)
     n = 300
-    real = pd.DataFrame({
-        "age": rng.normal(40, 10, n).round(1),
-        "income": rng.lognormal(10, 0.5, n).round(2),
-        "city": rng.choice(["Oslo", "Lima", "Pune"], n),
-    })
+    real = pd.DataFrame(
+        {
+            "age": rng.normal(40, 10, n).round(1),
+            "income": rng.lognormal(10, 0.5, n).round(2),
+            "city": rng.choice(["Oslo", "Lima", "Pune"], n),
+        }
+    )
     real["spend"] = (real["income"] * 0.1 + rng.normal(0, 50, n)).round(2)
     holdout = real.sample(frac=1.0, random_state=1).reset_index(drop=True).iloc[:150]
     synthetic = real.apply(lambda c: c.sample(frac=1.0, random_state=2).to_numpy())
-    paths = {"real": tmp_path / "real.csv", "holdout": tmp_path / "holdout.parquet",
-             "synthetic": tmp_path / "synth.csv"}
+    paths = {
+        "real": tmp_path / "real.csv",
+        "holdout": tmp_path / "holdout.parquet",
+        "synthetic": tmp_path / "synth.csv",
+    }
     real.to_csv(paths["real"], index=False)
     holdout.to_parquet(paths["holdout"])
     synthetic.to_csv(paths["synthetic"], index=False)
@@ -43,8 +48,10 @@ def run(args: list[str], capsys) -> tuple[int, str, str]:
 
 def test_report_writes_html_and_json_to_reports_by_default(files, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    code, out, err = run(["report", str(files["real"]), str(files["synthetic"]),
-                          "--holdout", str(files["holdout"]), "--seed", "3"], capsys)
+    code, out, err = run(
+        ["report", str(files["real"]), str(files["synthetic"]), "--holdout", str(files["holdout"]), "--seed", "3"],
+        capsys,
+    )
     assert code == 0, err
     html, js = tmp_path / "reports" / "synth.html", tmp_path / "reports" / "synth.json"
     assert html.is_file() and js.is_file()
@@ -58,9 +65,21 @@ def test_report_writes_html_and_json_to_reports_by_default(files, tmp_path, monk
 
 def test_report_explicit_paths_metrics_and_quiet(files, tmp_path, capsys):
     html, js = tmp_path / "out" / "r.html", tmp_path / "j" / "r.json"
-    code, out, err = run(["report", str(files["real"]), str(files["synthetic"]), "--metrics",
-                          "histogram_similarity,correlation", "--output", str(html), "--json", str(js),
-                          "--quiet"], capsys)
+    code, out, err = run(
+        [
+            "report",
+            str(files["real"]),
+            str(files["synthetic"]),
+            "--metrics",
+            "histogram_similarity,correlation",
+            "--output",
+            str(html),
+            "--json",
+            str(js),
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert out == "" and err == ""
     data = json.loads(js.read_text())
@@ -71,36 +90,59 @@ def test_report_explicit_paths_metrics_and_quiet(files, tmp_path, capsys):
 
 def test_column_type_and_exclude_flags(files, tmp_path, capsys):
     js = tmp_path / "r.json"
-    code, _, err = run(["report", str(files["real"]), str(files["synthetic"]), "--column-type", "age=categorical",
-                        "--exclude", "spend", "--json", str(js), "--output", str(tmp_path / "r.html"), "--quiet"],
-                       capsys)
+    code, _, err = run(
+        [
+            "report",
+            str(files["real"]),
+            str(files["synthetic"]),
+            "--column-type",
+            "age=categorical",
+            "--exclude",
+            "spend",
+            "--json",
+            str(js),
+            "--output",
+            str(tmp_path / "r.html"),
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0, err
     columns = {c["name"]: c for c in json.loads(js.read_text())["data"]["columns"]}
     assert columns["age"]["kind"] == "categorical" and columns["age"]["reason"] == "set by the user"
     assert columns["spend"]["role"] == "excluded"
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["report", "{real}", "{tmp}/nope.csv"], "no such file"),
-    (["report", "{real}", "{tmp}"], "is a directory"),
-    (["report", "{real}", "{synthetic}", "--seed", "minus-one"], "--seed"),
-    (["report", "{real}", "{synthetic}", "--metrics", "no_such_metric"], "no_such_metric"),
-    (["report", "{real}", "{synthetic}", "--target", "nope"], "nope"),
-    (["report", "{real}", "{synthetic}", "--column-type", "age=weird"], "weird"),
-    (["report", "{real}", "{synthetic}", "--column-type", "ghost=numeric"], "ghost"),
-    (["report", "{real}", "{synthetic}", "--task", "clustering"], "clustering"),
-    (["report", "{real}"], "required"),
-    (["frobnicate"], "invalid choice"),
-    (["report", "{real}", "{empty}"], "empty"),
-    (["report", "{real}", "{other}"], "missing column"),
-    (["report", "{real}", "{badext}"], "unknown file type"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["report", "{real}", "{tmp}/nope.csv"], "no such file"),
+        (["report", "{real}", "{tmp}"], "is a directory"),
+        (["report", "{real}", "{synthetic}", "--seed", "minus-one"], "--seed"),
+        (["report", "{real}", "{synthetic}", "--metrics", "no_such_metric"], "no_such_metric"),
+        (["report", "{real}", "{synthetic}", "--target", "nope"], "nope"),
+        (["report", "{real}", "{synthetic}", "--column-type", "age=weird"], "weird"),
+        (["report", "{real}", "{synthetic}", "--column-type", "ghost=numeric"], "ghost"),
+        (["report", "{real}", "{synthetic}", "--task", "clustering"], "clustering"),
+        (["report", "{real}"], "required"),
+        (["frobnicate"], "invalid choice"),
+        (["report", "{real}", "{empty}"], "empty"),
+        (["report", "{real}", "{other}"], "missing column"),
+        (["report", "{real}", "{badext}"], "unknown file type"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(files, tmp_path, capsys, args, needle):
     (tmp_path / "empty.csv").write_bytes(b"")
     pd.DataFrame({"age": [1.0, 2.0], "other": ["a", "b"]}).to_csv(tmp_path / "other.csv", index=False)
     (tmp_path / "x.xlsx").write_bytes(b"not a spreadsheet")
-    mapping = {"real": files["real"], "synthetic": files["synthetic"], "tmp": tmp_path,
-               "empty": tmp_path / "empty.csv", "other": tmp_path / "other.csv", "badext": tmp_path / "x.xlsx"}
+    mapping = {
+        "real": files["real"],
+        "synthetic": files["synthetic"],
+        "tmp": tmp_path,
+        "empty": tmp_path / "empty.csv",
+        "other": tmp_path / "other.csv",
+        "badext": tmp_path / "x.xlsx",
+    }
     code, out, err = run([a.format(**mapping) for a in args], capsys)
     assert code == 2
     lines = err.strip().splitlines()
@@ -124,8 +166,13 @@ def test_help_and_version_exit_0(capsys):
 
 def test_console_script_runs_as_module(files, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.run([sys.executable, "-m", "sdq", "report", str(files["real"]), str(tmp_path / "nope.csv")],
-                          capture_output=True, text=True, cwd=tmp_path, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sdq", "report", str(files["real"]), str(tmp_path / "nope.csv")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
 
@@ -135,7 +182,12 @@ def test_a_closed_pipe_stops_quietly(files, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     proc = subprocess.run(
         f"{sys.executable} -m sdq report {files['real']} {files['synthetic']} --metrics statistics "
-        f"--output {tmp_path / 'r.html'} --jobs 1 | true", shell=True, capture_output=True, text=True, env=env)
+        f"--output {tmp_path / 'r.html'} --jobs 1 | true",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert proc.returncode == 0  # the status of `true`
     assert proc.stderr == ""
     assert (tmp_path / "r.html").is_file()  # the reports were written before the table

@@ -23,12 +23,22 @@ def cands(tmp_path: Path, _fair_parts) -> dict[str, Path]:
     shuffled = fresh.copy()
     for c in shuffled.columns:
         shuffled[c] = rng.permutation(shuffled[c].to_numpy())
-    noise = pd.DataFrame({c: rng.uniform(train[c].min(), train[c].max(), len(fresh))
-                          if train[c].dtype.kind == "f" else rng.choice(train[c].unique(), len(fresh))
-                          for c in train.columns})
+    noise = pd.DataFrame(
+        {
+            c: rng.uniform(train[c].min(), train[c].max(), len(fresh))
+            if train[c].dtype.kind == "f"
+            else rng.choice(train[c].unique(), len(fresh))
+            for c in train.columns
+        }
+    )
     paths = {}
-    for name, frame in [("train", train), ("holdout", holdout), ("fresh", fresh), ("shuffled", shuffled),
-                        ("noise", noise)]:
+    for name, frame in [
+        ("train", train),
+        ("holdout", holdout),
+        ("fresh", fresh),
+        ("shuffled", shuffled),
+        ("noise", noise),
+    ]:
         paths[name] = tmp_path / f"{name}.parquet"
         frame.to_parquet(paths[name])
     return paths
@@ -45,9 +55,24 @@ def run(args, capsys):
 
 def test_compare_ranks_three_candidates_of_known_quality(cands, tmp_path, capsys):
     html = tmp_path / "cmp" / "c.html"
-    code, out, err = run(["compare", cands["train"], f"noise={cands['noise']}", f"shuffled={cands['shuffled']}",
-                          f"fresh={cands['fresh']}", "--holdout", cands["holdout"], "--metrics", FIDELITY,
-                          "--output", html, "--jobs", "2"], capsys)
+    code, out, err = run(
+        [
+            "compare",
+            cands["train"],
+            f"noise={cands['noise']}",
+            f"shuffled={cands['shuffled']}",
+            f"fresh={cands['fresh']}",
+            "--holdout",
+            cands["holdout"],
+            "--metrics",
+            FIDELITY,
+            "--output",
+            html,
+            "--jobs",
+            "2",
+        ],
+        capsys,
+    )
     assert code == 0, err
     data = json.loads(html.with_suffix(".json").read_text())
     assert [row["candidate"] for row in data["leaderboard"]] == ["fresh", "shuffled", "noise"]
@@ -58,11 +83,14 @@ def test_compare_ranks_three_candidates_of_known_quality(cands, tmp_path, capsys
     assert "(holdout)" in out
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["a.csv", "x"], "NAME=PATH"),
-    (["a.csv", "x=a.csv", "x=b.csv"], "distinct"),
-    (["a.csv"], "required"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["a.csv", "x"], "NAME=PATH"),
+        (["a.csv", "x=a.csv", "x=b.csv"], "distinct"),
+        (["a.csv"], "required"),
+    ],
+)
 def test_compare_usage_errors_exit_2(args, needle, capsys):
     code, out, err = run(["compare", *args], capsys)
     assert code == 2 and needle in err and len(err.strip().splitlines()) == 1
@@ -81,8 +109,23 @@ def test_init_writes_a_config_that_check_reads(tmp_path, capsys):
 
 def test_init_from_a_report_sets_thresholds_below_the_baselines(cands, tmp_path, capsys):
     js = tmp_path / "r.json"
-    code, _, err = run(["report", cands["train"], cands["fresh"], "--holdout", cands["holdout"], "--metrics",
-                        FIDELITY, "--output", tmp_path / "r.html", "--json", js, "--quiet"], capsys)
+    code, _, err = run(
+        [
+            "report",
+            cands["train"],
+            cands["fresh"],
+            "--holdout",
+            cands["holdout"],
+            "--metrics",
+            FIDELITY,
+            "--output",
+            tmp_path / "r.html",
+            "--json",
+            js,
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0, err
     report = json.loads(js.read_text())
     config = tmp_path / "sdq.toml"
@@ -92,13 +135,29 @@ def test_init_from_a_report_sets_thresholds_below_the_baselines(cands, tmp_path,
     for m in report["metrics"]:
         assert thresholds[m["name"]] == pytest.approx(np.floor(round((m["baseline"] - 0.1) * 100, 9)) / 100)
     # the fresh sample passes its own gate, uniform noise fails it
-    assert run(["check", cands["train"], cands["fresh"], "--holdout", cands["holdout"], "--config", config], capsys)[0] == 0
-    assert run(["check", cands["train"], cands["noise"], "--holdout", cands["holdout"], "--config", config], capsys)[0] == 1
+    assert (
+        run(["check", cands["train"], cands["fresh"], "--holdout", cands["holdout"], "--config", config], capsys)[0]
+        == 0
+    )
+    assert (
+        run(["check", cands["train"], cands["noise"], "--holdout", cands["holdout"], "--config", config], capsys)[0]
+        == 1
+    )
 
 
 def test_strict_exits_3_on_a_time_out_and_still_writes_the_report(cands, tmp_path, capsys):
-    base = ["report", cands["train"], cands["fresh"], "--holdout", cands["holdout"], "--metrics", "correlation,qscore",
-            "--metric-timeout", "0.001", "--quiet"]
+    base = [
+        "report",
+        cands["train"],
+        cands["fresh"],
+        "--holdout",
+        cands["holdout"],
+        "--metrics",
+        "correlation,qscore",
+        "--metric-timeout",
+        "0.001",
+        "--quiet",
+    ]
     code, _, err = run([*base, "--output", tmp_path / "a.html"], capsys)
     assert code == 0, err
     code, _, err = run([*base, "--output", tmp_path / "b.html", "--strict"], capsys)
@@ -109,8 +168,9 @@ def test_strict_exits_3_on_a_time_out_and_still_writes_the_report(cands, tmp_pat
     assert data["manifest"]["run"]["metric_timeout"] == 0.001
 
 
-@pytest.mark.parametrize("flag", [["--jobs", "0"], ["--jobs", "two"], ["--metric-timeout", "-1"],
-                                  ["--metric-timeout", "inf"]])
+@pytest.mark.parametrize(
+    "flag", [["--jobs", "0"], ["--jobs", "two"], ["--metric-timeout", "-1"], ["--metric-timeout", "inf"]]
+)
 def test_bad_run_flags_exit_2(cands, flag, capsys):
     code, _, err = run(["report", cands["train"], cands["fresh"], *flag], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1
@@ -120,8 +180,13 @@ def test_init_floors_without_floating_point_slips():
     from sdq.report import MetricResult, Report
     from sdq.thresholds import starter_config
 
-    report = Report([MetricResult("histogram_similarity", "fidelity", "ok", score=0.9, baseline=0.96)],
-                    config={}, data={}, manifest={}, sdq_version="0")
+    report = Report(
+        [MetricResult("histogram_similarity", "fidelity", "ok", score=0.9, baseline=0.96)],
+        config={},
+        data={},
+        manifest={},
+        sdq_version="0",
+    )
     text = starter_config(report, margin=0.05)
     assert "fidelity = 0.91" in text and "histogram_similarity = 0.91" in text  # 0.96 - 0.05, not 0.90
 
@@ -129,8 +194,19 @@ def test_init_floors_without_floating_point_slips():
 def test_compare_names_the_candidate_that_is_bad_input(cands, tmp_path, capsys):
     broken = tmp_path / "broken.parquet"
     pd.read_parquet(cands["fresh"]).drop(columns=["age"]).to_parquet(broken)
-    code, _, err = run(["compare", cands["train"], f"good={cands['fresh']}", f"bad={broken}", "--metrics",
-                        "histogram_similarity", "--output", tmp_path / "c.html"], capsys)
+    code, _, err = run(
+        [
+            "compare",
+            cands["train"],
+            f"good={cands['fresh']}",
+            f"bad={broken}",
+            "--metrics",
+            "histogram_similarity",
+            "--output",
+            tmp_path / "c.html",
+        ],
+        capsys,
+    )
     assert code == 2 and "candidate 'bad'" in err and "missing column(s) ['age']" in err
 
 
@@ -140,8 +216,18 @@ def test_full_lifts_every_row_cap(cands, tmp_path, capsys):
     full = sdq.Config(privacy_rows=100).full()
     assert all(getattr(full, name) == sdq.Config.NO_CAP for name in sdq.Config.ROW_CAPS)
     assert sdq.Config.from_dict(full.to_dict()) == full
-    base = ["report", cands["train"], cands["fresh"], "--holdout", cands["holdout"], "--metrics",
-            "neighbours_privacy", "--quiet", "--jobs", "1"]
+    base = [
+        "report",
+        cands["train"],
+        cands["fresh"],
+        "--holdout",
+        cands["holdout"],
+        "--metrics",
+        "neighbours_privacy",
+        "--quiet",
+        "--jobs",
+        "1",
+    ]
     rows = {}
     for flag in ([], ["--full"]):
         out = tmp_path / f"r{len(flag)}.html"

@@ -39,8 +39,15 @@ def candidates(_fair_parts):
     return train, holdout, {"noise": _noise(train, len(fresh), 3), "copula": copula, "fresh": fresh}
 
 
-METRICS = ["statistics", "histogram_similarity", "mutual_information", "correlation", "prediction", "qscore",
-           "exact_match"]
+METRICS = [
+    "statistics",
+    "histogram_similarity",
+    "mutual_information",
+    "correlation",
+    "prediction",
+    "qscore",
+    "exact_match",
+]
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +90,12 @@ def test_real_side_is_binned_once(candidates, monkeypatch):
 
 def test_identical_candidates_tie_and_share_a_rank(candidates):
     train, holdout, cands = candidates
-    result = sdq.compare({"a": cands["copula"], "b": cands["copula"].copy()}, train, holdout=holdout,
-                         metrics=["histogram_similarity", "correlation"])
+    result = sdq.compare(
+        {"a": cands["copula"], "b": cands["copula"].copy()},
+        train,
+        holdout=holdout,
+        metrics=["histogram_similarity", "correlation"],
+    )
     board = result.leaderboard
     assert list(board["rank"]) == [1, 1]
     assert board.loc["a", "tied_with"] == ["b"] and board.loc["b", "tied_with"] == ["a"]
@@ -92,8 +103,12 @@ def test_identical_candidates_tie_and_share_a_rank(candidates):
 
 def test_clearly_different_candidates_are_not_tied(candidates):
     train, holdout, cands = candidates
-    board = sdq.compare({"noise": cands["noise"], "fresh": cands["fresh"]}, train, holdout=holdout,
-                        metrics=["histogram_similarity", "correlation"]).leaderboard
+    board = sdq.compare(
+        {"noise": cands["noise"], "fresh": cands["fresh"]},
+        train,
+        holdout=holdout,
+        metrics=["histogram_similarity", "correlation"],
+    ).leaderboard
     assert list(board.index) == ["fresh", "noise"] and list(board["rank"]) == [1, 2]
     assert board.loc["fresh", "overall_low"] > board.loc["noise", "overall_high"]
 
@@ -111,8 +126,12 @@ def test_side_by_side_frame_and_json(comparison):
 def test_html_page_is_self_contained_and_escapes_names(candidates, tmp_path):
     train, holdout, cands = candidates
     hostile = '<script>alert("x")</script>'
-    result = sdq.compare({hostile: cands["noise"], "fresh & co": cands["fresh"]}, train, holdout=holdout,
-                         metrics=["histogram_similarity", "statistics"])
+    result = sdq.compare(
+        {hostile: cands["noise"], "fresh & co": cands["fresh"]},
+        train,
+        holdout=holdout,
+        metrics=["histogram_similarity", "statistics"],
+    )
     html = result.to_html(tmp_path / "c.html")
     assert (tmp_path / "c.html").read_text(encoding="utf-8") == html
     assert hostile not in html and "&lt;script&gt;alert" in html
@@ -120,10 +139,13 @@ def test_html_page_is_self_contained_and_escapes_names(candidates, tmp_path):
     assert "fresh &amp; co" in html
 
 
-@pytest.mark.parametrize("bad, match", [
-    ({}, "non-empty mapping"),
-    ([("a", None)], "non-empty mapping"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({}, "non-empty mapping"),
+        ([("a", None)], "non-empty mapping"),
+    ],
+)
 def test_bad_candidates(candidates, bad, match):
     train, holdout, _ = candidates
     with pytest.raises(sdq.InputError, match=match):
@@ -144,11 +166,17 @@ def test_the_leaderboard_is_ordered_by_rank_and_ties_need_not_be_transitive():
     from sdq.report import MetricResult, Report
 
     def report(score, low, high):
-        return Report([MetricResult("histogram_similarity", "fidelity", "ok", score=score, baseline=0.9,
-                                    ci=[low, high])], config={}, data={}, manifest={}, sdq_version="0")
+        return Report(
+            [MetricResult("histogram_similarity", "fidelity", "ok", score=score, baseline=0.9, ci=[low, high])],
+            config={},
+            data={},
+            manifest={},
+            sdq_version="0",
+        )
 
-    board = Comparison({"x": report(0.80, 0.79, 0.81), "y": report(0.85, 0.84, 0.86),
-                        "z": report(0.70, 0.30, 0.90)}).leaderboard
+    board = Comparison(
+        {"x": report(0.80, 0.79, 0.81), "y": report(0.85, 0.84, 0.86), "z": report(0.70, 0.30, 0.90)}
+    ).leaderboard
     # y is clearly better than x; z's wide range overlaps both, so nothing is clearly better than z
     assert list(board.index) == ["y", "z", "x"]
     assert list(board["rank"]) == [1, 1, 2]

@@ -20,15 +20,18 @@ def _tables(real, synthetic, holdout=None, **schema_kwargs):
 
 @pytest.fixture
 def plain_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "x": [1.5, 2.25, np.nan, -4.0],
-        "n": [1, 2, 3, 4],
-        "s": ["a", "b", None, "dé"],
-        "b": [True, False, True, False],
-    })
+    return pd.DataFrame(
+        {
+            "x": [1.5, 2.25, np.nan, -4.0],
+            "n": [1, 2, 3, 4],
+            "s": ["a", "b", None, "dé"],
+            "b": [True, False, True, False],
+        }
+    )
 
 
 # -- reading files -----------------------------------------------------------------------------
+
 
 def _check_read(got: pd.DataFrame, expected: pd.DataFrame) -> None:
     assert list(got.columns) == list(expected.columns)
@@ -59,12 +62,17 @@ def test_load_parquet(tmp_path, plain_frame):
 
 def test_load_json_records(tmp_path, plain_frame):
     path = tmp_path / "t.json"
-    path.write_text(json.dumps([
-        {"x": 1.5, "n": 1, "s": "a", "b": True},
-        {"x": 2.25, "n": 2, "s": "b", "b": False},
-        {"x": None, "n": 3, "s": None, "b": True},
-        {"x": -4.0, "n": 4, "s": "dé", "b": False},
-    ]), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            [
+                {"x": 1.5, "n": 1, "s": "a", "b": True},
+                {"x": 2.25, "n": 2, "s": "b", "b": False},
+                {"x": None, "n": 3, "s": None, "b": True},
+                {"x": -4.0, "n": 4, "s": "dé", "b": False},
+            ]
+        ),
+        encoding="utf-8",
+    )
     _check_read(load_table(path), plain_frame)
 
 
@@ -145,6 +153,7 @@ def test_input_errors_are_value_errors(tmp_path):
 
 # -- coercion ------------------------------------------------------------------------------------
 
+
 def test_invalid_numbers_in_the_synthetic_frame_are_counted_and_missing():
     real = pd.DataFrame({"x": np.linspace(0, 1, 30)})
     synthetic = pd.DataFrame({"x": ["0.5", "abc", "0.25", None, "nan?", "1e-1"] * 5})
@@ -182,13 +191,17 @@ def test_invalid_counts_reach_the_report():
     assert report.data["invalid"]["synthetic"]["c"] == 0
 
 
-@pytest.mark.parametrize("synthetic_values", [
-    [1, 2, 3, 1],
-    [1.0, 2.0, 3.0, 1.0],
-    ["1", "2", "3", "1"],
-    ["1.0", "2.0", "3.0", "1.0"],
-    [np.int32(1), np.float32(2.0), "3", 1],
-], ids=["ints", "floats", "strings", "float-strings", "mixed"])
+@pytest.mark.parametrize(
+    "synthetic_values",
+    [
+        [1, 2, 3, 1],
+        [1.0, 2.0, 3.0, 1.0],
+        ["1", "2", "3", "1"],
+        ["1.0", "2.0", "3.0", "1.0"],
+        [np.int32(1), np.float32(2.0), "3", 1],
+    ],
+    ids=["ints", "floats", "strings", "float-strings", "mixed"],
+)
 def test_integer_coded_categories_agree_across_spellings(synthetic_values):
     real = pd.DataFrame({"code": [1, 2, 3, 1] * 10})
     tables = _tables(real, pd.DataFrame({"code": synthetic_values * 10}))
@@ -206,19 +219,27 @@ def test_float_coded_real_categories_match_integer_synthetic_codes():
     assert tables.synthetic["code"].tolist() == tables.real["code"].tolist()
 
 
-@pytest.mark.parametrize("spelling", [
-    [True, False, True, True],
-    ["True", "False", "True", "True"],
-    ["yes", "no", "yes", "yes"],
-    ["t", "f", "T", "t"],
-    [1, 0, 1, 1],
-    [1.0, 0.0, 1.0, 1.0],
-    ["1", "0", "1", "1"],
-], ids=["bools", "True-strings", "yes-no", "t-f", "ints", "floats", "digit-strings"])
-@pytest.mark.parametrize("real_values", [
-    [True, False, True, True],
-    ["yes", "no", "yes", "yes"],
-], ids=["real-bools", "real-yes-no"])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        [True, False, True, True],
+        ["True", "False", "True", "True"],
+        ["yes", "no", "yes", "yes"],
+        ["t", "f", "T", "t"],
+        [1, 0, 1, 1],
+        [1.0, 0.0, 1.0, 1.0],
+        ["1", "0", "1", "1"],
+    ],
+    ids=["bools", "True-strings", "yes-no", "t-f", "ints", "floats", "digit-strings"],
+)
+@pytest.mark.parametrize(
+    "real_values",
+    [
+        [True, False, True, True],
+        ["yes", "no", "yes", "yes"],
+    ],
+    ids=["real-bools", "real-yes-no"],
+)
 def test_boolean_spellings_agree(real_values, spelling):
     real = pd.DataFrame({"flag": real_values * 10})
     synthetic = pd.DataFrame({"flag": spelling * 10})
@@ -336,8 +357,13 @@ def test_callers_frames_are_never_modified(mixed_factory):
     holdout["when"] = holdout["when"].dt.tz_localize("UTC")
     holdout = holdout[list(reversed(holdout.columns))]
     copies = [f.copy(deep=True) for f in (real, synthetic, holdout)]
-    sdq.evaluate(real, synthetic, holdout=holdout, target="flag",
-                 config=sdq.Config(n_bootstrap=5, models=("linear",), n_queries=100))
+    sdq.evaluate(
+        real,
+        synthetic,
+        holdout=holdout,
+        target="flag",
+        config=sdq.Config(n_bootstrap=5, models=("linear",), n_queries=100),
+    )
     for frame, copy in zip((real, synthetic, holdout), copies):
         pd.testing.assert_frame_equal(frame, copy, check_exact=True)
         assert frame.index.equals(copy.index)

@@ -21,8 +21,14 @@ def test_demo_writes_reports_and_prints_scores(tmp_path, capsys):
     by_name = {m["name"]: m for m in report["metrics"]}
     fidelity = [by_name[n] for n in ("statistics", "histogram_similarity", "mutual_information", "correlation")]
     assert all(m["status"] == "ok" for m in fidelity)
-    for name in ("prediction", "feature_importance", "qscore", "exact_match", "neighbours_privacy",
-                 "membership_inference"):
+    for name in (
+        "prediction",
+        "feature_importance",
+        "qscore",
+        "exact_match",
+        "neighbours_privacy",
+        "membership_inference",
+    ):
         assert by_name[name]["status"] == "ok", (name, by_name[name]["message"])
     assert by_name["autocorrelation"]["status"] == "skipped"  # the survey has no time order
     # the copula is a decent but imperfect generator: close to, not above, fresh real data on dependence

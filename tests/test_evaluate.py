@@ -29,10 +29,25 @@ def _replace_metric(monkeypatch, name: str, **changes) -> None:
 
 
 def test_public_api_is_pinned():
-    assert sorted(sdq.__all__) == sorted([
-        "CheckResult", "Comparison", "Config", "ConfigError", "InputError", "MetricError", "MetricResult", "Report",
-        "SdqError", "Threshold", "__version__", "compare", "evaluate", "load_table", "metric_names",
-    ])
+    assert sorted(sdq.__all__) == sorted(
+        [
+            "CheckResult",
+            "Comparison",
+            "Config",
+            "ConfigError",
+            "InputError",
+            "MetricError",
+            "MetricResult",
+            "Report",
+            "SdqError",
+            "Threshold",
+            "__version__",
+            "compare",
+            "evaluate",
+            "load_table",
+            "metric_names",
+        ]
+    )
     for name in sdq.__all__:
         assert hasattr(sdq, name), name
     assert isinstance(sdq.__version__, str) and sdq.__version__.count(".") >= 2
@@ -46,22 +61,28 @@ def test_error_tree():
 
 def test_import_does_not_load_the_renderers():
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    code = "import sdq, sys; assert 'plotly' not in sys.modules and 'jinja2' not in sys.modules, " \
-           "sorted(m for m in sys.modules if m.split('.')[0] in ('plotly', 'jinja2'))"
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=str(REPO), capture_output=True,
-                          text=True, timeout=120)
+    code = (
+        "import sdq, sys; assert 'plotly' not in sys.modules and 'jinja2' not in sys.modules, "
+        "sorted(m for m in sys.modules if m.split('.')[0] in ('plotly', 'jinja2'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=str(REPO), capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
 
 
 def test_evaluate_does_not_load_the_renderers():
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    code = ("import sys, pandas as pd, sdq\n"
-            "real = pd.DataFrame({'x': [1.0, 2.0, 3.0, 4.5] * 10, 'c': list('abab') * 10})\n"
-            "report = sdq.evaluate(real, real.copy(), metrics=['histogram_similarity', 'correlation'])\n"
-            "report.to_json(); report.to_frame()\n"
-            "assert 'plotly' not in sys.modules and 'jinja2' not in sys.modules\n")
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=str(REPO), capture_output=True,
-                          text=True, timeout=120)
+    code = (
+        "import sys, pandas as pd, sdq\n"
+        "real = pd.DataFrame({'x': [1.0, 2.0, 3.0, 4.5] * 10, 'c': list('abab') * 10})\n"
+        "report = sdq.evaluate(real, real.copy(), metrics=['histogram_similarity', 'correlation'])\n"
+        "report.to_json(); report.to_frame()\n"
+        "assert 'plotly' not in sys.modules and 'jinja2' not in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=str(REPO), capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -105,8 +126,7 @@ def test_an_out_of_range_score_is_an_error_not_a_number(monkeypatch, mixed_tripl
 
 
 def test_an_out_of_range_interval_is_an_error(monkeypatch, mixed_triple):
-    _replace_metric(monkeypatch, "histogram_similarity",
-                    fn=lambda prepared: Outcome(score=0.5, ci=(0.2, 1.7)))
+    _replace_metric(monkeypatch, "histogram_similarity", fn=lambda prepared: Outcome(score=0.5, ci=(0.2, 1.7)))
     real, synthetic, _ = mixed_triple
     result = sdq.evaluate(real, synthetic, metrics=["histogram_similarity"], config=FAST)["histogram_similarity"]
     assert result.status == "error"
@@ -152,8 +172,7 @@ def test_metrics_that_need_a_target_are_skipped_without_one(mixed_triple):
 
 def test_selecting_metrics(mixed_triple):
     real, synthetic, _ = mixed_triple
-    report = sdq.evaluate(real, synthetic, metrics=["correlation", "histogram_similarity", "correlation"],
-                          config=FAST)
+    report = sdq.evaluate(real, synthetic, metrics=["correlation", "histogram_similarity", "correlation"], config=FAST)
     assert [r.name for r in report] == ["correlation", "histogram_similarity"]
     single = sdq.evaluate(real, synthetic, metrics="statistics", config=FAST)
     assert [r.name for r in single] == ["statistics"]
@@ -217,10 +236,15 @@ def test_config_round_trip():
 def test_progress_callback(mixed_triple):
     real, synthetic, _ = mixed_triple
     events = []
-    sdq.evaluate(real, synthetic, metrics=["statistics", "correlation"], config=FAST,
-                 progress=lambda *args: events.append(args))
-    assert events == [("start", "statistics", 0, 2), ("end", "statistics", 1, 2),
-                      ("start", "correlation", 1, 2), ("end", "correlation", 2, 2)]
+    sdq.evaluate(
+        real, synthetic, metrics=["statistics", "correlation"], config=FAST, progress=lambda *args: events.append(args)
+    )
+    assert events == [
+        ("start", "statistics", 0, 2),
+        ("end", "statistics", 1, 2),
+        ("start", "correlation", 1, 2),
+        ("end", "correlation", 2, 2),
+    ]
 
 
 def test_a_messy_frame_gets_a_report_that_says_how_each_column_was_treated():
@@ -229,24 +253,34 @@ def test_a_messy_frame_gets_a_report_that_says_how_each_column_was_treated():
     def messy(seed_offset: int) -> pd.DataFrame:
         r = np.random.default_rng(seed_offset)
         x = r.normal(size=n)
-        return pd.DataFrame({
-            "amount": np.where(r.random(n) < 0.15, np.nan, np.exp(x)),
-            "score": x + r.normal(size=n),
-            "nothing": [None] * n,
-            "country": ["NL"] * n,
-            "signup": pd.Timestamp("2019-01-01") + pd.to_timedelta(r.integers(0, 900, size=n), unit="D"),
-            "email": [f"user{i}_{seed_offset}@{r.choice(['a', 'b', 'c'])}.example" for i in range(n)],
-            "city": [f"town-{v}" for v in r.integers(0, 180, size=n)],
-            "account_id": r.permutation(10 * n)[:n] + 10_000 * seed_offset,
-            "active": r.random(n) < 0.6,
-        })
+        return pd.DataFrame(
+            {
+                "amount": np.where(r.random(n) < 0.15, np.nan, np.exp(x)),
+                "score": x + r.normal(size=n),
+                "nothing": [None] * n,
+                "country": ["NL"] * n,
+                "signup": pd.Timestamp("2019-01-01") + pd.to_timedelta(r.integers(0, 900, size=n), unit="D"),
+                "email": [f"user{i}_{seed_offset}@{r.choice(['a', 'b', 'c'])}.example" for i in range(n)],
+                "city": [f"town-{v}" for v in r.integers(0, 180, size=n)],
+                "account_id": r.permutation(10 * n)[:n] + 10_000 * seed_offset,
+                "active": r.random(n) < 0.6,
+            }
+        )
 
     real, synthetic, holdout = messy(1), messy(2), messy(3)
     report = sdq.evaluate(real, synthetic, holdout, config=FAST)
     columns = {c["name"]: c for c in report.data["columns"]}
     assert list(columns) == list(real.columns)
-    expected = {"amount": "numeric", "score": "numeric", "nothing": "empty", "country": "constant",
-                "signup": "datetime", "email": "id", "account_id": "id", "active": "boolean"}
+    expected = {
+        "amount": "numeric",
+        "score": "numeric",
+        "nothing": "empty",
+        "country": "constant",
+        "signup": "datetime",
+        "email": "id",
+        "account_id": "id",
+        "active": "boolean",
+    }
     for name, kind in expected.items():
         assert columns[name]["kind"] == kind, (name, columns[name])
     assert columns["city"]["kind"] in ("categorical", "text")

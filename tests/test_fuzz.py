@@ -22,16 +22,17 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from report_contract import check_contract, strict_json  # noqa: E402 (tests/ is on the path)
 
 import sdq
 from sdq.cli import main
 
-from report_contract import check_contract, strict_json  # noqa: E402 (tests/ is on the path)
-
 FAST = ["statistics", "histogram_similarity", "mutual_information", "correlation", "qscore", "exact_match"]
 CONFIG = sdq.Config(n_bootstrap=10)
-SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                        HealthCheck.function_scoped_fixture]}
+SETTINGS = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+}
 
 TYPES = ("float", "int", "nullable_int", "string", "bool", "datetime", "datetime_tz", "missing", "constant", "mixed")
 
@@ -45,12 +46,15 @@ FLOATS = st.one_of(
 SMALL_INTS = st.integers(-3, 3)
 INTS = st.one_of(SMALL_INTS, st.integers(-(2**62), 2**62))
 TEXT = st.one_of(
-    st.sampled_from(["a", "b", "ü", "😀", " ", "", "NA", "true", "1", "1.0", "2021-01-01", "a,b", 'q"uote', "new\nline"]),
+    st.sampled_from(
+        ["a", "b", "ü", "😀", " ", "", "NA", "true", "1", "1.0", "2021-01-01", "a,b", 'q"uote', "new\nline"]
+    ),
     st.text(max_size=6),
 )
 DATES = st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 1, 1))
-OFFSETS = st.sampled_from([dt.timezone.utc, dt.timezone(dt.timedelta(hours=5, minutes=30)),
-                           dt.timezone(dt.timedelta(hours=-8))])
+OFFSETS = st.sampled_from(
+    [dt.timezone.utc, dt.timezone(dt.timedelta(hours=5, minutes=30)), dt.timezone(dt.timedelta(hours=-8))]
+)
 TZ_DATES = st.datetimes(min_value=dt.datetime(1970, 1, 2), max_value=dt.datetime(2100, 1, 1), timezones=OFFSETS)
 ANY = st.one_of(FLOATS, INTS, TEXT, st.booleans(), DATES, st.none())
 
@@ -64,11 +68,11 @@ def column(draw, kind: str, n: int) -> pd.Series:
     """``n`` values of one type, as the Series a user would have."""
     missing = draw(st.lists(st.booleans(), min_size=n, max_size=n)) if draw(st.booleans()) else [False] * n
     if kind == "float":
-        return pd.Series(_maybe_missing(draw(st.lists(FLOATS, min_size=n, max_size=n)), missing, math.nan),
-                         dtype=float)
+        return pd.Series(_maybe_missing(draw(st.lists(FLOATS, min_size=n, max_size=n)), missing, math.nan), dtype=float)
     if kind == "int":
-        return pd.Series(draw(st.lists(draw(st.sampled_from([SMALL_INTS, INTS])), min_size=n, max_size=n)),
-                         dtype="int64")
+        return pd.Series(
+            draw(st.lists(draw(st.sampled_from([SMALL_INTS, INTS])), min_size=n, max_size=n)), dtype="int64"
+        )
     if kind == "nullable_int":
         values = draw(st.lists(SMALL_INTS, min_size=n, max_size=n))
         return pd.Series(_maybe_missing(values, missing, pd.NA), dtype="Int64")
@@ -77,15 +81,17 @@ def column(draw, kind: str, n: int) -> pd.Series:
         return pd.Series(values, dtype=draw(st.sampled_from([object, "str"])))
     if kind == "bool":
         values = draw(st.lists(st.booleans(), min_size=n, max_size=n))
-        return pd.Series(values) if not any(missing) else pd.Series(_maybe_missing(values, missing, None),
-                                                                     dtype=draw(st.sampled_from([object, "boolean"])))
+        return (
+            pd.Series(values)
+            if not any(missing)
+            else pd.Series(_maybe_missing(values, missing, None), dtype=draw(st.sampled_from([object, "boolean"])))
+        )
     if kind == "datetime":
         values = draw(st.lists(DATES, min_size=n, max_size=n))
         return pd.Series(pd.to_datetime(_maybe_missing(values, missing, None)))
     if kind == "datetime_tz":
         # offsets differ from row to row: pandas keeps the Python objects (object dtype)
-        return pd.Series(_maybe_missing(draw(st.lists(TZ_DATES, min_size=n, max_size=n)), missing, None),
-                         dtype=object)
+        return pd.Series(_maybe_missing(draw(st.lists(TZ_DATES, min_size=n, max_size=n)), missing, None), dtype=object)
     if kind == "missing":
         return pd.Series([draw(st.sampled_from([None, math.nan]))] * n, dtype=draw(st.sampled_from([object, float])))
     if kind == "constant":
@@ -109,13 +115,14 @@ def frames(draw, max_rows: int = 60, max_columns: int = 5):
         data = {}
         for name, kind in zip(names, kinds):
             if which != "real" and draw(st.integers(0, 4)) == 0:
-                kind = draw(st.sampled_from(TYPES))     # the same column with another type
+                kind = draw(st.sampled_from(TYPES))  # the same column with another type
             data[name] = draw(column(kind, n))
         out.append(pd.DataFrame(data))
     return out[0], out[1], out[2], kinds
 
 
 # -- checks ---------------------------------------------------------------------------------------
+
 
 def check_report_json(text: str) -> dict:
     """Strict JSON that keeps the report contract (tests/report_contract.py)."""
@@ -150,10 +157,15 @@ def _same_scores(a: dict, b: dict) -> None:
     for name, (status, score, baseline) in a.items():
         assert status == b[name][0], (name, a[name], b[name])
         for x, y in ((score, b[name][1]), (baseline, b[name][2])):
-            assert (x is None) == (y is None) and (x is None or x == pytest.approx(y, abs=1e-9)), (name, a[name], b[name])
+            assert (x is None) == (y is None) and (x is None or x == pytest.approx(y, abs=1e-9)), (
+                name,
+                a[name],
+                b[name],
+            )
 
 
 # -- properties -------------------------------------------------------------------------------------
+
 
 @settings(max_examples=40, **SETTINGS)
 @given(data=frames(), seed=st.integers(0, 2**16))
@@ -186,8 +198,21 @@ def test_cli_report_on_generated_csv_files(data, tmp_path_factory, capsys):
         if frame is not None:
             paths[which] = folder / f"{which}.csv"
             frame.to_csv(paths[which], index=False)
-    args = ["report", str(paths["real"]), str(paths["synthetic"]), "--metrics", ",".join(FAST),
-            "--output", str(folder / "r.html"), "--json", str(folder / "r.json"), "--cdn", "--jobs", "1", "--quiet"]
+    args = [
+        "report",
+        str(paths["real"]),
+        str(paths["synthetic"]),
+        "--metrics",
+        ",".join(FAST),
+        "--output",
+        str(folder / "r.html"),
+        "--json",
+        str(folder / "r.json"),
+        "--cdn",
+        "--jobs",
+        "1",
+        "--quiet",
+    ]
     if "holdout" in paths:
         args += ["--holdout", str(paths["holdout"])]
     code = main(args)

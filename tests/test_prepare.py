@@ -118,8 +118,7 @@ def test_a_single_real_value_is_its_own_bin():
 
 def test_categories_missing_unseen_and_other():
     # six real categories with distinct frequencies; keep the three most frequent
-    real = pd.DataFrame({"c": ["a"] * 12 + ["b"] * 10 + ["c"] * 8 + ["d"] * 4 + ["e"] * 3 + ["f"] * 2
-                         + [None] * 1})
+    real = pd.DataFrame({"c": ["a"] * 12 + ["b"] * 10 + ["c"] * 8 + ["d"] * 4 + ["e"] * 3 + ["f"] * 2 + [None] * 1})
     synthetic = pd.DataFrame({"c": ["a", "b", "c", "d", "f", None, "zzz", "new"]})
     prepared = _prepared(real, synthetic, config=sdq.Config(n_bootstrap=0, max_categories=3))
     binning = prepared.binnings["c"]

@@ -22,21 +22,24 @@ def _strict_loads(text: str):
 
 
 def _report(results) -> Report:
-    return Report(results, config={"seed": 0}, data={"columns": []}, manifest={"created": "now"},
-                  sdq_version=sdq.__version__)
+    return Report(
+        results, config={"seed": 0}, data={"columns": []}, manifest={"created": "now"}, sdq_version=sdq.__version__
+    )
 
 
 @pytest.fixture
 def handmade() -> Report:
-    return _report([
-        MetricResult("f1", "fidelity", "ok", score=0.8, baseline=0.9, ci=[0.7, 0.85], details={"a": 1}),
-        MetricResult("f2", "fidelity", "ok", score=0.6, baseline=0.95),
-        MetricResult("f3", "fidelity", "error", message="ValueError: broken"),
-        MetricResult("u1", "utility", "skipped", message="no target column was given"),
-        MetricResult("p1", "privacy", "ok", score=0.9, baseline=1.0),
-        MetricResult("p2", "privacy", "ok", score=0.4, baseline=0.98),
-        MetricResult("p3", "privacy", "skipped", message="no holdout was given"),
-    ])
+    return _report(
+        [
+            MetricResult("f1", "fidelity", "ok", score=0.8, baseline=0.9, ci=[0.7, 0.85], details={"a": 1}),
+            MetricResult("f2", "fidelity", "ok", score=0.6, baseline=0.95),
+            MetricResult("f3", "fidelity", "error", message="ValueError: broken"),
+            MetricResult("u1", "utility", "skipped", message="no target column was given"),
+            MetricResult("p1", "privacy", "ok", score=0.9, baseline=1.0),
+            MetricResult("p2", "privacy", "ok", score=0.4, baseline=0.98),
+            MetricResult("p3", "privacy", "skipped", message="no holdout was given"),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +47,13 @@ def evaluated() -> Report:
     rng = np.random.default_rng(0)
     n = 150
     x = rng.normal(size=n)
-    real = pd.DataFrame({"x": x, "y": x + rng.normal(size=n), "c": rng.choice(["a", "b", "c"], size=n),
-                         "e": [np.nan] * n})
+    real = pd.DataFrame(
+        {"x": x, "y": x + rng.normal(size=n), "c": rng.choice(["a", "b", "c"], size=n), "e": [np.nan] * n}
+    )
     synthetic = real.sample(frac=1.0, random_state=1).assign(x=lambda f: f["x"] + 0.3)
-    return sdq.evaluate(real, synthetic, holdout=real.iloc[:80],
-                        config=sdq.Config(n_bootstrap=20, models=("linear",), n_queries=200))
+    return sdq.evaluate(
+        real, synthetic, holdout=real.iloc[:80], config=sdq.Config(n_bootstrap=20, models=("linear",), n_queries=200)
+    )
 
 
 def test_summary_rules(handmade):
@@ -77,12 +82,25 @@ def test_scores_and_getitem(handmade):
 
 
 def test_to_json_is_strict_even_with_nan_and_numpy_values():
-    report = _report([
-        MetricResult("f1", "fidelity", "ok", score=np.float64(0.5), baseline=float("nan"),
-                     ci=[np.float32(0.25), np.float64(0.75)],
-                     details={"values": np.array([1.0, np.nan, np.inf]), "n": np.int64(3),
-                              "flag": np.bool_(True), 4: "int key", "nested": [{"x": -np.inf}]}),
-    ])
+    report = _report(
+        [
+            MetricResult(
+                "f1",
+                "fidelity",
+                "ok",
+                score=np.float64(0.5),
+                baseline=float("nan"),
+                ci=[np.float32(0.25), np.float64(0.75)],
+                details={
+                    "values": np.array([1.0, np.nan, np.inf]),
+                    "n": np.int64(3),
+                    "flag": np.bool_(True),
+                    4: "int key",
+                    "nested": [{"x": -np.inf}],
+                },
+            ),
+        ]
+    )
     data = _strict_loads(report.to_json())
     metric = data["metrics"][0]
     assert metric["baseline"] is None
@@ -107,8 +125,7 @@ def test_json_layout(evaluated):
     assert data["data"]["holdout"] == {"rows": 80, "columns": 4}
     assert [c["name"] for c in data["data"]["columns"]] == ["x", "y", "c", "e"]
     for metric in data["metrics"]:
-        assert set(metric) == {"name", "family", "status", "score", "baseline", "ci", "details", "message",
-                               "warnings"}
+        assert set(metric) == {"name", "family", "status", "score", "baseline", "ci", "details", "message", "warnings"}
         assert metric["warnings"] == []
     assert {"created", "python", "packages", "data_hashes", "run", "timings"} <= set(data["manifest"])
     assert data["manifest"]["run"] == {"jobs": 1, "metric_timeout": None, "child_processes": False}
@@ -135,8 +152,9 @@ def test_from_json_rejects_what_is_not_a_report(tmp_path):
 
 
 def test_metric_result_round_trip():
-    result = MetricResult("m", "privacy", "ok", score=0.25, baseline=0.5, ci=[0.1, 0.4],
-                          details={"k": [1, 2]}, message="caveat")
+    result = MetricResult(
+        "m", "privacy", "ok", score=0.25, baseline=0.5, ci=[0.1, 0.4], details={"k": [1, 2]}, message="caveat"
+    )
     assert MetricResult.from_dict(result.to_dict()) == result
 
 
@@ -163,8 +181,9 @@ def test_same_inputs_and_seed_give_identical_json_outside_the_manifest():
         real = pd.DataFrame({"x": rng.normal(size=120), "c": rng.choice(["a", "b"], size=120)})
         synthetic = pd.DataFrame({"x": rng.normal(size=100), "c": rng.choice(["a", "b"], size=100)})
         holdout = pd.DataFrame({"x": rng.normal(size=110), "c": rng.choice(["a", "b"], size=110)})
-        data = json.loads(sdq.evaluate(real, synthetic, holdout, seed=5,
-                                       config=sdq.Config(n_bootstrap=30, n_queries=200)).to_json())
+        data = json.loads(
+            sdq.evaluate(real, synthetic, holdout, seed=5, config=sdq.Config(n_bootstrap=30, n_queries=200)).to_json()
+        )
         data.pop("manifest")
         return json.dumps(data, sort_keys=True)
 
@@ -193,29 +212,47 @@ def drill(_fair_parts):
     rng = np.random.default_rng(5)
     synthetic = train.sample(len(holdout), random_state=4).reset_index(drop=True)
     synthetic["age"] = rng.permutation(synthetic["age"].to_numpy())  # age loses its relations only
-    return sdq.evaluate(train, synthetic, holdout, metrics=["statistics", "histogram_similarity",
-                                                              "mutual_information", "correlation"],
-                        config=sdq.Config(n_bootstrap=20))
+    return sdq.evaluate(
+        train,
+        synthetic,
+        holdout,
+        metrics=["statistics", "histogram_similarity", "mutual_information", "correlation"],
+        config=sdq.Config(n_bootstrap=20),
+    )
 
 
 def test_columns_frame_has_every_column_and_finds_the_broken_one(drill):
     frame = drill.to_frame("columns")
     assert list(frame.index) == [c["name"] for c in drill.data["columns"]]
-    assert {"kind", "role", "histogram_similarity", "histogram_similarity_baseline", "correlation",
-            "mutual_information_baseline", "statistics"} <= set(frame.columns)
+    assert {
+        "kind",
+        "role",
+        "histogram_similarity",
+        "histogram_similarity_baseline",
+        "correlation",
+        "mutual_information_baseline",
+        "statistics",
+    } <= set(frame.columns)
     # shuffling age keeps its distribution but breaks its relations, and only its relations
     assert frame.loc["age", "histogram_similarity"] > 0.95
     assert frame["correlation"].idxmin() == "age" and frame["mutual_information"].idxmin() == "age"
     assert frame.loc["age", "correlation"] < frame.loc["age", "correlation_baseline"] - 0.1
-    assert frame[["correlation", "mutual_information", "histogram_similarity"]].apply(
-        lambda c: c.between(0, 1)).all().all()
+    assert (
+        frame[["correlation", "mutual_information", "histogram_similarity"]]
+        .apply(lambda c: c.between(0, 1))
+        .all()
+        .all()
+    )
 
 
 def test_column_score_of_a_pairwise_metric_by_hand():
     from sdq.metrics._common import pair_details
 
-    values = {"real": np.array([0.5, 0.1, 0.2]), "synthetic": np.array([0.5, 0.1, 0.0]),
-              "holdout": np.array([0.4, 0.1, 0.2])}
+    values = {
+        "real": np.array([0.5, 0.1, 0.2]),
+        "synthetic": np.array([0.5, 0.1, 0.0]),
+        "holdout": np.array([0.4, 0.1, 0.2]),
+    }
     rows = pair_details(["a", "b", "c"], [(0, 1), (0, 2), (1, 2)], values)["column_scores"]
     by = {r["column"]: r for r in rows}
     # b: pairs (a, b) similarity 1, weight 0.5 and (b, c) similarity 0.8, weight 0.2 -> 0.66 / 0.7

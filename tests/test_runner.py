@@ -39,7 +39,7 @@ def dies(prepared):
 
 
 def warns(prepared):
-    warnings.warn("the solver stopped early", UserWarning)
+    warnings.warn("the solver stopped early", UserWarning, stacklevel=2)
     return Outcome(score=0.5)
 
 
@@ -51,8 +51,14 @@ def out_of_range(prepared):
     return Outcome(score=1.5)
 
 
-SPECS = [spec("a", ok(0.25)), spec("b", boom), spec("c", skip), spec("d", warns), spec("e", out_of_range),
-         spec("f", ok(0.75), needs=("holdout",))]
+SPECS = [
+    spec("a", ok(0.25)),
+    spec("b", boom),
+    spec("c", skip),
+    spec("d", warns),
+    spec("e", out_of_range),
+    spec("f", ok(0.75), needs=("holdout",)),
+]
 
 
 @pytest.mark.parametrize("jobs, timeout", [(1, None), (2, None), (1, 20.0), (3, 20.0)])
@@ -70,16 +76,22 @@ def test_faults_are_isolated_the_same_way_in_every_mode(jobs, timeout):
 
 
 def test_missing_needs_skip_with_the_reason():
-    results, _ = run_metrics([spec("f", ok(0.5), needs=("holdout", "target"))], object(),
-                             {**AVAILABLE, "holdout": False, "target": False})
+    results, _ = run_metrics(
+        [spec("f", ok(0.5), needs=("holdout", "target"))], object(), {**AVAILABLE, "holdout": False, "target": False}
+    )
     assert results[0].status == "skipped"
     assert results[0].message == "no holdout was given; no target column was given"
 
 
 def test_a_metric_over_its_time_limit_is_stopped_and_the_rest_runs():
     started = time.perf_counter()
-    results, _ = run_metrics([spec("slow", slow, group="g"), spec("after", ok(0.5), group="g"), spec("x", ok(0.1))],
-                             object(), AVAILABLE, jobs=2, timeout=1.0)
+    results, _ = run_metrics(
+        [spec("slow", slow, group="g"), spec("after", ok(0.5), group="g"), spec("x", ok(0.1))],
+        object(),
+        AVAILABLE,
+        jobs=2,
+        timeout=1.0,
+    )
     assert time.perf_counter() - started < 15
     assert results[0].status == "error" and "time limit of 1 s" in results[0].message
     # the rest of the stopped metric's group goes on in a new process
@@ -103,8 +115,18 @@ def test_strict_raises_on_a_time_out():
         run_metrics([spec("slow", slow)], object(), AVAILABLE, timeout=0.5, strict=True)
 
 
-@pytest.mark.parametrize("kwargs", [{"jobs": 0}, {"jobs": 1.5}, {"jobs": True}, {"timeout": 0},
-                                    {"timeout": -1.0}, {"timeout": float("inf")}, {"timeout": "5"}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"jobs": 0},
+        {"jobs": 1.5},
+        {"jobs": True},
+        {"timeout": 0},
+        {"timeout": -1.0},
+        {"timeout": float("inf")},
+        {"timeout": "5"},
+    ],
+)
 def test_bad_settings_are_config_errors(kwargs):
     with pytest.raises(ConfigError):
         run_metrics([spec("a", ok(0.5))], object(), AVAILABLE, **kwargs)
@@ -116,8 +138,9 @@ def test_jobs_do_not_change_the_report(fair_split):
     synthetic = train.sample(frac=1.0, replace=True, random_state=3).reset_index(drop=True)
     texts = []
     for jobs in (1, 2):
-        report = sdq.evaluate(train, synthetic, holdout, target="had_affair", jobs=jobs,
-                              config=sdq.Config(n_bootstrap=30))
+        report = sdq.evaluate(
+            train, synthetic, holdout, target="had_affair", jobs=jobs, config=sdq.Config(n_bootstrap=30)
+        )
         assert report.manifest["run"]["jobs"] == jobs
         data = report.to_dict()
         data.pop("manifest")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -75,8 +74,23 @@ def test_no_network_at_run_time(no_network, fair_split, tmp_path, capsys):
     sdq.compare({"a": synthetic}, train, holdout=holdout, metrics=["histogram_similarity"]).to_html(tmp_path / "c.html")
     train.to_parquet(tmp_path / "t.parquet")
     synthetic.to_parquet(tmp_path / "s.parquet")
-    assert main(["report", str(tmp_path / "t.parquet"), str(tmp_path / "s.parquet"), "--quiet", "--jobs", "1",
-                 "--metrics", "statistics,exact_match", "--output", str(tmp_path / "x.html")]) == 0
+    assert (
+        main(
+            [
+                "report",
+                str(tmp_path / "t.parquet"),
+                str(tmp_path / "s.parquet"),
+                "--quiet",
+                "--jobs",
+                "1",
+                "--metrics",
+                "statistics,exact_match",
+                "--output",
+                str(tmp_path / "x.html"),
+            ]
+        )
+        == 0
+    )
     assert no_network == []
 
 

@@ -26,14 +26,17 @@ def _series_of_every_kind() -> dict[str, tuple[pd.Series, str]]:
         "yes/no strings": (pd.Series(rng.choice(["yes", "no"], size=N)), "boolean"),
         "python bools with None": (pd.Series([True, False, None] * (N // 3), dtype=object), "boolean"),
         "datetime dtype": (pd.Series(pd.date_range("2020-01-01", periods=N, freq="D")), "datetime"),
-        "tz-aware datetimes": (pd.Series(pd.date_range("2020-01-01", periods=N, freq="h", tz="Europe/Paris")),
-                               "datetime"),
-        "date strings": (pd.Series(pd.date_range("2020-01-01", periods=N, freq="D").strftime("%Y-%m-%d")),
-                         "datetime"),
+        "tz-aware datetimes": (
+            pd.Series(pd.date_range("2020-01-01", periods=N, freq="h", tz="Europe/Paris")),
+            "datetime",
+        ),
+        "date strings": (pd.Series(pd.date_range("2020-01-01", periods=N, freq="D").strftime("%Y-%m-%d")), "datetime"),
         "integer counter": (pd.Series(np.arange(5, 5 + N)), "id"),
         "unique short strings": (pd.Series([f"k{i:04d}" for i in rng.permutation(N)]), "id"),
-        "long free text": (pd.Series([f"comment number {i}: " + "the quick brown fox jumps " * 2
-                                      for i in range(N)]), "text"),
+        "long free text": (
+            pd.Series([f"comment number {i}: " + "the quick brown fox jumps " * 2 for i in range(N)]),
+            "text",
+        ),
         "single number": (pd.Series([3.5] * N), "constant"),
         "single string": (pd.Series(["only"] * N), "constant"),
         "all missing floats": (pd.Series([np.nan] * N), "empty"),
@@ -73,11 +76,15 @@ def test_missing_values_do_not_change_the_kind():
     assert infer_kind(numbers)[0] == "numeric"
 
 
-@pytest.mark.parametrize("values, kind", [
-    ([1, 2, 1, 3] * 10, "categorical"),  # few integers
-    (list(np.arange(100, 100 + 40)), "id"),  # a counter
-    ([1.5, 2.0, 1.5, 3.0] * 10, "numeric"),  # not whole numbers: stay numbers
-], ids=["few-integers", "counter", "fractions"])
+@pytest.mark.parametrize(
+    "values, kind",
+    [
+        ([1, 2, 1, 3] * 10, "categorical"),  # few integers
+        (list(np.arange(100, 100 + 40)), "id"),  # a counter
+        ([1.5, 2.0, 1.5, 3.0] * 10, "numeric"),  # not whole numbers: stay numbers
+    ],
+    ids=["few-integers", "counter", "fractions"],
+)
 def test_integers_stored_as_floats_with_missing_values_keep_their_kind(values, kind):
     # pandas stores integers with a missing value as floats: [1.0, 2.0, NaN, 1.0]; the kind must be
     # the one of the same values without the missing ones, whatever the dtype
@@ -93,8 +100,9 @@ def test_integers_stored_as_floats_with_missing_values_keep_their_kind(values, k
 def test_python_dates_are_datetimes():
     import datetime as dt
 
-    dates = pd.Series([dt.date(2021, 1, 1) + dt.timedelta(days=int(d)) for d in np.arange(N) % 7] + [None],
-                      dtype=object)
+    dates = pd.Series(
+        [dt.date(2021, 1, 1) + dt.timedelta(days=int(d)) for d in np.arange(N) % 7] + [None], dtype=object
+    )
     assert infer_kind(dates) == ("datetime", "Python dates")
     unique_dates = pd.Series([dt.date(2021, 1, 1) + dt.timedelta(days=d) for d in range(N)], dtype=object)
     assert infer_kind(unique_dates)[0] == "datetime"  # not an id
@@ -102,14 +110,18 @@ def test_python_dates_are_datetimes():
     assert infer_kind(stamps)[0] == "datetime"
 
 
-@pytest.mark.parametrize("values, as_feature, as_time", [
-    (np.repeat(np.arange(5), 8), "categorical", "numeric"),  # integers with few distinct values
-    (np.repeat(np.arange(5.0), 8), "categorical", "numeric"),  # the same as floats
-    (np.r_[np.repeat(np.arange(5.0), 8), np.nan], "categorical", "numeric"),  # ... with a missing value
-    (np.repeat([7], 41), "constant", "numeric"),  # a single value
-    (np.repeat(["2021-01-01"], 40), "constant", "datetime"),  # a single date
-    (np.repeat(pd.date_range("2021-01-01", periods=4).strftime("%Y-%m-%d").to_numpy(), 10), "datetime", "datetime"),
-], ids=["few-integers", "few-floats", "floats-with-missing", "constant", "constant-date", "few-date-strings"])
+@pytest.mark.parametrize(
+    "values, as_feature, as_time",
+    [
+        (np.repeat(np.arange(5), 8), "categorical", "numeric"),  # integers with few distinct values
+        (np.repeat(np.arange(5.0), 8), "categorical", "numeric"),  # the same as floats
+        (np.r_[np.repeat(np.arange(5.0), 8), np.nan], "categorical", "numeric"),  # ... with a missing value
+        (np.repeat([7], 41), "constant", "numeric"),  # a single value
+        (np.repeat(["2021-01-01"], 40), "constant", "datetime"),  # a single date
+        (np.repeat(pd.date_range("2021-01-01", periods=4).strftime("%Y-%m-%d").to_numpy(), 10), "datetime", "datetime"),
+    ],
+    ids=["few-integers", "few-floats", "floats-with-missing", "constant", "constant-date", "few-date-strings"],
+)
 def test_the_time_column_is_numeric_or_datetime_whatever_its_distinct_count(values, as_feature, as_time):
     real = pd.DataFrame({"t": values, "v": np.arange(len(values)) * 1.5})
     assert fit_schema(real)["t"].kind == as_feature
@@ -128,14 +140,21 @@ def test_fit_schema_keeps_the_real_order_and_gives_every_column_a_reason(mixed_f
     schema = fit_schema(mixed_frame)
     assert [c.name for c in schema.columns] == list(mixed_frame.columns)
     kinds = {c.name: c.kind for c in schema.columns}
-    assert kinds == {"num": "numeric", "num2": "numeric", "when": "datetime", "cat": "categorical",
-                     "flag": "boolean", "code": "categorical", "row_id": "id", "const": "constant",
-                     "empty": "empty"}
+    assert kinds == {
+        "num": "numeric",
+        "num2": "numeric",
+        "when": "datetime",
+        "cat": "categorical",
+        "flag": "boolean",
+        "code": "categorical",
+        "row_id": "id",
+        "const": "constant",
+        "empty": "empty",
+    }
     for spec in schema.columns:
         assert spec.reason
         assert spec.role == "feature"
-        assert spec.to_dict() == {"name": str(spec.name), "kind": spec.kind, "reason": spec.reason,
-                                  "role": "feature"}
+        assert spec.to_dict() == {"name": str(spec.name), "kind": spec.kind, "reason": spec.reason, "role": "feature"}
     assert schema.names == list(mixed_frame.columns)
 
 
@@ -165,13 +184,16 @@ def test_roles_of_target_time_and_entity(mixed_frame):
     assert set(ROLES) >= {c.role for c in schema.columns}
 
 
-@pytest.mark.parametrize("kwargs, named", [
-    ({"column_types": {"nope": "numeric"}}, "nope"),
-    ({"exclude": ["ghost"]}, "ghost"),
-    ({"target": "absent"}, "absent"),
-    ({"time_column": "absent_time"}, "absent_time"),
-    ({"entity_column": "absent_entity"}, "absent_entity"),
-])
+@pytest.mark.parametrize(
+    "kwargs, named",
+    [
+        ({"column_types": {"nope": "numeric"}}, "nope"),
+        ({"exclude": ["ghost"]}, "ghost"),
+        ({"target": "absent"}, "absent"),
+        ({"time_column": "absent_time"}, "absent_time"),
+        ({"entity_column": "absent_entity"}, "absent_entity"),
+    ],
+)
 def test_unknown_columns_are_input_errors_naming_them(mixed_frame, kwargs, named):
     with pytest.raises(InputError, match=named) as info:
         fit_schema(mixed_frame, **kwargs)
@@ -200,8 +222,11 @@ def test_fit_schema_does_not_modify_the_frame(mixed_frame):
     pd.testing.assert_frame_equal(mixed_frame, before)
 
 
-@pytest.mark.parametrize("values", [pd.Series([True] * 30), pd.Series([False, None] * 15, dtype=object),
-                                    pd.Series([1.0, np.nan] * 15)], ids=["bool-dtype", "python-bools", "ones"])
+@pytest.mark.parametrize(
+    "values",
+    [pd.Series([True] * 30), pd.Series([False, None] * 15, dtype=object), pd.Series([1.0, np.nan] * 15)],
+    ids=["bool-dtype", "python-bools", "ones"],
+)
 def test_a_single_boolean_value_is_a_constant(values):
     assert infer_kind(values) == ("constant", "a single distinct value")
 

@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from known_quality import shuffled  # tests/ is on the path
 
 import sdq
-
-from known_quality import shuffled  # tests/ is on the path
 import sdq.testing as st
 
 pytest_plugins = ["pytester"]
@@ -27,8 +26,7 @@ def frames(fair_500):
 
 def test_fidelity_passes_on_good_data_and_returns_the_report(frames):
     train, holdout = frames
-    report = st.assert_fidelity(train, train.sample(frac=1.0, random_state=3), holdout, min_score=0.95,
-                                config=FAST)
+    report = st.assert_fidelity(train, train.sample(frac=1.0, random_state=3), holdout, min_score=0.95, config=FAST)
     assert isinstance(report, sdq.Report)
     # only the fidelity metrics were run
     assert {r.family for r in report} == {"fidelity"}
@@ -42,8 +40,10 @@ def test_fidelity_failure_message(frames):
     lines = message.splitlines()
     score = report.summary["fidelity"]
     assert lines[0] == f"fidelity >= 0.99 failed: {score:.3f} < 0.990 (short by {0.99 - score:.3f})"
-    assert lines[1].strip() == (f"[score]: {score:.3f}   [threshold]: 0.990   "
-                                f"[baseline]: {report.summary_baseline['fidelity']:.3f}   [interval]: —")
+    assert lines[1].strip() == (
+        f"[score]: {score:.3f}   [threshold]: 0.990   "
+        f"[baseline]: {report.summary_baseline['fidelity']:.3f}   [interval]: —"
+    )
     worst = min((r for r in report if r.status == "ok"), key=lambda r: r.score)
     assert f"worst metrics: {worst.name} {worst.score:.3f}" in message
     assert "worst pairs: (" in message  # the weakest pairwise metric's pairs, with numbers
@@ -52,8 +52,7 @@ def test_fidelity_failure_message(frames):
 
 def test_relative_and_report_input(frames):
     train, holdout = frames
-    report = sdq.evaluate(train, shuffled(train), holdout, metrics=["correlation", "histogram_similarity"],
-                          config=FAST)
+    report = sdq.evaluate(train, shuffled(train), holdout, metrics=["correlation", "histogram_similarity"], config=FAST)
     st.assert_fidelity(report, relative=0.5)
     with pytest.raises(AssertionError, match=r"fidelity >= 1.00 \* baseline failed"):
         st.assert_fidelity(report, relative=1.0)
@@ -75,8 +74,9 @@ def test_skipped_metric_fails_unless_allowed(frames):
     train, holdout = frames
     with pytest.raises(AssertionError, match="prediction' was skipped: no target column was given"):
         st.assert_quality(train, train, holdout, thresholds="prediction=0.5", config=FAST)
-    st.assert_quality(train, train, holdout, thresholds={"prediction": {"min": 0.5, "allow_skipped": True}},
-                      config=FAST)
+    st.assert_quality(
+        train, train, holdout, thresholds={"prediction": {"min": 0.5, "allow_skipped": True}}, config=FAST
+    )
 
 
 def test_assert_quality_with_mapping(frames):
@@ -84,8 +84,9 @@ def test_assert_quality_with_mapping(frames):
     synthetic = shuffled(train)
     st.assert_quality(train, synthetic, holdout, thresholds={"histogram_similarity": 0.95}, config=FAST)
     with pytest.raises(AssertionError) as info:
-        st.assert_quality(train, synthetic, holdout, thresholds="histogram_similarity=0.95,correlation=0.9*baseline",
-                          config=FAST)
+        st.assert_quality(
+            train, synthetic, holdout, thresholds="histogram_similarity=0.95,correlation=0.9*baseline", config=FAST
+        )
     assert str(info.value).startswith("sdq: 1 of 2 thresholds failed\ncorrelation >= 0.90 * baseline failed")
     assert [r.name for r in info.value.report] == ["histogram_similarity", "correlation"]
 
@@ -125,11 +126,13 @@ def _series(n_entities: int, length: int, phi: float, seed: int) -> pd.DataFrame
 
 def test_timeseries_similar():
     real = _series(8, 40, 0.8, 0)
-    st.assert_timeseries_similar(real, _series(8, 40, 0.8, 1), time_column="t", entity_column="entity",
-                                 min_score=0.7, config=FAST)
+    st.assert_timeseries_similar(
+        real, _series(8, 40, 0.8, 1), time_column="t", entity_column="entity", min_score=0.7, config=FAST
+    )
     with pytest.raises(AssertionError) as info:
-        st.assert_timeseries_similar(real, _series(8, 40, -0.5, 1), time_column="t", entity_column="entity",
-                                     min_score=0.95, config=FAST)
+        st.assert_timeseries_similar(
+            real, _series(8, 40, -0.5, 1), time_column="t", entity_column="entity", min_score=0.95, config=FAST
+        )
     message = str(info.value)
     assert message.startswith("time-series similarity (mean of autocorrelation")
     assert "[score]:" in message and "[threshold]: 0.950" in message
@@ -159,7 +162,8 @@ def test_entry_point_is_declared():
 
 
 def test_plugin_fixture_seed_and_report_dir(pytester):
-    pytester.makepyfile(test_gate="""
+    pytester.makepyfile(
+        test_gate="""
         import pandas as pd
         import sdq, sdq.testing
 
@@ -176,12 +180,14 @@ def test_plugin_fixture_seed_and_report_dir(pytester):
 
         def test_other_failure():
             assert 1 == 2
-    """)
+    """
+    )
     out_dir = pytester.path / "sdq-reports"
     result = pytester.runpytest(*_plugin_args(), "--sdq-seed", "7", "--sdq-report-dir", str(out_dir))
     result.assert_outcomes(passed=1, failed=2)
-    result.stdout.fnmatch_lines(["*histogram_similarity:x >= 0.90 failed*", "*- sdq report -*",
-                                 "written to *test_gate.py_test_gate_fails.html"])
+    result.stdout.fnmatch_lines(
+        ["*histogram_similarity:x >= 0.90 failed*", "*- sdq report -*", "written to *test_gate.py_test_gate_fails.html"]
+    )
     files = sorted(p.name for p in out_dir.iterdir())
     assert files == ["test_gate.py_test_gate_fails.html"]
     assert (out_dir / files[0]).read_text().startswith("<!DOCTYPE html>")
@@ -191,8 +197,9 @@ def test_plugin_fixture_seed_and_report_dir(pytester):
 
 def test_utility_with_a_target(frames):
     train, holdout = frames
-    report = st.assert_utility(train, train.sample(frac=1.0, random_state=1), holdout, target="had_affair",
-                               min_score=0.5, config=FAST)
+    report = st.assert_utility(
+        train, train.sample(frac=1.0, random_state=1), holdout, target="had_affair", min_score=0.5, config=FAST
+    )
     assert {r.family for r in report} == {"utility"} and report.summary["utility"] >= 0.5
     with pytest.raises(AssertionError) as info:
         st.assert_utility(train, shuffled(train), holdout, target="had_affair", min_score=0.999, config=FAST)

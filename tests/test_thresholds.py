@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 
 import pytest
+from known_quality import shuffled  # tests/ is on the path
 
 import sdq
-
-from known_quality import shuffled  # tests/ is on the path
 from sdq.thresholds import (
     Threshold,
     as_thresholds,
@@ -34,45 +33,69 @@ def report(frames):
 
 # -- parsing -------------------------------------------------------------------------------------
 def test_parse_the_three_kinds():
-    items = parse_thresholds("fidelity=0.8, correlation=0.9*baseline,exact_match:ci_low>=0.95,"
-                             "ci_low(neighbours_privacy)=0.5,histogram_similarity:age=0.7")
+    items = parse_thresholds(
+        "fidelity=0.8, correlation=0.9*baseline,exact_match:ci_low>=0.95,"
+        "ci_low(neighbours_privacy)=0.5,histogram_similarity:age=0.7"
+    )
     assert [(t.target, t.kind, t.min) for t in items] == [
-        ("fidelity", "absolute", 0.8), ("correlation", "relative", 0.9), ("exact_match", "ci_low", 0.95),
-        ("neighbours_privacy", "ci_low", 0.5), ("histogram_similarity:age", "absolute", 0.7)]
+        ("fidelity", "absolute", 0.8),
+        ("correlation", "relative", 0.9),
+        ("exact_match", "ci_low", 0.95),
+        ("neighbours_privacy", "ci_low", 0.5),
+        ("histogram_similarity:age", "absolute", 0.7),
+    ]
     assert items[3].describe() == "ci_low(neighbours_privacy) >= 0.50"
     assert items[4].metric == "histogram_similarity" and items[4].column == "age"
 
 
 def test_mapping_long_form():
-    items = as_thresholds({"utility": {"min": 0.7, "allow_skipped": True}, "correlation": {"min": 0.9, "on": "baseline"},
-                           "exact_match": {"min": 0.9, "on": "ci_low"}, "privacy": 0.5})
+    items = as_thresholds(
+        {
+            "utility": {"min": 0.7, "allow_skipped": True},
+            "correlation": {"min": 0.9, "on": "baseline"},
+            "exact_match": {"min": 0.9, "on": "ci_low"},
+            "privacy": 0.5,
+        }
+    )
     assert [(t.target, t.kind, t.allow_skipped) for t in items] == [
-        ("utility", "absolute", True), ("correlation", "relative", False), ("exact_match", "ci_low", False),
-        ("privacy", "absolute", False)]
+        ("utility", "absolute", True),
+        ("correlation", "relative", False),
+        ("exact_match", "ci_low", False),
+        ("privacy", "absolute", False),
+    ]
 
 
-@pytest.mark.parametrize("spec, needle", [
-    ("fidelty=0.8", "unknown metric or family 'fidelty'"),
-    ("no_such_metric:age=0.8", "'no_such_metric'"),
-    ("fidelity=1.5", "[0, 1]"),
-    ("fidelity=high", "'high'"),
-    ("fidelity", "expected TARGET=VALUE"),
-    ("fidelity:ci_low=0.9", "no interval"),
-    ("exact_match:ci_low=0.9*baseline", "cannot be relative"),
-    ("histogram_similarity:age:ci_low=0.5", "no interval"),
-    (",", "No threshold"),
-])
+@pytest.mark.parametrize(
+    "spec, needle",
+    [
+        ("fidelty=0.8", "unknown metric or family 'fidelty'"),
+        ("no_such_metric:age=0.8", "'no_such_metric'"),
+        ("fidelity=1.5", "[0, 1]"),
+        ("fidelity=high", "'high'"),
+        ("fidelity", "expected TARGET=VALUE"),
+        ("fidelity:ci_low=0.9", "no interval"),
+        ("exact_match:ci_low=0.9*baseline", "cannot be relative"),
+        ("histogram_similarity:age:ci_low=0.5", "no interval"),
+        (",", "No threshold"),
+    ],
+)
 def test_bad_specs_are_config_errors(spec, needle):
     with pytest.raises(sdq.ConfigError, match=None) as info:
         parse_thresholds(spec)
     assert needle in str(info.value)
 
 
-@pytest.mark.parametrize("value, needle", [
-    ({"min": 0.5, "above": 1}, "unknown key"), ({"on": "ci_low"}, "needs a 'min'"),
-    ({"min": 0.5, "on": "median"}, "'median'"), ({"min": 0.5, "allow_skipped": "yes"}, "true or false"),
-    (True, "[0, 1]"), (float("nan"), "[0, 1]"),
-])
+@pytest.mark.parametrize(
+    "value, needle",
+    [
+        ({"min": 0.5, "above": 1}, "unknown key"),
+        ({"on": "ci_low"}, "needs a 'min'"),
+        ({"min": 0.5, "on": "median"}, "'median'"),
+        ({"min": 0.5, "allow_skipped": "yes"}, "true or false"),
+        (True, "[0, 1]"),
+        (float("nan"), "[0, 1]"),
+    ],
+)
 def test_bad_mapping_values(value, needle):
     with pytest.raises(sdq.ConfigError) as info:
         as_thresholds({"fidelity": value})
@@ -83,23 +106,31 @@ def test_bad_mapping_values(value, needle):
 def test_toml_files(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "x"\n\n[tool.sdq.thresholds]\nfidelity = 0.8\ncorrelation = "0.9*baseline"\n'
-        '"exact_match:ci_low" = 0.95\nutility = { min = 0.7, allow_skipped = true }\n')
+        '"exact_match:ci_low" = 0.95\nutility = { min = 0.7, allow_skipped = true }\n'
+    )
     assert find_config(tmp_path) == tmp_path / "pyproject.toml"
     items = load_config(tmp_path / "pyproject.toml")
-    assert [t.describe() for t in items] == ["fidelity >= 0.80", "correlation >= 0.90 * baseline",
-                                             "ci_low(exact_match) >= 0.95", "utility >= 0.70"]
+    assert [t.describe() for t in items] == [
+        "fidelity >= 0.80",
+        "correlation >= 0.90 * baseline",
+        "ci_low(exact_match) >= 0.95",
+        "utility >= 0.70",
+    ]
     (tmp_path / "sdq.toml").write_text("[thresholds]\nprivacy = 0.9\n")
     assert find_config(tmp_path) == tmp_path / "sdq.toml"  # sdq.toml wins
     assert [t.target for t in load_config(tmp_path / "sdq.toml")] == ["privacy"]
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="config files need tomllib")
-@pytest.mark.parametrize("text, needle", [
-    ("[thresholds]\nfidelty = 0.8\n", "fidelty"),
-    ("[thresholds]\nfidelity = 2\n", "[0, 1]"),
-    ("[treshold]\nfidelity = 0.8\n", "unknown key(s) ['treshold']"),
-    ("[thresholds\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("[thresholds]\nfidelty = 0.8\n", "fidelty"),
+        ("[thresholds]\nfidelity = 2\n", "[0, 1]"),
+        ("[treshold]\nfidelity = 0.8\n", "unknown key(s) ['treshold']"),
+        ("[thresholds\n", "not valid TOML"),
+    ],
+)
 def test_bad_config_file(tmp_path, text, needle):
     path = tmp_path / "sdq.toml"
     path.write_text(text)
@@ -114,7 +145,7 @@ def test_no_config_found(tmp_path):
 
 
 def test_python_310_finds_pyproject_table_and_says_it_needs_311(tmp_path, monkeypatch):
-    (tmp_path / "pyproject.toml").write_text('[tool.sdq.thresholds]\nfidelity = 0.8\n')
+    (tmp_path / "pyproject.toml").write_text("[tool.sdq.thresholds]\nfidelity = 0.8\n")
     monkeypatch.setattr(sys, "version_info", (3, 10, 0))
     path = find_config(tmp_path)
     assert path == tmp_path / "pyproject.toml"

@@ -41,8 +41,8 @@ def _three_parts(frame: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataF
     order = np.random.default_rng(seed).permutation(len(frame))
     n_fresh = n_holdout = len(frame) // 4
     fresh = frame.iloc[order[:n_fresh]].reset_index(drop=True)
-    holdout = frame.iloc[order[n_fresh:n_fresh + n_holdout]].reset_index(drop=True)
-    train = frame.iloc[order[n_fresh + n_holdout:]].reset_index(drop=True)
+    holdout = frame.iloc[order[n_fresh : n_fresh + n_holdout]].reset_index(drop=True)
+    train = frame.iloc[order[n_fresh + n_holdout :]].reset_index(drop=True)
     return train, holdout, fresh
 
 
@@ -61,7 +61,8 @@ def _noise(train: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFram
             choices = values.dropna().unique()
             out[spec.name] = choices[rng.integers(0, len(choices), size=n)]
     return pd.DataFrame(out, columns=train.columns).astype(
-        {c: train[c].dtype for c in train.columns if train[c].dtype == bool})
+        {c: train[c].dtype for c in train.columns if train[c].dtype == bool}
+    )
 
 
 @pytest.fixture(scope="module", params=["fair", "randhie"])

@@ -68,8 +68,9 @@ _MODULES = (
 )
 
 
-def metric(name: str, family: str, *, needs: tuple[str, ...] = (), summary: str, one: str, zero: str,
-           group: str | None = None):
+def metric(
+    name: str, family: str, *, needs: tuple[str, ...] = (), summary: str, one: str, zero: str, group: str | None = None
+):
     """Register a metric function under a stable name.
 
     ``group`` names the cached work the metric shares with others (default: its module); with
@@ -84,8 +85,7 @@ def metric(name: str, family: str, *, needs: tuple[str, ...] = (), summary: str,
     def register(fn: Callable[..., Outcome]) -> Callable[..., Outcome]:
         if name in _REGISTRY and _REGISTRY[name].fn is not fn:
             raise ValueError(f"metric {name!r} is registered twice")
-        _REGISTRY[name] = MetricSpec(name, family, fn, tuple(needs), summary, one, zero,
-                                     group or fn.__module__)
+        _REGISTRY[name] = MetricSpec(name, family, fn, tuple(needs), summary, one, zero, group or fn.__module__)
         return fn
 
     return register

@@ -10,9 +10,25 @@ from scipy.stats import rankdata
 
 from sdq.prepare import AggregateFrame, Prepared, PreparedFrame, pair_table
 
-__all__ = ["percentile_ci", "shifted_ci", "pair_similarity", "weighted_pair_score", "pair_details", "select_pairs", "contingency", "rounded",
-           "clip01", "WEIGHT_FLOOR", "poisson_resample", "auc", "by_label", "pairs_in_given_order",
-           "downscale_exponent", "std_without_overflow", "HUGE_EXPONENT"]
+__all__ = [
+    "percentile_ci",
+    "shifted_ci",
+    "pair_similarity",
+    "weighted_pair_score",
+    "pair_details",
+    "select_pairs",
+    "contingency",
+    "rounded",
+    "clip01",
+    "WEIGHT_FLOOR",
+    "poisson_resample",
+    "auc",
+    "by_label",
+    "pairs_in_given_order",
+    "downscale_exponent",
+    "std_without_overflow",
+    "HUGE_EXPONENT",
+]
 
 #: Smallest weight of a pair in dependence-weighted means (so that all-independent data still
 #: gets a defined mean).
@@ -84,8 +100,14 @@ def weighted_pair_score(real_v: np.ndarray, other_v: np.ndarray, ranges: Any = 1
     return (sim * weight).sum(axis=-1) / weight.sum(axis=-1)
 
 
-def pair_details(labels: list[str], pairs: list[tuple[int, int]], values: dict[str, np.ndarray],
-                 ranges: Any = 1.0, pair_info: dict[str, list] | None = None, worst: int = 10) -> dict[str, Any]:
+def pair_details(
+    labels: list[str],
+    pairs: list[tuple[int, int]],
+    values: dict[str, np.ndarray],
+    ranges: Any = 1.0,
+    pair_info: dict[str, list] | None = None,
+    worst: int = 10,
+) -> dict[str, Any]:
     """Details shared by pairwise metrics: one symmetric matrix per data set (diagonal 1, pairs not
     scored None) and the ``worst`` pairs by weighted dissimilarity, worst first."""
     matrices = {}
@@ -104,12 +126,18 @@ def pair_details(labels: list[str], pairs: list[tuple[int, int]], values: dict[s
         row.update({name: rounded(vals[k], 4) for name, vals in values.items()})
         row.update(similarity=rounded(sim[k], 4), weight=rounded(weight[k], 4))
         rows.append(row)
-    return {"columns": labels, "matrices": matrices, "pairs": rows, "n_pairs": len(pairs),
-            "column_scores": _column_scores(labels, pairs, values, ranges)}
+    return {
+        "columns": labels,
+        "matrices": matrices,
+        "pairs": rows,
+        "n_pairs": len(pairs),
+        "column_scores": _column_scores(labels, pairs, values, ranges),
+    }
 
 
-def _column_scores(labels: list[str], pairs: list[tuple[int, int]], values: dict[str, np.ndarray],
-                   ranges: Any) -> list[dict[str, Any]]:
+def _column_scores(
+    labels: list[str], pairs: list[tuple[int, int]], values: dict[str, np.ndarray], ranges: Any
+) -> list[dict[str, Any]]:
     """Per column: the dependence-weighted mean similarity of the scored pairs that include it
     (``score`` for the synthetic data, ``baseline`` for the holdout; columns in no scored pair
     are left out). 1.0: every relation of this column is kept; 0.0: none is."""
@@ -144,8 +172,9 @@ def by_label(specs: Sequence[Any]) -> list:
     return sorted(specs, key=lambda s: s.label)
 
 
-def pairs_in_given_order(given: Sequence[Any], ordered: Sequence[Any],
-                         pairs: list[tuple[int, int]]) -> tuple[list[str], list[tuple[int, int]]]:
+def pairs_in_given_order(
+    given: Sequence[Any], ordered: Sequence[Any], pairs: list[tuple[int, int]]
+) -> tuple[list[str], list[tuple[int, int]]]:
     """For details: the labels of the columns in the ``given`` order, and ``pairs`` (indices into
     ``ordered``, the same specs in another order) as indices into that list, smaller first."""
     position = {id(spec): k for k, spec in enumerate(given)}
@@ -153,7 +182,9 @@ def pairs_in_given_order(given: Sequence[Any], ordered: Sequence[Any],
     return [spec.label for spec in given], mapped
 
 
-def select_pairs(columns: Sequence[Any], max_pairs: int, rng: np.random.Generator) -> tuple[list[tuple[int, int]], bool]:
+def select_pairs(
+    columns: Sequence[Any], max_pairs: int, rng: np.random.Generator
+) -> tuple[list[tuple[int, int]], bool]:
     """All index pairs i < j, or a seeded sample of ``max_pairs`` of them; and whether it was sampled.
 
     The sample is drawn from the pairs sorted by their columns' labels, so it does not depend on
@@ -231,7 +262,7 @@ def downscale_exponent(*arrays: np.ndarray, limit: int = HUGE_EXPONENT, to: int 
         size = size[np.isfinite(size)]
         if size.size:
             top = max(top, float(size.max()))
-    if top <= 2.0 ** limit:
+    if top <= 2.0**limit:
         return 0
     return int(np.frexp(top)[1]) - (limit if to is None else to)
 

@@ -11,8 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from sdq.render import figures as fig
-from sdq.render.html import (CDN_URL, _asset, _environment, _FigureStore, _packed_plotly, _plotly_version,
-                             script_json, verdict)
+from sdq.render.html import (
+    CDN_URL,
+    _asset,
+    _environment,
+    _FigureStore,
+    _packed_plotly,
+    _plotly_version,
+    script_json,
+    verdict,
+)
 
 __all__ = ["render_comparison"]
 
@@ -31,18 +39,41 @@ def _family_figure(comparison) -> dict[str, Any]:
         values = [fig._num(report.summary[f]) for f in FAMILIES]
         low = [(v - intervals[f][0]) if v is not None and intervals[f] else None for v, f in zip(values, FAMILIES)]
         high = [(intervals[f][1] - v) if v is not None and intervals[f] else None for v, f in zip(values, FAMILIES)]
-        data.append({"type": "bar", "name": fig.plot_text(name), "x": list(FAMILIES), "y": values,
-                     "marker": {"color": palette[k % len(palette)]},
-                     "error_y": {"type": "data", "symmetric": False, "array": [fig._num(v) for v in high],
-                                 "arrayminus": [fig._num(v) for v in low], "thickness": 1},
-                     "hovertemplate": "%{x}: %{y:.3f}<extra>" + fig.plot_text(name) + "</extra>"})
+        data.append(
+            {
+                "type": "bar",
+                "name": fig.plot_text(name),
+                "x": list(FAMILIES),
+                "y": values,
+                "marker": {"color": palette[k % len(palette)]},
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [fig._num(v) for v in high],
+                    "arrayminus": [fig._num(v) for v in low],
+                    "thickness": 1,
+                },
+                "hovertemplate": "%{x}: %{y:.3f}<extra>" + fig.plot_text(name) + "</extra>",
+            }
+        )
     first = next(iter(comparison.reports.values()))
     base = [fig._num(first.summary_baseline[f]) for f in FAMILIES]
     if any(v is not None for v in base):
-        data.append({"type": "scatter", "mode": "markers", "name": "holdout (baseline)", "x": list(FAMILIES), "y": base,
-                     "marker": {"symbol": "line-ew-open", "size": 28, "color": "#1f2328", "line": {"width": 3}},
-                     "hovertemplate": "%{x}: %{y:.3f}<extra>holdout</extra>"})
-    return {"data": data, "layout": fig._layout(320, barmode="group", yaxis={"range": [0, 1.02], "title": {"text": "score"}})}
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": "holdout (baseline)",
+                "x": list(FAMILIES),
+                "y": base,
+                "marker": {"symbol": "line-ew-open", "size": 28, "color": "#1f2328", "line": {"width": 3}},
+                "hovertemplate": "%{x}: %{y:.3f}<extra>holdout</extra>",
+            }
+        )
+    return {
+        "data": data,
+        "layout": fig._layout(320, barmode="group", yaxis={"range": [0, 1.02], "title": {"text": "score"}}),
+    }
 
 
 def _column_heatmaps(comparison) -> list[dict[str, Any]]:
@@ -66,14 +97,28 @@ def _column_heatmaps(comparison) -> list[dict[str, Any]]:
             continue
         z = [[fig._num(gaps[name][c]) for c in columns] for name in comparison.reports]
         text = [[fig._fmt(scores[name][c]) for c in columns] for name in comparison.reports]
-        figure = {"data": [{"type": "heatmap", "z": z, "x": [fig.plot_text(c) for c in columns],
-                            "y": [fig.plot_text(n) for n in comparison.reports], "text": text,
-                            "zmid": 0, "colorscale": fig.DIVERGING, "zmin": -0.5, "zmax": 0.5,
-                            "hovertemplate": "%{y} · %{x}: score %{text}, %{z:+.3f} vs holdout<extra></extra>",
-                            "colorbar": {"title": {"text": "vs holdout"}}}],
-                  "layout": fig._layout(max(200, 90 + 34 * len(comparison.reports)),
-                                        xaxis={"type": "category", "automargin": True},
-                                        yaxis={"type": "category", "automargin": True, "autorange": "reversed"})}
+        figure = {
+            "data": [
+                {
+                    "type": "heatmap",
+                    "z": z,
+                    "x": [fig.plot_text(c) for c in columns],
+                    "y": [fig.plot_text(n) for n in comparison.reports],
+                    "text": text,
+                    "zmid": 0,
+                    "colorscale": fig.DIVERGING,
+                    "zmin": -0.5,
+                    "zmax": 0.5,
+                    "hovertemplate": "%{y} · %{x}: score %{text}, %{z:+.3f} vs holdout<extra></extra>",
+                    "colorbar": {"title": {"text": "vs holdout"}},
+                }
+            ],
+            "layout": fig._layout(
+                max(200, 90 + 34 * len(comparison.reports)),
+                xaxis={"type": "category", "automargin": True},
+                yaxis={"type": "category", "automargin": True, "autorange": "reversed"},
+            ),
+        }
         caption = "score minus the holdout's score per column (red: worse than fresh real data)"
         if len(worst.dropna()) > MAX_COLUMNS:
             caption += f"; the {MAX_COLUMNS} columns that differ most"
@@ -92,33 +137,69 @@ def build_context(comparison, *, cdn: bool = False) -> dict[str, Any]:
         families = []
         for f in FAMILIES:
             text, tone = verdict(report.summary[f], report.summary_baseline[f], report.summary_intervals[f])
-            families.append({"name": f, "score": report.summary[f], "baseline": report.summary_baseline[f],
-                             "ci": report.summary_intervals[f], "tone": tone, "verdict": text})
-        rows.append({"name": name, "rank": int(row["rank"]), "tied_with": list(row["tied_with"]),
-                     "families": families, "failed": int(row["failed"]),
-                     "problems": [m for m in report.metrics if m.status == "error"]})
+            families.append(
+                {
+                    "name": f,
+                    "score": report.summary[f],
+                    "baseline": report.summary_baseline[f],
+                    "ci": report.summary_intervals[f],
+                    "tone": tone,
+                    "verdict": text,
+                }
+            )
+        rows.append(
+            {
+                "name": name,
+                "rank": int(row["rank"]),
+                "tied_with": list(row["tied_with"]),
+                "families": families,
+                "failed": int(row["failed"]),
+                "problems": [m for m in report.metrics if m.status == "error"],
+            }
+        )
     metric_rows = []
     for m in first.metrics:
         cells, scores = [], []
-        for name, report in reports.items():
+        for report in reports.values():
             r = next((x for x in report.metrics if x.name == m.name), None)
             cells.append(r)
             scores.append(r.score if r is not None and r.status == "ok" else None)
         present = [s for s in scores if s is not None]
         best = max(present) if present else None
-        metric_rows.append({"name": m.name, "family": m.family, "baseline": m.baseline, "cells": cells,
-                            "best": [s is not None and len(present) > 1 and s == best for s in scores]})
-    panels = [{"title": "family scores", "caption": "bars: each candidate, with its range; ticks: the holdout baseline",
-               "figure": _family_figure(comparison)}] + _column_heatmaps(comparison)
+        metric_rows.append(
+            {
+                "name": m.name,
+                "family": m.family,
+                "baseline": m.baseline,
+                "cells": cells,
+                "best": [s is not None and len(present) > 1 and s == best for s in scores],
+            }
+        )
+    panels = [
+        {
+            "title": "family scores",
+            "caption": "bars: each candidate, with its range; ticks: the holdout baseline",
+            "figure": _family_figure(comparison),
+        }
+    ] + _column_heatmaps(comparison)
     for k, panel in enumerate(panels):
         panel.update(anchor=f"c-p{k + 1}", fig_id=store.add(panel["figure"]), shape=None, key=None)
     return {
-        "comparison": comparison, "rows": rows, "metric_rows": metric_rows, "names": list(reports),
-        "first": first, "data": first.data or {}, "config": first.config or {}, "manifest": first.manifest or {},
-        "panels": panels, "figures_json": script_json(store.figures), "n_figures": len(store.figures),
+        "comparison": comparison,
+        "rows": rows,
+        "metric_rows": metric_rows,
+        "names": list(reports),
+        "first": first,
+        "data": first.data or {},
+        "config": first.config or {},
+        "manifest": first.manifest or {},
+        "panels": panels,
+        "figures_json": script_json(store.figures),
+        "n_figures": len(store.figures),
         "plotly_packed": _packed_plotly() if not cdn and store.figures else None,
         "plotly_cdn": CDN_URL.format(version=_plotly_version()) if cdn and store.figures else None,
-        "styles": _asset("report.css"), "script": _asset("report.js"),
+        "styles": _asset("report.css"),
+        "script": _asset("report.js"),
         "rule": first.summary_details.get("rule", ""),
     }
 

@@ -30,7 +30,17 @@ from typing import Any, Callable, Iterable, Mapping
 
 from sdq.report import column_entries, entry_scores
 
-__all__ = ["BUILDERS", "DIGITS", "COLORS", "panels_for", "column_panels", "column_figures", "plot_text", "generic", "column_scores"]
+__all__ = [
+    "BUILDERS",
+    "DIGITS",
+    "COLORS",
+    "panels_for",
+    "column_panels",
+    "column_figures",
+    "plot_text",
+    "generic",
+    "column_scores",
+]
 
 Panel = dict[str, Any]
 Builder = Callable[[Mapping[str, Any]], list[Panel]]
@@ -97,10 +107,19 @@ def _layout(height: int = 280, **extra: Any) -> dict[str, Any]:
     return layout
 
 
-def _panel(figure: dict, title: str, key: Any = None, caption: str | None = None,
-           score: Any = None, baseline: Any = None) -> Panel:
-    return {"key": key, "title": str(title), "caption": caption, "score": _num(score),
-            "baseline": _num(baseline), "figure": figure, "shape": None, "fold": False}
+def _panel(
+    figure: dict, title: str, key: Any = None, caption: str | None = None, score: Any = None, baseline: Any = None
+) -> Panel:
+    return {
+        "key": key,
+        "title": str(title),
+        "caption": caption,
+        "score": _num(score),
+        "baseline": _num(baseline),
+        "figure": figure,
+        "shape": None,
+        "fold": False,
+    }
 
 
 def column_scores(details: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -151,11 +170,12 @@ def _intervals(labels: list[str]) -> tuple[list[int], list[tuple]] | None:
 
 
 def _short(label: str, limit: int = 16) -> str:
-    return label if len(label) <= limit else label[:limit - 1] + "…"
+    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-def distribution_figure(labels: Iterable[Any], shares: Mapping[str, Any], *, x_title: str = "",
-                        height: int = 260) -> dict[str, Any]:
+def distribution_figure(
+    labels: Iterable[Any], shares: Mapping[str, Any], *, x_title: str = "", height: int = 260
+) -> dict[str, Any]:
     """The distribution of one column in real, holdout and synthetic data, on the shared bins.
 
     Bins written as intervals (``[a, b)``: numbers or dates) are drawn as a histogram, the share
@@ -174,28 +194,58 @@ def distribution_figure(labels: Iterable[Any], shares: Mapping[str, Any], *, x_t
         for name, values in series.items():
             share = [values[i] or 0.0 for i in positions]
             density = [_num(v / (hi[0] - lo[0])) for v, (lo, hi) in zip(share, edges)]
-            trace = {"type": "scatter", "mode": "lines", "name": LABELS[name], "x": xs, "y": density + density[-1:],
-                     "line": {"shape": "hv", "color": COLORS[name], "width": 2.5 if name == "synthetic" else 1.5,
-                              "dash": "dot" if name == "holdout" else "solid"},
-                     "customdata": [_num(v) for v in share] + [None],
-                     "hovertemplate": "from %{x}: %{customdata:.1%} of rows<extra>" + name + "</extra>"}
+            trace = {
+                "type": "scatter",
+                "mode": "lines",
+                "name": LABELS[name],
+                "x": xs,
+                "y": density + density[-1:],
+                "line": {
+                    "shape": "hv",
+                    "color": COLORS[name],
+                    "width": 2.5 if name == "synthetic" else 1.5,
+                    "dash": "dot" if name == "holdout" else "solid",
+                },
+                "customdata": [_num(v) for v in share] + [None],
+                "hovertemplate": "from %{x}: %{customdata:.1%} of rows<extra>" + name + "</extra>",
+            }
             if name == "real":
                 trace.update(fill="tozeroy", fillcolor="rgba(43,108,176,0.15)")
             data.append(trace)
         axis = {"type": "date" if is_date else "linear", "title": {"text": plot_text(x_title)}}
         unit = "day" if is_date else "unit"
-        return {"data": data, "layout": _layout(height, xaxis=axis, yaxis={"title": {"text": f"share per {unit}"},
-                                                                           "rangemode": "tozero"})}
+        return {
+            "data": data,
+            "layout": _layout(
+                height, xaxis=axis, yaxis={"title": {"text": f"share per {unit}"}, "rangemode": "tozero"}
+            ),
+        }
     keep = [i for i in range(len(labels)) if any((s[i] or 0) > 0 for s in series.values())] or list(range(len(labels)))
     names = [plot_text(labels[i]) for i in keep]
-    data = [{"type": "bar", "name": LABELS[name], "x": names, "y": [values[i] for i in keep],
-             "marker": {"color": COLORS[name]}, "hovertemplate": "%{x}: %{y:.1%}<extra>" + name + "</extra>"}
-            for name, values in series.items()]
+    data = [
+        {
+            "type": "bar",
+            "name": LABELS[name],
+            "x": names,
+            "y": [values[i] for i in keep],
+            "marker": {"color": COLORS[name]},
+            "hovertemplate": "%{x}: %{y:.1%}<extra>" + name + "</extra>",
+        }
+        for name, values in series.items()
+    ]
     xaxis = {"type": "category", "title": {"text": plot_text(x_title)}, "automargin": True}
     if any(len(labels[i]) > 16 for i in keep):
         xaxis.update(tickmode="array", tickvals=names, ticktext=[plot_text(_short(labels[i])) for i in keep])
-    return {"data": data, "layout": _layout(height, barmode="group", bargap=0.15, xaxis=xaxis,
-                                            yaxis={"tickformat": ".0%", "title": {"text": "share of rows"}})}
+    return {
+        "data": data,
+        "layout": _layout(
+            height,
+            barmode="group",
+            bargap=0.15,
+            xaxis=xaxis,
+            yaxis={"tickformat": ".0%", "title": {"text": "share of rows"}},
+        ),
+    }
 
 
 def outside_intervals(labels: Iterable[Any], shares: Mapping[str, Any]) -> str | None:
@@ -209,8 +259,9 @@ def outside_intervals(labels: Iterable[Any], shares: Mapping[str, Any]) -> str |
     for i, label in enumerate(labels):
         if i in intervals[0]:
             continue
-        values = [(name, _list(shares.get(name))[i]) for name in DATASETS
-                  if len(_list(shares.get(name))) == len(labels)]
+        values = [
+            (name, _list(shares.get(name))[i]) for name in DATASETS if len(_list(shares.get(name))) == len(labels)
+        ]
         values = [(n, v) for n, v in values if isinstance(v, (int, float)) and v > 0]
         if values:
             parts.append(f"{label}: " + ", ".join(f"{n} {v:.1%}" for n, v in values))
@@ -226,9 +277,16 @@ def histogram_panels(details: Mapping[str, Any]) -> list[Panel]:
         fig = distribution_figure(entry["labels"], entry)
         caption = _caption(entry.get("score"), entry.get("baseline"), "overlap")
         outside = outside_intervals(entry["labels"], entry)
-        panels.append(_panel(fig, entry.get("column", ""), key=str(entry.get("column", "")),
-                             caption=caption + (f" · outside the bins: {outside}" if outside else ""),
-                             score=entry.get("score"), baseline=entry.get("baseline")))
+        panels.append(
+            _panel(
+                fig,
+                entry.get("column", ""),
+                key=str(entry.get("column", "")),
+                caption=caption + (f" · outside the bins: {outside}" if outside else ""),
+                score=entry.get("score"),
+                baseline=entry.get("baseline"),
+            )
+        )
     return sorted(panels, key=lambda p: -_gap(p["score"], p["baseline"]))
 
 
@@ -243,15 +301,39 @@ def sequence_length_panels(details: Mapping[str, Any]) -> list[Panel]:
 def column_score_figure(rows: list[dict[str, Any]], what: str = "score") -> dict[str, Any]:
     """Horizontal bars of per-column scores (synthetic, and the holdout where known), worst on top."""
     names = [plot_text(r["column"]) for r in rows]
-    data = [{"type": "bar", "orientation": "h", "name": "synthetic", "y": names, "x": [r["score"] for r in rows],
-             "marker": {"color": COLORS["synthetic"]}, "hovertemplate": "%{y}: %{x:.3f}<extra>synthetic</extra>"}]
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": "synthetic",
+            "y": names,
+            "x": [r["score"] for r in rows],
+            "marker": {"color": COLORS["synthetic"]},
+            "hovertemplate": "%{y}: %{x:.3f}<extra>synthetic</extra>",
+        }
+    ]
     if any(r["baseline"] is not None for r in rows):
-        data.insert(0, {"type": "bar", "orientation": "h", "name": "holdout (baseline)", "y": names,
-                        "x": [r["baseline"] for r in rows], "marker": {"color": COLORS["holdout"]},
-                        "hovertemplate": "%{y}: %{x:.3f}<extra>holdout</extra>"})
-    return {"data": data, "layout": _layout(max(180, 60 + 26 * len(rows)), barmode="group",
-                                            xaxis={"range": [0, 1], "title": {"text": plot_text(what)}},
-                                            yaxis={"type": "category", "autorange": "reversed", "automargin": True})}
+        data.insert(
+            0,
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": "holdout (baseline)",
+                "y": names,
+                "x": [r["baseline"] for r in rows],
+                "marker": {"color": COLORS["holdout"]},
+                "hovertemplate": "%{y}: %{x:.3f}<extra>holdout</extra>",
+            },
+        )
+    return {
+        "data": data,
+        "layout": _layout(
+            max(180, 60 + 26 * len(rows)),
+            barmode="group",
+            xaxis={"range": [0, 1], "title": {"text": plot_text(what)}},
+            yaxis={"type": "category", "autorange": "reversed", "automargin": True},
+        ),
+    }
 
 
 def column_score_panels(details: Mapping[str, Any], worst: int = 15) -> list[Panel]:
@@ -260,8 +342,10 @@ def column_score_panels(details: Mapping[str, Any], worst: int = 15) -> list[Pan
     rows = column_scores(details)
     if len(rows) <= worst + 5:
         return [_panel(column_score_figure(rows), "score per column")] if rows else []
-    return [_panel(column_score_figure(rows[:worst]), f"score per column: the {worst} worst of {len(rows)}"),
-            {**_panel(column_score_figure(rows), f"score per column: all {len(rows)}"), "fold": True}]
+    return [
+        _panel(column_score_figure(rows[:worst]), f"score per column: the {worst} worst of {len(rows)}"),
+        {**_panel(column_score_figure(rows), f"score per column: all {len(rows)}"), "fold": True},
+    ]
 
 
 def relation_panels(details: Mapping[str, Any], column: str, *, what: str) -> list[Panel]:
@@ -280,13 +364,25 @@ def relation_panels(details: Mapping[str, Any], column: str, *, what: str) -> li
     gap = lambda j: abs((_num(syn[j]) if j < len(syn) and _num(syn[j]) is not None else 0.0) - _num(rows["real"][j]))  # noqa: E731
     others.sort(key=lambda j: -gap(j))
     names = [plot_text(columns[j]) for j in others]
-    data = [{"type": "bar", "orientation": "h", "name": LABELS[name], "y": names,
-             "x": [_num(rows[name][j]) if j < len(rows[name]) else None for j in others],
-             "marker": {"color": COLORS[name]}, "hovertemplate": f"%{{y}}: %{{x:.3f}}<extra>{name}</extra>"}
-            for name in DATASETS if name in rows]
-    layout = _layout(max(180, 60 + 30 * len(others)), barmode="group",
-                     xaxis={"title": {"text": plot_text(what)}},
-                     yaxis={"type": "category", "autorange": "reversed", "automargin": True})
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": LABELS[name],
+            "y": names,
+            "x": [_num(rows[name][j]) if j < len(rows[name]) else None for j in others],
+            "marker": {"color": COLORS[name]},
+            "hovertemplate": f"%{{y}}: %{{x:.3f}}<extra>{name}</extra>",
+        }
+        for name in DATASETS
+        if name in rows
+    ]
+    layout = _layout(
+        max(180, 60 + 30 * len(others)),
+        barmode="group",
+        xaxis={"title": {"text": plot_text(what)}},
+        yaxis={"type": "category", "autorange": "reversed", "automargin": True},
+    )
     return [_panel({"data": data, "layout": layout}, f"{column}: {what} with each other column", key=column)]
 
 
@@ -297,8 +393,9 @@ def heatmap_panels(details: Mapping[str, Any], *, signed: bool, what: str, max_c
     With more than ``max_columns`` columns, the columns with the largest differences are kept (the
     caption says so), so the figure stays readable and small."""
     columns = [str(c) for c in _list(details.get("columns"))]
-    matrices = {k: v for k, v in _dict(details.get("matrices")).items()
-                if k in DATASETS and len(_list(v)) == len(columns)}
+    matrices = {
+        k: v for k, v in _dict(details.get("matrices")).items() if k in DATASETS and len(_list(v)) == len(columns)
+    }
     if not columns or "real" not in matrices or "synthetic" not in matrices:
         return []
     n = len(columns)
@@ -324,15 +421,25 @@ def heatmap_panels(details: Mapping[str, Any], *, signed: bool, what: str, max_c
         views.append(("holdout − real", lambda i, j: diff("holdout", i, j), True))
     views += [(name, functools.partial(cell, name), False) for name in DATASETS if name in matrices]
     z = {title: [[fn(i, j) for j in keep] for i in keep] for title, fn, _ in views}
-    limit = max([abs(v) for title, _, is_diff in views if is_diff for row in z[title] for v in row if v is not None]
-                + [0.05])
+    limit = max(
+        [abs(v) for title, _, is_diff in views if is_diff for row in z[title] for v in row if v is not None] + [0.05]
+    )
     limit = _num(limit)
     data = []
     for k, (title, _, is_diff) in enumerate(views):
-        trace = {"type": "heatmap", "name": title, "x": labels, "y": labels, "z": z[title], "visible": k == 0,
-                 "hoverongaps": False, "xgap": 1, "ygap": 1,
-                 "hovertemplate": "%{y} × %{x}<br>" + title + ": %{z:.3f}<extra></extra>",
-                 "colorbar": {"title": {"text": title}, "thickness": 12}}
+        trace = {
+            "type": "heatmap",
+            "name": title,
+            "x": labels,
+            "y": labels,
+            "z": z[title],
+            "visible": k == 0,
+            "hoverongaps": False,
+            "xgap": 1,
+            "ygap": 1,
+            "hovertemplate": "%{y} × %{x}<br>" + title + ": %{z:.3f}<extra></extra>",
+            "colorbar": {"title": {"text": title}, "thickness": 12},
+        }
         if is_diff:
             trace.update(colorscale=DIVERGING, zmid=0, zmin=-limit, zmax=limit)
         elif signed:
@@ -340,16 +447,30 @@ def heatmap_panels(details: Mapping[str, Any], *, signed: bool, what: str, max_c
         else:
             trace.update(colorscale="Blues", zmin=0, zmax=1)
         data.append(trace)
-    buttons = [{"label": title, "method": "update",
-                "args": [{"visible": [i == k for i in range(len(views))]}]} for k, (title, _, _) in enumerate(views)]
+    buttons = [
+        {"label": title, "method": "update", "args": [{"visible": [i == k for i in range(len(views))]}]}
+        for k, (title, _, _) in enumerate(views)
+    ]
     size = max(420, min(900, 200 + 28 * len(keep)))
-    layout = _layout(size, updatemenus=[{"type": "buttons", "direction": "right", "buttons": buttons, "x": 0,
-                                         "xanchor": "left", "y": 1.0, "yanchor": "bottom", "pad": {"b": 6},
-                                         "showactive": True}],
-                     margin={"t": 50},
-                     xaxis={"type": "category", "automargin": True, "tickangle": -45 if len(keep) <= 20 else -90,
-                            **ticks},
-                     yaxis={"type": "category", "automargin": True, "autorange": "reversed", **ticks})
+    layout = _layout(
+        size,
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "right",
+                "buttons": buttons,
+                "x": 0,
+                "xanchor": "left",
+                "y": 1.0,
+                "yanchor": "bottom",
+                "pad": {"b": 6},
+                "showactive": True,
+            }
+        ],
+        margin={"t": 50},
+        xaxis={"type": "category", "automargin": True, "tickangle": -45 if len(keep) <= 20 else -90, **ticks},
+        yaxis={"type": "category", "automargin": True, "autorange": "reversed", **ticks},
+    )
     panel = _panel({"data": data, "layout": layout}, f"{what}: synthetic and holdout against real", caption=caption)
     panel["shape"] = "square"
     return [panel]
@@ -367,22 +488,50 @@ def correlogram_panels(details: Mapping[str, Any], *, partial: bool = False) -> 
         data = []
         band = _num(entry.get("band"))
         if band is not None:
-            data.append({"type": "scatter", "mode": "lines", "x": lags + lags[::-1],
-                         "y": [band] * len(lags) + [-band] * len(lags),
-                         "fill": "toself", "fillcolor": "rgba(43,108,176,0.12)", "line": {"width": 0},
-                         "name": "95% band (real)", "hoverinfo": "skip"})
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": lags + lags[::-1],
+                    "y": [band] * len(lags) + [-band] * len(lags),
+                    "fill": "toself",
+                    "fillcolor": "rgba(43,108,176,0.12)",
+                    "line": {"width": 0},
+                    "name": "95% band (real)",
+                    "hoverinfo": "skip",
+                }
+            )
         for name in DATASETS:
             values = _nums(entry.get(name))
             if len(values) == len(lags):
-                data.append({"type": "scatter", "mode": "lines+markers", "name": LABELS[name], "x": lags, "y": values,
-                             "line": {"color": COLORS[name], "width": 2 if name != "holdout" else 1.5,
-                                      "dash": "dot" if name == "holdout" else "solid"},
-                             "marker": {"size": 5}, "hovertemplate": "lag %{x}: %{y:.3f}<extra>" + name + "</extra>"})
+                data.append(
+                    {
+                        "type": "scatter",
+                        "mode": "lines+markers",
+                        "name": LABELS[name],
+                        "x": lags,
+                        "y": values,
+                        "line": {
+                            "color": COLORS[name],
+                            "width": 2 if name != "holdout" else 1.5,
+                            "dash": "dot" if name == "holdout" else "solid",
+                        },
+                        "marker": {"size": 5},
+                        "hovertemplate": "lag %{x}: %{y:.3f}<extra>" + name + "</extra>",
+                    }
+                )
         xaxis = {"title": {"text": "lag"}, "dtick": max(1, round(len(lags) / 8)), "range": [0.5, len(lags) + 0.5]}
         fig = {"data": data, "layout": _layout(260, xaxis=xaxis, yaxis={"title": {"text": what}, "zeroline": True})}
-        panels.append(_panel(fig, entry.get("column", ""), key=str(entry.get("column", "")),
-                             caption=_caption(entry.get("score"), entry.get("baseline")),
-                             score=entry.get("score"), baseline=entry.get("baseline")))
+        panels.append(
+            _panel(
+                fig,
+                entry.get("column", ""),
+                key=str(entry.get("column", "")),
+                caption=_caption(entry.get("score"), entry.get("baseline")),
+                score=entry.get("score"),
+                baseline=entry.get("baseline"),
+            )
+        )
     return sorted(panels, key=lambda p: -_gap(p["score"], p["baseline"]))
 
 
@@ -395,37 +544,79 @@ def prediction_panels(details: Mapping[str, Any]) -> list[Panel]:
     if not models:
         return []
     labels = [plot_text(m["model"]) for m in models]
-    sources = [("real", "trtr", "trained on real (TRTR)"), ("synthetic", "tstr", "trained on synthetic (TSTR)"),
-               ("holdout", "baseline", "trained on holdout (half)")]
+    sources = [
+        ("real", "trtr", "trained on real (TRTR)"),
+        ("synthetic", "tstr", "trained on synthetic (TSTR)"),
+        ("holdout", "baseline", "trained on holdout (half)"),
+    ]
     data = []
     for data_set, key, label in sources:
         values = [_num(_dict(m.get(key)).get(key_name)) for m in models]
         if any(v is not None for v in values):
-            data.append({"type": "bar", "name": label, "x": labels, "y": values, "marker": {"color": COLORS[data_set]},
-                         "hovertemplate": "%{x}: " + name + " %{y:.3f}<extra>" + data_set + "</extra>"})
+            data.append(
+                {
+                    "type": "bar",
+                    "name": label,
+                    "x": labels,
+                    "y": values,
+                    "marker": {"color": COLORS[data_set]},
+                    "hovertemplate": "%{x}: " + name + " %{y:.3f}<extra>" + data_set + "</extra>",
+                }
+            )
     ratios = [_num(m.get("ratio")) for m in models]
     if any(r is not None for r in ratios):
         ci = [_list(m.get("ci")) for m in models]
-        upper = [(_num(c[1]) - r) if len(c) == 2 and r is not None and _num(c[1]) is not None else None
-                 for c, r in zip(ci, ratios)]
-        lower = [(r - _num(c[0])) if len(c) == 2 and r is not None and _num(c[0]) is not None else None
-                 for c, r in zip(ci, ratios)]
-        data.append({"type": "bar", "name": "ratio TSTR / TRTR", "x": labels, "y": ratios, "xaxis": "x2", "yaxis": "y2",
-                     "marker": {"color": COLORS["synthetic"]}, "showlegend": False,
-                     "error_y": {"type": "data", "symmetric": False, "array": [_num(u) for u in upper],
-                                 "arrayminus": [_num(v) for v in lower], "color": "#444"},
-                     "hovertemplate": "%{x}: ratio %{y:.3f}<extra>synthetic</extra>"})
+        upper = [
+            (_num(c[1]) - r) if len(c) == 2 and r is not None and _num(c[1]) is not None else None
+            for c, r in zip(ci, ratios)
+        ]
+        lower = [
+            (r - _num(c[0])) if len(c) == 2 and r is not None and _num(c[0]) is not None else None
+            for c, r in zip(ci, ratios)
+        ]
+        data.append(
+            {
+                "type": "bar",
+                "name": "ratio TSTR / TRTR",
+                "x": labels,
+                "y": ratios,
+                "xaxis": "x2",
+                "yaxis": "y2",
+                "marker": {"color": COLORS["synthetic"]},
+                "showlegend": False,
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [_num(u) for u in upper],
+                    "arrayminus": [_num(v) for v in lower],
+                    "color": "#444",
+                },
+                "hovertemplate": "%{x}: ratio %{y:.3f}<extra>synthetic</extra>",
+            }
+        )
         base = [_num(_dict(m.get("baseline")).get("ratio")) for m in models]
         if any(b is not None for b in base):
-            data.append({"type": "scatter", "mode": "markers", "name": "holdout ratio", "x": labels, "y": base,
-                         "xaxis": "x2", "yaxis": "y2", "marker": {"symbol": "line-ew-open", "size": 28,
-                                                                  "color": "#1f2328", "line": {"width": 3}},
-                         "hovertemplate": "%{x}: holdout ratio %{y:.3f}<extra></extra>"})
-    layout = _layout(300, barmode="group",
-                     xaxis={"domain": [0, 0.55], "type": "category"},
-                     yaxis={"title": {"text": f"{name} on real test rows"}, "rangemode": "tozero"},
-                     xaxis2={"domain": [0.68, 1], "type": "category", "anchor": "y2"},
-                     yaxis2={"anchor": "x2", "range": [0, 1.05], "title": {"text": "ratio (1 = as good as real)"}})
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": "holdout ratio",
+                    "x": labels,
+                    "y": base,
+                    "xaxis": "x2",
+                    "yaxis": "y2",
+                    "marker": {"symbol": "line-ew-open", "size": 28, "color": "#1f2328", "line": {"width": 3}},
+                    "hovertemplate": "%{x}: holdout ratio %{y:.3f}<extra></extra>",
+                }
+            )
+    layout = _layout(
+        300,
+        barmode="group",
+        xaxis={"domain": [0, 0.55], "type": "category"},
+        yaxis={"title": {"text": f"{name} on real test rows"}, "rangemode": "tozero"},
+        xaxis2={"domain": [0.68, 1], "type": "category", "anchor": "y2"},
+        yaxis2={"anchor": "x2", "range": [0, 1.05], "title": {"text": "ratio (1 = as good as real)"}},
+    )
     return [_panel({"data": data, "layout": layout}, f"models: {key_name} and TSTR / TRTR ratio")]
 
 
@@ -445,25 +636,48 @@ def importance_panels(details: Mapping[str, Any]) -> list[Panel]:
             values = _list(_dict(model.get(name)).get("importance"))
             if len(values) != len(features):
                 continue
-            data.append({"type": "bar", "orientation": "h", "name": LABELS[name],
-                         "y": [plot_text(f) for f in order], "x": [_num(values[index[f]]) for f in order],
-                         "marker": {"color": COLORS[name]},
-                         "hovertemplate": "%{y}: %{x:.4f}<extra>" + name + "</extra>"})
+            data.append(
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "name": LABELS[name],
+                    "y": [plot_text(f) for f in order],
+                    "x": [_num(values[index[f]]) for f in order],
+                    "marker": {"color": COLORS[name]},
+                    "hovertemplate": "%{y}: %{x:.4f}<extra>" + name + "</extra>",
+                }
+            )
         if not data:
             continue
-        fig = {"data": data, "layout": _layout(max(240, 90 + 30 * len(order)), barmode="group", bargap=0.2,
-                                               xaxis={"title": {"text": "drop of the score when shuffled"}},
-                                               yaxis={"type": "category", "autorange": "reversed", "automargin": True})}
+        fig = {
+            "data": data,
+            "layout": _layout(
+                max(240, 90 + 30 * len(order)),
+                barmode="group",
+                bargap=0.2,
+                xaxis={"title": {"text": "drop of the score when shuffled"}},
+                yaxis={"type": "category", "autorange": "reversed", "automargin": True},
+            ),
+        }
         caption = f"top-k agreement {_fmt(model.get('score'))} · holdout {_fmt(model.get('baseline'))}"
         if _num(model.get("spearman")) is not None:
             caption += f" · rank correlation {_fmt(model.get('spearman'))}"
-        panels.append(_panel(fig, str(model.get("model", "")), key=str(model.get("model", "")), caption=caption,
-                             score=model.get("score"), baseline=model.get("baseline")))
+        panels.append(
+            _panel(
+                fig,
+                str(model.get("model", "")),
+                key=str(model.get("model", "")),
+                caption=caption,
+                score=model.get("score"),
+                baseline=model.get("baseline"),
+            )
+        )
     return panels
 
 
-def _binned_shares(edges: list, counts: Mapping[str, Any], names: Iterable[str], *, x_title: str,
-                   open_last: bool) -> dict[str, Any]:
+def _binned_shares(
+    edges: list, counts: Mapping[str, Any], names: Iterable[str], *, x_title: str, open_last: bool
+) -> dict[str, Any]:
     """Bars of the share per bin for several data sets; ``edges`` are left edges (plus the right
     edge of the last bin unless ``open_last``)."""
     lefts = [e for e in _nums(edges) if e is not None]
@@ -476,42 +690,95 @@ def _binned_shares(edges: list, counts: Mapping[str, Any], names: Iterable[str],
         total = sum(values) or 1
         last = lefts[-1] - lefts[-2] if len(lefts) > 1 else 1.0  # the open last bin: as wide as the one before
         widths = [(lefts[i + 1] - lefts[i]) if i + 1 < len(lefts) else last for i in range(n_bins)]
-        data.append({"type": "bar", "name": LABELS.get(name, name),
-                     "x": [_num(lefts[i] + widths[i] / 2) for i in range(n_bins)],
-                     "y": [_num(v / total) for v in values], "marker": {"color": COLORS.get(name, "#555")},
-                     "customdata": [[_num(lefts[i]), _num(lefts[i] + widths[i])] for i in range(n_bins)],
-                     "hovertemplate": "%{customdata[0]} to %{customdata[1]}: %{y:.1%}<extra>" + name + "</extra>"})
-    return {"data": data, "layout": _layout(280, barmode="group", bargap=0.1, xaxis={"title": {"text": x_title}},
-                                            yaxis={"tickformat": ".0%", "title": {"text": "share of rows"}})}
+        data.append(
+            {
+                "type": "bar",
+                "name": LABELS.get(name, name),
+                "x": [_num(lefts[i] + widths[i] / 2) for i in range(n_bins)],
+                "y": [_num(v / total) for v in values],
+                "marker": {"color": COLORS.get(name, "#555")},
+                "customdata": [[_num(lefts[i]), _num(lefts[i] + widths[i])] for i in range(n_bins)],
+                "hovertemplate": "%{customdata[0]} to %{customdata[1]}: %{y:.1%}<extra>" + name + "</extra>",
+            }
+        )
+    return {
+        "data": data,
+        "layout": _layout(
+            280,
+            barmode="group",
+            bargap=0.1,
+            xaxis={"title": {"text": x_title}},
+            yaxis={"tickformat": ".0%", "title": {"text": "share of rows"}},
+        ),
+    }
 
 
 def qscore_panels(details: Mapping[str, Any]) -> list[Panel]:
     """The distribution of query errors (0 = same answer as on real data) for synthetic and holdout."""
-    fig = _binned_shares(_list(details.get("error_bins")), _dict(details.get("error_counts")), ("holdout", "synthetic"),
-                         x_title="error of a query (0 = the real answer, 1 = as far off as can be)", open_last=False)
+    fig = _binned_shares(
+        _list(details.get("error_bins")),
+        _dict(details.get("error_counts")),
+        ("holdout", "synthetic"),
+        x_title="error of a query (0 = the real answer, 1 = as far off as can be)",
+        open_last=False,
+    )
     return [_panel(fig, "errors of the queries")] if fig["data"] else []
 
 
 def dcr_panels(details: Mapping[str, Any]) -> list[Panel]:
     """Distances to the closest training row of synthetic and holdout rows, with the "too close" threshold."""
-    fig = _binned_shares(_list(details.get("dcr_bins")), _dict(details.get("dcr_counts")), ("holdout", "synthetic"),
-                         x_title="distance to the closest training row (the last bin is open-ended)", open_last=True)
+    fig = _binned_shares(
+        _list(details.get("dcr_bins")),
+        _dict(details.get("dcr_counts")),
+        ("holdout", "synthetic"),
+        x_title="distance to the closest training row (the last bin is open-ended)",
+        open_last=True,
+    )
     if not fig["data"]:
         return []
     threshold = _num(details.get("threshold"))
     if threshold is not None:
-        fig["layout"]["shapes"] = [{"type": "line", "xref": "x", "yref": "paper", "x0": threshold, "x1": threshold,
-                                    "y0": 0, "y1": 1, "line": {"color": "#c53030", "dash": "dash", "width": 1.5}}]
-        fig["layout"]["annotations"] = [{"x": threshold, "y": 1, "xref": "x", "yref": "paper", "showarrow": False,
-                                         "text": "too close", "xanchor": "left", "yanchor": "top",
-                                         "font": {"color": "#c53030"}}]
+        fig["layout"]["shapes"] = [
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": threshold,
+                "x1": threshold,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#c53030", "dash": "dash", "width": 1.5},
+            }
+        ]
+        fig["layout"]["annotations"] = [
+            {
+                "x": threshold,
+                "y": 1,
+                "xref": "x",
+                "yref": "paper",
+                "showarrow": False,
+                "text": "too close",
+                "xanchor": "left",
+                "yanchor": "top",
+                "font": {"color": "#c53030"},
+            }
+        ]
     return [_panel(fig, "distance to the closest record (DCR)")]
 
 
 def roc_panels(details: Mapping[str, Any]) -> list[Panel]:
     """ROC curves of the membership-inference attacks, with the coin-flip diagonal."""
-    data = [{"type": "scatter", "mode": "lines", "x": [0, 1], "y": [0, 1], "name": "coin flip",
-             "line": {"color": "#999", "dash": "dash", "width": 1}, "hoverinfo": "skip"}]
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": [0, 1],
+            "y": [0, 1],
+            "name": "coin flip",
+            "line": {"color": "#999", "dash": "dash", "width": 1},
+            "hoverinfo": "skip",
+        }
+    ]
     palette = [COLORS["synthetic"], "#805ad5", "#2f855a", "#b7791f"]
     for k, (attack, info) in enumerate(_dict(details.get("attacks")).items()):
         roc = _dict(_dict(info).get("roc"))
@@ -519,14 +786,24 @@ def roc_panels(details: Mapping[str, Any]) -> list[Panel]:
         if not fpr or len(fpr) != len(tpr):
             continue
         label = f"{plot_text(attack)} (AUC {_fmt(_dict(info).get('auc'))})"
-        data.append({"type": "scatter", "mode": "lines", "name": label, "x": fpr, "y": tpr,
-                     "line": {"color": palette[k % len(palette)], "width": 2, "shape": "hv"},
-                     "hovertemplate": "false positives %{x:.2f}, true positives %{y:.2f}<extra></extra>"})
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": label,
+                "x": fpr,
+                "y": tpr,
+                "line": {"color": palette[k % len(palette)], "width": 2, "shape": "hv"},
+                "hovertemplate": "false positives %{x:.2f}, true positives %{y:.2f}<extra></extra>",
+            }
+        )
     if len(data) == 1:
         return []
-    layout = _layout(400, xaxis={"title": {"text": "false-positive rate (holdout rows called members)"},
-                                 "range": [0, 1]},
-                     yaxis={"title": {"text": "true-positive rate (training rows found)"}, "range": [0, 1]})
+    layout = _layout(
+        400,
+        xaxis={"title": {"text": "false-positive rate (holdout rows called members)"}, "range": [0, 1]},
+        yaxis={"title": {"text": "true-positive rate (training rows found)"}, "range": [0, 1]},
+    )
     panel = _panel({"data": data, "layout": layout}, "membership attacks: ROC curves")
     panel["shape"] = "compact"
     return [panel]
@@ -538,11 +815,25 @@ def share_panels(details: Mapping[str, Any], *, synthetic: str, holdout: str, wh
     values = [(n, v) for n, v in values if v is not None]
     if not any(n == "synthetic" for n, _ in values):
         return []
-    data = [{"type": "bar", "orientation": "h", "y": [LABELS[n] for n, _ in values], "x": [v for _, v in values],
-             "marker": {"color": [COLORS[n] for n, _ in values]}, "text": [f"{v:.1%}" for _, v in values],
-             "textposition": "auto", "hovertemplate": "%{y}: %{x:.2%}<extra></extra>", "showlegend": False}]
-    layout = _layout(150, xaxis={"tickformat": ".0%", "title": {"text": plot_text(what)}, "rangemode": "tozero"},
-                     yaxis={"type": "category", "automargin": True}, margin={"t": 10})
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": [LABELS[n] for n, _ in values],
+            "x": [v for _, v in values],
+            "marker": {"color": [COLORS[n] for n, _ in values]},
+            "text": [f"{v:.1%}" for _, v in values],
+            "textposition": "auto",
+            "hovertemplate": "%{y}: %{x:.2%}<extra></extra>",
+            "showlegend": False,
+        }
+    ]
+    layout = _layout(
+        150,
+        xaxis={"tickformat": ".0%", "title": {"text": plot_text(what)}, "rangemode": "tozero"},
+        yaxis={"type": "category", "automargin": True},
+        margin={"t": 10},
+    )
     return [_panel({"data": data, "layout": layout}, what)]
 
 
@@ -563,12 +854,14 @@ BUILDERS: dict[str, Builder] = {
     "prediction": prediction_panels,
     "feature_importance": importance_panels,
     "qscore": qscore_panels,
-    "exact_match": lambda d: share_panels(d, synthetic="copied_share", holdout="holdout_share",
-                                          what="rows equal to a training row"),
+    "exact_match": lambda d: share_panels(
+        d, synthetic="copied_share", holdout="holdout_share", what="rows equal to a training row"
+    ),
     "neighbours_privacy": dcr_panels,
     "membership_inference": roc_panels,
-    "sensitive_match": lambda d: share_panels(d, synthetic="matched_share", holdout="holdout_matched_share",
-                                              what="rows matching a sensitive record"),
+    "sensitive_match": lambda d: share_panels(
+        d, synthetic="matched_share", holdout="holdout_matched_share", what="rows matching a sensitive record"
+    ),
 }
 
 

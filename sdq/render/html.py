@@ -127,8 +127,13 @@ def script_json(value: Any) -> Markup:
     """JSON for a ``<script type="application/json">`` block: ``<``, ``>``, ``&`` (and the JavaScript
     line separators) as ``\\u`` escapes, so no value can end the block or open a comment."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escape)
     return Markup(text)
 
@@ -160,8 +165,18 @@ def _families(report: Report) -> list[dict[str, Any]]:
     rows = []
     for name in (*FAMILY_ORDER, "overall"):
         text, tone = verdict(summary[name], baseline[name], intervals[name])
-        rows.append({"name": name, "score": summary[name], "baseline": baseline[name], "ci": intervals[name],
-                     "verdict": text, "tone": tone, "question": FAMILY_QUESTIONS[name], "mean": None})
+        rows.append(
+            {
+                "name": name,
+                "score": summary[name],
+                "baseline": baseline[name],
+                "ci": intervals[name],
+                "verdict": text,
+                "tone": tone,
+                "question": FAMILY_QUESTIONS[name],
+                "mean": None,
+            }
+        )
     rows[FAMILY_ORDER.index("privacy")]["mean"] = report.summary_details.get("privacy_mean")
     return rows
 
@@ -207,11 +222,25 @@ def _card(m: MetricResult, spec: Any, store: _FigureStore, show_records: bool) -
     if len(shown) > PANELS_SHOWN:
         shown, folded = shown[:PANELS_SHOWN], shown[PANELS_SHOWN:] + folded
     return {
-        "name": m.name, "anchor": anchor, "family": m.family, "status": m.status, "score": m.score,
-        "baseline": m.baseline, "ci": m.ci, "message": m.message, "verdict": text, "tone": tone,
-        "spec": spec, "known": m.name in fig.BUILDERS, "panels": shown, "folded": folded,
-        "tables": tables, "records": records, "scalars": tab.scalar_rows(details),
-        "samples": tab.sample_sizes(details), "render_problem": message,
+        "name": m.name,
+        "anchor": anchor,
+        "family": m.family,
+        "status": m.status,
+        "score": m.score,
+        "baseline": m.baseline,
+        "ci": m.ci,
+        "message": m.message,
+        "verdict": text,
+        "tone": tone,
+        "spec": spec,
+        "known": m.name in fig.BUILDERS,
+        "panels": shown,
+        "folded": folded,
+        "tables": tables,
+        "records": records,
+        "scalars": tab.scalar_rows(details),
+        "samples": tab.sample_sizes(details),
+        "render_problem": message,
     }
 
 
@@ -230,14 +259,28 @@ def look_first(report: Report, cards: dict[str, dict], limit: int = 3) -> list[d
     items: list[dict[str, Any]] = []
     for m in report.metrics:
         if m.status == "error":
-            items.append({"what": "metric failed", "label": m.name, "text": m.message or "",
-                          "href": f"#problem-{_slug(m.name)}", "tone": "poor"})
+            items.append(
+                {
+                    "what": "metric failed",
+                    "label": m.name,
+                    "text": m.message or "",
+                    "href": f"#problem-{_slug(m.name)}",
+                    "tone": "poor",
+                }
+            )
     ok = [m for m in report.metrics if m.status == "ok" and m.score is not None]
     worst = sorted(ok, key=lambda m: m.score - (m.baseline if m.baseline is not None else 1.0))[:limit]
     for m in worst:
         text, tone = verdict(m.score, m.baseline, m.ci)
-        items.append({"what": f"{m.family} metric", "label": m.name, "href": f"#{cards[m.name]['anchor']}",
-                      "text": f"{_fmt_score(m.score)} (holdout {_fmt_score(m.baseline)}): {text}", "tone": tone})
+        items.append(
+            {
+                "what": f"{m.family} metric",
+                "label": m.name,
+                "href": f"#{cards[m.name]['anchor']}",
+                "text": f"{_fmt_score(m.score)} (holdout {_fmt_score(m.baseline)}): {text}",
+                "tone": tone,
+            }
+        )
     columns: dict[str, dict[str, Any]] = {}
     for m in ok:
         if m.family != "fidelity":
@@ -247,9 +290,15 @@ def look_first(report: Report, cards: dict[str, dict], limit: int = 3) -> list[d
             if row["column"] not in columns or gap > columns[row["column"]]["gap"]:
                 columns[row["column"]] = {"gap": gap, "metric": m.name, **row}
     for row in sorted(columns.values(), key=lambda r: -r["gap"])[:limit]:
-        items.append({"what": "column", "label": row["column"], "tone": verdict(row["score"], row["baseline"])[1],
-                      "href": f"#{_panel_anchor(cards, row['metric'], row['column'])}",
-                      "text": f"{row['metric']} {_fmt_score(row['score'])} (holdout {_fmt_score(row['baseline'])})"})
+        items.append(
+            {
+                "what": "column",
+                "label": row["column"],
+                "tone": verdict(row["score"], row["baseline"])[1],
+                "href": f"#{_panel_anchor(cards, row['metric'], row['column'])}",
+                "text": f"{row['metric']} {_fmt_score(row['score'])} (holdout {_fmt_score(row['baseline'])})",
+            }
+        )
     pairs = []
     for m in ok:
         for p in (m.details or {}).get("pairs") or []:
@@ -262,9 +311,16 @@ def look_first(report: Report, cards: dict[str, dict], limit: int = 3) -> list[d
         if label in seen:
             continue
         seen.add(label)
-        items.append({"what": "pair", "label": label, "href": f"#{cards[name]['anchor']}", "tone": "none",
-                      "text": f"{name}: real {_fmt_score(p.get('real'))}, synthetic {_fmt_score(p.get('synthetic'))}, "
-                              f"holdout {_fmt_score(p.get('holdout'))}"})
+        items.append(
+            {
+                "what": "pair",
+                "label": label,
+                "href": f"#{cards[name]['anchor']}",
+                "tone": "none",
+                "text": f"{name}: real {_fmt_score(p.get('real'))}, synthetic {_fmt_score(p.get('synthetic'))}, "
+                f"holdout {_fmt_score(p.get('holdout'))}",
+            }
+        )
         if len(seen) >= limit:
             break
     return items
@@ -286,14 +342,23 @@ def _schema_rows(report: Report) -> list[dict[str, Any]]:
         name = str(c.get("name"))
         synth = (validity.get("synthetic") or {}).get(name) or {}
         out_of_range = sum(synth.get(key) or 0 for key in ("below_range", "above_range"))
-        rows.append({
-            "anchor": f"col-{k + 1}", "name": name, "kind": c.get("kind"), "role": c.get("role", "feature"),
-            "reason": c.get("reason"), "missing": missing.get(name, {}),
-            "invalid": {frame: (invalid.get(frame) or {}).get(name) for frame in ("real", "holdout", "synthetic")
-                        if invalid.get(frame) is not None},
-            "out_of_range": out_of_range if synth else None,
-            "unseen": synth.get("unseen_values") if synth else None,
-        })
+        rows.append(
+            {
+                "anchor": f"col-{k + 1}",
+                "name": name,
+                "kind": c.get("kind"),
+                "role": c.get("role", "feature"),
+                "reason": c.get("reason"),
+                "missing": missing.get(name, {}),
+                "invalid": {
+                    frame: (invalid.get(frame) or {}).get(name)
+                    for frame in ("real", "holdout", "synthetic")
+                    if invalid.get(frame) is not None
+                },
+                "out_of_range": out_of_range if synth else None,
+                "unseen": synth.get("unseen_values") if synth else None,
+            }
+        )
     return rows
 
 
@@ -308,19 +373,33 @@ def build_context(report: Report, *, cdn: bool = False, embed_plotly: bool = Tru
     for family in families:
         results = [m for m in report.metrics if m.family == family]
         if results:
-            sections.append({"family": family, "question": FAMILY_QUESTIONS.get(family, ""),
-                             "cards": [cards[m.name] for m in results if m.name in cards],
-                             "not_run": [m for m in results if m.name not in cards]})
+            sections.append(
+                {
+                    "family": family,
+                    "question": FAMILY_QUESTIONS.get(family, ""),
+                    "cards": [cards[m.name] for m in results if m.name in cards],
+                    "not_run": [m for m in results if m.name not in cards],
+                }
+            )
     problems = [{"result": m, "spec": specs.get(m.name)} for m in report.metrics if m.status != "ok"]
     figures_json = script_json(store.figures)
     return {
-        "report": report, "data": report.data or {}, "manifest": report.manifest or {}, "config": report.config or {},
-        "families": _families(report), "look_first": look_first(report, cards), "sections": sections,
-        "problems": problems, "schema": _schema_rows(report), "figures_json": figures_json,
-        "n_figures": len(store.figures), "show_records": show_records,
+        "report": report,
+        "data": report.data or {},
+        "manifest": report.manifest or {},
+        "config": report.config or {},
+        "families": _families(report),
+        "look_first": look_first(report, cards),
+        "sections": sections,
+        "problems": problems,
+        "schema": _schema_rows(report),
+        "figures_json": figures_json,
+        "n_figures": len(store.figures),
+        "show_records": show_records,
         "plotly_packed": (_packed_plotly() if embed_plotly and not cdn and store.figures else None),
         "plotly_cdn": CDN_URL.format(version=_plotly_version()) if cdn and store.figures else None,
-        "styles": _asset("report.css"), "script": _asset("report.js"),
+        "styles": _asset("report.css"),
+        "script": _asset("report.js"),
         "rule": report.summary_details.get("rule", ""),
     }
 
@@ -339,5 +418,8 @@ def render_summary(report: Report) -> str:
     for m in report.metrics:
         text, tone = verdict(m.score, m.baseline, m.ci)
         metrics.append({"result": m, "verdict": text, "tone": tone, "spec": specs.get(m.name)})
-    return _environment().get_template("summary.html.j2").render(
-        report=report, families=_families(report), metrics=metrics, data=report.data or {})
+    return (
+        _environment()
+        .get_template("summary.html.j2")
+        .render(report=report, families=_families(report), metrics=metrics, data=report.data or {})
+    )

@@ -53,8 +53,11 @@ def _pairs_table(details: Mapping[str, Any], title: str = "pairs that differ mos
 
 
 def _format_top(values: Any) -> str:
-    return ", ".join(f"{v[0]} {v[1]:.1%}" for v in _list(values)
-                     if isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[1], (int, float)))
+    return ", ".join(
+        f"{v[0]} {v[1]:.1%}"
+        for v in _list(values)
+        if isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[1], (int, float))
+    )
 
 
 def statistics_tables(details: Mapping[str, Any]) -> list[Table]:
@@ -84,8 +87,11 @@ def prediction_tables(details: Mapping[str, Any]) -> list[Table]:
     rows = []
     for m in models:
         train_rows = _dict(m.get("train_rows"))
-        for label, part, data_set in (("real (TRTR)", "trtr", "real"), ("synthetic (TSTR)", "tstr", "synthetic"),
-                                      ("holdout half", "baseline", "holdout")):
+        for label, part, data_set in (
+            ("real (TRTR)", "trtr", "real"),
+            ("synthetic (TSTR)", "tstr", "synthetic"),
+            ("holdout half", "baseline", "holdout"),
+        ):
             values = _dict(m.get(part))
             if not values:
                 continue
@@ -110,26 +116,47 @@ def importance_tables(details: Mapping[str, Any]) -> list[Table]:
         if not depth:
             continue
         rows = [[k + 1, *[(r[k] if k < len(r) else None) for r in rankings.values()]] for k in range(depth)]
-        tables.append({"title": f"ranking of the features: {m.get('model', '')}", "columns": ["rank", *rankings],
-                       "rows": rows})
+        tables.append(
+            {"title": f"ranking of the features: {m.get('model', '')}", "columns": ["rank", *rankings], "rows": rows}
+        )
     return tables
 
 
 def qscore_tables(details: Mapping[str, Any]) -> list[Table]:
     """The queries answered worst, in words."""
-    rows = [[q.get("query"), q.get("error"), q.get("holdout_error")] for q in _list(details.get("worst"))
-            if isinstance(q, Mapping)]
-    return [{"title": "queries answered worst", "columns": ["query", "error (synthetic)", "error (holdout)"],
-             "rows": rows}] if rows else []
+    rows = [
+        [q.get("query"), q.get("error"), q.get("holdout_error")]
+        for q in _list(details.get("worst"))
+        if isinstance(q, Mapping)
+    ]
+    return (
+        [
+            {
+                "title": "queries answered worst",
+                "columns": ["query", "error (synthetic)", "error (holdout)"],
+                "rows": rows,
+            }
+        ]
+        if rows
+        else []
+    )
 
 
 def correlation_tables(details: Mapping[str, Any]) -> list[Table]:
     tables = _pairs_table(details)
-    rows = [[" × ".join(str(c) for c in _list(p.get("columns"))), p.get("real"), p.get("holdout"), p.get("synthetic")]
-            for p in _list(details.get("pearson")) if isinstance(p, Mapping)]
+    rows = [
+        [" × ".join(str(c) for c in _list(p.get("columns"))), p.get("real"), p.get("holdout"), p.get("synthetic")]
+        for p in _list(details.get("pearson"))
+        if isinstance(p, Mapping)
+    ]
     if rows:
-        tables.append({"title": "Pearson's r of numeric pairs (reported, not scored)",
-                       "columns": ["pair", "real", "holdout", "synthetic"], "rows": rows})
+        tables.append(
+            {
+                "title": "Pearson's r of numeric pairs (reported, not scored)",
+                "columns": ["pair", "real", "holdout", "synthetic"],
+                "rows": rows,
+            }
+        )
     return tables
 
 
@@ -160,8 +187,9 @@ def scalar_rows(details: Mapping[str, Any] | None, *, max_depth: int = 3) -> lis
         if _scalar(value):
             out.append((path, value))
         elif isinstance(value, (list, tuple)) and len(value) <= 4 and all(_scalar(v) for v in value):
-            out.append((path, ", ".join("—" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
-                                        for v in value)))
+            out.append(
+                (path, ", ".join("—" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v) for v in value))
+            )
         elif isinstance(value, Mapping) and depth < max_depth:
             for key, item in value.items():
                 if depth == 0 and key in HIDDEN_KEYS:

@@ -68,7 +68,7 @@ def _check_invariants(result, *, with_holdout: bool) -> None:
 def test_the_registry_is_not_empty_and_well_formed():
     assert len(METRICS) >= 4
     assert len(set(METRICS)) == len(METRICS)
-    for name, spec in registry().items():
+    for spec in registry().values():
         assert spec.family in FAMILIES
         assert spec.summary and spec.one and spec.zero
         assert callable(spec.fn)
@@ -134,8 +134,13 @@ def test_unaffected_by_column_order(name, mixed_triple):
     rng = np.random.default_rng(44)
     columns = list(real.columns)
     a = _run(name, real, synthetic, holdout, target="flag")
-    b = _run(name, real[columns[::-1]], synthetic[list(rng.permutation(columns))],
-             holdout[list(rng.permutation(columns))], target="flag")
+    b = _run(
+        name,
+        real[columns[::-1]],
+        synthetic[list(rng.permutation(columns))],
+        holdout[list(rng.permutation(columns))],
+        target="flag",
+    )
     assert a.status == b.status
     if a.status == "ok":
         assert b.score == pytest.approx(a.score, abs=TOL)
@@ -162,9 +167,11 @@ def _differences(a, b) -> dict:
         y = b[x.name]
         if x.status != y.status:
             out[x.name] = (x.status, y.status)
-        elif x.status == "ok" and (abs(x.score - y.score) > TOL
-                                   or (x.baseline is None) != (y.baseline is None)
-                                   or (x.baseline is not None and abs(x.baseline - y.baseline) > TOL)):
+        elif x.status == "ok" and (
+            abs(x.score - y.score) > TOL
+            or (x.baseline is None) != (y.baseline is None)
+            or (x.baseline is not None and abs(x.baseline - y.baseline) > TOL)
+        ):
             out[x.name] = ((x.score, x.baseline), (y.score, y.baseline))
     return out
 
@@ -178,8 +185,9 @@ def test_row_and_column_order_with_every_model_kind(mixed_factory):
     rng = np.random.default_rng(45)
     columns = list(real.columns)[::-1]
     a = sdq.evaluate(real, synthetic, holdout, target="flag", config=config)
-    rows = sdq.evaluate(real.iloc[rng.permutation(100)], synthetic.iloc[rng.permutation(100)], holdout,
-                        target="flag", config=config)
+    rows = sdq.evaluate(
+        real.iloc[rng.permutation(100)], synthetic.iloc[rng.permutation(100)], holdout, target="flag", config=config
+    )
     cols = sdq.evaluate(real[columns], synthetic[columns], holdout[columns], target="flag", config=config)
     assert {"rows": _differences(a, rows), "columns": _differences(a, cols)} == {"rows": {}, "columns": {}}
 
@@ -196,13 +204,19 @@ def _noise_like(real: pd.DataFrame, seed: int) -> pd.DataFrame:
     """A frame with the mixed frame's columns and nothing of its content."""
     rng = np.random.default_rng(seed)
     n = len(real)
-    return pd.DataFrame({
-        "num": rng.uniform(-50, 50, size=n), "num2": rng.uniform(-50, 50, size=n),
-        "when": pd.Timestamp("1990-01-01") + pd.to_timedelta(rng.integers(0, 20_000, size=n), unit="D"),
-        "cat": rng.choice(["x", "y", "z"], size=n), "flag": rng.random(n) < 0.5,
-        "code": rng.integers(10, 20, size=n), "row_id": np.arange(n), "const": ["other"] * n,
-        "empty": [1.0] * n,
-    })
+    return pd.DataFrame(
+        {
+            "num": rng.uniform(-50, 50, size=n),
+            "num2": rng.uniform(-50, 50, size=n),
+            "when": pd.Timestamp("1990-01-01") + pd.to_timedelta(rng.integers(0, 20_000, size=n), unit="D"),
+            "cat": rng.choice(["x", "y", "z"], size=n),
+            "flag": rng.random(n) < 0.5,
+            "code": rng.integers(10, 20, size=n),
+            "row_id": np.arange(n),
+            "const": ["other"] * n,
+            "empty": [1.0] * n,
+        }
+    )
 
 
 @pytest.mark.parametrize("name", [n for n in METRICS if registry()[n].family != "privacy"])
@@ -226,8 +240,9 @@ def test_privacy_a_copy_is_less_safe_than_unrelated_noise(name, mixed_triple):
 
 # -- property tests on small generated frames ----------------------------------------------------
 
-_floats = st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
-                    st.sampled_from([0.0, 1.0, 2.5]))
+_floats = st.one_of(
+    st.none(), st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False), st.sampled_from([0.0, 1.0, 2.5])
+)
 _categories = st.one_of(st.none(), st.sampled_from(["a", "b", "c", "long category name"]))
 
 
@@ -235,15 +250,21 @@ _categories = st.one_of(st.none(), st.sampled_from(["a", "b", "c", "long categor
 def _frame(draw, min_rows=2, unseen=False):
     n = draw(st.integers(min_rows, 25))
     cats = _categories if not unseen else st.one_of(_categories, st.sampled_from(["zz", "new"]))
-    return pd.DataFrame({
-        "x": pd.Series(draw(st.lists(_floats, min_size=n, max_size=n)), dtype=float),
-        "c": pd.Series(draw(st.lists(cats, min_size=n, max_size=n)), dtype=object),
-        "b": pd.Series(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool),
-    })
+    return pd.DataFrame(
+        {
+            "x": pd.Series(draw(st.lists(_floats, min_size=n, max_size=n)), dtype=float),
+            "c": pd.Series(draw(st.lists(cats, min_size=n, max_size=n)), dtype=object),
+            "b": pd.Series(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool),
+        }
+    )
 
 
-_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
-                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+_SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @_SETTINGS
@@ -267,8 +288,9 @@ def test_property_any_small_frames_with_a_target(real, synthetic, holdout):
 @_SETTINGS
 @given(real=_frame())
 def test_property_a_copy_scores_one(real):
-    report = sdq.evaluate(real, real.copy(), metrics=sdq.metric_names("fidelity"),
-                          config=sdq.Config(**(SMALL | {"n_bootstrap": 0})))
+    report = sdq.evaluate(
+        real, real.copy(), metrics=sdq.metric_names("fidelity"), config=sdq.Config(**(SMALL | {"n_bootstrap": 0}))
+    )
     for result in report:
         _check_invariants(result, with_holdout=False)
         if result.status == "ok":

@@ -10,6 +10,7 @@ import pytest
 import sdq
 from sdq.report import MetricResult, Report
 
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "packaging: builds the wheel and installs it into a fresh venv (about 20 s)")
 
@@ -34,12 +35,14 @@ HOSTILE_COLUMNS = {
 def hostile_frame(n: int, seed: int, shift: float = 0.0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n) + shift
-    return pd.DataFrame({
-        HOSTILE_COLUMNS["num"]: x,
-        HOSTILE_COLUMNS["num2"]: 0.6 * x + rng.normal(size=n),
-        HOSTILE_COLUMNS["cat"]: rng.choice(np.array(HOSTILE_CATEGORIES, dtype=object), size=n),
-        HOSTILE_COLUMNS["target"]: x + rng.normal(size=n) > 0,
-    })
+    return pd.DataFrame(
+        {
+            HOSTILE_COLUMNS["num"]: x,
+            HOSTILE_COLUMNS["num2"]: 0.6 * x + rng.normal(size=n),
+            HOSTILE_COLUMNS["cat"]: rng.choice(np.array(HOSTILE_CATEGORIES, dtype=object), size=n),
+            HOSTILE_COLUMNS["target"]: x + rng.normal(size=n) > 0,
+        }
+    )
 
 
 FAST = sdq.Config(n_bootstrap=10, models=("linear",), n_queries=100, importance_repeats=1)
@@ -51,14 +54,29 @@ def hostile_report() -> Report:
     metric this version of sdq does not know (details with hostile text) and a failed one."""
     real, synthetic, holdout = hostile_frame(240, 0), hostile_frame(240, 1, 0.3), hostile_frame(120, 2)
     report = sdq.evaluate(real, synthetic, holdout, target=HOSTILE_COLUMNS["target"], config=FAST)
-    report.metrics.append(MetricResult(
-        "custom_metric", "fidelity", "ok", score=0.5, baseline=0.9, ci=[0.4, 0.6],
-        details={"threshold": 0.25, "note": HOSTILE_CATEGORIES[1], "rows": {"real": 240, "synthetic": 240},
-                 "columns": [{"column": HOSTILE_COLUMNS["cat"], "score": 0.4, "baseline": 0.9},
-                             {"column": HOSTILE_COLUMNS["num"], "score": 0.6, "baseline": 0.8}]},
-        message=HOSTILE_CATEGORIES[2]))
-    report.metrics.append(MetricResult("broken_metric", "utility", "error",
-                                       message=f"ValueError: {HOSTILE_CATEGORIES[0]}"))
+    report.metrics.append(
+        MetricResult(
+            "custom_metric",
+            "fidelity",
+            "ok",
+            score=0.5,
+            baseline=0.9,
+            ci=[0.4, 0.6],
+            details={
+                "threshold": 0.25,
+                "note": HOSTILE_CATEGORIES[1],
+                "rows": {"real": 240, "synthetic": 240},
+                "columns": [
+                    {"column": HOSTILE_COLUMNS["cat"], "score": 0.4, "baseline": 0.9},
+                    {"column": HOSTILE_COLUMNS["num"], "score": 0.6, "baseline": 0.8},
+                ],
+            },
+            message=HOSTILE_CATEGORIES[2],
+        )
+    )
+    report.metrics.append(
+        MetricResult("broken_metric", "utility", "error", message=f"ValueError: {HOSTILE_CATEGORIES[0]}")
+    )
     return report
 
 
@@ -101,11 +119,14 @@ def handmade():
     """``make(metrics, **data)``: a report from hand-made results (no evaluation)."""
 
     def make(metrics: list[MetricResult], **data) -> Report:
-        base = {"real": {"rows": 100, "columns": 2}, "synthetic": {"rows": 100, "columns": 2}, "holdout": None,
-                "columns": [{"name": "a", "kind": "numeric", "reason": "numbers", "role": "feature"}],
-                "show_records": False}
+        base = {
+            "real": {"rows": 100, "columns": 2},
+            "synthetic": {"rows": 100, "columns": 2},
+            "holdout": None,
+            "columns": [{"name": "a", "kind": "numeric", "reason": "numbers", "role": "feature"}],
+            "show_records": False,
+        }
         base.update(data)
-        return Report(metrics, config={"seed": 0}, data=base, manifest={"created": "now"},
-                      sdq_version=sdq.__version__)
+        return Report(metrics, config={"seed": 0}, data=base, manifest={"created": "now"}, sdq_version=sdq.__version__)
 
     return make

@@ -18,18 +18,35 @@ import pytest
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
-    reason="no Chromium on PATH: install Debian's 'chromium' package (.ci/run does) to run the browser tests")
+    reason="no Chromium on PATH: install Debian's 'chromium' package (.ci/run does) to run the browser tests",
+)
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-         "--enable-logging=stderr", "--v=0", "--virtual-time-budget=15000",
-         "--host-resolver-rules=MAP * ~NOTFOUND"]  # offline: a network request would fail and be logged
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--virtual-time-budget=15000",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]  # offline: a network request would fail and be logged
 
 
 def _launch(path: str, workdir: Path, name: str, *extra: str, fragment: str = "") -> subprocess.Popen:
     """Start Chromium on ``path``; its stdout and stderr go to ``workdir/name.out`` and ``.err``."""
-    args = [CHROMIUM, *FLAGS, f"--user-data-dir={workdir / f'profile-{name}'}", *extra,
-            f"{Path(path).as_uri()}{fragment}"]
+    args = [
+        CHROMIUM,
+        *FLAGS,
+        f"--user-data-dir={workdir / f'profile-{name}'}",
+        *extra,
+        f"{Path(path).as_uri()}{fragment}",
+    ]
     with open(workdir / f"{name}.out", "wb") as out, open(workdir / f"{name}.err", "wb") as err:
         return subprocess.Popen(args, stdout=out, stderr=err)  # the child keeps its own copies
 
@@ -61,9 +78,11 @@ def runs(demo_html, hostile_report, tmp_path_factory) -> dict[str, dict[str, str
         except subprocess.TimeoutExpired:
             proc.kill()
             pytest.fail(f"Chromium did not finish the {name} run in 180 s")
-        results[name] = {"dom": (workdir / f"{name}.out").read_text(errors="replace"),
-                         "stderr": (workdir / f"{name}.err").read_text(errors="replace"),
-                         "page": str({"hostile": hostile, "compare": comparison}.get(name, demo_html))}
+        results[name] = {
+            "dom": (workdir / f"{name}.out").read_text(errors="replace"),
+            "stderr": (workdir / f"{name}.err").read_text(errors="replace"),
+            "page": str({"hostile": hostile, "compare": comparison}.get(name, demo_html)),
+        }
     results["shot"]["png"] = str(screenshot)
     return results
 

@@ -24,12 +24,28 @@ def test_plot_text_escapes_what_plotly_would_read_as_tags():
 
 
 def test_histogram_panels_for_categories_worst_first_and_empty_bins_dropped():
-    details = {"columns": [
-        {"column": "good", "score": 0.99, "baseline": 0.98, "labels": ["(missing)", "a", "b"],
-         "real": [0.0, 0.5, 0.5], "holdout": [0.0, 0.5, 0.5], "synthetic": [0.0, 0.49, 0.51]},
-        {"column": "bad", "score": 0.6, "baseline": 0.97, "labels": ["(missing)", "<x>", "b"],
-         "real": [0.0, 0.5, 0.5], "holdout": [0.0, 0.5, 0.5], "synthetic": [0.1, 0.8, 0.1]},
-    ]}
+    details = {
+        "columns": [
+            {
+                "column": "good",
+                "score": 0.99,
+                "baseline": 0.98,
+                "labels": ["(missing)", "a", "b"],
+                "real": [0.0, 0.5, 0.5],
+                "holdout": [0.0, 0.5, 0.5],
+                "synthetic": [0.0, 0.49, 0.51],
+            },
+            {
+                "column": "bad",
+                "score": 0.6,
+                "baseline": 0.97,
+                "labels": ["(missing)", "<x>", "b"],
+                "real": [0.0, 0.5, 0.5],
+                "holdout": [0.0, 0.5, 0.5],
+                "synthetic": [0.1, 0.8, 0.1],
+            },
+        ]
+    }
     panels = fig.histogram_panels(details)
     assert [p["key"] for p in panels] == ["bad", "good"]
     bad = panels[0]
@@ -41,9 +57,18 @@ def test_histogram_panels_for_categories_worst_first_and_empty_bins_dropped():
 
 
 def test_histogram_of_numeric_intervals_is_a_density_with_the_outside_shares_in_the_caption():
-    details = {"columns": [{"column": "x", "score": 0.9, "baseline": 0.95,
-                            "labels": ["(missing)", "< 0", "[0, 1)", "[1, 3]", "> 3"],
-                            "real": [0.0, 0.0, 0.5, 0.5, 0.0], "synthetic": [0.1, 0.0, 0.4, 0.4, 0.1]}]}
+    details = {
+        "columns": [
+            {
+                "column": "x",
+                "score": 0.9,
+                "baseline": 0.95,
+                "labels": ["(missing)", "< 0", "[0, 1)", "[1, 3]", "> 3"],
+                "real": [0.0, 0.0, 0.5, 0.5, 0.0],
+                "synthetic": [0.1, 0.0, 0.4, 0.4, 0.1],
+            }
+        ]
+    }
     (panel,) = fig.histogram_panels(details)
     real, synthetic = _traces(panel)
     assert real["type"] == "scatter" and real["line"]["shape"] == "hv"
@@ -61,10 +86,14 @@ def test_histogram_of_date_intervals_uses_a_date_axis():
 
 
 def test_heatmap_panels_have_difference_views_first_and_gaps_for_unscored_pairs():
-    details = {"columns": ["a", "b", "<c>"], "matrices": {
-        "real": [[1, 0.5, None], [0.5, 1, 0.2], [None, 0.2, 1]],
-        "synthetic": [[1, 0.1, None], [0.1, 1, 0.2], [None, 0.2, 1]],
-        "holdout": [[1, 0.45, None], [0.45, 1, 0.25], [None, 0.25, 1]]}}
+    details = {
+        "columns": ["a", "b", "<c>"],
+        "matrices": {
+            "real": [[1, 0.5, None], [0.5, 1, 0.2], [None, 0.2, 1]],
+            "synthetic": [[1, 0.1, None], [0.1, 1, 0.2], [None, 0.2, 1]],
+            "holdout": [[1, 0.45, None], [0.45, 1, 0.25], [None, 0.25, 1]],
+        },
+    }
     (panel,) = fig.heatmap_panels(details, signed=True, what="association")
     traces = _traces(panel)
     assert [t["name"] for t in traces] == ["synthetic − real", "holdout − real", "real", "holdout", "synthetic"]
@@ -88,13 +117,30 @@ def test_heatmap_keeps_the_most_different_columns_when_there_are_many():
 
 
 def test_correlogram_panels_draw_the_band_and_three_curves_worst_first():
-    details = {"lags": 3, "columns": [
-        {"column": "ok", "score": 0.95, "baseline": 0.96, "band": 0.1, "real": [0.5, 0.2, 0.0],
-         "synthetic": [0.5, 0.2, 0.0], "holdout": [0.5, 0.2, 0.0]},
-        {"column": "lost", "score": 0.2, "baseline": 0.9, "band": 0.1, "real": [0.5, 0.2, 0.0],
-         "synthetic": [0.0, 0.0, 0.0], "holdout": [0.45, 0.2, 0.0]},
-        {"column": "skipped", "score": None, "note": "no sequence"},
-    ]}
+    details = {
+        "lags": 3,
+        "columns": [
+            {
+                "column": "ok",
+                "score": 0.95,
+                "baseline": 0.96,
+                "band": 0.1,
+                "real": [0.5, 0.2, 0.0],
+                "synthetic": [0.5, 0.2, 0.0],
+                "holdout": [0.5, 0.2, 0.0],
+            },
+            {
+                "column": "lost",
+                "score": 0.2,
+                "baseline": 0.9,
+                "band": 0.1,
+                "real": [0.5, 0.2, 0.0],
+                "synthetic": [0.0, 0.0, 0.0],
+                "holdout": [0.45, 0.2, 0.0],
+            },
+            {"column": "skipped", "score": None, "note": "no sequence"},
+        ],
+    }
     panels = fig.correlogram_panels(details)
     assert [p["key"] for p in panels] == ["lost", "ok"]
     band, *curves = _traces(panels[0])
@@ -104,11 +150,20 @@ def test_correlogram_panels_draw_the_band_and_three_curves_worst_first():
 
 
 def test_prediction_panel_has_bars_per_model_and_ratio_intervals():
-    details = {"score_name": "auc", "models": [
-        {"model": "linear", "trtr": {"auc": 0.8}, "tstr": {"auc": 0.7}, "ratio": 0.667, "ci": [0.6, 0.7],
-         "baseline": {"auc": 0.78, "ratio": 0.93}},
-        {"model": "xgboost", "trtr": {"auc": 0.82}, "tstr": {"auc": 0.5}, "note": "left out"},
-    ]}
+    details = {
+        "score_name": "auc",
+        "models": [
+            {
+                "model": "linear",
+                "trtr": {"auc": 0.8},
+                "tstr": {"auc": 0.7},
+                "ratio": 0.667,
+                "ci": [0.6, 0.7],
+                "baseline": {"auc": 0.78, "ratio": 0.93},
+            },
+            {"model": "xgboost", "trtr": {"auc": 0.82}, "tstr": {"auc": 0.5}, "note": "left out"},
+        ],
+    }
     (panel,) = fig.prediction_panels(details)
     traces = {t["name"]: t for t in _traces(panel)}
     assert traces["trained on real (TRTR)"]["y"] == [0.8, 0.82]
@@ -121,10 +176,19 @@ def test_prediction_panel_has_bars_per_model_and_ratio_intervals():
 
 
 def test_importance_panels_follow_the_real_ranking():
-    details = {"features": ["a", "b", "c"], "models": [{
-        "model": "linear", "score": 0.8, "baseline": 0.9, "spearman": 0.5,
-        "real": {"importance": [0.1, 0.3, 0.2], "ranking": ["b", "c", "a"]},
-        "synthetic": {"importance": [0.3, 0.1, 0.2], "ranking": ["a", "c", "b"]}}]}
+    details = {
+        "features": ["a", "b", "c"],
+        "models": [
+            {
+                "model": "linear",
+                "score": 0.8,
+                "baseline": 0.9,
+                "spearman": 0.5,
+                "real": {"importance": [0.1, 0.3, 0.2], "ranking": ["b", "c", "a"]},
+                "synthetic": {"importance": [0.3, 0.1, 0.2], "ranking": ["a", "c", "b"]},
+            }
+        ],
+    }
     (panel,) = fig.importance_panels(details)
     real, synthetic = _traces(panel)
     assert real["y"] == ["b", "c", "a"] and real["x"] == [0.3, 0.2, 0.1]
@@ -136,8 +200,9 @@ def test_qscore_and_dcr_panels_show_shares_per_bin():
     (q,) = fig.qscore_panels({"error_bins": [0, 0.5, 1], "error_counts": {"synthetic": [3, 1], "holdout": [4, 0]}})
     holdout, synthetic = _traces(q)
     assert synthetic["x"] == [0.25, 0.75] and synthetic["y"] == [0.75, 0.25] and holdout["y"] == [1.0, 0.0]
-    (d,) = fig.dcr_panels({"dcr_bins": [0, 1, 2], "dcr_counts": {"synthetic": [1, 1, 2], "holdout": [2, 2, 0]},
-                           "threshold": 0.5})
+    (d,) = fig.dcr_panels(
+        {"dcr_bins": [0, 1, 2], "dcr_counts": {"synthetic": [1, 1, 2], "holdout": [2, 2, 0]}, "threshold": 0.5}
+    )
     assert _traces(d)[1]["x"] == [0.5, 1.5, 2.5]  # the open last bin is drawn as wide as the one before
     assert d["figure"]["layout"]["shapes"][0]["x0"] == 0.5
 
@@ -157,8 +222,20 @@ def test_share_panels_compare_synthetic_with_holdout():
 
 
 @pytest.mark.parametrize("name", sorted(set(fig.BUILDERS) | {"some_new_metric"}))
-@pytest.mark.parametrize("details", [{}, {"columns": "not a list", "models": [None, 3], "matrices": 7,
-                                          "attacks": {"x": None}, "dcr_bins": [0], "error_counts": [1]}])
+@pytest.mark.parametrize(
+    "details",
+    [
+        {},
+        {
+            "columns": "not a list",
+            "models": [None, 3],
+            "matrices": 7,
+            "attacks": {"x": None},
+            "dcr_bins": [0],
+            "error_counts": [1],
+        },
+    ],
+)
 def test_every_builder_accepts_missing_or_malformed_details(name, details):
     assert fig.panels_for(name, details) == []
     assert fig.panels_for(name, None) == []
@@ -169,9 +246,13 @@ def test_every_registered_metric_has_a_builder():
 
 
 def test_generic_fallback_draws_per_column_scores_of_either_shape():
-    details = {"columns": [{"column": "a", "score": 0.9, "baseline": 0.95},
-                           {"column": "b", "score": {"synthetic": 0.5, "holdout": 0.9}},
-                           {"column": "c", "score": None}]}
+    details = {
+        "columns": [
+            {"column": "a", "score": 0.9, "baseline": 0.95},
+            {"column": "b", "score": {"synthetic": 0.5, "holdout": 0.9}},
+            {"column": "c", "score": None},
+        ]
+    }
     (panel,) = fig.panels_for("some_new_metric", details)
     holdout, synthetic = _traces(panel)
     assert synthetic["y"] == ["b", "a"] and synthetic["x"] == [0.5, 0.9] and holdout["x"] == [0.9, 0.95]
@@ -185,8 +266,18 @@ def test_column_score_panels_fold_all_columns_beyond_the_worst():
 
 
 def test_figures_are_strict_json_with_rounded_numbers():
-    details = {"columns": [{"column": "x", "score": 0.123456789, "baseline": float("nan"), "labels": ["a", "b"],
-                            "real": [0.123456789, float("inf")], "synthetic": [0.5, 0.5]}]}
+    details = {
+        "columns": [
+            {
+                "column": "x",
+                "score": 0.123456789,
+                "baseline": float("nan"),
+                "labels": ["a", "b"],
+                "real": [0.123456789, float("inf")],
+                "synthetic": [0.5, 0.5],
+            }
+        ]
+    }
     (panel,) = fig.histogram_panels(details)
     text = json.dumps(panel, allow_nan=False)
     assert "0.1235" in text and "0.123456" not in text

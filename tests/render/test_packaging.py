@@ -26,10 +26,12 @@ SOURCES = ("pyproject.toml", "README.md", "sdq", "templates")
 def _run(args: list, cwd: Path, timeout: int = 180) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    done = subprocess.run([str(a) for a in args], cwd=str(cwd), env=env, capture_output=True, text=True,
-                          timeout=timeout, check=False)
-    assert done.returncode == 0, (f"{' '.join(map(str, args))} failed ({done.returncode}):\n"
-                                  f"{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    done = subprocess.run(
+        [str(a) for a in args], cwd=str(cwd), env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, (
+        f"{' '.join(map(str, args))} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    )
     return done
 
 
@@ -48,9 +50,15 @@ def test_wheel_installs_and_writes_the_demo_report(tmp_path):
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, source], tmp_path)
     (wheel,) = wheels.glob("sdq-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("sdq/render/html.py", "sdq/render/figures.py", "sdq/render/tables.py",
-                   "sdq/templates/report.html.j2", "sdq/templates/summary.html.j2", "sdq/templates/report.js",
-                   "sdq/templates/report.css"):
+    for needed in (
+        "sdq/render/html.py",
+        "sdq/render/figures.py",
+        "sdq/render/tables.py",
+        "sdq/templates/report.html.j2",
+        "sdq/templates/summary.html.j2",
+        "sdq/templates/report.js",
+        "sdq/templates/report.css",
+    ):
         assert needed in names, f"{needed} is not in the wheel"
 
     venv = tmp_path / "venv"
@@ -59,13 +67,16 @@ def test_wheel_installs_and_writes_the_demo_report(tmp_path):
     # The dependencies: the site-packages of the Python running the tests (a virtual environment's
     # own, which `venv --system-site-packages` would not see), listed after the new venv's own
     # site-packages, so its sdq is the one imported.
-    inner = _run([bindir / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                 tmp_path).stdout.strip()
+    inner = _run(
+        [bindir / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], tmp_path
+    ).stdout.strip()
     outer = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
     (Path(inner) / "_sdq_test_dependencies.pth").write_text("\n".join(sorted(outer)) + "\n", encoding="utf-8")
     # --force-reinstall: an sdq of the same version may already sit in the system site-packages
-    _run([bindir / "python", "-m", "pip", "install", "--force-reinstall", "--no-deps", "--no-index", "-q", wheel],
-         tmp_path)
+    _run(
+        [bindir / "python", "-m", "pip", "install", "--force-reinstall", "--no-deps", "--no-index", "-q", wheel],
+        tmp_path,
+    )
     where = _run([bindir / "python", "-c", "import sdq.render.html as h; print(h.templates_dir())"], tmp_path).stdout
     assert str(venv) in where, f"sdq was not imported from the venv: {where}"
 

@@ -7,10 +7,10 @@ import base64
 import gzip
 import json
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from markupsafe import escape
 
 from sdq.metrics import registry
@@ -63,7 +63,7 @@ def test_plotly_is_embedded_once_and_unpacks_to_the_installed_bundle(hostile_pag
     from plotly.offline import get_plotlyjs
 
     blocks = PACKED_BLOCK.findall(hostile_page)
-    assert len(blocks) == 1 and hostile_page.count("id=\"sdq-plotly\"") == 1
+    assert len(blocks) == 1 and hostile_page.count('id="sdq-plotly"') == 1
     assert gzip.decompress(base64.b64decode(blocks[0])).decode("utf-8") == get_plotlyjs()
 
 
@@ -90,14 +90,24 @@ def test_every_metric_is_shown_with_its_reading(hostile_report, hostile_page):
 def test_unknown_metric_gets_the_generic_view(hostile_page):
     card = hostile_page.split('id="m-custom_metric"')[1].split("</article>")[0]
     assert "has no description of this metric" in card
-    assert "<details class=\"table\" open>" in card and ">threshold<" in card and ">0.25<" in card
+    assert '<details class="table" open>' in card and ">threshold<" in card and ">0.25<" in card
     assert 'class="sdq-fig"' in card  # its per-column scores are drawn
     assert "rows: real 240, synthetic 240" in card  # sample sizes
 
 
 def test_figures_exist_only_for_metrics_that_ran(handmade):
-    details = {"columns": [{"column": "a", "score": 0.9, "baseline": 0.9, "labels": ["x", "y"],
-                            "real": [0.5, 0.5], "synthetic": [0.4, 0.6]}]}
+    details = {
+        "columns": [
+            {
+                "column": "a",
+                "score": 0.9,
+                "baseline": 0.9,
+                "labels": ["x", "y"],
+                "real": [0.5, 0.5],
+                "synthetic": [0.4, 0.6],
+            }
+        ]
+    }
     ran = handmade([MetricResult("histogram_similarity", "fidelity", "ok", score=0.9, details=details)])
     failed = handmade([MetricResult("histogram_similarity", "fidelity", "error", details=details, message="boom")])
     assert ran.to_html().count('class="sdq-fig"') == 1
@@ -116,8 +126,10 @@ def test_records_are_shown_only_with_show_records(handmade):
 
 
 def test_schema_lists_every_column_with_counts(handmade):
-    columns = [{"name": "a", "kind": "numeric", "reason": "numbers", "role": "feature"},
-               {"name": "secret_id", "kind": "id", "reason": "unique", "role": "excluded"}]
+    columns = [
+        {"name": "a", "kind": "numeric", "reason": "numbers", "role": "feature"},
+        {"name": "secret_id", "kind": "id", "reason": "unique", "role": "excluded"},
+    ]
     report = handmade([], columns=columns, invalid={"synthetic": {"a": 7}, "real": {"a": 0}})
     page = report.to_html()
     section = page.split('id="columns"')[1].split("</section>")[0]
@@ -126,8 +138,12 @@ def test_schema_lists_every_column_with_counts(handmade):
 
 
 def test_family_header_reads_scores_against_baselines(handmade):
-    report = handmade([MetricResult("statistics", "fidelity", "ok", score=0.7, baseline=0.95, ci=[0.65, 0.75]),
-                       MetricResult("exact_match", "privacy", "ok", score=0.99, baseline=1.0, ci=[0.98, 1.0])])
+    report = handmade(
+        [
+            MetricResult("statistics", "fidelity", "ok", score=0.7, baseline=0.95, ci=[0.65, 0.75]),
+            MetricResult("exact_match", "privacy", "ok", score=0.99, baseline=1.0, ci=[0.98, 1.0]),
+        ]
+    )
     families = {f["name"]: f for f in render.build_context(report, embed_plotly=False)["families"]}
     assert families["fidelity"]["verdict"].startswith("well below fresh real data")
     assert families["fidelity"]["ci"] == [0.65, 0.75]

@@ -105,8 +105,10 @@ def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
     seqs = {n: sequences(prepared, n) for n in names}
     lags = choose_lags(seqs["real"].lengths, prepared.config.max_lag)
     if lags < 1:
-        raise Skip(f"the real sequences are too short (median length {np.median(seqs['real'].lengths):.0f} rows; "
-                   "at least 4 are needed)")
+        raise Skip(
+            f"the real sequences are too short (median length {np.median(seqs['real'].lengths):.0f} rows; "
+            "at least 4 are needed)"
+        )
     rng = prepared.rng("partial_autocorrelation" if partial else "autocorrelation")
     n_boot = prepared.config.n_bootstrap
     per_column, scores, baselines, boot = [], [], [], []
@@ -120,8 +122,12 @@ def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
             acf, valid = _acf(prepared, n, spec.name, lags)
             long_enough = sq.lengths > 2 * lags
             use = valid & long_enough
-            counts[n] = {"sequences": int(sq.n_sequences), "used": int(use.sum()),
-                         "too_short": int((~long_enough).sum()), "constant": int((long_enough & ~valid).sum())}
+            counts[n] = {
+                "sequences": int(sq.n_sequences),
+                "used": int(use.sum()),
+                "too_short": int((~long_enough).sum()),
+                "constant": int((long_enough & ~valid).sum()),
+            }
             values = pacf_from_acf(acf) if partial else acf
             per_sequence[n] = (values[use], sq.lengths[use].astype(float))
             if use.any():
@@ -133,12 +139,20 @@ def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
                 # zeros rather than left out (which would skip the metric for data that lost
                 # every temporal structure)
                 curves[n] = np.zeros(lags)
-                notes[n] = (f"every {n} sequence longer than {2 * lags} rows is constant: "
-                            "scored as no autocorrelation at any lag")
+                notes[n] = (
+                    f"every {n} sequence longer than {2 * lags} rows is constant: "
+                    "scored as no autocorrelation at any lag"
+                )
         if "real" not in curves or "synthetic" not in curves:
             missing = "real" if "real" not in curves else "synthetic"
-            per_column.append({"column": spec.label, "score": None, "counts": counts,
-                               "note": f"no {missing} sequence longer than {2 * lags} rows with varying values"})
+            per_column.append(
+                {
+                    "column": spec.label,
+                    "score": None,
+                    "counts": counts,
+                    "note": f"no {missing} sequence longer than {2 * lags} rows with varying values",
+                }
+            )
             continue
         band = _band(Z_BAND, per_sequence["real"][1])
         band_s = _band(Z_INCLUDE, per_sequence["synthetic"][1])
@@ -146,12 +160,18 @@ def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
         real_curve = curves["real"]
 
         def score_of(other: np.ndarray, other_band: float = band_s) -> np.ndarray:
-            return preserved_share(real_curve, other, include, other_band)
+            return preserved_share(real_curve, other, include, other_band)  # noqa: B023 (called in this iteration)
 
         score = float(score_of(curves["synthetic"]))
-        entry = {"column": spec.label, "score": rounded(score), "band": rounded(band),
-                 "real": rounded(curves["real"], 4), "synthetic": rounded(curves["synthetic"], 4),
-                 "significant": [bool(v) for v in np.abs(curves["real"]) > band], "counts": counts}
+        entry = {
+            "column": spec.label,
+            "score": rounded(score),
+            "band": rounded(band),
+            "real": rounded(curves["real"], 4),
+            "synthetic": rounded(curves["synthetic"], 4),
+            "significant": [bool(v) for v in np.abs(curves["real"]) > band],
+            "counts": counts,
+        }
         if notes:
             entry["note"] = "; ".join(notes.values())
         if "holdout" in curves:
@@ -170,25 +190,44 @@ def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
         scores.append(score)
         per_column.append(entry)
     if not scores:
-        raise Skip("no numeric column has real and synthetic sequences long enough to compare "
-                   f"(more than {2 * lags} rows, with varying values in the real ones)")
+        raise Skip(
+            "no numeric column has real and synthetic sequences long enough to compare "
+            f"(more than {2 * lags} rows, with varying values in the real ones)"
+        )
     order = {spec.label: i for i, spec in enumerate(given)}
     per_column.sort(key=lambda entry: order[entry["column"]])
     ci = percentile_ci(np.mean(boot, axis=0)) if len(boot) == len(scores) and boot else None
     details = {
-        "lags": lags, "columns": per_column,
-        "sequences": {n: {"count": int(seqs[n].n_sequences), "median_length": rounded(float(np.median(seqs[n].lengths))),
-                          "duplicated_timestamps": seqs[n].duplicated_times, "missing_timestamps": seqs[n].missing_times}
-                      for n in names},
+        "lags": lags,
+        "columns": per_column,
+        "sequences": {
+            n: {
+                "count": int(seqs[n].n_sequences),
+                "median_length": rounded(float(np.median(seqs[n].lengths))),
+                "duplicated_timestamps": seqs[n].duplicated_times,
+                "missing_timestamps": seqs[n].missing_times,
+            }
+            for n in names
+        },
     }
-    message = None if ci is not None else (f"no interval: fewer than {MIN_SEQUENCES_FOR_CI} synthetic sequences to resample"
-                                           if n_boot else None)
-    return Outcome(score=float(np.mean(scores)), baseline=float(np.mean(baselines)) if baselines else None,
-                   ci=ci, details=details, message=message)
+    message = (
+        None
+        if ci is not None
+        else (f"no interval: fewer than {MIN_SEQUENCES_FOR_CI} synthetic sequences to resample" if n_boot else None)
+    )
+    return Outcome(
+        score=float(np.mean(scores)),
+        baseline=float(np.mean(baselines)) if baselines else None,
+        ci=ci,
+        details=details,
+        message=message,
+    )
 
 
 @metric(
-    "autocorrelation", "fidelity", needs=("sequence",),
+    "autocorrelation",
+    "fidelity",
+    needs=("sequence",),
     summary="Every numeric column keeps the real sequences' autocorrelation at each lag (significant lags weigh most).",
     one="the same autocorrelation at every lag",
     zero="opposite autocorrelation of full strength at every lag",
@@ -198,7 +237,9 @@ def autocorrelation(prepared: Prepared) -> Outcome:
 
 
 @metric(
-    "partial_autocorrelation", "fidelity", needs=("sequence",),
+    "partial_autocorrelation",
+    "fidelity",
+    needs=("sequence",),
     summary="Every numeric column keeps the real sequences' partial autocorrelation at each lag.",
     one="the same partial autocorrelation at every lag",
     zero="opposite partial autocorrelation of full strength at every lag",
@@ -219,7 +260,9 @@ def _histogram_outcome(prepared: Prepared, real: np.ndarray, others: dict[str, n
 
 
 @metric(
-    "sequence_length", "fidelity", needs=("sequence",),
+    "sequence_length",
+    "fidelity",
+    needs=("sequence",),
     summary="The sequences (one per entity) have the real distribution of lengths.",
     one="the same distribution of sequence lengths",
     zero="no sequence length in common",
@@ -231,14 +274,18 @@ def sequence_length(prepared: Prepared) -> Outcome:
     lengths = {n: sequences(prepared, n).lengths.astype(float) for n in names}
     spec = ColumnSpec(name="sequence length", kind="numeric", reason="")
     entry = _histogram_outcome(prepared, lengths["real"], {n: lengths[n] for n in names if n != "real"}, spec)
-    details = {"histogram": {k: v for k, v in entry.items() if not k.endswith("_score")},
-               "counts": {n: int(len(lengths[n])) for n in names},
-               "median": {n: rounded(float(np.median(lengths[n]))) for n in names}}
+    details = {
+        "histogram": {k: v for k, v in entry.items() if not k.endswith("_score")},
+        "counts": {n: int(len(lengths[n])) for n in names},
+        "median": {n: rounded(float(np.median(lengths[n]))) for n in names},
+    }
     return Outcome(score=entry["synthetic_score"], baseline=entry.get("holdout_score"), details=details)
 
 
 @metric(
-    "first_differences", "fidelity", needs=("sequence",),
+    "first_differences",
+    "fidelity",
+    needs=("sequence",),
     summary="Every numeric column changes from one row to the next of a sequence by steps of the real sizes.",
     one="the same distribution of steps in every column",
     zero="no step size in common",
@@ -273,5 +320,8 @@ def first_differences(prepared: Prepared) -> Outcome:
     if not scores:
         raise Skip("no numeric column has steps to compare (every sequence has one row)")
     per_column.sort(key=lambda entry: order[entry["column"]])
-    return Outcome(score=float(np.mean(scores)), baseline=float(np.mean(baselines)) if baselines else None,
-                   details={"columns": per_column})
+    return Outcome(
+        score=float(np.mean(scores)),
+        baseline=float(np.mean(baselines)) if baselines else None,
+        details={"columns": per_column},
+    )

@@ -35,13 +35,26 @@ import numpy as np
 import pandas as pd
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import (by_label, pair_details, pairs_in_given_order, rounded, select_pairs, shifted_ci,
-                                 weighted_pair_score)
+from sdq.metrics._common import (
+    by_label,
+    pair_details,
+    pairs_in_given_order,
+    rounded,
+    select_pairs,
+    shifted_ci,
+    weighted_pair_score,
+)
 from sdq.prepare import Prepared, PreparedFrame
 from sdq.schema import DEPENDENCE_KINDS
 
-__all__ = ["correlation", "cramers_v", "correlation_ratio", "correlation_ratios", "masked_pearson",
-           "masked_corr_matrix"]
+__all__ = [
+    "correlation",
+    "cramers_v",
+    "correlation_ratio",
+    "correlation_ratios",
+    "masked_pearson",
+    "masked_corr_matrix",
+]
 
 NUMERIC_LIKE = ("numeric", "datetime")
 
@@ -124,7 +137,7 @@ def correlation_ratios(groups: np.ndarray, values: np.ndarray, n_groups: int, in
     sums = np.asarray(onehot @ stacked).reshape(batch, n_groups, 2 * p)
     counts, group_sums = sums[..., :p], sums[..., p:]
     with np.errstate(divide="ignore", invalid="ignore"):
-        between = np.where(counts > 0, group_sums ** 2 / np.where(counts > 0, counts, 1.0), 0.0).sum(axis=1)
+        between = np.where(counts > 0, group_sums**2 / np.where(counts > 0, counts, 1.0), 0.0).sum(axis=1)
         eta2 = np.where(total > 0, between / np.where(total > 0, total, 1.0), 0.0)
         g = (counts > 0).sum(axis=1)
         adjusted = np.where(n > g, 1.0 - (1.0 - eta2) * (n - 1) / np.maximum(n - g, 1), 0.0)
@@ -164,7 +177,9 @@ def masked_corr_matrix(x: np.ndarray) -> np.ndarray:
         vx = sxx - sx * sx / safe_n
         vy = syy - sy * sy / safe_n
         denom = np.sqrt(np.clip(vx, 0, None) * np.clip(vy, 0, None))
-        r = np.where((denom > 1e-12 * np.maximum(np.abs(sxx), 1.0)) & (n > 2), cov / np.where(denom > 0, denom, 1.0), 0.0)
+        r = np.where(
+            (denom > 1e-12 * np.maximum(np.abs(sxx), 1.0)) & (n > 2), cov / np.where(denom > 0, denom, 1.0), 0.0
+        )
     return np.clip(r, -1.0, 1.0)
 
 
@@ -221,8 +236,9 @@ def _associations(prepared: Prepared, frame: PreparedFrame, specs, pairs, kinds,
                 if eta_inputs is None:
                     values = np.stack([_centred(frame, specs[n].name)[idx] for n in numeric], axis=-1)
                     eta_inputs = (values, _eta_inputs(values))
-                etas[cat] = correlation_ratios(codes[cat], eta_inputs[0],
-                                               prepared.pair_binnings[specs[cat].name].n_codes, eta_inputs[1])
+                etas[cat] = correlation_ratios(
+                    codes[cat], eta_inputs[0], prepared.pair_binnings[specs[cat].name].n_codes, eta_inputs[1]
+                )
             out[:, k] = etas[cat][:, position[num]]
     return out
 
@@ -236,14 +252,18 @@ def _pair_kind(a, b) -> str:
 
 
 @metric(
-    "correlation", "fidelity",
+    "correlation",
+    "fidelity",
     summary="Pairwise correlations (Spearman), associations (Cramer's V) and correlation ratios are preserved.",
     one="every pair of columns has the real association, with the same sign",
     zero="every pair has a perfect association in one data set and the opposite (or none) in the other",
 )
 def correlation(prepared: Prepared) -> Outcome:
-    given = [s for s in prepared.binned_columns(DEPENDENCE_KINDS)
-             if np.count_nonzero(np.bincount(prepared.real.pair_codes[s.name])) > 1]
+    given = [
+        s
+        for s in prepared.binned_columns(DEPENDENCE_KINDS)
+        if np.count_nonzero(np.bincount(prepared.real.pair_codes[s.name])) > 1
+    ]
     # computed in the order of the column names, so that no float sum depends on the order of the
     # given columns; details in the given order
     specs = by_label(given)
@@ -258,8 +278,10 @@ def correlation(prepared: Prepared) -> Outcome:
         frames["holdout"] = prepared.baseline
     if prepared.synthetic_at_baseline_rows is not None:
         frames["synthetic_at_baseline_rows"] = prepared.synthetic_at_baseline_rows
-    values = {name: _associations(prepared, f, specs, pairs, kinds, np.arange(f.n_rows)[None, :])[0]
-              for name, f in frames.items()}
+    values = {
+        name: _associations(prepared, f, specs, pairs, kinds, np.arange(f.n_rows)[None, :])[0]
+        for name, f in frames.items()
+    }
     eq = values.pop("synthetic_at_baseline_rows", None)
     frames.pop("synthetic_at_baseline_rows", None)
 
@@ -276,8 +298,10 @@ def correlation(prepared: Prepared) -> Outcome:
         m_r, m_s = min(real.n_rows, cap), min(syn.n_rows, cap)
         idx_r = rng.integers(0, real.n_rows, size=(n_boot, m_r))
         idx_s = rng.integers(0, syn.n_rows, size=(n_boot, m_s))
-        boot = score_of(_associations(prepared, real, specs, pairs, kinds, idx_r),
-                        _associations(prepared, syn, specs, pairs, kinds, idx_s))
+        boot = score_of(
+            _associations(prepared, real, specs, pairs, kinds, idx_r),
+            _associations(prepared, syn, specs, pairs, kinds, idx_s),
+        )
         factor = np.sqrt((1 / real.n_rows + 1 / syn.n_rows) / (1 / m_r + 1 / m_s))
         ci = shifted_ci(score, boot, factor)
         boot_rows = {"real": m_r, "synthetic": m_s}
@@ -286,18 +310,33 @@ def correlation(prepared: Prepared) -> Outcome:
     # Pearson's r of the numeric pairs, for reference: one batched matrix per data set
     numeric = [i for i, sp in enumerate(specs) if sp.kind in NUMERIC_LIKE]
     where = {i: k for k, i in enumerate(numeric)}
-    pearson_matrix = {name: masked_corr_matrix(np.stack([_centred(f, specs[i].name) for i in numeric], axis=-1)[None])[0]
-                      for name, f in frames.items()} if numeric else {}
-    pearson = [{"columns": [labels[i], labels[j]],
-                **{name: rounded(float(mat[where[i], where[j]]), 4) for name, mat in pearson_matrix.items()}}
-               for (i, j), kd in zip(pairs, kinds) if kd == "spearman"]
-    details = pair_details(*pairs_in_given_order(given, specs, pairs), values, ranges,
-                           pair_info={"association": kinds})
+    pearson_matrix = (
+        {
+            name: masked_corr_matrix(np.stack([_centred(f, specs[i].name) for i in numeric], axis=-1)[None])[0]
+            for name, f in frames.items()
+        }
+        if numeric
+        else {}
+    )
+    pearson = [
+        {
+            "columns": [labels[i], labels[j]],
+            **{name: rounded(float(mat[where[i], where[j]]), 4) for name, mat in pearson_matrix.items()},
+        }
+        for (i, j), kd in zip(pairs, kinds)
+        if kd == "spearman"
+    ]
+    details = pair_details(*pairs_in_given_order(given, specs, pairs), values, ranges, pair_info={"association": kinds})
     if eq is not None:
         details["score_at_baseline_rows"] = float(score_of(values["real"], eq))
-    details.update({
-        "kinds": [s.kind for s in given], "pearson": pearson, "pairs_sampled": sampled,
-        "rows": {name: f.n_rows for name, f in frames.items()},
-        "n_bootstrap": n_boot, "bootstrap_rows": boot_rows,
-    })
+    details.update(
+        {
+            "kinds": [s.kind for s in given],
+            "pearson": pearson,
+            "pairs_sampled": sampled,
+            "rows": {name: f.n_rows for name, f in frames.items()},
+            "n_bootstrap": n_boot,
+            "bootstrap_rows": boot_rows,
+        }
+    )
     return Outcome(score=score, baseline=baseline, ci=ci, details=details)

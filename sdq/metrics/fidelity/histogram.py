@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import shifted_ci, rounded
+from sdq.metrics._common import rounded, shifted_ci
 from sdq.prepare import Prepared
 
 __all__ = ["histogram_similarity", "intersection", "expected_intersection"]
@@ -35,7 +35,8 @@ def expected_intersection(p: np.ndarray, n1: int, n2: int) -> float:
 
 
 @metric(
-    "histogram_similarity", "fidelity",
+    "histogram_similarity",
+    "fidelity",
     summary="Each column's distribution (histogram on bins fitted to the real data) overlaps the real one.",
     one="every column's histogram matches the real one exactly",
     zero="no column shares any bin with the real data",
@@ -59,9 +60,13 @@ def histogram_similarity(prepared: Prepared) -> Outcome:
         q = syn.counts(spec.name, k) / syn.n_rows
         score = float(intersection(p, q))
         entry = {
-            "_name": spec.name, "column": spec.label, "kind": spec.kind, "score": rounded(score),
+            "_name": spec.name,
+            "column": spec.label,
+            "kind": spec.kind,
+            "score": rounded(score),
             "labels": list(prepared.binnings[spec.name].labels),
-            "real": rounded(p), "synthetic": rounded(q),
+            "real": rounded(p),
+            "synthetic": rounded(q),
             "expected": rounded(expected_intersection(p, real.n_rows, syn.n_rows)),
         }
         if base is not None:

@@ -28,8 +28,16 @@ import numpy as np
 from scipy.special import xlogy
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import (by_label, contingency, pair_details, pairs_in_given_order, poisson_resample,
-                                 select_pairs, shifted_ci, weighted_pair_score)
+from sdq.metrics._common import (
+    by_label,
+    contingency,
+    pair_details,
+    pairs_in_given_order,
+    poisson_resample,
+    select_pairs,
+    shifted_ci,
+    weighted_pair_score,
+)
 from sdq.prepare import Prepared, pair_bins
 from sdq.schema import DEPENDENCE_KINDS
 
@@ -69,7 +77,8 @@ def nmi(table: np.ndarray) -> np.ndarray:
 
 
 @metric(
-    "mutual_information", "fidelity",
+    "mutual_information",
+    "fidelity",
     summary="Pairwise dependence of any kind (normalised mutual information on shared bins) is preserved.",
     one="every pair of columns is exactly as dependent as in the real data",
     zero="every pair is fully dependent in one data set and independent in the other",
@@ -82,8 +91,10 @@ def mutual_information(prepared: Prepared) -> Outcome:
     # order of the given columns); details in the given order
     specs = by_label(given)
     if len(specs) < 2:
-        raise Skip("fewer than two columns with dependence to compare (numeric, datetime, categorical "
-                   "or boolean columns with more than one value)")
+        raise Skip(
+            "fewer than two columns with dependence to compare (numeric, datetime, categorical "
+            "or boolean columns with more than one value)"
+        )
     rng = prepared.rng("mutual_information")
     pairs, sampled = select_pairs(specs, prepared.config.max_pairs, rng)
     n_boot = prepared.config.n_bootstrap
@@ -110,8 +121,12 @@ def mutual_information(prepared: Prepared) -> Outcome:
     details = pair_details(*pairs_in_given_order(given, specs, pairs), values)
     if eq is not None:
         details["score_at_baseline_rows"] = float(weighted_pair_score(values["real"], eq))
-    details.update({
-        "pairs_sampled": sampled, "pair_bins": pair_bins(prepared.real.n_rows, prepared.config),
-        "rows": {name: frame.n_rows for name, frame in frames.items()}, "n_bootstrap": n_boot,
-    })
+    details.update(
+        {
+            "pairs_sampled": sampled,
+            "pair_bins": pair_bins(prepared.real.n_rows, prepared.config),
+            "rows": {name: frame.n_rows for name, frame in frames.items()},
+            "n_bootstrap": n_boot,
+        }
+    )
     return Outcome(score=score, baseline=baseline, ci=ci, details=details)

@@ -112,7 +112,10 @@ def acf_per_sequence(x: np.ndarray, seq: np.ndarray, n_seq: int, lags: int) -> t
     mean = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
     d = np.where(present, x - mean[seq], 0.0)
     denom = np.bincount(seq, weights=d * d, minlength=n_seq)
-    valid = denom > 1e-12 * np.maximum(np.bincount(seq, weights=np.abs(np.where(present, x, 0.0)), minlength=n_seq), 1.0) ** 2
+    valid = (
+        denom
+        > 1e-12 * np.maximum(np.bincount(seq, weights=np.abs(np.where(present, x, 0.0)), minlength=n_seq), 1.0) ** 2
+    )
     acf = np.zeros((n_seq, lags))
     for k in range(1, lags + 1):
         same = seq[k:] == seq[:-k]
@@ -136,12 +139,13 @@ def pacf_from_acf(acf: np.ndarray) -> np.ndarray:
         if k == 1:
             a = acf[..., 0]
         else:
-            a = (acf[..., k - 1] - np.einsum("...j,...j->...", phi[..., 1:k], acf[..., k - 2::-1][..., :k - 1])) / \
-                np.where(variance > 1e-12, variance, 1.0)
+            a = (
+                acf[..., k - 1] - np.einsum("...j,...j->...", phi[..., 1:k], acf[..., k - 2 :: -1][..., : k - 1])
+            ) / np.where(variance > 1e-12, variance, 1.0)
         a = np.where(variance > 1e-12, np.clip(a, -1.0, 1.0), 0.0)
         new = phi.copy()
         new[..., k] = a
-        new[..., 1:k] = phi[..., 1:k] - a[..., None] * phi[..., k - 1:0:-1]
+        new[..., 1:k] = phi[..., 1:k] - a[..., None] * phi[..., k - 1 : 0 : -1]
         phi = new
         variance = variance * (1 - a * a)
         out[..., k - 1] = a

@@ -68,9 +68,15 @@ def _numeric_profile(x: np.ndarray, exponent: int = 0) -> tuple[dict[str, float 
         std = std_without_overflow(present, ddof=1)
     else:
         std = float(present.std(ddof=1)) if len(present) > 1 else 0.0
-    out.update(mean=float(present.mean()), std=std,
-               min=float(present[0]), q25=float(q25), median=float(median), q75=float(q75),
-               max=float(present[-1]))
+    out.update(
+        mean=float(present.mean()),
+        std=std,
+        min=float(present[0]),
+        q25=float(q25),
+        median=float(median),
+        q75=float(q75),
+        max=float(present[-1]),
+    )
     return out, counts
 
 
@@ -80,8 +86,7 @@ def _in_units(stats: dict[str, Any], exponent: int) -> dict[str, Any]:
     if not exponent:
         return stats
     with np.errstate(over="ignore"):
-        return stats | {k: float(np.ldexp(stats[k], exponent)) for k in (*LOCATION, "std")
-                        if stats.get(k) is not None}
+        return stats | {k: float(np.ldexp(stats[k], exponent)) for k in (*LOCATION, "std") if stats.get(k) is not None}
 
 
 def categorical_shares(values: pd.Series) -> pd.Series:
@@ -111,7 +116,7 @@ def expected_distinct(counts: np.ndarray | pd.Series, n: int, m: int) -> float:
         return float(np.count_nonzero(counts))
     rest = n - counts
     with np.errstate(invalid="ignore"):
-        log_miss = (gammaln(rest + 1) - gammaln(np.maximum(rest - m, 0) + 1) - gammaln(n + 1) + gammaln(n - m + 1))
+        log_miss = gammaln(rest + 1) - gammaln(np.maximum(rest - m, 0) + 1) - gammaln(n + 1) + gammaln(n - m + 1)
     miss = np.where(rest >= m, np.exp(log_miss), 0.0)
     return float(np.sum(1.0 - miss))
 
@@ -136,8 +141,10 @@ def _profile(series: pd.Series, kind: str, exponent: int = 0) -> dict[str, Any]:
     out = {"stats": stats, "counts": counts}
     if kind in ("categorical", "boolean", "constant", "empty"):
         out["shares"] = categorical_shares(series)
-        stats["top"] = [[str(k) if kind != "boolean" else str(bool(k)), rounded(out["shares"][k], 4)]
-                        for k in _top(out["shares"], SHOWN_CATEGORIES)]
+        stats["top"] = [
+            [str(k) if kind != "boolean" else str(bool(k)), rounded(out["shares"][k], 4)]
+            for k in _top(out["shares"], SHOWN_CATEGORIES)
+        ]
     return out
 
 
@@ -161,9 +168,11 @@ def _location_agreement(real: dict, other: dict, scale: float) -> dict[str, floa
 
 
 def _scale(stats: dict) -> float:
-    for candidate in (stats.get("q75", 0) - stats.get("q25", 0) if stats.get("q75") is not None else None,
-                      stats.get("std"),
-                      (stats["max"] - stats["min"]) if stats.get("max") is not None else None):
+    for candidate in (
+        stats.get("q75", 0) - stats.get("q25", 0) if stats.get("q75") is not None else None,
+        stats.get("std"),
+        (stats["max"] - stats["min"]) if stats.get("max") is not None else None,
+    ):
         if candidate is not None and candidate > 0:
             return float(candidate)
     return 1.0
@@ -198,8 +207,12 @@ def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame]) -> tuple[
     if kind in ("numeric", "datetime"):
         exponent = downscale_exponent(*(frame[name].to_numpy(dtype=float) for frame in frames.values()))
     profiles = {frame_name: _profile(frame[name], kind, exponent) for frame_name, frame in frames.items()}
-    entry: dict[str, Any] = {"column": spec.label, "kind": kind, "agreement": {},
-                             "stats": {f: _display(_in_units(p["stats"], exponent)) for f, p in profiles.items()}}
+    entry: dict[str, Any] = {
+        "column": spec.label,
+        "kind": kind,
+        "agreement": {},
+        "stats": {f: _display(_in_units(p["stats"], exponent)) for f, p in profiles.items()},
+    }
     real_stats, real_profile = profiles["real"]["stats"], profiles["real"]
     exact: dict[str, Any] = {"agreement": {}, "score": {}, "scale": None, "exponent": exponent}
     agreements: dict[str, dict[str, float | None]] = {}
@@ -209,10 +222,14 @@ def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame]) -> tuple[
         other = frame[name]
         other_profile = profiles[frame_name]
         other_stats = other_profile["stats"]
-        agree: dict[str, float | None] = {"missing_rate": clip01(1 - abs(real_stats["missing_rate"] - other_stats["missing_rate"]))}
+        agree: dict[str, float | None] = {
+            "missing_rate": clip01(1 - abs(real_stats["missing_rate"] - other_stats["missing_rate"]))
+        }
         n_eq = min(len(real), len(other))
-        agree["distinct"] = _ratio(expected_distinct(real_profile["counts"], len(real), n_eq),
-                                   expected_distinct(other_profile["counts"], len(other), n_eq))
+        agree["distinct"] = _ratio(
+            expected_distinct(real_profile["counts"], len(real), n_eq),
+            expected_distinct(other_profile["counts"], len(other), n_eq),
+        )
         if kind in ("numeric", "datetime"):
             exact["scale"] = _scale(real_stats)
             agree |= _location_agreement(real_stats, other_stats, exact["scale"])
@@ -232,8 +249,13 @@ def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame]) -> tuple[
             top_r, top_o = _top(p), set(_top(q))
             agree["top"] = float(len([k for k in top_r if k in top_o]) / len(top_r)) if top_r else None
         elif kind == "id":
-            agree["distinct"] = clip01(1 - abs(real_stats["distinct"] / max(real.notna().sum(), 1)
-                                               - other_stats["distinct"] / max(other.notna().sum(), 1)))
+            agree["distinct"] = clip01(
+                1
+                - abs(
+                    real_stats["distinct"] / max(real.notna().sum(), 1)
+                    - other_stats["distinct"] / max(other.notna().sum(), 1)
+                )
+            )
         exact["agreement"][frame_name] = agree
         agreements[frame_name] = {k: rounded(v) for k, v in agree.items()}
         present = [v for v in agree.values() if v is not None]
@@ -341,18 +363,24 @@ def _bootstrap(prepared: Prepared, specs, exact: list[dict], score: float, rng: 
             k = prepared.binnings[spec.name].n_codes
 
             def shares(codes: np.ndarray) -> np.ndarray:
-                flat = (codes + (np.arange(n_boot) * k)[:, None]).ravel()
-                return np.bincount(flat, minlength=n_boot * k).reshape(n_boot, k) / codes.shape[1]
+                flat = (codes + (np.arange(n_boot) * k)[:, None]).ravel()  # noqa: B023 (called in this iteration)
+                return np.bincount(flat, minlength=n_boot * k).reshape(n_boot, k) / codes.shape[1]  # noqa: B023
 
             p, q = shares(real.codes[spec.name][idx_r]), shares(syn.codes[spec.name][idx_s])
             varying["missing_rate"] = 1 - np.abs(p[:, 0] - q[:, 0])
-            p_present, q_present = p[:, 1:] / np.maximum(1 - p[:, :1], 1e-12), q[:, 1:] / np.maximum(1 - q[:, :1], 1e-12)
+            p_present, q_present = (
+                p[:, 1:] / np.maximum(1 - p[:, :1], 1e-12),
+                q[:, 1:] / np.maximum(1 - q[:, :1], 1e-12),
+            )
             shares = 1 - 0.5 * np.abs(p_present - q_present).sum(axis=1)
             # as _tvd_agreement: no present value on one side only shares nothing
             p_none, q_none = p[:, 0] >= 1, q[:, 0] >= 1
             varying["shares"] = np.where(p_none & q_none, 1.0, np.where(p_none | q_none, 0.0, shares))
-        parts = [varying.get(key, np.full(n_boot, value, dtype=float)) for key, value in point.items()
-                 if value is not None or key in varying]
+        parts = [
+            varying.get(key, np.full(n_boot, value, dtype=float))
+            for key, value in point.items()
+            if value is not None or key in varying
+        ]
         column_scores.append(np.mean(parts, axis=0) if parts else np.full(n_boot, np.nan))
     boot = np.nanmean(np.vstack(column_scores), axis=0)
     factor = np.sqrt((1 / real.n_rows + 1 / syn.n_rows) / (1 / m_r + 1 / m_s))
@@ -360,7 +388,8 @@ def _bootstrap(prepared: Prepared, specs, exact: list[dict], score: float, rng: 
 
 
 @metric(
-    "statistics", "fidelity",
+    "statistics",
+    "fidelity",
     summary="Per-column summary statistics (location, spread, missing rate, distinct values, category shares) agree.",
     one="every summary statistic of every column matches the real data",
     zero="no summary statistic matches",
@@ -381,8 +410,9 @@ def statistics(prepared: Prepared) -> Outcome:
     validity = {}
     for name in ("synthetic", "holdout"):
         if name in prepared.tables.frames:
-            validity[name] = {s.label: _validity(prepared, s, name)
-                              for s in prepared.schema.columns if s.role != "excluded"}
+            validity[name] = {
+                s.label: _validity(prepared, s, name) for s in prepared.schema.columns if s.role != "excluded"
+            }
     score = float(np.mean([c["score"]["synthetic"] for c in exact if c["score"]["synthetic"] is not None]))
     ci, boot_rows = _bootstrap(prepared, specs, exact, score, rng)
     baseline = None
@@ -392,6 +422,7 @@ def statistics(prepared: Prepared) -> Outcome:
         "columns": columns,
         "validity": validity,
         "rows": {name: len(f) for name, f in frames.items()},
-        "n_bootstrap": prepared.config.n_bootstrap, "bootstrap_rows": boot_rows,
+        "n_bootstrap": prepared.config.n_bootstrap,
+        "bootstrap_rows": boot_rows,
     }
     return Outcome(score=score, baseline=baseline, ci=ci, details=details)

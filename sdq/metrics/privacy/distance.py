@@ -79,7 +79,7 @@ class Encoder:
                 block = np.zeros((n, len(levels) + 1), dtype=np.float32)
                 block[np.arange(n), position] = _HALF
                 block[missing] = 0.0
-                out[:, col:col + len(levels) + 1] = block
+                out[:, col : col + len(levels) + 1] = block
                 col += len(levels) + 1
             if spec.name in self.with_missing:
                 out[:, col] = missing
@@ -116,21 +116,26 @@ def _fit(prepared: Prepared) -> Encoder:
         if any_missing:
             with_missing.append(spec.name)
             width += 1
-    return Encoder(columns=columns, grids=grids, levels=levels, with_missing=with_missing,
-                   width=width, prepared=prepared)
+    return Encoder(
+        columns=columns, grids=grids, levels=levels, with_missing=with_missing, width=width, prepared=prepared
+    )
 
 
 def check_distances(enc: Encoder, min_training_rows: int = 1) -> None:
     """``Skip`` unless there are columns to measure distances on and at least
     ``min_training_rows`` real training rows to measure them to."""
     if enc.width == 0:
-        raise Skip("no columns to measure distances on: ids, text, constant and empty columns, the time "
-                   "and entity columns and excluded ones are left out of distances, and no other column "
-                   "is left (exact_match still compares the rows)")
+        raise Skip(
+            "no columns to measure distances on: ids, text, constant and empty columns, the time "
+            "and entity columns and excluded ones are left out of distances, and no other column "
+            "is left (exact_match still compares the rows)"
+        )
     n_train = enc.prepared.frames["real"].n_rows
     if n_train < min_training_rows:
-        raise Skip(f"too few real rows for distances: the training data has {n_train} row"
-                   f"{'s' if n_train != 1 else ''}, at least {min_training_rows} are needed")
+        raise Skip(
+            f"too few real rows for distances: the training data has {n_train} row"
+            f"{'s' if n_train != 1 else ''}, at least {min_training_rows} are needed"
+        )
 
 
 def encoder(prepared: Prepared) -> Encoder:
@@ -141,7 +146,9 @@ def encoder(prepared: Prepared) -> Encoder:
     return cache["encoder"]
 
 
-def search(reference: np.ndarray, queries: np.ndarray, k: int = 1, *, exclude_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def search(
+    reference: np.ndarray, queries: np.ndarray, k: int = 1, *, exclude_self: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Euclidean distances (not squared) and positions of the ``k`` nearest reference rows of
     every query row, exact, in chunks. With ``exclude_self`` the queries are the reference rows
     themselves (same order) and each row's own position is removed (by position, not by
@@ -155,8 +162,8 @@ def search(reference: np.ndarray, queries: np.ndarray, k: int = 1, *, exclude_se
     dist = np.empty((len(queries), kk), dtype=np.float32)
     pos = np.empty((len(queries), kk), dtype=np.int64)
     for start in range(0, len(queries), CHUNK):
-        d, i = index.search(np.ascontiguousarray(queries[start:start + CHUNK], dtype=np.float32), kk)
-        dist[start:start + CHUNK], pos[start:start + CHUNK] = d, i
+        d, i = index.search(np.ascontiguousarray(queries[start : start + CHUNK], dtype=np.float32), kk)
+        dist[start : start + CHUNK], pos[start : start + CHUNK] = d, i
     dist = np.sqrt(np.maximum(dist, 0.0))
     if exclude_self:
         own = pos == np.arange(len(queries))[:, None]

@@ -137,14 +137,18 @@ def matches(prepared: Prepared, query: str, reference: str = "real") -> tuple[np
     where[candidate] = position[candidate].astype(np.int64)
     if candidate.any():
         q_rows, r_rows = np.flatnonzero(candidate), where[candidate]
-        ok = _confirm(frames[query][columns].iloc[q_rows].reset_index(drop=True),
-                      frames[reference][columns].iloc[r_rows].reset_index(drop=True), kinds)
+        ok = _confirm(
+            frames[query][columns].iloc[q_rows].reset_index(drop=True),
+            frames[reference][columns].iloc[r_rows].reset_index(drop=True),
+            kinds,
+        )
         where[q_rows[~ok]] = -1
     return where >= 0, where
 
 
 @metric(
-    "exact_match", "privacy",
+    "exact_match",
+    "privacy",
     summary="No training row is copied into the synthetic data as it is (beyond the natural duplicate rate of fresh real data).",
     one="no more copies of training rows than fresh real data has",
     zero="every synthetic row is a copy of a training row",
@@ -161,7 +165,9 @@ def exact_match(prepared: Prepared) -> Outcome:
     n_s = len(copied)
     details = {
         "columns": [prepared.schema[c].label for c in columns],
-        "synthetic_rows": n_s, "copied_rows": int(copied.sum()), "copied_share": rounded(share_s),
+        "synthetic_rows": n_s,
+        "copied_rows": int(copied.sum()),
+        "copied_share": rounded(share_s),
         "distinct_training_rows_copied": int(len(np.unique(where[copied]))),
         "synthetic_duplicate_share": rounded(_duplicated_share(frames["synthetic"], columns, kinds)),
         "training_duplicate_share": rounded(_duplicated_share(frames["real"], columns, kinds)),
@@ -185,7 +191,8 @@ def exact_match(prepared: Prepared) -> Outcome:
     if ids:
         details["id_overlap"] = {
             s.label: rounded(float(frames["synthetic"][s.name].isin(set(frames["real"][s.name].dropna())).mean()))
-            for s in ids}
+            for s in ids
+        }
 
     def score_of(s: np.ndarray, h: np.ndarray) -> np.ndarray:
         return 1.0 - np.clip(s - h, 0.0, None) / (1.0 - h)
@@ -198,7 +205,11 @@ def exact_match(prepared: Prepared) -> Outcome:
         ci = percentile_ci(score_of(boot_s, np.minimum(boot_h, 1 - 1e-12)))
     if prepared.show_records and copied.any():
         rows = np.flatnonzero(copied)[:MAX_RECORDS]
-        details["records"] = frames["synthetic"].iloc[rows].astype(object).where(
-            frames["synthetic"].iloc[rows].notna(), None).to_dict(orient="records")
-    return Outcome(score=score, baseline=1.0 if "holdout" in frames else None, ci=ci, details=details,
-                   message=message)
+        details["records"] = (
+            frames["synthetic"]
+            .iloc[rows]
+            .astype(object)
+            .where(frames["synthetic"].iloc[rows].notna(), None)
+            .to_dict(orient="records")
+        )
+    return Outcome(score=score, baseline=1.0 if "holdout" in frames else None, ci=ci, details=details, message=message)

@@ -59,10 +59,13 @@ def roc_points(labels: np.ndarray, scores: np.ndarray, n_points: int = 101) -> d
 
 def _attack_report(labels: np.ndarray, scores: np.ndarray) -> dict:
     value = float(auc(labels, scores))
-    return {"auc": rounded(value), "advantage": rounded(max(0.0, 2 * value - 1)),
-            "tpr_at_1pct_fpr": rounded(tpr_at_fpr(labels, scores, 0.01)),
-            "tpr_at_0.1pct_fpr": rounded(tpr_at_fpr(labels, scores, 0.001)),
-            "roc": roc_points(labels, scores)}
+    return {
+        "auc": rounded(value),
+        "advantage": rounded(max(0.0, 2 * value - 1)),
+        "tpr_at_1pct_fpr": rounded(tpr_at_fpr(labels, scores, 0.01)),
+        "tpr_at_0.1pct_fpr": rounded(tpr_at_fpr(labels, scores, 0.001)),
+        "roc": roc_points(labels, scores),
+    }
 
 
 def _risk(a: float | np.ndarray) -> np.ndarray:
@@ -70,7 +73,10 @@ def _risk(a: float | np.ndarray) -> np.ndarray:
 
 
 @metric(
-    "membership_inference", "privacy", group="privacy-distances", needs=("holdout",),
+    "membership_inference",
+    "privacy",
+    group="privacy-distances",
+    needs=("holdout",),
     summary="An attacker holding the synthetic data cannot tell training rows from unseen real rows.",
     one="the attacker does no better than a coin flip",
     zero="the attacker tells members from non-members perfectly",
@@ -111,8 +117,10 @@ def membership_inference(prepared: Prepared) -> Outcome:
         ci = percentile_ci(_risk(boot_auc))
     baseline_auc = float(auc(labels, -d_ref[:, 0]))
     details = {
-        "attacks": reports, "strongest": best,
+        "attacks": reports,
+        "strongest": best,
         "rows": {"members": m, "non_members": m, "reference": int(len(reference)), "synthetic": len(synthetic)},
-        "k": k, "baseline_auc": rounded(baseline_auc),
+        "k": k,
+        "baseline_auc": rounded(baseline_auc),
     }
     return Outcome(score=score, baseline=clip01(float(_risk(baseline_auc))), ci=ci, details=details)

@@ -89,7 +89,10 @@ def _share_below(values: np.ndarray, reference: np.ndarray, q: float) -> float:
 
 
 @metric(
-    "neighbours_privacy", "privacy", group="privacy-distances", needs=("holdout",),
+    "neighbours_privacy",
+    "privacy",
+    group="privacy-distances",
+    needs=("holdout",),
     summary="Synthetic rows are no closer to their nearest training row than fresh real rows are.",
     one="synthetic rows are no closer to training rows than unseen real rows",
     zero="every synthetic row is closer to a training row than any unseen real row",
@@ -138,19 +141,29 @@ def neighbours_privacy(prepared: Prepared) -> Outcome:
     edges = np.unique(np.concatenate([[0.0], np.linspace(0.0, top, 31)[1:]])) if top > 0 else np.array([0.0, 1.0])
     edges = np.append(edges, np.inf)
     details = {
-        "rows": {"training": len(train), "synthetic": len(syn_rows), "holdout": len(hold_rows),
-                 "synthetic_total": n_syn, "holdout_total": n_hold},
+        "rows": {
+            "training": len(train),
+            "synthetic": len(syn_rows),
+            "holdout": len(hold_rows),
+            "synthetic_total": n_syn,
+            "holdout_total": n_hold,
+        },
         "dimensions": enc.width,
         "dcr_bins": rounded(edges[:-1], 4),
-        "dcr_counts": {"synthetic": np.histogram(dcr_s, bins=edges)[0].tolist(),
-                       "holdout": np.histogram(dcr_h, bins=edges)[0].tolist()},
-        "dcr_quantiles": {name: rounded(np.quantile(d, [0.01, 0.05, 0.25, 0.5]), 4)
-                          for name, d in (("synthetic", dcr_s), ("holdout", dcr_h))},
+        "dcr_counts": {
+            "synthetic": np.histogram(dcr_s, bins=edges)[0].tolist(),
+            "holdout": np.histogram(dcr_h, bins=edges)[0].tolist(),
+        },
+        "dcr_quantiles": {
+            name: rounded(np.quantile(d, [0.01, 0.05, 0.25, 0.5]), 4)
+            for name, d in (("synthetic", dcr_s), ("holdout", dcr_h))
+        },
         "zero_distance_share": {"synthetic": rounded(np.mean(dcr_s == 0)), "holdout": rounded(np.mean(dcr_h == 0))},
         "share_below_holdout_p1": rounded(_share_below(dcr_s, dcr_h, 0.01)),
         "share_below_holdout_p5": rounded(_share_below(dcr_s, dcr_h, 0.05)),
         "mean_mid_rank": rounded(u.mean()),
-        "threshold": rounded(tau, 6), "threshold_quantile_of_positive_holdout_dcr": QUANTILE,
+        "threshold": rounded(tau, 6),
+        "threshold_quantile_of_positive_holdout_dcr": QUANTILE,
         "too_close_share": {"synthetic": rounded(close_s.mean()), "holdout": rounded(close_h.mean())},
         "nndr_median": {"synthetic": rounded(np.median(nndr_s)), "holdout": rounded(np.median(nndr_h))},
         "closer_to_training_than_holdout": rounded(closer),

@@ -33,7 +33,10 @@ QUANTILE = 0.01
 
 
 @metric(
-    "sensitive_match", "privacy", group="privacy-distances", needs=("sensitive",),
+    "sensitive_match",
+    "privacy",
+    group="privacy-distances",
+    needs=("sensitive",),
     summary="No synthetic row is, or nearly is, a record of the given sensitive data set.",
     one="no synthetic row matches a sensitive record",
     zero="every synthetic row matches a sensitive record",
@@ -74,9 +77,11 @@ def sensitive_match(prepared: Prepared) -> Outcome:
     hit_s, rows_s, exact_s = matched("synthetic")
     share = float(hit_s.mean())
     details = {
-        "threshold": rounded(tau, 6) if tau is not None else None, "threshold_source": source,
+        "threshold": rounded(tau, 6) if tau is not None else None,
+        "threshold_source": source,
         "rows": {"synthetic": len(rows_s), "sensitive": len(sensitive)},
-        "exact_matches": exact_s, "matched_share": rounded(share),
+        "exact_matches": exact_s,
+        "matched_share": rounded(share),
     }
     baseline = None
     if "holdout" in prepared.frames:

@@ -24,8 +24,7 @@ from scipy.stats import spearmanr
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import rounded
-from sdq.metrics.utility.models import (MIN_TRTR_EDGE, chance_adjusted, fit, large_values, predict, primary_score,
-                                       setup)
+from sdq.metrics.utility.models import MIN_TRTR_EDGE, chance_adjusted, fit, large_values, predict, primary_score, setup
 from sdq.prepare import Prepared, subsample_rows
 
 __all__ = ["feature_importance", "top_k_agreement", "ranking_agreement", "permutation_importance"]
@@ -76,7 +75,10 @@ def permutation_importance(s, fitted, x: np.ndarray, y: np.ndarray, perms: np.nd
 
 
 @metric(
-    "feature_importance", "utility", group="utility-models", needs=("target",),
+    "feature_importance",
+    "utility",
+    group="utility-models",
+    needs=("target",),
     summary="Models trained on synthetic data rank the features in the same order of importance as models trained on real data.",
     one="the same features, in the same order of importance",
     zero="no top-ranked feature in common",
@@ -91,8 +93,9 @@ def feature_importance(prepared: Prepared) -> Outcome:
     pool = s.folds[0] if s.folds is not None else np.arange(len(test_y))
     rows = pool[subsample_rows(len(pool), config.importance_rows, rng)]
     x, y = test_x[rows], test_y[rows]
-    perms = np.stack([np.stack([rng.permutation(len(rows)) for _ in range(config.importance_repeats)])
-                      for _ in s.features])
+    perms = np.stack(
+        [np.stack([rng.permutation(len(rows)) for _ in range(config.importance_repeats)]) for _ in s.features]
+    )
     labels = [f.label for f in s.features]
     k_max = min(10, len(labels))
     models, scores, baselines = [], [], []
@@ -106,22 +109,43 @@ def feature_importance(prepared: Prepared) -> Outcome:
         imp_s = permutation_importance(s, tstr, x, y, perms)
         score = ranking_agreement(imp_r, imp_s, k_max)
         rho = spearmanr(imp_r, imp_s).statistic if np.ptp(imp_r) > 0 and np.ptp(imp_s) > 0 else None
-        entry = {"model": kind, "score": rounded(score), "spearman": rounded(rho),
-                 "real": {"importance": rounded(imp_r), "ranking": [labels[i] for i in np.argsort(-imp_r, kind="stable")]},
-                 "synthetic": {"importance": rounded(imp_s), "ranking": [labels[i] for i in np.argsort(-imp_s, kind="stable")]}}
+        entry = {
+            "model": kind,
+            "score": rounded(score),
+            "spearman": rounded(rho),
+            "real": {"importance": rounded(imp_r), "ranking": [labels[i] for i in np.argsort(-imp_r, kind="stable")]},
+            "synthetic": {
+                "importance": rounded(imp_s),
+                "ranking": [labels[i] for i in np.argsort(-imp_s, kind="stable")],
+            },
+        }
         if s.folds is not None:
             imp_h = permutation_importance(s, fit(s, prepared, kind, "holdout-0"), x, y, perms)
-            entry["holdout"] = {"importance": rounded(imp_h),
-                                "ranking": [labels[i] for i in np.argsort(-imp_h, kind="stable")]}
+            entry["holdout"] = {
+                "importance": rounded(imp_h),
+                "ranking": [labels[i] for i in np.argsort(-imp_h, kind="stable")],
+            }
             entry["baseline"] = rounded(ranking_agreement(imp_r, imp_h, k_max))
             baselines.append(ranking_agreement(imp_r, imp_h, k_max))
         scores.append(score)
         models.append(entry)
     if not scores:
-        raise Skip("the real data itself predicts the target no better than chance with any model; "
-                   "feature importances would be noise")
-    details = {"features": labels, "k_max": k_max, "models": models, "rows": int(len(rows)),
-               "repeats": config.importance_repeats, "score_name": "auc" if s.task != "regression" else "r2",
-               **large_values(s)}
-    return Outcome(score=float(np.mean(scores)), baseline=float(np.mean(baselines)) if baselines else None,
-                   details=details, message="no interval: permutation importances are compared as measured")
+        raise Skip(
+            "the real data itself predicts the target no better than chance with any model; "
+            "feature importances would be noise"
+        )
+    details = {
+        "features": labels,
+        "k_max": k_max,
+        "models": models,
+        "rows": int(len(rows)),
+        "repeats": config.importance_repeats,
+        "score_name": "auc" if s.task != "regression" else "r2",
+        **large_values(s),
+    }
+    return Outcome(
+        score=float(np.mean(scores)),
+        baseline=float(np.mean(baselines)) if baselines else None,
+        details=details,
+        message="no interval: permutation importances are compared as measured",
+    )

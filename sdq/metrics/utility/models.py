@@ -47,13 +47,20 @@ from typing import Any
 import numpy as np
 
 from sdq.metrics import Skip
-from sdq.metrics._common import auc
-from sdq.metrics._common import downscale_exponent
+from sdq.metrics._common import auc, downscale_exponent
 from sdq.prepare import Prepared, subsample_rows
 from sdq.schema import DEPENDENCE_KINDS
 
-__all__ = ["UtilitySetup", "setup", "auc", "r2", "primary_score", "chance_adjusted", "ConstantClassifier",
-           "large_values"]
+__all__ = [
+    "UtilitySetup",
+    "setup",
+    "auc",
+    "r2",
+    "primary_score",
+    "chance_adjusted",
+    "ConstantClassifier",
+    "large_values",
+]
 
 NUMERIC_FEATURES = ("numeric", "datetime", "boolean")
 #: Below this chance-adjusted real (TRTR) performance the target is not predictable enough for a ratio.
@@ -66,7 +73,7 @@ MODEL_EXPONENT = 64
 #: multiplied by any power of two up to about 2**50, but not near 2**60.
 MODEL_SCALE_TO = 32
 #: Bound on the absolute values the models get from any data set (after that division).
-MODEL_BOUND = 2.0 ** 96
+MODEL_BOUND = 2.0**96
 
 
 def r2(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
@@ -192,8 +199,10 @@ def _setup(prepared: Prepared) -> UtilitySetup:
     target = schema.target
     task, reason = _task(prepared)
     # sorted by label: models that sample features (random forest) must not depend on column order
-    features = sorted((s for s in schema.select(DEPENDENCE_KINDS, roles=("feature",)) if s.name in prepared.binnings),
-                      key=lambda s: s.label)
+    features = sorted(
+        (s for s in schema.select(DEPENDENCE_KINDS, roles=("feature",)) if s.name in prepared.binnings),
+        key=lambda s: s.label,
+    )
     if not features:
         raise Skip("no feature columns to train on (numeric, datetime, boolean or categorical)")
     frames = {"real": prepared.real, "synthetic": prepared.synthetic}
@@ -204,13 +213,20 @@ def _setup(prepared: Prepared) -> UtilitySetup:
     # numbers beyond float32: divided by a power of two set by the real data (no score changes),
     # and bounded (see the docstring)
     reference = [name for name in ("real", "holdout") if name in frames]
-    exponents = {spec.name: downscale_exponent(*(frames[name].values[spec.name] for name in reference),
-                                               limit=MODEL_EXPONENT, to=MODEL_SCALE_TO)
-                 for spec in features if spec.kind in NUMERIC_FEATURES}
+    exponents = {
+        spec.name: downscale_exponent(
+            *(frames[name].values[spec.name] for name in reference), limit=MODEL_EXPONENT, to=MODEL_SCALE_TO
+        )
+        for spec in features
+        if spec.kind in NUMERIC_FEATURES
+    }
     target_exponent = 0
     if task == "regression":
-        target_exponent = downscale_exponent(*(frames[name].frame[target].to_numpy(dtype=float)
-                                               for name in reference), limit=MODEL_EXPONENT, to=MODEL_SCALE_TO)
+        target_exponent = downscale_exponent(
+            *(frames[name].frame[target].to_numpy(dtype=float) for name in reference),
+            limit=MODEL_EXPONENT,
+            to=MODEL_SCALE_TO,
+        )
     bounded: dict[str, dict] = {}
     classes = None
     if task == "classification":
@@ -250,13 +266,25 @@ def _setup(prepared: Prepared) -> UtilitySetup:
     if task == "classification":
         present = np.unique(y[test_name])
         if len(present) < 2:
-            raise Skip(f"the test rows' target has a single class ({classes[present[0]]!r}); "
-                       "no score can tell models apart")
-    return UtilitySetup(task=task, task_reason=reason, features=features,
-                        categorical=[s.kind not in NUMERIC_FEATURES for s in features], classes=classes,
-                        x=x, y=y, test_name=test_name, optimistic=optimistic, folds=folds, dropped=dropped,
-                        target_exponent=target_exponent, exponents={k: e for k, e in exponents.items() if e},
-                        bounded={k: v for k, v in bounded.items() if v})
+            raise Skip(
+                f"the test rows' target has a single class ({classes[present[0]]!r}); no score can tell models apart"
+            )
+    return UtilitySetup(
+        task=task,
+        task_reason=reason,
+        features=features,
+        categorical=[s.kind not in NUMERIC_FEATURES for s in features],
+        classes=classes,
+        x=x,
+        y=y,
+        test_name=test_name,
+        optimistic=optimistic,
+        folds=folds,
+        dropped=dropped,
+        target_exponent=target_exponent,
+        exponents={k: e for k, e in exponents.items() if e},
+        bounded={k: v for k, v in bounded.items() if v},
+    )
 
 
 def _halves(y: np.ndarray, classification: bool, rng: np.random.Generator) -> list[np.ndarray]:
@@ -295,8 +323,15 @@ def _make_model(kind: str, task: str, categorical: list[bool], config, n_classes
     if kind == "xgboost":
         import xgboost as xgb
 
-        params = dict(n_estimators=100, max_depth=5, learning_rate=0.15, tree_method="hist", n_jobs=1,
-                      random_state=seed, verbosity=0)
+        params = dict(
+            n_estimators=100,
+            max_depth=5,
+            learning_rate=0.15,
+            tree_method="hist",
+            n_jobs=1,
+            random_state=seed,
+            verbosity=0,
+        )
         return xgb.XGBRegressor(**params) if task == "regression" else xgb.XGBClassifier(**params)
     if kind == "random_forest":
         from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
@@ -315,15 +350,31 @@ def _make_model(kind: str, task: str, categorical: list[bool], config, n_classes
     cats = [i for i, c in enumerate(categorical) if c]
     steps = []
     if numeric:
-        steps.append(("num", make_pipeline(SimpleImputer(strategy="median", add_indicator=True,
-                                                         keep_empty_features=True), StandardScaler()), numeric))
+        steps.append(
+            (
+                "num",
+                make_pipeline(
+                    SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True), StandardScaler()
+                ),
+                numeric,
+            )
+        )
     if cats:
-        steps.append(("cat", OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=config.model_categories,
-                                           sparse_output=True), cats))
+        steps.append(
+            (
+                "cat",
+                OneHotEncoder(
+                    handle_unknown="infrequent_if_exist", max_categories=config.model_categories, sparse_output=True
+                ),
+                cats,
+            )
+        )
     pre = ColumnTransformer(steps, sparse_threshold=0.3)
     # Newton-Cholesky: a handful of exact Newton steps on these few dozen columns (lbfgs needs
     # over a hundred iterations and stops where its tolerance says)
-    model = Ridge(alpha=1.0) if task == "regression" else LogisticRegression(solver="newton-cholesky", max_iter=100, C=1.0)
+    model = (
+        Ridge(alpha=1.0) if task == "regression" else LogisticRegression(solver="newton-cholesky", max_iter=100, C=1.0)
+    )
     return make_pipeline(pre, model)
 
 
@@ -348,8 +399,10 @@ def fit(s: UtilitySetup, prepared: Prepared, kind: str, train: str) -> Fitted:
     if s.task == "classification":
         present = np.unique(y)
         if len(present) < 2 and source == "real":
-            raise Skip(f"the real training data's target has a single class "
-                       f"({s.classes[present[0]]!r}); there is nothing to learn")
+            raise Skip(
+                f"the real training data's target has a single class "
+                f"({s.classes[present[0]]!r}); there is nothing to learn"
+            )
         y = np.searchsorted(present, y)
     if present is not None and len(present) < 2:
         # a generator that emits one class: the model it allows predicts that class, scored as it is
@@ -366,13 +419,17 @@ def large_values(s: UtilitySetup) -> dict:
     if not (s.target_exponent or s.exponents or s.bounded):
         return {}
     labels = {spec.name: spec.label for spec in s.features}
-    return {"large_values": {
-        "target_exponent": s.target_exponent,
-        "feature_exponents": {labels[name]: e for name, e in s.exponents.items()},
-        "bounded": s.bounded,
-        "note": ("values too large for float32 models: divided by 2**exponent (set by the real data; no "
-                 f"score changes), then bounded by +/-2**{int(np.log2(MODEL_BOUND))} (counts by data set and column)"),
-    }}
+    return {
+        "large_values": {
+            "target_exponent": s.target_exponent,
+            "feature_exponents": {labels[name]: e for name, e in s.exponents.items()},
+            "bounded": s.bounded,
+            "note": (
+                "values too large for float32 models: divided by 2**exponent (set by the real data; no "
+                f"score changes), then bounded by +/-2**{int(np.log2(MODEL_BOUND))} (counts by data set and column)"
+            ),
+        }
+    }
 
 
 def predict(s: UtilitySetup, fitted: Fitted, x: np.ndarray) -> np.ndarray:

@@ -27,8 +27,16 @@ import numpy as np
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import clip01, rounded, shifted_ci
-from sdq.metrics.utility.models import (MIN_TRTR_EDGE, ConstantClassifier, chance_adjusted, fit, large_values,
-                                       predict, primary_score, setup)
+from sdq.metrics.utility.models import (
+    MIN_TRTR_EDGE,
+    ConstantClassifier,
+    chance_adjusted,
+    fit,
+    large_values,
+    predict,
+    primary_score,
+    setup,
+)
 from sdq.prepare import Prepared
 
 __all__ = ["prediction"]
@@ -39,7 +47,7 @@ def _secondary(task: str, y: np.ndarray, pred: np.ndarray, exponent: int = 0) ->
     back into the target's units (infinite, so null in JSON, beyond the float range)."""
     if task == "regression":
         err = pred - y
-        mae, rmse = float(np.mean(np.abs(err))), float(np.sqrt(np.mean(err ** 2)))
+        mae, rmse = float(np.mean(np.abs(err))), float(np.sqrt(np.mean(err**2)))
         if exponent:
             with np.errstate(over="ignore"):
                 mae, rmse = float(np.ldexp(mae, exponent)), float(np.ldexp(rmse, exponent))
@@ -47,8 +55,10 @@ def _secondary(task: str, y: np.ndarray, pred: np.ndarray, exponent: int = 0) ->
     from sklearn.metrics import f1_score
 
     label = pred.argmax(axis=1)
-    return {"accuracy": float(np.mean(label == y)),
-            "macro_f1": float(f1_score(y, label, average="macro", labels=np.unique(y), zero_division=0))}
+    return {
+        "accuracy": float(np.mean(label == y)),
+        "macro_f1": float(f1_score(y, label, average="macro", labels=np.unique(y), zero_division=0)),
+    }
 
 
 def _ratio(task: str, tstr: np.ndarray, trtr: np.ndarray) -> np.ndarray:
@@ -58,7 +68,10 @@ def _ratio(task: str, tstr: np.ndarray, trtr: np.ndarray) -> np.ndarray:
 
 
 @metric(
-    "prediction", "utility", group="utility-models", needs=("target",),
+    "prediction",
+    "utility",
+    group="utility-models",
+    needs=("target",),
     summary="Models trained on synthetic data predict the holdout as well as models trained on real data (TSTR vs TRTR).",
     one="models trained on synthetic data are as good as models trained on real data",
     zero="models trained on synthetic data do no better than chance",
@@ -78,12 +91,16 @@ def prediction(prepared: Prepared) -> Outcome:
         p_r, p_s = predict(s, trtr, test_x), predict(s, tstr, test_x)
         score_r = float(primary_score(s.task, test_y, p_r, s.n_classes))
         score_s = float(primary_score(s.task, test_y, p_s, s.n_classes))
-        entry = {"model": kind, "trtr": {name: rounded(score_r), **_secondary(s.task, test_y, p_r, s.target_exponent)},
-                 "tstr": {name: rounded(score_s), **_secondary(s.task, test_y, p_s, s.target_exponent)},
-                 "train_rows": {"real": trtr.train_rows, "synthetic": tstr.train_rows}}
+        entry = {
+            "model": kind,
+            "trtr": {name: rounded(score_r), **_secondary(s.task, test_y, p_r, s.target_exponent)},
+            "tstr": {name: rounded(score_s), **_secondary(s.task, test_y, p_s, s.target_exponent)},
+            "train_rows": {"real": trtr.train_rows, "synthetic": tstr.train_rows},
+        }
         if isinstance(tstr.model, ConstantClassifier):
-            entry["tstr"]["note"] = (f"the synthetic target has a single class "
-                                     f"({s.classes[tstr.classes_present[0]]!r}): a constant model")
+            entry["tstr"]["note"] = (
+                f"the synthetic target has a single class ({s.classes[tstr.classes_present[0]]!r}): a constant model"
+            )
         edge = float(chance_adjusted(s.task, score_r))
         if not np.isfinite(edge) or edge < MIN_TRTR_EDGE:
             entry["note"] = f"left out: the model trained on real data is no better than chance ({name} {score_r:.3f})"
@@ -93,8 +110,11 @@ def prediction(prepared: Prepared) -> Outcome:
         ratio = float(_ratio(s.task, np.array(score_s), np.array(score_r)))
         entry["ratio"] = rounded(ratio)
         if idx is not None:
-            boot = _ratio(s.task, primary_score(s.task, test_y[idx], p_s[idx], s.n_classes),
-                          primary_score(s.task, test_y[idx], p_r[idx], s.n_classes))
+            boot = _ratio(
+                s.task,
+                primary_score(s.task, test_y[idx], p_s[idx], s.n_classes),
+                primary_score(s.task, test_y[idx], p_r[idx], s.n_classes),
+            )
             boots.append(boot)
             entry["ci"] = shifted_ci(ratio, boot, np.sqrt(m / n_test))
         if s.folds is not None:
@@ -105,14 +125,19 @@ def prediction(prepared: Prepared) -> Outcome:
                 score_rf = primary_score(s.task, test_y[rows], p_r[rows], s.n_classes)
                 fold_ratios.append(float(_ratio(s.task, np.array(score_h), np.array(score_rf))))
                 fold_scores.append(float(score_h))
-            entry["baseline"] = {name: rounded(np.mean(fold_scores)), "ratio": rounded(np.nanmean(fold_ratios)),
-                                 "train_rows": thtr.train_rows}
+            entry["baseline"] = {
+                name: rounded(np.mean(fold_scores)),
+                "ratio": rounded(np.nanmean(fold_ratios)),
+                "train_rows": thtr.train_rows,
+            }
             base_ratios.append(float(np.nanmean(fold_ratios)))
         ratios.append(ratio)
         models.append(entry)
     if not ratios:
-        raise Skip(f"the real data itself predicts {prepared.schema[prepared.schema.target].label!r} "
-                   f"no better than chance with any model ({', '.join(left_out)}); there is no utility to preserve")
+        raise Skip(
+            f"the real data itself predicts {prepared.schema[prepared.schema.target].label!r} "
+            f"no better than chance with any model ({', '.join(left_out)}); there is no utility to preserve"
+        )
     score = float(np.mean(ratios))
     ci = None
     if boots:
@@ -124,17 +149,25 @@ def prediction(prepared: Prepared) -> Outcome:
         ci = shifted_ci(score, per_replicate, np.sqrt(m / n_test))
     message = None
     if s.optimistic:
-        message = ("optimistic: no holdout, so 30% of the real rows were the test set, and the generator "
-                   "saw those rows")
+        message = "optimistic: no holdout, so 30% of the real rows were the test set, and the generator saw those rows"
     details = {
-        "task": s.task, "task_reason": s.task_reason, "score_name": name,
+        "task": s.task,
+        "task_reason": s.task_reason,
+        "score_name": name,
         "classes": [str(c) for c in s.classes] if s.classes is not None else None,
-        "models": models, "left_out": left_out,
+        "models": models,
+        "left_out": left_out,
         "features": [f.label for f in s.features],
         "test": {"data": s.test_name, "rows": n_test},
         "rows_without_target": s.dropped,
-        "n_bootstrap": config.n_bootstrap, "bootstrap_rows": m,
+        "n_bootstrap": config.n_bootstrap,
+        "bootstrap_rows": m,
         **large_values(s),
     }
-    return Outcome(score=clip01(score), baseline=clip01(float(np.mean(base_ratios))) if base_ratios else None,
-                   ci=ci, details=details, message=message)
+    return Outcome(
+        score=clip01(score),
+        baseline=clip01(float(np.mean(base_ratios))) if base_ratios else None,
+        ci=ci,
+        details=details,
+        message=message,
+    )

@@ -35,8 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import percentile_ci, rounded
-from sdq.metrics._common import downscale_exponent, std_without_overflow
+from sdq.metrics._common import downscale_exponent, percentile_ci, rounded, std_without_overflow
 from sdq.prepare import Prepared, PreparedFrame, subsample_rows
 from sdq.schema import DEPENDENCE_KINDS
 
@@ -150,7 +149,9 @@ def _error(q: Query, real: tuple, other: tuple, n_other_kept: float, scale: floa
     return float((per_group * weights).sum() / weights.sum()) if weights.sum() > 0 else float(per_group.mean())
 
 
-def _draw(prepared: Prepared, rng: np.random.Generator, columns: list, numeric: list, real: PreparedFrame) -> Query | None:
+def _draw(
+    prepared: Prepared, rng: np.random.Generator, columns: list, numeric: list, real: PreparedFrame
+) -> Query | None:
     n_group = 1 if len(columns) < 2 or rng.random() < 0.5 else 2
     group = tuple(columns[i] for i in rng.choice(len(columns), size=n_group, replace=False))
     others = [c for c in columns if c not in group]
@@ -165,7 +166,7 @@ def _draw(prepared: Prepared, rng: np.random.Generator, columns: list, numeric: 
                 allowed = tuple(sorted(rng.choice(present, size=k, replace=False).tolist()))
             else:
                 lo, hi = sorted(rng.choice(len(present), size=2, replace=False).tolist())
-                allowed = tuple(present[lo:hi + 1].tolist())
+                allowed = tuple(present[lo : hi + 1].tolist())
         else:
             filter_column = None
     values = [c for c in numeric if c not in group]
@@ -189,15 +190,19 @@ def _describe(prepared: Prepared, q: Query) -> str:
 
 
 @metric(
-    "qscore", "utility",
+    "qscore",
+    "utility",
     summary="Random aggregation queries (counts, means, medians, sums by group, with filters) give the same answers.",
     one="every query is answered exactly as on the real data",
     zero="every answer is as far off as it can be",
 )
 def qscore(prepared: Prepared) -> Outcome:
     # sorted by label, so the random workload does not depend on the order of the columns
-    columns = [s.name for s in sorted(prepared.binned_columns(DEPENDENCE_KINDS), key=lambda s: s.label)
-               if np.count_nonzero(np.bincount(prepared.real.pair_codes[s.name])) > 1]
+    columns = [
+        s.name
+        for s in sorted(prepared.binned_columns(DEPENDENCE_KINDS), key=lambda s: s.label)
+        if np.count_nonzero(np.bincount(prepared.real.pair_codes[s.name])) > 1
+    ]
     if not columns:
         raise Skip("no column with more than one value to group by")
     numeric = [c for c in columns if prepared.schema[c].kind in ("numeric", "datetime")]
@@ -231,8 +236,7 @@ def qscore(prepared: Prepared) -> Outcome:
         for name in errors:
             other_mask = _mask(prepared, frames[name], q)
             kept = frames[name].n_rows if other_mask is None else float(other_mask.sum())
-            errors[name].append(_error(q, real_answer, answers[name].answer(q), kept,
-                                       scales.get(q.value, 1.0)))
+            errors[name].append(_error(q, real_answer, answers[name].answer(q), kept, scales.get(q.value, 1.0)))
         queries.append(q)
     err_s = np.array(errors["synthetic"])
     score = 1.0 - float(err_s.mean())
@@ -249,9 +253,14 @@ def qscore(prepared: Prepared) -> Outcome:
         "error_bins": rounded(edges),
         "error_counts": {name: np.histogram(np.array(e), bins=edges)[0].tolist() for name, e in errors.items()},
         "error_quantiles": {name: rounded(np.quantile(np.array(e), [0.5, 0.9, 0.99])) for name, e in errors.items()},
-        "worst": [{"query": _describe(prepared, queries[k]), "error": rounded(err_s[k], 4),
-                   **({"holdout_error": rounded(errors["holdout"][k], 4)} if "holdout" in errors else {})}
-                  for k in worst],
+        "worst": [
+            {
+                "query": _describe(prepared, queries[k]),
+                "error": rounded(err_s[k], 4),
+                **({"holdout_error": rounded(errors["holdout"][k], 4)} if "holdout" in errors else {}),
+            }
+            for k in worst
+        ],
         "rows": rows_used,
     }
     return Outcome(score=score, baseline=baseline, ci=ci, details=details)

@@ -15,8 +15,7 @@ NAME = "correlation"
 
 
 def _result(real, synthetic, holdout=None, n_bootstrap=0):
-    result = sdq.evaluate(real, synthetic, holdout, metrics=[NAME],
-                          config=sdq.Config(n_bootstrap=n_bootstrap))[NAME]
+    result = sdq.evaluate(real, synthetic, holdout, metrics=[NAME], config=sdq.Config(n_bootstrap=n_bootstrap))[NAME]
     assert result.status == "ok", result.message
     return result
 
@@ -59,18 +58,22 @@ def _eta_by_hand(groups, values) -> float:
 
 # -- the association functions ----------------------------------------------------------------
 
-@pytest.mark.parametrize("table", [
-    [[20, 5, 10], [3, 30, 12]],
-    [[50, 10], [15, 45]],
-    [[12, 7, 3, 9], [4, 15, 6, 2], [8, 3, 20, 5]],
-])
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        [[20, 5, 10], [3, 30, 12]],
+        [[50, 10], [15, 45]],
+        [[12, 7, 3, 9], [4, 15, 6, 2], [8, 3, 20, 5]],
+    ],
+)
 def test_cramers_v_is_bias_corrected(table):
     got = float(cramers_v(np.array(table)))
     assert got == pytest.approx(_bias_corrected_v(table), rel=1e-10)
     # below the uncorrected V, and not its square
     uncorrected = association(np.array(table), method="cramer", correction=False)
     assert got < uncorrected
-    assert got > uncorrected ** 2
+    assert got > uncorrected**2
 
 
 def test_cramers_v_approaches_the_uncorrected_value_for_large_samples():
@@ -131,10 +134,11 @@ def test_masked_pearson_against_scipy(seed):
 
 # -- the metric ---------------------------------------------------------------------------------
 
+
 def _numeric_pair(n, rho, seed, sign=1.0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
-    return pd.DataFrame({"x": x, "y": sign * (rho * x + np.sqrt(1 - rho ** 2) * rng.normal(size=n))})
+    return pd.DataFrame({"x": x, "y": sign * (rho * x + np.sqrt(1 - rho**2) * rng.normal(size=n))})
 
 
 def test_numeric_pair_is_spearman_and_scored_over_range_two():
@@ -175,8 +179,9 @@ def test_categorical_pair_is_bias_corrected_cramers_v_with_missing_as_a_category
     rng = np.random.default_rng(6)
     n = 300
     a = rng.choice(["p", "q", "r"], size=n).astype(object)
-    b = np.where(rng.random(n) < 0.6, pd.Series(a).map({"p": "u", "q": "v", "r": "w"}),
-                 rng.choice(["u", "v", "w"], size=n)).astype(object)
+    b = np.where(
+        rng.random(n) < 0.6, pd.Series(a).map({"p": "u", "q": "v", "r": "w"}), rng.choice(["u", "v", "w"], size=n)
+    ).astype(object)
     b[rng.random(n) < 0.1] = None
     real = pd.DataFrame({"a": a, "b": b})
     table = pd.crosstab(real["a"], real["b"].fillna("(missing)")).to_numpy()
@@ -204,11 +209,13 @@ def test_boolean_counts_as_categorical_and_datetime_as_numeric():
     rng = np.random.default_rng(8)
     n = 200
     x = rng.normal(size=n)
-    real = pd.DataFrame({
-        "when": pd.Timestamp("2020-01-01") + pd.to_timedelta(np.argsort(np.argsort(x)), unit="D"),
-        "x": x + 0.1 * rng.normal(size=n),
-        "flag": x > 0,
-    })
+    real = pd.DataFrame(
+        {
+            "when": pd.Timestamp("2020-01-01") + pd.to_timedelta(np.argsort(np.argsort(x)), unit="D"),
+            "x": x + 0.1 * rng.normal(size=n),
+            "flag": x > 0,
+        }
+    )
     result = _result(real, real.copy())
     kinds = {tuple(p["columns"]): p["association"] for p in result.details["pairs"]}
     assert kinds[("when", "x")] == "spearman"
@@ -262,6 +269,10 @@ def test_numbers_near_the_float_limits_give_a_valid_score():
     result = sdq.evaluate(real, real.copy(), metrics=[NAME], config=sdq.Config(n_bootstrap=0))[NAME]
     assert result.status == "ok", result.message
     assert result.score == pytest.approx(1.0)
-    small = sdq.evaluate(real.assign(x=real["x"] / 1e307), real.assign(x=real["x"] / 1e307), metrics=[NAME],
-                         config=sdq.Config(n_bootstrap=0))[NAME]
+    small = sdq.evaluate(
+        real.assign(x=real["x"] / 1e307),
+        real.assign(x=real["x"] / 1e307),
+        metrics=[NAME],
+        config=sdq.Config(n_bootstrap=0),
+    )[NAME]
     assert result.details["pairs"][0]["real"] == small.details["pairs"][0]["real"] > 0.2

@@ -78,11 +78,9 @@ def test_baseline_is_the_same_comparison_with_the_holdout():
 def test_categorical_column_equals_one_minus_total_variation_distance(seed):
     rng = np.random.default_rng(seed)
     categories = ["north", "south", "east", "west", None]
-    real = pd.DataFrame({"c": rng.choice(np.array(categories, dtype=object), size=300,
-                                         p=[0.4, 0.25, 0.15, 0.1, 0.1])})
+    real = pd.DataFrame({"c": rng.choice(np.array(categories, dtype=object), size=300, p=[0.4, 0.25, 0.15, 0.1, 0.1])})
     synthetic_categories = np.array(categories + ["unknown", "elsewhere"], dtype=object)
-    synthetic = pd.DataFrame({"c": rng.choice(synthetic_categories, size=200,
-                                              p=[0.3, 0.3, 0.1, 0.1, 0.05, 0.1, 0.05])})
+    synthetic = pd.DataFrame({"c": rng.choice(synthetic_categories, size=200, p=[0.3, 0.3, 0.1, 0.1, 0.05, 0.1, 0.05])})
     expected = _one_minus_tvd(real["c"], synthetic["c"])
     assert _result(real, synthetic).score == pytest.approx(expected, abs=1e-12)
 

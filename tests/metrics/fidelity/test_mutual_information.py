@@ -16,8 +16,7 @@ NAME = "mutual_information"
 
 
 def _result(real, synthetic, holdout=None, n_bootstrap=0):
-    result = sdq.evaluate(real, synthetic, holdout, metrics=[NAME],
-                          config=sdq.Config(n_bootstrap=n_bootstrap))[NAME]
+    result = sdq.evaluate(real, synthetic, holdout, metrics=[NAME], config=sdq.Config(n_bootstrap=n_bootstrap))[NAME]
     assert result.status == "ok", result.message
     return result
 
@@ -30,8 +29,9 @@ def _nmi_by_hand(table) -> float:
     px, py = p.sum(axis=1), p.sum(axis=0)
     hx = -sum(v * np.log(v) for v in px if v > 0)
     hy = -sum(v * np.log(v) for v in py if v > 0)
-    mi = sum(p[i, j] * np.log(p[i, j] / (px[i] * py[j]))
-             for i in range(t.shape[0]) for j in range(t.shape[1]) if p[i, j] > 0)
+    mi = sum(
+        p[i, j] * np.log(p[i, j] / (px[i] * py[j])) for i in range(t.shape[0]) for j in range(t.shape[1]) if p[i, j] > 0
+    )
     k_xy, k_x, k_y = (t > 0).sum(), (t.sum(axis=1) > 0).sum(), (t.sum(axis=0) > 0).sum()
     corrected = max(0.0, mi - (k_xy - k_x - k_y + 1) / (2 * n))
     if hx * hy <= 0:
@@ -47,8 +47,7 @@ def test_nmi_of_a_hand_table():
     table = np.array([[30, 10], [5, 55]])
     # the plug-in MI agrees with an independent implementation
     px, py = table.sum(1) / 100, table.sum(0) / 100
-    mi_plugin = sum(table[i, j] / 100 * np.log(table[i, j] / 100 / (px[i] * py[j]))
-                    for i in range(2) for j in range(2))
+    mi_plugin = sum(table[i, j] / 100 * np.log(table[i, j] / 100 / (px[i] * py[j])) for i in range(2) for j in range(2))
     assert mi_plugin == pytest.approx(mutual_info_score(None, None, contingency=table))
     hx = -(px * np.log(px)).sum()
     hy = -(py * np.log(py)).sum()
@@ -96,7 +95,7 @@ def test_independent_continuous_columns_are_not_dependent():
 def test_a_non_linear_dependence_is_seen():
     rng = np.random.default_rng(2)
     x = rng.uniform(-1, 1, size=3000)
-    real = pd.DataFrame({"x": x, "y": x ** 2 + 0.01 * rng.normal(size=3000)})
+    real = pd.DataFrame({"x": x, "y": x**2 + 0.01 * rng.normal(size=3000)})
     result = _result(real, real.copy())
     assert np.array(result.details["matrices"]["real"], dtype=float)[0, 1] > 0.4
 
@@ -104,8 +103,7 @@ def test_a_non_linear_dependence_is_seen():
 def test_single_pair_score_is_one_minus_the_nmi_difference():
     # real: y = x exactly (NMI 1); synthetic: a partial dependence whose NMI is worked out by hand
     real = pd.DataFrame({"x": ["a"] * 50 + ["b"] * 50, "y": ["a"] * 50 + ["b"] * 50})
-    synthetic = pd.DataFrame({"x": ["a"] * 40 + ["b"] * 60,
-                              "y": ["a"] * 30 + ["b"] * 10 + ["a"] * 5 + ["b"] * 55})
+    synthetic = pd.DataFrame({"x": ["a"] * 40 + ["b"] * 60, "y": ["a"] * 30 + ["b"] * 10 + ["a"] * 5 + ["b"] * 55})
     nmi_synthetic = _nmi_by_hand([[30, 10], [5, 55]])
     result = _result(real, synthetic)
     assert result.score == pytest.approx(1.0 - abs(1.0 - nmi_synthetic), abs=1e-12)
@@ -140,8 +138,9 @@ def test_shuffled_columns_score_below_a_fresh_sample():
 
     def draw(n):
         x = rng.normal(size=n)
-        return pd.DataFrame({"x": x, "y": x + 0.5 * rng.normal(size=n),
-                             "c": np.where(x + rng.normal(size=n) > 0, "hi", "lo")})
+        return pd.DataFrame(
+            {"x": x, "y": x + 0.5 * rng.normal(size=n), "c": np.where(x + rng.normal(size=n) > 0, "hi", "lo")}
+        )
 
     real, fresh = draw(1500), draw(1500)
     shuffled = pd.DataFrame({k: rng.permutation(v.to_numpy()) for k, v in fresh.items()})

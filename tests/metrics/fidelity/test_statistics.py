@@ -14,8 +14,9 @@ NAME = "statistics"
 
 
 def _result(real, synthetic, holdout=None, n_bootstrap=0, **kwargs):
-    result = sdq.evaluate(real, synthetic, holdout, metrics=[NAME],
-                          config=sdq.Config(n_bootstrap=n_bootstrap), **kwargs)[NAME]
+    result = sdq.evaluate(
+        real, synthetic, holdout, metrics=[NAME], config=sdq.Config(n_bootstrap=n_bootstrap), **kwargs
+    )[NAME]
     assert result.status == "ok", result.message
     return result
 
@@ -110,10 +111,12 @@ def test_validity_unseen_categories():
 
 def test_validity_invalid_values_and_infinities():
     real = pd.DataFrame({"x": np.linspace(0.0, 1.0, 40), "flag": [True, False] * 20})
-    synthetic = pd.DataFrame({
-        "x": ["0.5", "abc", "inf", "0.2"] * 10,
-        "flag": ["yes", "no", "perhaps", "no"] * 10,
-    })
+    synthetic = pd.DataFrame(
+        {
+            "x": ["0.5", "abc", "inf", "0.2"] * 10,
+            "flag": ["yes", "no", "perhaps", "no"] * 10,
+        }
+    )
     validity = _result(real, synthetic).details["validity"]["synthetic"]
     assert validity["x"]["invalid"] == 20  # "abc" and "inf"
     assert validity["x"]["missing_rate"] == pytest.approx(0.5)
@@ -207,11 +210,17 @@ def test_tiny_but_real_differences_are_not_rounded_away():
     def loc(a, b):
         return max(0.0, 1 - abs(a - b) / iqr)
 
-    expected = [1.0, 1.0,  # missing rate, distinct count
-                loc(x.mean(), y.mean()), loc(np.median(x), np.median(y)),
-                loc(q25, np.quantile(y, 0.25)), loc(q75, np.quantile(y, 0.75)),
-                loc(x.min(), y.min()), loc(x.max(), y.max()),
-                min(x.std(ddof=1), y.std(ddof=1)) / max(x.std(ddof=1), y.std(ddof=1))]
+    expected = [
+        1.0,
+        1.0,  # missing rate, distinct count
+        loc(x.mean(), y.mean()),
+        loc(np.median(x), np.median(y)),
+        loc(q25, np.quantile(y, 0.25)),
+        loc(q75, np.quantile(y, 0.75)),
+        loc(x.min(), y.min()),
+        loc(x.max(), y.max()),
+        min(x.std(ddof=1), y.std(ddof=1)) / max(x.std(ddof=1), y.std(ddof=1)),
+    ]
     assert result.score == pytest.approx(np.mean(expected), abs=1e-12)
     assert result.score < 0.4
     # details show the statistics rounded, the agreements too, but the score is not built on them
@@ -251,7 +260,7 @@ def test_numbers_near_the_float_maximum_score_as_the_same_numbers_in_range():
     # (values up to about 1e301, whose squares and spreads overflow) changes no score, and the
     # statistics shown are those of the numbers as given
     frames = _normal_frames()
-    big = [f.assign(x=f["x"] * 2.0 ** 1000) for f in frames]
+    big = [f.assign(x=f["x"] * 2.0**1000) for f in frames]
     small, large = _result(*frames), _result(*big)
     assert large.warnings == []
     assert large.score == pytest.approx(small.score, rel=1e-12)
@@ -261,7 +270,7 @@ def test_numbers_near_the_float_maximum_score_as_the_same_numbers_in_range():
         x, shown = given["x"].to_numpy(), _column(large, "x")["stats"][frame]
         expected = {"mean": x.mean(), "std": x.std(ddof=1), "min": x.min(), "median": np.median(x), "max": x.max()}
         for key, value in expected.items():
-            assert shown[key] == pytest.approx(value * 2.0 ** 1000, rel=1e-9), (frame, key)
+            assert shown[key] == pytest.approx(value * 2.0**1000, rel=1e-9), (frame, key)
 
 
 def test_a_copy_with_values_at_the_float_maximum_scores_one_and_a_shifted_one_less():

@@ -25,12 +25,14 @@ def ar(n_entities: int, n_steps: int, phi: tuple, rng: np.random.Generator) -> n
 
 def panel(n_entities: int, n_steps: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "id": np.repeat([f"e{i}" for i in range(n_entities)], n_steps),
-        "t": np.tile(pd.date_range("2024-01-01", periods=n_steps, freq="D"), n_entities),
-        "x": ar(n_entities, n_steps, (0.6, 0.2), rng).ravel(),
-        "y": ar(n_entities, n_steps, (0.5,), rng).ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "id": np.repeat([f"e{i}" for i in range(n_entities)], n_steps),
+            "t": np.tile(pd.date_range("2024-01-01", periods=n_steps, freq="D"), n_entities),
+            "x": ar(n_entities, n_steps, (0.6, 0.2), rng).ravel(),
+            "y": ar(n_entities, n_steps, (0.5,), rng).ravel(),
+        }
+    )
 
 
 @pytest.mark.parametrize("phi", [(0.7,), (0.6, 0.2), (-0.5,)])
@@ -70,8 +72,15 @@ def reports():
         shuffled[c] = same.groupby("id")[c].transform(lambda s: rng.permutation(s.to_numpy()))
     out = {}
     for name, data in (("same", same), ("shuffled", shuffled)):
-        out[name] = sdq.evaluate(real, data, holdout, time_column="t", entity_column="id",
-                                 metrics=TS + ["histogram_similarity"], config=CONFIG)
+        out[name] = sdq.evaluate(
+            real,
+            data,
+            holdout,
+            time_column="t",
+            entity_column="id",
+            metrics=TS + ["histogram_similarity"],
+            config=CONFIG,
+        )
     return out
 
 
@@ -103,8 +112,13 @@ def test_details_carry_curves_and_bands(reports):
 def test_single_long_series_and_many_entities_both_work():
     rng = np.random.default_rng(5)
     series = pd.DataFrame({"t": np.arange(3000), "x": ar(1, 3000, (0.8,), rng).ravel()})
-    r = sdq.evaluate(series.iloc[:1500], series.iloc[1500:].reset_index(drop=True), time_column="t",
-                     metrics=["autocorrelation", "partial_autocorrelation", "sequence_length"], config=CONFIG)
+    r = sdq.evaluate(
+        series.iloc[:1500],
+        series.iloc[1500:].reset_index(drop=True),
+        time_column="t",
+        metrics=["autocorrelation", "partial_autocorrelation", "sequence_length"],
+        config=CONFIG,
+    )
     assert r["autocorrelation"].status == "ok" and r["autocorrelation"].score > 0.5
     assert r["partial_autocorrelation"].status == "ok"
     assert r["sequence_length"].status == "skipped" and "entity" in r["sequence_length"].message
@@ -133,12 +147,14 @@ def test_entity_without_time_uses_row_order_and_no_columns_skips():
     r = sdq.evaluate(real, synthetic, entity_column="id", metrics=["autocorrelation"], config=CONFIG)
     assert r["autocorrelation"].status == "ok" and r["autocorrelation"].score > 0.6
     # without a time column the given order is the time: shuffling the rows destroys the dependence
-    r2 = sdq.evaluate(real, synthetic.sample(frac=1.0, random_state=1), entity_column="id",
-                      metrics=["autocorrelation"], config=CONFIG)
+    r2 = sdq.evaluate(
+        real, synthetic.sample(frac=1.0, random_state=1), entity_column="id", metrics=["autocorrelation"], config=CONFIG
+    )
     assert r2["autocorrelation"].score < r["autocorrelation"].score - 0.3
     none = sdq.evaluate(real, synthetic, metrics=TS, config=CONFIG)
-    assert all(m.status == "skipped" and ("no time column" in m.message or "no entity column" in m.message)
-               for m in none)
+    assert all(
+        m.status == "skipped" and ("no time column" in m.message or "no entity column" in m.message) for m in none
+    )
 
 
 @pytest.mark.parametrize("name", ["autocorrelation", "partial_autocorrelation"])

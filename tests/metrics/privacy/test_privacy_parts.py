@@ -42,8 +42,9 @@ def test_search_is_exact_euclidean_and_excludes_self_by_position():
 
 
 def test_encoding_distances_count_differing_columns():
-    real = pd.DataFrame({"c": ["a", "b", "c", "a"] * 10, "x": np.arange(40.0) + 0.5,
-                         "m": [1.5, np.nan, 2.5, np.nan] * 10})
+    real = pd.DataFrame(
+        {"c": ["a", "b", "c", "a"] * 10, "x": np.arange(40.0) + 0.5, "m": [1.5, np.nan, 2.5, np.nan] * 10}
+    )
     p = _prepared(real, real)
     enc = encoder(p)
     v = _in_given_order(p, "real", enc.encode("real"))
@@ -52,7 +53,7 @@ def test_encoding_distances_count_differing_columns():
     # rows 0 and 1: category a vs b -> 1; x one rank apart -> 1/40; m present (1.5, mid-rank share
     # 0.25) vs missing (neutral 0.5) -> 0.25, plus the missing indicator 1
     diff = v[0] - v[1]
-    assert float(diff @ diff) == pytest.approx(1 + (1 / 40) ** 2 + 0.25 ** 2 + 1, abs=1e-5)
+    assert float(diff @ diff) == pytest.approx(1 + (1 / 40) ** 2 + 0.25**2 + 1, abs=1e-5)
 
 
 def test_encoding_is_continuous_at_point_masses():
@@ -118,8 +119,9 @@ def test_a_copy_of_a_table_without_measurable_columns_is_caught(make):
 
 def test_ids_are_left_out_of_the_comparison_when_other_columns_exist():
     rng = np.random.default_rng(3)
-    real = pd.DataFrame({"uid": [f"u{i:04d}" for i in range(80)], "x": rng.normal(size=80),
-                         "c": rng.choice(["a", "b"], size=80)})
+    real = pd.DataFrame(
+        {"uid": [f"u{i:04d}" for i in range(80)], "x": rng.normal(size=80), "c": rng.choice(["a", "b"], size=80)}
+    )
     redrawn_ids = real.assign(uid=[f"v{i:04d}" for i in range(80)])  # new ids, everything else copied
     r = sdq.evaluate(real, redrawn_ids, metrics=["exact_match"], config=sdq.Config(n_bootstrap=0))["exact_match"]
     assert r.score == 0.0 and r.details["columns"] == ["c", "x"]
@@ -146,8 +148,9 @@ def test_float32_copies_are_copies_and_near_values_are_not():
     r_near = sdq.evaluate(real, near, holdout, metrics=["exact_match"], config=config)["exact_match"]
     assert r_near.score == 1.0 and r_near.details["copied_share"] == 0.0
     # nor is a relative 1e-5 (beyond float32 precision and the 1e-6 tolerance)
-    r_close = sdq.evaluate(real, real.assign(b=real["b"] * (1 + 1e-5) + 1e-9), holdout, metrics=["exact_match"],
-                           config=config)["exact_match"]
+    r_close = sdq.evaluate(
+        real, real.assign(b=real["b"] * (1 + 1e-5) + 1e-9), holdout, metrics=["exact_match"], config=config
+    )["exact_match"]
     assert r_close.details["copied_share"] == 0.0
 
 
@@ -164,8 +167,15 @@ def test_datetimes_keep_their_precision_in_exact_matches():
 
 def _tiny(n: int, seed: int) -> pd.DataFrame:
     g = np.random.default_rng(seed)
-    return pd.DataFrame({"x": g.normal(size=n) + 0.5, "c": g.choice(["a", "b"], n), "y": g.choice(["u", "v"], n),
-                         "t": np.arange(n) + 0.5, "e": g.choice(["p", "q"], n)})
+    return pd.DataFrame(
+        {
+            "x": g.normal(size=n) + 0.5,
+            "c": g.choice(["a", "b"], n),
+            "y": g.choice(["u", "v"], n),
+            "t": np.arange(n) + 0.5,
+            "e": g.choice(["p", "q"], n),
+        }
+    )
 
 
 @pytest.mark.parametrize("n_real", [1, 2])
@@ -174,15 +184,17 @@ def test_one_or_two_real_rows_give_results_or_reasons_never_errors(n_real, with_
     real, synthetic, holdout = _tiny(n_real, 0), _tiny(50, 1), _tiny(50, 2)
     config = sdq.Config(n_bootstrap=20, models=("linear",), n_queries=50)
     for kwargs in ({}, {"target": "y"}, {"time_column": "t", "entity_column": "e"}):
-        report = sdq.evaluate(real, synthetic, holdout if with_holdout else None, sensitive=holdout,
-                              config=config, **kwargs)
+        report = sdq.evaluate(
+            real, synthetic, holdout if with_holdout else None, sensitive=holdout, config=config, **kwargs
+        )
         for result in report:
             assert result.status in ("ok", "skipped"), (kwargs, result.name, result.message)
             assert result.status == "ok" or result.message
     if with_holdout:
         # (one real row makes every column a constant; with the kinds set there are distances)
-        report = sdq.evaluate(real, synthetic, holdout, metrics=PRIVACY, config=config,
-                              column_types={"x": "numeric", "c": "categorical"})
+        report = sdq.evaluate(
+            real, synthetic, holdout, metrics=PRIVACY, config=config, column_types={"x": "numeric", "c": "categorical"}
+        )
         assert report["exact_match"].status == "ok"
         assert report["membership_inference"].status == "skipped"
         assert "too few real rows" in report["membership_inference"].message

@@ -22,8 +22,11 @@ CONFIG = sdq.Config(n_bootstrap=50)
 def three_way(frame: pd.DataFrame):
     frame = frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
     n = len(frame)
-    return (frame.iloc[: n // 2].reset_index(drop=True), frame.iloc[n // 2: 3 * n // 4].reset_index(drop=True),
-            frame.iloc[3 * n // 4:].reset_index(drop=True))
+    return (
+        frame.iloc[: n // 2].reset_index(drop=True),
+        frame.iloc[n // 2 : 3 * n // 4].reset_index(drop=True),
+        frame.iloc[3 * n // 4 :].reset_index(drop=True),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -97,15 +100,23 @@ def test_without_holdout(fair):
 def test_reports_hold_no_records_unless_asked(fair):
     train, holdout, _ = fair
     leaky = pd.concat([train.iloc[:300], holdout.iloc[:300]]).reset_index(drop=True)
-    quiet = sdq.evaluate(train, leaky, holdout, metrics=PRIVACY + ["sensitive_match"], sensitive=train.iloc[:100],
-                         config=CONFIG)
+    quiet = sdq.evaluate(
+        train, leaky, holdout, metrics=PRIVACY + ["sensitive_match"], sensitive=train.iloc[:100], config=CONFIG
+    )
     text = quiet.to_json()
     assert all("records" not in m.details for m in quiet)
     # no real row's full set of values appears in the JSON or HTML
     row = train.iloc[0]
-    assert all(str(v) not in text for v in (row["occupation"] + "\", \"" + row["occupation_husb"],))
-    loud = sdq.evaluate(train, leaky, holdout, metrics=["exact_match", "sensitive_match"],
-                        sensitive=train.iloc[:100], show_records=True, config=CONFIG)
+    assert all(str(v) not in text for v in (row["occupation"] + '", "' + row["occupation_husb"],))
+    loud = sdq.evaluate(
+        train,
+        leaky,
+        holdout,
+        metrics=["exact_match", "sensitive_match"],
+        sensitive=train.iloc[:100],
+        show_records=True,
+        config=CONFIG,
+    )
     assert loud["exact_match"].details["records"]
     assert loud["sensitive_match"].details["records"]
     json.loads(loud.to_json())

@@ -35,7 +35,8 @@ def test_multiclass_auc_is_one_vs_rest_macro():
     p[np.arange(400), y] += 0.3
     p /= p.sum(axis=1, keepdims=True)
     assert float(primary_score("classification", y, p, 3)) == pytest.approx(
-        roc_auc_score(y, p, multi_class="ovr", average="macro"), abs=1e-12)
+        roc_auc_score(y, p, multi_class="ovr", average="macro"), abs=1e-12
+    )
 
 
 def test_r2_matches_sklearn():
@@ -115,8 +116,14 @@ def _regression_frames(seed: int = 2, n: int = 200):
 
     def frame() -> pd.DataFrame:
         f = rng.normal(size=n)
-        return pd.DataFrame({"f": f, "g": rng.normal(size=n), "c": rng.choice(["a", "b"], size=n),
-                             "y": 2 * f + 0.7 * rng.normal(size=n)})
+        return pd.DataFrame(
+            {
+                "f": f,
+                "g": rng.normal(size=n),
+                "c": rng.choice(["a", "b"], size=n),
+                "y": 2 * f + 0.7 * rng.normal(size=n),
+            }
+        )
 
     real, synthetic, holdout = frame(), frame(), frame()
     synthetic["y"] += 0.5 * synthetic["g"]
@@ -129,21 +136,21 @@ ORDER_FREE = sdq.Config(n_bootstrap=0, models=("xgboost", "linear"), importance_
 
 def test_numbers_beyond_float32_are_divided_by_a_power_of_two_set_by_the_real_data():
     real, synthetic, holdout = _regression_frames()
-    synthetic.loc[[0, 1], "y"] = [1.7e308, -1.7e308]      # beyond float32 (3.4e38) and the real range
-    real["f"] *= 2.0 ** 900
-    holdout["f"] *= 2.0 ** 900
-    synthetic["f"] *= 2.0 ** 900
+    synthetic.loc[[0, 1], "y"] = [1.7e308, -1.7e308]  # beyond float32 (3.4e38) and the real range
+    real["f"] *= 2.0**900
+    holdout["f"] *= 2.0**900
+    synthetic["f"] *= 2.0**900
     s = _utility_setup(real, synthetic, holdout, seed=0)
-    assert s.target_exponent == 0                          # the real target is ordinary
-    assert s.bounded == {"synthetic": {"y": 2}}            # so +/-1.7e308 is set to +/-2**96
-    assert s.y["synthetic"].min() == -2.0 ** 96 and s.y["synthetic"].max() == 2.0 ** 96
+    assert s.target_exponent == 0  # the real target is ordinary
+    assert s.bounded == {"synthetic": {"y": 2}}  # so +/-1.7e308 is set to +/-2**96
+    assert s.y["synthetic"].min() == -(2.0**96) and s.y["synthetic"].max() == 2.0**96
     # the feature: every data set divided exactly, its largest real value brought to about 2**32
     e = s.exponents["f"]
     column = s.features.index(next(spec for spec in s.features if spec.name == "f"))
     for name, frame in (("real", real), ("synthetic", synthetic), ("holdout", holdout)):
         got = np.sort(s.x[name][:, column])
         assert np.array_equal(got, np.sort(np.ldexp(frame["f"].to_numpy(), -e).astype(np.float32))), name
-    assert 2.0 ** 31 <= np.abs(np.ldexp(np.r_[real["f"], holdout["f"]], -e)).max() < 2.0 ** 32
+    assert 2.0**31 <= np.abs(np.ldexp(np.r_[real["f"], holdout["f"]], -e)).max() < 2.0**32
     ordinary = _utility_setup(*_regression_frames(), seed=0)
     assert ordinary.target_exponent == 0 and ordinary.exponents == {} and ordinary.bounded == {}
 
@@ -153,16 +160,18 @@ def test_prediction_is_unchanged_by_scaling_the_target_and_a_feature_beyond_floa
     # a power of two: values near 1e301 (beyond float32) score as the same values in range, and the
     # errors are reported in the target's units
     frames = _regression_frames()
-    big = [f.assign(y=f["y"] * 2.0 ** 1000, f=f["f"] * 2.0 ** 900) for f in frames]
-    small, large = (sdq.evaluate(*given, target="y", metrics=["prediction"], config=ORDER_FREE)["prediction"]
-                    for given in (frames, big))
+    big = [f.assign(y=f["y"] * 2.0**1000, f=f["f"] * 2.0**900) for f in frames]
+    small, large = (
+        sdq.evaluate(*given, target="y", metrics=["prediction"], config=ORDER_FREE)["prediction"]
+        for given in (frames, big)
+    )
     assert large.status == "ok" and large.warnings == [], large.message
     assert large.score == pytest.approx(small.score, rel=1e-6)
     for a, b in zip(small.details["models"], large.details["models"]):
         for fit in ("trtr", "tstr"):
             assert b[fit]["r2"] == pytest.approx(a[fit]["r2"], abs=1e-6)
-            assert b[fit]["mae"] == pytest.approx(a[fit]["mae"] * 2.0 ** 1000, rel=1e-5)
-            assert b[fit]["rmse"] == pytest.approx(a[fit]["rmse"] * 2.0 ** 1000, rel=1e-5)
+            assert b[fit]["mae"] == pytest.approx(a[fit]["mae"] * 2.0**1000, rel=1e-5)
+            assert b[fit]["rmse"] == pytest.approx(a[fit]["rmse"] * 2.0**1000, rel=1e-5)
     assert "large_values" not in small.details
     assert large.details["large_values"]["target_exponent"] > 0
     assert set(large.details["large_values"]["feature_exponents"]) == {"f"}
@@ -171,11 +180,12 @@ def test_prediction_is_unchanged_by_scaling_the_target_and_a_feature_beyond_floa
 def test_a_synthetic_target_at_the_float_maximum_trains_models_that_score_zero_not_an_error():
     real, synthetic, holdout = _regression_frames()
     synthetic.loc[[0, 1], "y"] = [1.7e308, -1.7e308]
-    report = sdq.evaluate(real, synthetic, holdout, target="y", metrics=["prediction", "feature_importance"],
-                          config=ORDER_FREE)
+    report = sdq.evaluate(
+        real, synthetic, holdout, target="y", metrics=["prediction", "feature_importance"], config=ORDER_FREE
+    )
     prediction, importance = report["prediction"], report["feature_importance"]
     assert prediction.status == "ok" and importance.status == "ok", (prediction.message, importance.message)
-    assert prediction.score == 0.0 and prediction.baseline > 0.8   # models trained on it predict nothing
+    assert prediction.score == 0.0 and prediction.baseline > 0.8  # models trained on it predict nothing
     assert prediction.details["large_values"]["bounded"] == {"synthetic": {"y": 2}}
     assert prediction.warnings == [] and importance.warnings == []
     json.dumps(report.to_dict(), allow_nan=False)

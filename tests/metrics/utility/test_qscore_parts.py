@@ -62,8 +62,9 @@ def _frames(seed: int = 5, n: int = 150):
 
 
 def _qscore(real, synthetic, holdout):
-    result = sdq.evaluate(real, synthetic, holdout, metrics=["qscore"],
-                          config=sdq.Config(n_queries=200, n_bootstrap=20))["qscore"]
+    result = sdq.evaluate(
+        real, synthetic, holdout, metrics=["qscore"], config=sdq.Config(n_queries=200, n_bootstrap=20)
+    )["qscore"]
     assert result.status == "ok", result.message
     assert result.warnings == []
     return result
@@ -74,7 +75,7 @@ def test_numbers_near_the_float_maximum_answer_as_the_same_numbers_in_range():
     # changes when a column is multiplied by 2**1000 (values near 1e301, whose sums and spreads
     # overflow), so neither does the score
     frames = _frames()
-    big = [f.assign(x=f["x"] * 2.0 ** 1000, y=f["y"] * 2.0 ** 1010) for f in frames]
+    big = [f.assign(x=f["x"] * 2.0**1000, y=f["y"] * 2.0**1010) for f in frames]
     small, large = _qscore(*frames), _qscore(*big)
     assert large.details["aggregates"] == small.details["aggregates"]
     assert large.score == pytest.approx(small.score, rel=1e-9)

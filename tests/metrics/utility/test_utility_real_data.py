@@ -31,18 +31,24 @@ def variants(parts):
     target_shuffled = fresh.copy()
     target_shuffled["had_affair"] = rng.permutation(fresh["had_affair"].to_numpy())
     shuffled = pd.DataFrame({c: rng.permutation(fresh[c].to_numpy()) for c in fresh})
-    noise = pd.DataFrame({
-        c: rng.uniform(train[c].min(), train[c].max(), len(fresh)) if train[c].dtype.kind == "f"
-        else rng.choice(train[c].unique(), len(fresh)) for c in train
-    })
+    noise = pd.DataFrame(
+        {
+            c: rng.uniform(train[c].min(), train[c].max(), len(fresh))
+            if train[c].dtype.kind == "f"
+            else rng.choice(train[c].unique(), len(fresh))
+            for c in train
+        }
+    )
     return {"copy": train, "fresh": fresh, "target_shuffled": target_shuffled, "shuffled": shuffled, "noise": noise}
 
 
 @pytest.fixture(scope="module")
 def reports(parts, variants):
     train, holdout, _ = parts
-    return {name: sdq.evaluate(train, data, holdout, target="had_affair", metrics=UTILITY, config=CONFIG)
-            for name, data in variants.items()}
+    return {
+        name: sdq.evaluate(train, data, holdout, target="had_affair", metrics=UTILITY, config=CONFIG)
+        for name, data in variants.items()
+    }
 
 
 def test_all_run(reports):
@@ -91,14 +97,20 @@ def test_details_carry_per_model_figures(reports):
 def test_regression_and_multiclass_targets_work():
     from sklearn.datasets import load_diabetes, load_wine
 
-    for frame, target, task in ((load_diabetes(as_frame=True).frame, "target", "regression"),
-                                (load_wine(as_frame=True).frame.assign(target=lambda f: f["target"].map(
-                                    {0: "a", 1: "b", 2: "c"})), "target", "classification")):
+    for frame, target, task in (
+        (load_diabetes(as_frame=True).frame, "target", "regression"),
+        (
+            load_wine(as_frame=True).frame.assign(target=lambda f: f["target"].map({0: "a", 1: "b", 2: "c"})),
+            "target",
+            "classification",
+        ),
+    ):
         frame = frame.sample(frac=1.0, random_state=1).reset_index(drop=True)
         n = len(frame)
-        train, holdout, fresh = frame.iloc[: n // 2], frame.iloc[n // 2: 3 * n // 4], frame.iloc[3 * n // 4:]
-        r = sdq.evaluate(train, fresh, holdout, target=target, metrics=["prediction", "feature_importance"],
-                         config=CONFIG)
+        train, holdout, fresh = frame.iloc[: n // 2], frame.iloc[n // 2 : 3 * n // 4], frame.iloc[3 * n // 4 :]
+        r = sdq.evaluate(
+            train, fresh, holdout, target=target, metrics=["prediction", "feature_importance"], config=CONFIG
+        )
         assert r["prediction"].status == "ok", r["prediction"].message
         assert r["prediction"].details["task"] == task
         assert 0.0 <= r["prediction"].score <= 1.0
@@ -123,8 +135,14 @@ def test_one_class_synthetic_target_scores_zero_not_skipped(parts):
 
 def test_one_class_real_target_is_a_clear_skip(parts):
     train, holdout, fresh = parts
-    r = sdq.evaluate(train.assign(had_affair=False), fresh, holdout.assign(had_affair=False), target="had_affair",
-                     metrics=UTILITY, config=CONFIG)
+    r = sdq.evaluate(
+        train.assign(had_affair=False),
+        fresh,
+        holdout.assign(had_affair=False),
+        target="had_affair",
+        metrics=UTILITY,
+        config=CONFIG,
+    )
     for metric in ("prediction", "feature_importance"):
         assert r[metric].status == "skipped" and r[metric].message
 
