@@ -1,4 +1,4 @@
-"""Fidelity of files larger than memory: ``sdq.chunked.evaluate_chunked`` on a 10M-row Parquet file.
+"""Fidelity of files larger than memory: ``sdq.engine.chunked.evaluate_chunked`` on a 10M-row Parquet file.
 
 Builds (once, cached in bench/data/) train / holdout / synthetic Parquet files of N rows by writing
 1M-row pieces of ``make_data.make`` one after another (so building them needs little memory), then
@@ -66,7 +66,7 @@ def build(n: int, data_dir: Path) -> dict[str, Path]:
 
 def child(args: argparse.Namespace) -> int:
     """One measurement: the chunked evaluation of the files, printed as JSON."""
-    from sdq.chunked import evaluate_chunked
+    from sdq.engine.chunked import evaluate_chunked
 
     paths = json.loads(args.paths)
     t0 = time.perf_counter()
@@ -94,7 +94,7 @@ def child(args: argparse.Namespace) -> int:
 def check(n: int, rows: int, chunk_rows: int) -> dict:
     """The first ``rows`` rows scored in memory and chunked: how close the scores are."""
     import sdq
-    from sdq.chunked import evaluate_chunked
+    from sdq.engine.chunked import evaluate_chunked
 
     frames = make_data.load(rows)
     in_memory = sdq.evaluate(frames["train"], frames["synthetic"], frames["holdout"], metrics=METRICS)

@@ -40,8 +40,8 @@ def _demo():
     try:  # the demo package
         from sdq.demo import GaussianCopula, load_fair, split
     except ImportError:  # before the demo had a package of its own
-        from sdq.baseline_generator import GaussianCopula
-        from sdq.demo_data import load_fair, split
+        from sdq.demo.copula import GaussianCopula
+        from sdq.demo.data import load_fair, split
     train, holdout = split(load_fair(), holdout_share=0.3, seed=0)
     synthetic = GaussianCopula().fit(train, seed=0).sample(len(train), seed=1)
     return train, holdout, synthetic, "had_affair"

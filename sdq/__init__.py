@@ -10,14 +10,14 @@ generator never saw (what a perfect generator would score).
 
 from __future__ import annotations
 
-from sdq.compare import Comparison, compare
 from sdq.config import Config
 from sdq.data import load_table
+from sdq.engine.compare import Comparison, compare
+from sdq.engine.evaluate import evaluate
 from sdq.errors import ConfigError, InputError, MetricError, SdqError
-from sdq.evaluate import evaluate
+from sdq.gates.thresholds import CheckResult, Threshold
 from sdq.metrics import names as metric_names
-from sdq.report import MetricResult, Report
-from sdq.thresholds import CheckResult, Threshold
+from sdq.result.report import MetricResult, Report
 
 __version__ = "0.1.0"
 

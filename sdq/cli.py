@@ -105,7 +105,7 @@ def _add_input_arguments(parser: argparse.ArgumentParser, synthetic: bool = True
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags every evaluating command shares: seed, jobs, time limit, strictness, quiet, and how
     plotly.js reaches the HTML."""
-    from sdq.runner import default_jobs
+    from sdq.engine.runner import default_jobs
 
     parser.add_argument(
         "--jobs",
@@ -299,7 +299,7 @@ def _write(report, html_path: Path, json_path: Path, cdn: bool = False) -> None:
 def _evaluation(args: argparse.Namespace):
     """The real side named on the command line, loaded and set up (shared by report, check, compare)."""
     import sdq
-    from sdq.evaluate import Evaluation
+    from sdq.engine.evaluate import Evaluation
 
     real = sdq.load_table(args.real)
     holdout = sdq.load_table(args.holdout) if args.holdout else None
@@ -341,7 +341,7 @@ def _evaluate_args(args: argparse.Namespace):
 
 def _evaluate_chunked(args: argparse.Namespace):
     """``sdq report --chunk-rows N``: fidelity from counts, the files read N rows at a time."""
-    from sdq.chunked import evaluate_chunked
+    from sdq.engine.chunked import evaluate_chunked
 
     unused = [
         flag
@@ -412,7 +412,7 @@ def _run_report(args: argparse.Namespace) -> int:
 
 def _run_compare(args: argparse.Namespace) -> int:
     import sdq
-    from sdq.compare import Comparison
+    from sdq.engine.compare import Comparison
 
     names = [name for name, _ in args.candidates]
     if len(set(names)) != len(names):
@@ -461,7 +461,7 @@ def format_leaderboard(comparison) -> str:
 
 def _run_init(args: argparse.Namespace) -> int:
     import sdq
-    from sdq.thresholds import starter_config
+    from sdq.gates.thresholds import starter_config
 
     path = Path(args.output)
     if path.exists() and not args.force:
@@ -477,7 +477,7 @@ def _run_init(args: argparse.Namespace) -> int:
 
 def _check_thresholds(args: argparse.Namespace) -> list:
     """Thresholds from --config (or the default config files) and --fail-under, in that order."""
-    from sdq.thresholds import find_config, load_config, parse_thresholds
+    from sdq.gates.thresholds import find_config, load_config, parse_thresholds
 
     thresholds = []
     config = Path(args.config) if args.config else find_config(".")
@@ -495,7 +495,7 @@ def _check_thresholds(args: argparse.Namespace) -> list:
 
 
 def _write_text(path: str, text: str) -> None:
-    from sdq.report import write_atomic
+    from sdq.result.report import write_atomic
 
     try:
         write_atomic(path, text)
@@ -504,7 +504,7 @@ def _write_text(path: str, text: str) -> None:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from sdq.thresholds import needed_metrics
+    from sdq.gates.thresholds import needed_metrics
 
     thresholds = _check_thresholds(args)  # before the evaluation: a bad config fails fast
     if args.metrics is None and not (args.output or args.json_path):
@@ -544,8 +544,8 @@ def _resolve_names(frame, mapping: dict, flag: str) -> dict:
 
 def _run_demo(args: argparse.Namespace) -> int:
     import sdq
-    from sdq.baseline_generator import GaussianCopula
-    from sdq.demo_data import load_fair, split
+    from sdq.demo.copula import GaussianCopula
+    from sdq.demo.data import load_fair, split
 
     real = load_fair()
     train, holdout = split(real, holdout_share=0.3, seed=args.seed)

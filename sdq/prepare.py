@@ -280,7 +280,7 @@ def pair_table(codes_a: np.ndarray, codes_b: np.ndarray, ka: int, kb: int) -> np
 @dataclass
 class AggregateFrame:
     """A frame known only by sums over its rows: counts per code of every binned column and
-    two-way tables of pair codes (see :mod:`sdq.chunked`). Metrics that need no more than these
+    two-way tables of pair codes (see :mod:`sdq.engine.chunked`). Metrics that need no more than these
     (``histogram_similarity``, ``mutual_information``) read it like a :class:`PreparedFrame`."""
 
     name: str

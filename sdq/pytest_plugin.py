@@ -4,7 +4,7 @@
 - ``--sdq-report-dir DIR``: when a test fails on an sdq assertion (``sdq.testing`` or
   ``Report.raise_for_thresholds``), the HTML report behind it is written to
   ``DIR/<test id>.html`` and its path is added to the test's failure report.
-- fixture ``sdq_evaluate``: :func:`sdq.evaluate` with ``seed`` set from ``--sdq-seed``.
+- fixture ``sdq_evaluate``: :func:`sdq.engine.evaluate` with ``seed`` set from ``--sdq-seed``.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Assertion helpers for pipeline tests.
 
 Each helper takes either data frames (``real, synthetic, holdout``; it then runs
-:func:`sdq.evaluate` with only the metrics it needs, passing any other keyword argument through,
+:func:`sdq.engine.evaluate` with only the metrics it needs, passing any other keyword argument through,
 e.g. ``target=``, ``config=``, ``seed=``) or a :class:`sdq.Report` in place of ``real``.
 A failure raises ``AssertionError`` whose message is built by one formatter
-(:func:`sdq.thresholds.format_failure`): a summary line, the aligned ``[score]``, ``[threshold]``,
+(:func:`sdq.gates.thresholds.format_failure`): a summary line, the aligned ``[score]``, ``[threshold]``,
 ``[baseline]`` and ``[interval]``, the worst columns, pairs or metrics with their numbers, and a
 hint. The report is attached to the error as ``.report`` (the pytest plugin writes it to
 ``--sdq-report-dir``). On success a helper returns the report.
@@ -19,8 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 from sdq.errors import InputError
-from sdq.report import Report
-from sdq.thresholds import DEFAULT_HINT, Threshold, as_thresholds, format_failure, needed_metrics
+from sdq.gates.thresholds import DEFAULT_HINT, Threshold, as_thresholds, format_failure, needed_metrics
+from sdq.result.report import Report
 
 __all__ = [
     "assert_fidelity",
@@ -42,7 +42,7 @@ def _report(real: Any, synthetic: Any, holdout: Any, metrics: list[str], kwargs:
         return real
     if synthetic is None:
         raise InputError("An sdq assertion needs (real, synthetic[, holdout]) data frames or a Report.")
-    from sdq.evaluate import evaluate
+    from sdq.engine.evaluate import evaluate
 
     kwargs = dict(kwargs)
     kwargs.setdefault("metrics", metrics)
@@ -226,7 +226,7 @@ def assert_timeseries_similar(
             report,
         )
     # the mean of the sequence metrics only, whatever else the report holds
-    from sdq.report import Report as _Report
+    from sdq.result.report import Report as _Report
 
     sub = _Report(ran, config=report.config, data=report.data, manifest=report.manifest, sdq_version=report.sdq_version)
     result = sub.check(thresholds)

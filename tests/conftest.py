@@ -81,7 +81,7 @@ def fast_config() -> sdq.Config:
 
 @pytest.fixture(scope="session")
 def _fair_parts() -> tuple[pd.DataFrame, pd.DataFrame]:
-    from sdq.demo_data import load_fair, split
+    from sdq.demo.data import load_fair, split
 
     return split(load_fair(), holdout_share=0.3, seed=0)
 
@@ -96,7 +96,7 @@ def fair_split(_fair_parts) -> tuple[pd.DataFrame, pd.DataFrame]:
 @pytest.fixture(scope="session")
 def fair_500() -> tuple[pd.DataFrame, pd.DataFrame]:
     """500 rows of the ``fair`` survey as (train, holdout), 70% / 30%: for quick gate tests."""
-    from sdq.demo_data import load_fair, split
+    from sdq.demo.data import load_fair, split
 
     data = load_fair().sample(500, random_state=0).reset_index(drop=True)
     return split(data, holdout_share=0.3, seed=0)

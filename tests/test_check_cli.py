@@ -18,7 +18,7 @@ needs_tomllib = pytest.mark.skipif(sys.version_info < (3, 11), reason="config fi
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, str]:
-    from sdq.demo_data import load_fair, split
+    from sdq.demo.data import load_fair, split
 
     folder = tmp_path_factory.mktemp("check")
     data = load_fair().sample(400, random_state=1).reset_index(drop=True)
@@ -167,7 +167,7 @@ def test_without_metrics_only_the_thresholds_metrics_run(files, tmp_path, monkey
     import sdq
 
     monkeypatch.chdir(tmp_path)
-    from sdq.evaluate import Evaluation
+    from sdq.engine.evaluate import Evaluation
 
     seen = []
     real_init = Evaluation.__init__

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import sdq
-from sdq.chunked import ChunkSource, evaluate_chunked
 from sdq.cli import main
+from sdq.engine.chunked import ChunkSource, evaluate_chunked
 
 METRICS = ["histogram_similarity", "mutual_information"]
 

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 
 from sdq.cli import main
-from sdq.thresholds import load_config
+from sdq.gates.thresholds import load_config
 
 
 @pytest.fixture()
 def cands(tmp_path: Path, _fair_parts) -> dict[str, Path]:
-    from sdq.demo_data import split
+    from sdq.demo.data import split
 
     train, rest = _fair_parts
     holdout, fresh = split(rest, holdout_share=0.5, seed=1)
@@ -177,8 +177,8 @@ def test_bad_run_flags_exit_2(cands, flag, capsys):
 
 
 def test_init_floors_without_floating_point_slips():
-    from sdq.report import MetricResult, Report
-    from sdq.thresholds import starter_config
+    from sdq.gates.thresholds import starter_config
+    from sdq.result.report import MetricResult, Report
 
     report = Report(
         [MetricResult("histogram_similarity", "fidelity", "ok", score=0.9, baseline=0.96)],

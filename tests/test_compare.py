@@ -10,8 +10,8 @@ import pytest
 
 import sdq
 from sdq import prepare as prepare_module
-from sdq.baseline_generator import GaussianCopula
-from sdq.compare import Comparison
+from sdq.demo.copula import GaussianCopula
+from sdq.engine.compare import Comparison
 
 
 def _noise(train: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
@@ -31,7 +31,7 @@ def _noise(train: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
 def candidates(_fair_parts):
     """train, holdout and three candidates of known quality: fresh real rows > a Gaussian copula
     (keeps marginals and linear dependence) > uniform noise."""
-    from sdq.demo_data import split
+    from sdq.demo.data import split
 
     train, rest = _fair_parts
     holdout, fresh = split(rest, holdout_share=0.5, seed=1)
@@ -163,7 +163,7 @@ def test_unknown_option_and_clashing_names(candidates):
 
 
 def test_the_leaderboard_is_ordered_by_rank_and_ties_need_not_be_transitive():
-    from sdq.report import MetricResult, Report
+    from sdq.result.report import MetricResult, Report
 
     def report(score, low, high):
         return Report(

@@ -11,7 +11,7 @@ import pytest
 
 import sdq
 from sdq.errors import InputError
-from sdq.report import MetricResult, Report, json_safe, summarise
+from sdq.result.report import MetricResult, Report, json_safe, summarise
 
 
 def _strict_loads(text: str):

@@ -10,9 +10,9 @@ import warnings
 import pytest
 
 import sdq
+from sdq.engine.runner import run_metrics
 from sdq.errors import ConfigError, MetricError
 from sdq.metrics import MetricSpec, Outcome, Skip
-from sdq.runner import run_metrics
 
 AVAILABLE = {"holdout": True, "target": True, "sequence": True, "sensitive": True}
 

@@ -8,7 +8,7 @@ import pytest
 from known_quality import shuffled  # tests/ is on the path
 
 import sdq
-from sdq.thresholds import (
+from sdq.gates.thresholds import (
     Threshold,
     as_thresholds,
     find_config,

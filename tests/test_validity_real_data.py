@@ -28,7 +28,7 @@ CONFIG = sdq.Config(n_bootstrap=0)
 
 def _load(name: str) -> pd.DataFrame:
     if name == "fair":
-        from sdq.demo_data import load_fair
+        from sdq.demo.data import load_fair
 
         return load_fair()
     from statsmodels.datasets import randhie

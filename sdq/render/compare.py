@@ -1,4 +1,4 @@
-"""The HTML page of a comparison of several synthetic candidates (:class:`sdq.compare.Comparison`).
+"""The HTML page of a comparison of several synthetic candidates (:class:`sdq.engine.compare.Comparison`).
 
 One self-contained page, like the single report (same stylesheet, script and safety rules): the
 leaderboard with each candidate's overall range and ties, the family scores side by side, every

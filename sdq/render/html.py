@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from sdq.render import figures as fig
 from sdq.render import tables as tab
-from sdq.report import MetricResult, Report
+from sdq.result.report import MetricResult, Report
 
 __all__ = ["render_report", "render_summary", "templates_dir", "verdict", "script_json", "build_context"]
 

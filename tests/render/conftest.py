@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import sdq
-from sdq.report import MetricResult, Report
+from sdq.result.report import MetricResult, Report
 
 
 def pytest_configure(config):

@@ -59,7 +59,7 @@ def runs(demo_html, hostile_report, tmp_path_factory) -> dict[str, dict[str, str
     hostile = workdir / "hostile.html"
     hostile_report.to_html(hostile)
     screenshot = workdir / "demo.png"
-    from sdq.compare import Comparison
+    from sdq.engine.compare import Comparison
 
     comparison = workdir / "compare.html"
     pwn = "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','1')\">"

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import sdq
-from sdq.demo_data import load_fair
+from sdq.demo.data import load_fair
 
 PRIVACY = ["exact_match", "neighbours_privacy", "membership_inference"]
 CONFIG = sdq.Config(n_bootstrap=50)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import sdq
-from sdq.demo_data import load_fair
+from sdq.demo.data import load_fair
 
 UTILITY = ["prediction", "feature_importance", "qscore"]
 CONFIG = sdq.Config(n_bootstrap=30, importance_repeats=2, n_queries=300)

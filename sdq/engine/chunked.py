@@ -14,7 +14,7 @@ How a file is read (three passes over the real file, one over each other file):
    categories are chosen from the exact counts;
 3. every frame, chunk by chunk: coerce to the schema (invalid values counted), encode, add counts.
 
-Differences from :func:`sdq.evaluate` on the same data, all documented in the report's manifest:
+Differences from :func:`sdq.engine.evaluate` on the same data, all documented in the report's manifest:
 numeric bin edges come from a sample of the real rows (the counts in those bins are exact); the
 holdout baseline uses the whole holdout rather than a subsample at the synthetic size (at the
 sizes this path is for, the finite-sample effect that subsample corrects is negligible); the
@@ -39,10 +39,10 @@ import pandas as pd
 from sdq import metrics as registry
 from sdq.config import Config
 from sdq.data import _coerce, check_frame, frame_hash
+from sdq.engine.runner import run_metrics
 from sdq.errors import ConfigError, InputError
 from sdq.prepare import AggregateFrame, Prepared, category_binning, fit_binning, pair_bins, pair_table
-from sdq.report import MetricResult, Report
-from sdq.runner import run_metrics
+from sdq.result.report import MetricResult, Report
 from sdq.schema import BINNED_KINDS, DEPENDENCE_KINDS, Schema, fit_schema
 
 __all__ = ["ChunkSource", "evaluate_chunked", "CHUNKED_METRICS"]
@@ -249,7 +249,7 @@ def evaluate_chunked(
 
     ``real``, ``synthetic``, ``holdout``: paths to Parquet or CSV files, :class:`ChunkSource`
     objects, or callables returning a fresh iterator of DataFrames. Returns a :class:`Report`
-    like :func:`sdq.evaluate`'s; metrics that cannot run on counts are ``skipped`` with the reason.
+    like :func:`sdq.engine.evaluate`'s; metrics that cannot run on counts are ``skipped`` with the reason.
     """
     started = time.perf_counter()
     config = Config() if config is None else config
@@ -352,7 +352,7 @@ def _why_not(name: str) -> str:
 
 def _report(results, schema, frames, invalid, hashes, config, timings, chunked) -> Report:
     from sdq import __version__
-    from sdq.evaluate import build_manifest
+    from sdq.engine.evaluate import build_manifest
 
     n_columns = len(schema.columns)
     shape = lambda name: {"rows": int(frames[name].n_rows), "columns": n_columns} if name in frames else None  # noqa: E731

@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from sdq.errors import ConfigError
-from sdq.report import column_entries, entry_scores
+from sdq.result.report import column_entries, entry_scores
 
 __all__ = [
     "Threshold",
@@ -274,7 +274,7 @@ class CheckResult:
         return f"<sdq.CheckResult {len(self.outcomes) - len(self.failures)}/{len(self.outcomes)} passed>"
 
     def to_dict(self) -> dict[str, Any]:
-        from sdq.report import json_safe
+        from sdq.result.report import json_safe
 
         return json_safe({"passed": self.passed, "outcomes": [o.to_dict() for o in self.outcomes]})
 

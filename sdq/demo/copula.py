@@ -428,8 +428,8 @@ class GaussianCopula:
 
     Examples
     --------
-    >>> from sdq.demo_data import load_fair, split
-    >>> from sdq.baseline_generator import GaussianCopula
+    >>> from sdq.demo.data import load_fair, split
+    >>> from sdq.demo.copula import GaussianCopula
     >>> train, holdout = split(load_fair())
     >>> synthetic = GaussianCopula().fit(train).sample(len(train), seed=1)
     >>> synthetic.shape == train.shape

@@ -135,7 +135,7 @@ def load_fair() -> pd.DataFrame:
 
     Examples
     --------
-    >>> from sdq.demo_data import load_fair
+    >>> from sdq.demo.data import load_fair
     >>> fair = load_fair()
     >>> fair.shape
     (6366, 9)
@@ -187,7 +187,7 @@ def split(frame: pd.DataFrame, holdout_share: float = 0.3, seed: int | None = 0)
 
     Examples
     --------
-    >>> from sdq.demo_data import load_fair, split
+    >>> from sdq.demo.data import load_fair, split
     >>> train, holdout = split(load_fair(), holdout_share=0.3, seed=0)
     >>> len(train), len(holdout)
     (4456, 1910)

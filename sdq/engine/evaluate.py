@@ -19,10 +19,10 @@ import pandas as pd
 from sdq import metrics as registry
 from sdq.config import Config
 from sdq.data import build_tables, check_frame
+from sdq.engine.runner import run_metrics
 from sdq.errors import ConfigError, InputError
 from sdq.prepare import Prepared, prepare
-from sdq.report import Report
-from sdq.runner import run_metrics
+from sdq.result.report import Report
 from sdq.schema import fit_schema
 
 __all__ = ["evaluate", "Evaluation", "Progress"]
@@ -94,7 +94,7 @@ def evaluate(
         Metrics run in this many processes at once (default 1). Results do not depend on it.
     metric_timeout : float, optional
         Seconds after which a metric is stopped and recorded as an ``error`` (runs metrics in
-        child processes, see :mod:`sdq.runner`; on Linux only: elsewhere metrics run in this
+        child processes, see :mod:`sdq.engine.runner`; on Linux only: elsewhere metrics run in this
         process and ``manifest["run"]["child_processes"]`` is false).
     progress : callable, optional
         ``progress(event, metric_name, done, total)``, called around each metric.

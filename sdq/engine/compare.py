@@ -2,11 +2,11 @@
 
 ``sdq.compare({"gan": s1, "copula": s2}, real, holdout=holdout)`` checks and encodes the real side
 (schema, bins, the real and holdout frames) once, scores every candidate with the same settings
-and seed, and returns a :class:`Comparison`: one :class:`~sdq.report.Report` per candidate and a
+and seed, and returns a :class:`Comparison`: one :class:`~sdq.result.report.Report` per candidate and a
 leaderboard.
 
 Ranking: candidates are ordered by their ``overall`` score. Two candidates are **tied** when their
-overall ranges overlap (each range is :func:`sdq.report.family_ranges`: the family rules applied
+overall ranges overlap (each range is :func:`sdq.result.report.family_ranges`: the family rules applied
 to the metrics' 95% intervals, a metric without an interval counting as exact); a candidate's
 ``rank`` is 1 + the number of candidates that are clearly better (whose range lies wholly above
 its own), and the leaderboard is ordered by rank, then score. Ties are not transitive: A may tie
@@ -23,9 +23,9 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from sdq.engine.evaluate import Evaluation, Progress
 from sdq.errors import InputError
-from sdq.evaluate import Evaluation, Progress
-from sdq.report import Report, family_ranges, json_safe, write_atomic
+from sdq.result.report import Report, family_ranges, json_safe, write_atomic
 
 __all__ = ["compare", "Comparison"]
 
@@ -38,7 +38,7 @@ class Comparison:
     Attributes
     ----------
     reports : dict
-        Candidate name -> :class:`~sdq.report.Report`, in the order given.
+        Candidate name -> :class:`~sdq.result.report.Report`, in the order given.
     """
 
     def __init__(self, reports: Mapping[str, Report]) -> None:
@@ -177,11 +177,11 @@ def compare(
     candidates : mapping
         Candidate name -> synthetic DataFrame (at least one).
     real, holdout : DataFrame
-        As in :func:`sdq.evaluate`; the real side is checked and encoded once for all candidates.
+        As in :func:`sdq.engine.evaluate`; the real side is checked and encoded once for all candidates.
     progress : callable, optional
-        As in :func:`sdq.evaluate`; called for each candidate's metrics in turn.
+        As in :func:`sdq.engine.evaluate`; called for each candidate's metrics in turn.
     **options
-        Any other argument of :func:`sdq.evaluate` (``target``, ``metrics``, ``seed``, ``jobs``, ...).
+        Any other argument of :func:`sdq.engine.evaluate` (``target``, ``metrics``, ``seed``, ``jobs``, ...).
 
     Examples
     --------
