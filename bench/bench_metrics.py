@@ -91,11 +91,10 @@ _NOT_MEASURED = (
     "sdq/metrics/utility/",
     "sdq/metrics/privacy/",
     "sdq/render/",
-    "sdq/cli.py",
+    "sdq/cli/",
     "sdq/testing.py",
     "sdq/__main__.py",
-    "sdq/baseline_generator.py",
-    "sdq/demo_data.py",
+    "sdq/demo/",
 )
 
 

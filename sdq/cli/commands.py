@@ -1,0 +1,281 @@
+"""The ``sdq`` sub-commands: ``report``, ``check``, ``compare``, ``init`` and ``demo``, each a thin
+adapter over the Python API that returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sdq.cli.text import format_leaderboard, format_table, progress
+from sdq.errors import InputError
+
+__all__ = ["COMMANDS", "EXIT_OK", "EXIT_THRESHOLD", "EXIT_USAGE", "EXIT_STRICT"]
+
+EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, EXIT_STRICT = 0, 1, 2, 3
+
+
+def _write(report, html_path: Path, json_path: Path, cdn: bool = False) -> None:
+    """Write the HTML and JSON of a Report or a Comparison; a failure is bad input, in one line."""
+    try:
+        report.to_html(html_path, cdn=cdn)
+        report.to_json(json_path)
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror or exc}: {exc.filename or html_path}") from None
+
+
+def _evaluation(args: argparse.Namespace):
+    """The real side named on the command line, loaded and set up (shared by report, check, compare)."""
+    import sdq
+    from sdq.engine.evaluate import Evaluation
+
+    real = sdq.load_table(args.real)
+    holdout = sdq.load_table(args.holdout) if args.holdout else None
+    sensitive = sdq.load_table(args.sensitive) if args.sensitive else None
+    column_types = _resolve_names(real, dict(args.column_type), "--column-type")
+    exclude = list(_resolve_names(real, {c: None for c in args.exclude}, "--exclude"))
+    return Evaluation(
+        real,
+        holdout,
+        target=_resolve_name(real, args.target),
+        task=args.task,
+        time_column=_resolve_name(real, args.time_column),
+        entity_column=_resolve_name(real, args.entity_column),
+        metrics=args.metrics,
+        column_types=column_types,
+        exclude=exclude,
+        seed=args.seed,
+        config=_config(args),
+        sensitive=sensitive,
+        show_records=args.show_records,
+        jobs=args.jobs,
+        metric_timeout=args.metric_timeout,
+    )
+
+
+def _config(args: argparse.Namespace):
+    from sdq.config import Config
+
+    return Config().full() if getattr(args, "full", False) else Config()
+
+
+def _evaluate_args(args: argparse.Namespace):
+    """Load the inputs named on the command line and evaluate them (shared by report and check)."""
+    import sdq
+
+    evaluation = _evaluation(args)
+    return evaluation.run(sdq.load_table(args.synthetic), progress=progress(args.quiet))
+
+
+def _evaluate_chunked(args: argparse.Namespace):
+    """``sdq report --chunk-rows N``: fidelity from counts, the files read N rows at a time."""
+    from sdq.engine.chunked import evaluate_chunked
+
+    unused = [
+        flag
+        for flag, value in (
+            ("--target", args.target),
+            ("--task", args.task),
+            ("--time-column", args.time_column),
+            ("--entity-column", args.entity_column),
+            ("--sensitive", args.sensitive),
+            ("--show-records", args.show_records),
+            ("--metric-timeout", args.metric_timeout),
+            ("--full", args.full),
+        )
+        if value
+    ]
+    if unused:
+        raise InputError(f"--chunk-rows scores fidelity from counts only; {', '.join(unused)} cannot be used with it")
+    return evaluate_chunked(
+        args.real,
+        args.synthetic,
+        args.holdout,
+        chunk_rows=args.chunk_rows,
+        metrics=args.metrics,
+        column_types=dict(args.column_type) or None,
+        exclude=args.exclude or None,
+        seed=args.seed,
+    )
+
+
+def _faults(reports: dict) -> list[str]:
+    """Lines naming every metric that failed, ran out of time or recorded a warning."""
+    lines = []
+    for label, report in reports.items():
+        prefix = f"{label}: " if label else ""
+        for m in report.metrics:
+            if m.status == "error":
+                lines.append(f"{prefix}{m.name} failed: {m.message}")
+            for warning in m.warnings or []:
+                lines.append(f"{prefix}{m.name} warned: {warning}")
+    return lines
+
+
+def _strict_exit(args: argparse.Namespace, reports: dict, code: int) -> int:
+    """``code``, or 3 with ``--strict`` when a metric failed or warned (listed on stderr)."""
+    if not getattr(args, "strict", False):
+        return code
+    faults = _faults(reports)
+    if not faults:
+        return code
+    sys.stderr.write("sdq: --strict: " + str(len(faults)) + " metric fault(s):\n")
+    for line in faults:
+        sys.stderr.write(f"  {line}\n")
+    return EXIT_STRICT
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    stem = Path(args.synthetic).name.split(".")[0] or "report"
+    html_path = Path(args.output) if args.output else Path("reports") / f"{stem}.html"
+    json_path = Path(args.json_path) if args.json_path else html_path.with_suffix(".json")
+    report = _evaluate_chunked(args) if args.chunk_rows else _evaluate_args(args)
+    _write(report, html_path, json_path, cdn=args.cdn)
+    if not args.quiet:
+        format_table(report, sys.stdout)
+        sys.stdout.write(f"\nwrote {html_path} and {json_path}\n")
+    return _strict_exit(args, {"": report}, EXIT_OK)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    import sdq
+    from sdq.engine.compare import Comparison
+
+    names = [name for name, _ in args.candidates]
+    if len(set(names)) != len(names):
+        raise InputError(f"candidate names must be distinct; got {names}")
+    evaluation = _evaluation(args)  # the real side: loaded, checked and encoded once
+    reports = {}
+    for name, path in args.candidates:
+        if not args.quiet and sys.stderr.isatty():
+            sys.stderr.write(f"{name}:\n")
+        try:
+            reports[name] = evaluation.run(sdq.load_table(path), progress=progress(args.quiet))
+        except InputError as exc:
+            raise InputError(f"candidate {name!r} ({path}): {exc}") from None
+    comparison = Comparison(reports)
+    html_path = Path(args.output)
+    json_path = Path(args.json_path) if args.json_path else html_path.with_suffix(".json")
+    _write(comparison, html_path, json_path, cdn=args.cdn)
+    if not args.quiet:
+        sys.stdout.write(format_leaderboard(comparison))
+        sys.stdout.write(f"\nwrote {html_path} and {json_path}\n")
+    return _strict_exit(args, reports, EXIT_OK)
+
+
+def _run_init(args: argparse.Namespace) -> int:
+    import sdq
+    from sdq.gates.thresholds import starter_config
+
+    path = Path(args.output)
+    if path.exists() and not args.force:
+        raise InputError(f"{path} exists; use --force to overwrite it")
+    report = sdq.Report.from_json(args.from_report) if args.from_report else None
+    if not 0 <= args.margin < 1:
+        raise InputError(f"--margin must be in [0, 1); got {args.margin}")
+    text = starter_config(report, margin=args.margin)
+    _write_text(str(path), text)
+    sys.stdout.write(f"wrote {path}; check with: sdq check REAL SYNTHETIC --holdout HOLDOUT --config {path}\n")
+    return EXIT_OK
+
+
+def _check_thresholds(args: argparse.Namespace) -> list:
+    """Thresholds from --config (or the default config files) and --fail-under, in that order."""
+    from sdq.gates.thresholds import find_config, load_config, parse_thresholds
+
+    thresholds = []
+    config = Path(args.config) if args.config else find_config(".")
+    if config is not None:
+        thresholds.extend(load_config(config))
+    for spec in args.fail_under:
+        thresholds.extend(parse_thresholds(spec))
+    if not thresholds:
+        raise InputError(
+            "no thresholds to check: give some with --fail-under (e.g. 'fidelity=0.8,privacy=0.9'), "
+            "--config PATH, a [thresholds] table in ./sdq.toml or [tool.sdq.thresholds] in "
+            "./pyproject.toml"
+        )
+    return thresholds
+
+
+def _write_text(path: str, text: str) -> None:
+    from sdq.result.report import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from sdq.gates.thresholds import needed_metrics
+
+    thresholds = _check_thresholds(args)  # before the evaluation: a bad config fails fast
+    if args.metrics is None and not (args.output or args.json_path):
+        # nothing but the gate is wanted: run only the metrics the thresholds read (each metric's
+        # seed is derived from its name, so its score is the same as in a full report)
+        args.metrics = needed_metrics(thresholds)
+    report = _evaluate_args(args)
+    result = report.check(thresholds)
+    if args.output or args.json_path:
+        try:
+            if args.output:
+                report.to_html(args.output, cdn=args.cdn)
+            if args.json_path:
+                report.to_json(args.json_path)
+        except OSError as exc:
+            raise InputError(f"cannot write the report: {exc.strerror or exc}: {exc.filename}") from None
+    if args.junit:
+        _write_text(args.junit, result.to_junit())
+    if args.markdown:
+        _write_text(args.markdown, result.to_markdown())
+    if not args.quiet:
+        sys.stdout.write(result.format_table())
+    return _strict_exit(args, {"": report}, EXIT_OK if result.passed else EXIT_THRESHOLD)
+
+
+def _resolve_name(frame, name: str | None):
+    """Command-line column names are strings; match them to the frame's own names."""
+    if name is None or name in frame.columns:
+        return name
+    matches = [c for c in frame.columns if str(c) == name]
+    return matches[0] if len(matches) == 1 else name
+
+
+def _resolve_names(frame, mapping: dict, flag: str) -> dict:
+    return {_resolve_name(frame, k): v for k, v in mapping.items()}
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    import sdq
+    from sdq.demo import GaussianCopula, load_fair, split
+
+    real = load_fair()
+    train, holdout = split(real, holdout_share=0.3, seed=args.seed)
+    synthetic = GaussianCopula().fit(train, seed=args.seed).sample(len(train), seed=args.seed + 1)
+    report = sdq.evaluate(
+        train,
+        synthetic,
+        holdout,
+        target="had_affair",
+        seed=args.seed,
+        jobs=args.jobs,
+        config=_config(args),
+        metric_timeout=args.metric_timeout,
+        progress=progress(args.quiet),
+    )
+    out_dir = Path(args.output_dir)
+    html_path, json_path = out_dir / "demo.html", out_dir / "demo.json"
+    _write(report, html_path, json_path, cdn=args.cdn)
+    if not args.quiet:
+        sys.stdout.write(
+            f"sdq demo: statsmodels' 'fair' survey data, {len(train)} training rows, "
+            f"{len(holdout)} holdout rows, {len(synthetic)} synthetic rows from a Gaussian copula\n\n"
+        )
+        format_table(report, sys.stdout)
+        sys.stdout.write(f"\nwrote {html_path} and {json_path}\n")
+    return _strict_exit(args, {"": report}, EXIT_OK)
+
+
+#: sub-command -> its function
+COMMANDS = {"report": _run_report, "check": _run_check, "compare": _run_compare, "init": _run_init, "demo": _run_demo}

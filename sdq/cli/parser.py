@@ -1,0 +1,233 @@
+"""The ``sdq`` command line's parser: every sub-command, its flags and their types."""
+
+from __future__ import annotations
+
+import argparse
+
+from sdq.errors import InputError
+
+__all__ = ["build_parser"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and raise instead of exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError(f"{message} (see '{self.prog} --help')")
+
+
+def _comma_list(text: str) -> list[str]:
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("expected a comma-separated list")
+    return items
+
+
+def _column_type(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected COLUMN=KIND, got {text!r}")
+    name, kind = text.rsplit("=", 1)
+    return name, kind.strip()
+
+
+def _number_type(convert, valid, expected: str, bounds: str):
+    """An argparse ``type``: ``convert`` the text, then check it with ``valid``."""
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not valid(value):
+            raise argparse.ArgumentTypeError(f"{bounds}, got {text!r}")
+        return value
+
+    return parse
+
+
+_seed = _number_type(int, lambda v: 0 <= v < 2**32, "an integer", "must be in [0, 2**32)")
+_positive_int = _number_type(int, lambda v: v >= 1, "a positive integer", "must be at least 1")
+_seconds = _number_type(
+    float, lambda v: 0 < v < float("inf"), "a number of seconds", "must be a positive number of seconds"
+)
+
+
+def _candidate(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    name, path = text.split("=", 1)
+    if not name.strip() or not path.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    return name.strip(), path.strip()
+
+
+def _add_input_arguments(parser: argparse.ArgumentParser, synthetic: bool = True) -> None:
+    """The inputs shared by ``sdq report``, ``sdq check`` and (without SYNTHETIC) ``sdq compare``."""
+    parser.add_argument("real", help="the real (training) table: .csv, .parquet, .json, .jsonl, .feather")
+    if synthetic:
+        parser.add_argument("synthetic", help="the synthetic table, same columns as REAL")
+    parser.add_argument("--holdout", help="real rows the generator never saw (the baseline)")
+    parser.add_argument("--target", help="the column a model would predict")
+    parser.add_argument(
+        "--task", choices=("classification", "regression"), help="the target's task (inferred if omitted)"
+    )
+    parser.add_argument("--time-column", help="the column that orders rows in time")
+    parser.add_argument("--entity-column", help="the column that identifies a sequence (e.g. a customer)")
+    parser.add_argument("--metrics", type=_comma_list, help="comma-separated metric names (default: all)")
+    parser.add_argument(
+        "--column-type",
+        type=_column_type,
+        action="append",
+        default=[],
+        metavar="COL=KIND",
+        help="override a column's kind (repeatable)",
+    )
+    parser.add_argument("--exclude", action="append", default=[], metavar="COL", help="leave a column out (repeatable)")
+    parser.add_argument("--sensitive", help="records the generator must never reproduce (scored by sensitive_match)")
+    parser.add_argument(
+        "--show-records", action="store_true", help="allow real records (matched rows) in the report; off by default"
+    )
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags every evaluating command shares: seed, jobs, time limit, strictness, quiet, and how
+    plotly.js reaches the HTML."""
+    from sdq.engine.runner import default_jobs
+
+    parser.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=default_jobs(),
+        help=f"metrics run in this many processes at once (default: all cores, here {default_jobs()}); "
+        "the scores do not depend on it",
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="sample no rows: lift every row cap (models, distances, queries, bootstrap; "
+        "slower on large data). Caps in effect are always recorded in the report",
+    )
+    parser.add_argument(
+        "--metric-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="stop a metric after this many seconds and record it as an error (Linux)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 3 when a metric failed, ran out of time or recorded a warning (the reports are still written)",
+    )
+    parser.add_argument(
+        "--cdn",
+        action="store_true",
+        help="link plotly.js from its CDN instead of embedding it (smaller file; needs a network to view)",
+    )
+    parser.add_argument("--seed", type=_seed, default=0, help="seed of every random step (default 0)")
+    parser.add_argument("--quiet", action="store_true", help="no progress and no table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from sdq import __version__
+
+    parser = _Parser(prog="sdq", description="Score synthetic data against real data and a holdout.")
+    parser.add_argument("--version", action="version", version=f"sdq {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    report = sub.add_parser(
+        "report",
+        help="evaluate synthetic data and write an HTML and a JSON report",
+        description="Evaluate SYNTHETIC against REAL (the generator's training rows) "
+        "and write reports/<synthetic stem>.html and .json.",
+    )
+    _add_input_arguments(report)
+    report.add_argument("--output", help="HTML output path (default: reports/<synthetic stem>.html)")
+    report.add_argument("--json", dest="json_path", help="JSON output path (default: next to the HTML)")
+    report.add_argument(
+        "--chunk-rows",
+        type=_positive_int,
+        metavar="N",
+        help="read the files N rows at a time, for files larger than memory (Parquet or CSV): "
+        "histogram_similarity and mutual_information from counts; the other metrics are skipped",
+    )
+    _add_run_arguments(report)
+
+    check = sub.add_parser(
+        "check",
+        help="evaluate synthetic data and exit 1 when a threshold fails",
+        description="Evaluate SYNTHETIC against REAL like 'sdq report', then check thresholds "
+        "(from --fail-under and/or a config file). Exit codes: 0 every threshold "
+        "passed, 1 a threshold failed, 2 bad input, usage or config.",
+    )
+    _add_input_arguments(check)
+    check.add_argument(
+        "--fail-under",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="thresholds, e.g. 'fidelity=0.8,privacy=0.9', 'correlation=0.9*baseline', "
+        "'exact_match:ci_low=0.95' (repeatable)",
+    )
+    check.add_argument(
+        "--config",
+        help="a TOML file with a [thresholds] table (sdq.toml) or [tool.sdq.thresholds] "
+        "(pyproject.toml); default: ./sdq.toml, else [tool.sdq] in ./pyproject.toml",
+    )
+    check.add_argument("--junit", metavar="PATH", help="write a JUnit XML file: one testcase per threshold")
+    check.add_argument("--markdown", metavar="PATH", help="write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
+    check.add_argument(
+        "--output", help="also write the HTML report here (then every metric runs, not only those the thresholds read)"
+    )
+    check.add_argument("--json", dest="json_path", help="also write the JSON report here")
+    _add_run_arguments(check)
+
+    comp = sub.add_parser(
+        "compare",
+        help="evaluate several synthetic candidates and write one comparison page",
+        description="Evaluate every candidate against REAL with the same settings (the real side "
+        "is encoded once) and write a leaderboard page (HTML) and JSON. Candidates "
+        "whose overall ranges overlap are marked tied.",
+    )
+    _add_input_arguments(comp, synthetic=False)
+    comp.add_argument(
+        "candidates",
+        nargs="+",
+        type=_candidate,
+        metavar="NAME=PATH",
+        help="a synthetic table and the name to show for it (one or more)",
+    )
+    comp.add_argument(
+        "--output", default="reports/compare.html", help="HTML output path (default: reports/compare.html)"
+    )
+    comp.add_argument("--json", dest="json_path", help="JSON output path (default: next to the HTML)")
+    _add_run_arguments(comp)
+
+    init = sub.add_parser(
+        "init",
+        help="write a commented starting sdq.toml with thresholds",
+        description="Write a starting configuration for 'sdq check': thresholds relative to the "
+        "holdout baseline, or, with --from-report, absolute thresholds a margin below "
+        "the holdout baselines of an existing report.",
+    )
+    init.add_argument("--output", default="sdq.toml", help="where to write it (default: ./sdq.toml)")
+    init.add_argument(
+        "--from-report", metavar="JSON", help="a report JSON (made with a holdout) to take baselines from"
+    )
+    init.add_argument(
+        "--margin",
+        type=float,
+        default=0.05,
+        help="with --from-report: how far below each baseline the threshold sits (default 0.05)",
+    )
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    demo = sub.add_parser(
+        "demo",
+        help="run the whole evaluation on the embedded demo data",
+        description="Split statsmodels' 'fair' data (real survey answers) into training "
+        "and holdout rows, make synthetic rows with a baseline Gaussian copula, "
+        "and write demo.html and demo.json.",
+    )
+    demo.add_argument("--output-dir", default="reports", help="folder for demo.html and demo.json (default: reports/)")
+    _add_run_arguments(demo)
+    return parser
