@@ -15,7 +15,7 @@ from sdq.data import load_table
 from sdq.engine.compare import Comparison, compare
 from sdq.engine.evaluate import evaluate
 from sdq.errors import ConfigError, InputError, MetricError, SdqError
-from sdq.gates.thresholds import CheckResult, Threshold
+from sdq.gates import CheckResult, Threshold
 from sdq.metrics import names as metric_names
 from sdq.result.report import MetricResult, Report
 

@@ -4,7 +4,7 @@ Each helper takes either data frames (``real, synthetic, holdout``; it then runs
 :func:`sdq.engine.evaluate` with only the metrics it needs, passing any other keyword argument through,
 e.g. ``target=``, ``config=``, ``seed=``) or a :class:`sdq.Report` in place of ``real``.
 A failure raises ``AssertionError`` whose message is built by one formatter
-(:func:`sdq.gates.thresholds.format_failure`): a summary line, the aligned ``[score]``, ``[threshold]``,
+(:func:`sdq.gates.format_failure`): a summary line, the aligned ``[score]``, ``[threshold]``,
 ``[baseline]`` and ``[interval]``, the worst columns, pairs or metrics with their numbers, and a
 hint. The report is attached to the error as ``.report`` (the pytest plugin writes it to
 ``--sdq-report-dir``). On success a helper returns the report.
@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sdq.engine.select import needed_metrics
 from sdq.errors import InputError
-from sdq.gates.thresholds import DEFAULT_HINT, Threshold, as_thresholds, format_failure, needed_metrics
+from sdq.gates import DEFAULT_HINT, Threshold, as_thresholds, format_failure
 from sdq.result.report import Report
 
 __all__ = [

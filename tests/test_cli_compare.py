@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sdq.cli import main
-from sdq.gates.thresholds import load_config
+from sdq.gates import load_config
 
 
 @pytest.fixture()
@@ -177,7 +177,7 @@ def test_bad_run_flags_exit_2(cands, flag, capsys):
 
 
 def test_init_floors_without_floating_point_slips():
-    from sdq.gates.thresholds import starter_config
+    from sdq.gates import starter_config
     from sdq.result.report import MetricResult, Report
 
     report = Report(

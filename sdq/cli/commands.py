@@ -165,7 +165,8 @@ def _run_compare(args: argparse.Namespace) -> int:
 
 def _run_init(args: argparse.Namespace) -> int:
     import sdq
-    from sdq.gates.thresholds import starter_config
+    from sdq import metrics as registry
+    from sdq.gates import starter_config
 
     path = Path(args.output)
     if path.exists() and not args.force:
@@ -173,7 +174,7 @@ def _run_init(args: argparse.Namespace) -> int:
     report = sdq.Report.from_json(args.from_report) if args.from_report else None
     if not 0 <= args.margin < 1:
         raise InputError(f"--margin must be in [0, 1); got {args.margin}")
-    text = starter_config(report, margin=args.margin)
+    text = starter_config(report, margin=args.margin, metric_names=registry.names())
     _write_text(str(path), text)
     sys.stdout.write(f"wrote {path}; check with: sdq check REAL SYNTHETIC --holdout HOLDOUT --config {path}\n")
     return EXIT_OK
@@ -181,7 +182,8 @@ def _run_init(args: argparse.Namespace) -> int:
 
 def _check_thresholds(args: argparse.Namespace) -> list:
     """Thresholds from --config (or the default config files) and --fail-under, in that order."""
-    from sdq.gates.thresholds import find_config, load_config, parse_thresholds
+    from sdq.engine.select import needed_metrics
+    from sdq.gates import find_config, load_config, parse_thresholds
 
     thresholds = []
     config = Path(args.config) if args.config else find_config(".")
@@ -195,6 +197,7 @@ def _check_thresholds(args: argparse.Namespace) -> list:
             "--config PATH, a [thresholds] table in ./sdq.toml or [tool.sdq.thresholds] in "
             "./pyproject.toml"
         )
+    needed_metrics(thresholds)  # every target names a family or a metric of this installation
     return thresholds
 
 
@@ -208,7 +211,7 @@ def _write_text(path: str, text: str) -> None:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from sdq.gates.thresholds import needed_metrics
+    from sdq.engine.select import needed_metrics
 
     thresholds = _check_thresholds(args)  # before the evaluation: a bad config fails fast
     if args.metrics is None and not (args.output or args.json_path):

@@ -16,10 +16,10 @@ from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
 
-from sdq import metrics as registry
 from sdq.config import Config
 from sdq.data import build_tables, check_frame
 from sdq.engine.runner import run_metrics
+from sdq.engine.select import select_metrics
 from sdq.errors import ConfigError, InputError
 from sdq.prepare import Prepared, prepare
 from sdq.result.report import Report
@@ -172,17 +172,7 @@ class Evaluation:
         self.real = check_frame(real, "real")
         self.holdout = None if holdout is None else check_frame(holdout, "holdout")
         self.sensitive = None if sensitive is None else check_frame(sensitive, "sensitive")
-        reg = registry.registry()
-        if metrics is None:
-            selected = list(reg)
-        else:
-            if isinstance(metrics, str):
-                metrics = [metrics]
-            selected = list(dict.fromkeys(metrics))
-            unknown = [m for m in selected if m not in reg]
-            if unknown:
-                raise InputError(f"Unknown metric(s) {unknown}; known metrics: {list(reg)}.")
-        self.specs = [reg[name] for name in selected]
+        self.specs = select_metrics(metrics)
         self.config, self.strict, self.show_records = config, bool(strict), bool(show_records)
         self.jobs, self.metric_timeout = jobs, metric_timeout
         self.roles = {"target": target, "task": task, "time_column": time_column, "entity_column": entity_column}

@@ -394,14 +394,14 @@ class Report:
 
     # -- gates -----------------------------------------------------------------------------------
     def check(self, thresholds: Any):
-        """Check thresholds against this report -> :class:`sdq.gates.thresholds.CheckResult`.
+        """Check thresholds against this report -> :class:`sdq.gates.CheckResult`.
 
-        ``thresholds``: a :class:`sdq.gates.thresholds.Threshold`, a string such as
+        ``thresholds``: a :class:`sdq.gates.Threshold`, a string such as
         ``"fidelity=0.8,correlation=0.9*baseline"``, a mapping shaped like the ``[tool.sdq.thresholds]``
         table, or a list of those. A target that was skipped, failed or not run fails unless the
         threshold allows it (``allow_skipped``).
         """
-        from sdq.gates.thresholds import check
+        from sdq.gates import check
 
         return check(self, thresholds)
 

@@ -1,0 +1,158 @@
+"""Configuration files of the gates: ``sdq.toml`` and ``[tool.sdq]`` in ``pyproject.toml``.
+
+``sdq.toml`` (a ``[thresholds]`` table) or ``pyproject.toml`` (a ``[tool.sdq.thresholds]``
+table)::
+
+    [tool.sdq.thresholds]
+    fidelity = 0.8                                  # absolute
+    correlation = "0.9*baseline"                    # relative to the holdout baseline
+    "exact_match:ci_low" = 0.95                     # on the interval's lower end
+    "histogram_similarity:age" = 0.9                # one column of a metric
+    utility = { min = 0.7, allow_skipped = true }   # the long form
+    membership_inference = { min = 0.9, on = "ci_low" }
+
+The long form's keys: ``min`` (required), ``on`` (``"score"``: absolute, the default;
+``"baseline"``: relative; ``"ci_low"``) and ``allow_skipped`` (default false). Any other key, an
+unknown target or a bad value is a :class:`sdq.errors.ConfigError` that names it. Reading a
+configuration file needs Python 3.11 or newer (the standard library's ``tomllib``); on Python 3.10
+give thresholds as strings or in Python instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+from sdq.errors import ConfigError
+from sdq.gates.parse import threshold_from_value
+from sdq.gates.threshold import FAMILY_TARGETS, Threshold
+
+__all__ = ["find_config", "load_config", "starter_config"]
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info < (3, 11):
+        raise ConfigError(
+            f"{path}: reading a configuration file needs Python 3.11 or newer (tomllib); "
+            f"give thresholds with --fail-under instead."
+        )
+    import tomllib
+
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a configuration file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def find_config(directory: str | Path = ".") -> Path | None:
+    """``sdq.toml`` in ``directory`` if present, else its ``pyproject.toml`` if that has ``[tool.sdq]``."""
+    directory = Path(directory)
+    if (directory / "sdq.toml").is_file():
+        return directory / "sdq.toml"
+    pyproject = directory / "pyproject.toml"
+    if pyproject.is_file() and sys.version_info < (3, 11):
+        # no TOML reader: a [tool.sdq] table found by its text is reported by load_config
+        text = pyproject.read_text(encoding="utf-8", errors="replace")
+        return pyproject if re.search(r"^\s*\[+\s*tool\.sdq\b", text, re.MULTILINE) else None
+    if pyproject.is_file():
+        try:
+            if "sdq" in _read_toml(pyproject).get("tool", {}):
+                return pyproject
+        except ConfigError:
+            return pyproject  # let load_config report what is wrong with it
+    return None
+
+
+def load_config(path: str | Path) -> list[Threshold]:
+    """The thresholds of ``sdq.toml`` (``[thresholds]``) or ``pyproject.toml`` (``[tool.sdq.thresholds]``)."""
+    path = Path(path)
+    data = _read_toml(path)
+    if path.name == "pyproject.toml" or "tool" in data:
+        section = data.get("tool", {}).get("sdq")
+        where = "[tool.sdq]"
+        if section is None:
+            raise ConfigError(f"{path}: no [tool.sdq] table")
+    else:
+        section, where = data, "the top level"
+    unknown = sorted(set(section) - {"thresholds"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {unknown} in {where}; allowed: ['thresholds']")
+    table = section.get("thresholds", {})
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{path}: 'thresholds' must be a table of TARGET = VALUE")
+    try:
+        return [threshold_from_value(str(k), v) for k, v in table.items()]
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def starter_config(report: Any = None, *, margin: float = 0.05, metric_names: list[str] | None = None) -> str:
+    """The text of a commented starting ``sdq.toml``.
+
+    Without a report: family thresholds relative to the holdout baseline (``0.9 * baseline``;
+    privacy absolute, since its baseline is the holdout's own near-perfect score), and every other
+    kind of threshold shown commented out. With a report made with a holdout: absolute thresholds
+    ``margin`` below each family's and each metric's baseline (rounded down to 0.01), so that data
+    as good as fresh real rows pass and clearly worse data fail."""
+    lines = [
+        "# sdq thresholds: `sdq check REAL SYNTHETIC --holdout HOLDOUT` reads this file (./sdq.toml),",
+        "# or the same table as [tool.sdq.thresholds] in pyproject.toml. Every score is in [0, 1], higher is",
+        "# better (for privacy: safer). The baseline is the same metric computed on the holdout: what a",
+        "# perfect generator would score.",
+        "#",
+        "#   name = 0.8                           absolute: score >= 0.8",
+        '#   name = "0.9*baseline"               relative: score >= 0.9 x the holdout\'s score',
+        '#   "name:ci_low" = 0.95                 the lower end of the 95% interval >= 0.95',
+        '#   "metric:column" = 0.9                one column of a metric with per-column scores',
+        "#   name = { min = 0.7, allow_skipped = true }   pass when the metric did not run",
+        "#",
+        "# Names: the families fidelity, utility, privacy, overall, and the metrics",
+        "#   "
+        + ", ".join(metric_names if metric_names is not None else [r.name for r in getattr(report, "metrics", [])]),
+        "",
+        "[thresholds]",
+    ]
+    if report is None:
+        lines += [
+            'fidelity = "0.9*baseline"',
+            'utility = { min = 0.8, on = "baseline", allow_skipped = true }   # skipped without a target',
+            "privacy = 0.9",
+            "",
+            "# more, for example:",
+            '# correlation = "0.9*baseline"',
+            '# "exact_match:ci_low" = 0.95',
+            '# "histogram_similarity:age" = 0.9',
+        ]
+        return "\n".join(lines) + "\n"
+    if not 0 <= margin < 1:
+        raise ConfigError(f"margin must be in [0, 1). Got {margin!r} instead.")
+    # rounded before the floor: 0.96 - 0.05 is 0.9099999999999999 in floating point
+    floor = lambda v: math.floor(round(max(0.0, v - margin) * 100, 9)) / 100  # noqa: E731
+    base = report.summary_baseline
+    if all(base.get(f) is None for f in FAMILY_TARGETS):
+        raise ConfigError(
+            "the report has no holdout baselines (it was made without a holdout); "
+            "run it with a holdout, or start without --from-report"
+        )
+    lines.append(
+        f"# {margin:g} below the holdout baselines of the report made on "
+        f"{(getattr(report, 'manifest', None) or {}).get('created', 'an unknown date')}"
+    )
+    for family in ("fidelity", "utility", "privacy", "overall"):
+        if base.get(family) is not None:
+            lines.append(f"{family} = {floor(base[family]):.2f}   # baseline {base[family]:.3f}")
+    lines.append("")
+    lines.append("# each metric (delete what you do not want to gate on)")
+    for r in report.metrics:
+        if r.status == "ok" and r.baseline is not None:
+            score = f", this report's score {r.score:.3f}" if r.score is not None else ""
+            lines.append(f"{r.name} = {floor(r.baseline):.2f}   # baseline {r.baseline:.3f}{score}")
+    return "\n".join(lines) + "\n"
