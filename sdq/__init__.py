@@ -17,7 +17,8 @@ from sdq.engine.evaluate import evaluate
 from sdq.errors import ConfigError, InputError, MetricError, SdqError
 from sdq.gates import CheckResult, Threshold
 from sdq.metrics import names as metric_names
-from sdq.result.report import MetricResult, Report
+from sdq.report import Report
+from sdq.result import MetricResult
 
 __version__ = "0.1.0"
 

@@ -21,7 +21,7 @@ from typing import Any
 from sdq.engine.select import needed_metrics
 from sdq.errors import InputError
 from sdq.gates import DEFAULT_HINT, Threshold, as_thresholds, format_failure
-from sdq.result.report import Report
+from sdq.report import Report
 
 __all__ = [
     "assert_fidelity",
@@ -227,7 +227,7 @@ def assert_timeseries_similar(
             report,
         )
     # the mean of the sequence metrics only, whatever else the report holds
-    from sdq.result.report import Report as _Report
+    from sdq.report import Report as _Report
 
     sub = _Report(ran, config=report.config, data=report.data, manifest=report.manifest, sdq_version=report.sdq_version)
     result = sub.check(thresholds)

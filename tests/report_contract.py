@@ -7,7 +7,7 @@ import json
 import math
 from typing import Any
 
-from sdq.result.report import column_entries, entry_scores
+from sdq.result import column_entries, entry_scores
 from sdq.schema import KINDS
 
 STATUSES = ("ok", "skipped", "error")

@@ -30,7 +30,7 @@ from report_contract import check_contract, strict_json  # noqa: E402 (tests/ is
 
 import sdq
 from sdq.cli import main
-from sdq.result.report import entry_scores
+from sdq.result import entry_scores
 
 #: Metrics that exercise every input path (schema, coercion, bins, codes, hashing) in little time.
 FAST = ("statistics", "histogram_similarity", "mutual_information", "correlation", "qscore", "exact_match")

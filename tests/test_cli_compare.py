@@ -178,7 +178,8 @@ def test_bad_run_flags_exit_2(cands, flag, capsys):
 
 def test_init_floors_without_floating_point_slips():
     from sdq.gates import starter_config
-    from sdq.result.report import MetricResult, Report
+    from sdq.report import Report
+    from sdq.result import MetricResult
 
     report = Report(
         [MetricResult("histogram_similarity", "fidelity", "ok", score=0.9, baseline=0.96)],

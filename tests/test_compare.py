@@ -163,7 +163,8 @@ def test_unknown_option_and_clashing_names(candidates):
 
 
 def test_the_leaderboard_is_ordered_by_rank_and_ties_need_not_be_transitive():
-    from sdq.result.report import MetricResult, Report
+    from sdq.report import Report
+    from sdq.result import MetricResult
 
     def report(score, low, high):
         return Report(

@@ -11,7 +11,8 @@ import pytest
 
 import sdq
 from sdq.errors import InputError
-from sdq.result.report import MetricResult, Report, json_safe, summarise
+from sdq.report import Report
+from sdq.result import MetricResult, json_safe, summarise
 
 
 def _strict_loads(text: str):

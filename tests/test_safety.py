@@ -11,7 +11,7 @@ import pytest
 
 import sdq
 from sdq.cli import main
-from sdq.result.report import write_atomic
+from sdq.files import write_atomic
 
 
 def test_a_crash_while_writing_leaves_the_previous_report(tmp_path, monkeypatch):

@@ -202,7 +202,7 @@ def _check_thresholds(args: argparse.Namespace) -> list:
 
 
 def _write_text(path: str, text: str) -> None:
-    from sdq.result.report import write_atomic
+    from sdq.files import write_atomic
 
     try:
         write_atomic(path, text)

@@ -42,7 +42,8 @@ from sdq.data import _coerce, check_frame, frame_hash
 from sdq.engine.runner import run_metrics
 from sdq.errors import ConfigError, InputError
 from sdq.prepare import AggregateFrame, Prepared, category_binning, fit_binning, pair_bins, pair_table
-from sdq.result.report import MetricResult, Report
+from sdq.report import Report
+from sdq.result import MetricResult
 from sdq.schema import BINNED_KINDS, DEPENDENCE_KINDS, Schema, fit_schema
 
 __all__ = ["ChunkSource", "evaluate_chunked", "CHUNKED_METRICS"]

@@ -2,11 +2,11 @@
 
 ``sdq.compare({"gan": s1, "copula": s2}, real, holdout=holdout)`` checks and encodes the real side
 (schema, bins, the real and holdout frames) once, scores every candidate with the same settings
-and seed, and returns a :class:`Comparison`: one :class:`~sdq.result.report.Report` per candidate and a
+and seed, and returns a :class:`Comparison`: one :class:`~sdq.Report` per candidate and a
 leaderboard.
 
 Ranking: candidates are ordered by their ``overall`` score. Two candidates are **tied** when their
-overall ranges overlap (each range is :func:`sdq.result.report.family_ranges`: the family rules applied
+overall ranges overlap (each range is :func:`sdq.result.family_ranges`: the family rules applied
 to the metrics' 95% intervals, a metric without an interval counting as exact); a candidate's
 ``rank`` is 1 + the number of candidates that are clearly better (whose range lies wholly above
 its own), and the leaderboard is ordered by rank, then score. Ties are not transitive: A may tie
@@ -25,7 +25,9 @@ import pandas as pd
 
 from sdq.engine.evaluate import Evaluation, Progress
 from sdq.errors import InputError
-from sdq.result.report import Report, family_ranges, json_safe, write_atomic
+from sdq.files import write_atomic
+from sdq.report import Report
+from sdq.result import family_ranges, json_safe
 
 __all__ = ["compare", "Comparison"]
 
@@ -38,7 +40,7 @@ class Comparison:
     Attributes
     ----------
     reports : dict
-        Candidate name -> :class:`~sdq.result.report.Report`, in the order given.
+        Candidate name -> :class:`~sdq.Report`, in the order given.
     """
 
     def __init__(self, reports: Mapping[str, Report]) -> None:

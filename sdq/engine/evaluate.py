@@ -22,7 +22,7 @@ from sdq.engine.runner import run_metrics
 from sdq.engine.select import select_metrics
 from sdq.errors import ConfigError, InputError
 from sdq.prepare import Prepared, prepare
-from sdq.result.report import Report
+from sdq.report import Report
 from sdq.schema import fit_schema
 
 __all__ = ["evaluate", "Evaluation", "Progress"]

@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from sdq.errors import ConfigError, MetricError
 from sdq.metrics import MetricSpec, Outcome, Skip
-from sdq.result.report import MetricResult, json_safe
+from sdq.result import MetricResult, json_safe
 
 __all__ = ["run_metrics", "RunInfo", "default_jobs"]
 

@@ -12,7 +12,7 @@ from sdq.gates import formats
 from sdq.gates.messages import DEFAULT_HINT, format_failure
 from sdq.gates.parse import as_thresholds
 from sdq.gates.threshold import FAMILY_TARGETS, Threshold, score_text
-from sdq.result.report import column_entries, entry_scores, json_safe
+from sdq.result import column_entries, entry_scores, json_safe
 
 __all__ = ["ThresholdOutcome", "CheckResult", "check", "worst_offenders"]
 

@@ -2,7 +2,7 @@
 
 A metric is a plain function ``fn(prepared) -> Outcome`` registered with :func:`metric`, which
 records its name, family, what it needs and what 1.0 and 0.0 mean. The engine
-(:mod:`sdq.engine.evaluate`) turns the outcome into a :class:`sdq.result.report.MetricResult`, checks the needs
+(:mod:`sdq.engine.evaluate`) turns the outcome into a :class:`sdq.result.MetricResult`, checks the needs
 (a metric that needs a holdout is ``skipped`` without one) and isolates failures.
 """
 

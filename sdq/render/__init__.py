@@ -1,1 +1,1 @@
-"""Renderers: turn a :class:`sdq.result.report.Report` into HTML. They read the report only."""
+"""Renderers: turn a :class:`sdq.result.EvaluationResult` into HTML. They read the report only."""

@@ -28,7 +28,7 @@ import math
 import re
 from typing import Any, Callable, Iterable, Mapping
 
-from sdq.result.report import column_entries, entry_scores
+from sdq.result import column_entries, entry_scores
 
 __all__ = [
     "BUILDERS",
@@ -124,7 +124,7 @@ def _panel(
 
 def column_scores(details: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Per-column ``{"column", "score", "baseline"}`` of a metric's details
-    (:func:`sdq.result.report.column_entries`), worst first; entries without a numeric score are left out."""
+    (:func:`sdq.result.column_entries`), worst first; entries without a numeric score are left out."""
     rows = []
     for entry in column_entries(dict(details)):
         score, baseline = entry_scores(entry)

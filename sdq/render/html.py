@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from sdq.render import figures as fig
 from sdq.render import tables as tab
-from sdq.result.report import MetricResult, Report
+from sdq.result import EvaluationResult, MetricResult
 
 __all__ = ["render_report", "render_summary", "templates_dir", "verdict", "script_json", "build_context"]
 
@@ -160,7 +160,7 @@ def verdict(score: float | None, baseline: float | None, ci: list | tuple | None
     return f"well below fresh real data ({gap:.2f} lower)", "poor"
 
 
-def _families(report: Report) -> list[dict[str, Any]]:
+def _families(report: EvaluationResult) -> list[dict[str, Any]]:
     summary, baseline, intervals = report.summary, report.summary_baseline, report.summary_intervals
     rows = []
     for name in (*FAMILY_ORDER, "overall"):
@@ -254,7 +254,7 @@ def _panel_anchor(cards: dict[str, dict], metric: str, key: str) -> str:
     return cards[metric]["anchor"]
 
 
-def look_first(report: Report, cards: dict[str, dict], limit: int = 3) -> list[dict[str, Any]]:
+def look_first(report: EvaluationResult, cards: dict[str, dict], limit: int = 3) -> list[dict[str, Any]]:
     """The worst metrics, columns and pairs, with links: what a reader should look at first."""
     items: list[dict[str, Any]] = []
     for m in report.metrics:
@@ -326,7 +326,7 @@ def look_first(report: Report, cards: dict[str, dict], limit: int = 3) -> list[d
     return items
 
 
-def _schema_rows(report: Report) -> list[dict[str, Any]]:
+def _schema_rows(report: EvaluationResult) -> list[dict[str, Any]]:
     data = report.data or {}
     invalid = data.get("invalid") or {}
     validity: dict[str, Any] = {}
@@ -362,7 +362,7 @@ def _schema_rows(report: Report) -> list[dict[str, Any]]:
     return rows
 
 
-def build_context(report: Report, *, cdn: bool = False, embed_plotly: bool = True) -> dict[str, Any]:
+def build_context(report: EvaluationResult, *, cdn: bool = False, embed_plotly: bool = True) -> dict[str, Any]:
     """Everything the templates show, computed from the report."""
     specs = _metric_specs()
     store = _FigureStore()
@@ -404,13 +404,13 @@ def build_context(report: Report, *, cdn: bool = False, embed_plotly: bool = Tru
     }
 
 
-def render_report(report: Report, *, cdn: bool = False) -> str:
+def render_report(report: EvaluationResult, *, cdn: bool = False) -> str:
     """The full HTML page of a report. Self-contained (plotly.js embedded, compressed) unless
     ``cdn`` is true, in which case plotly.js is loaded from its CDN (smaller file, needs a network)."""
     return _environment().get_template("report.html.j2").render(**build_context(report, cdn=cdn))
 
 
-def render_summary(report: Report) -> str:
+def render_summary(report: EvaluationResult) -> str:
     """A compact summary card for notebooks: pure HTML with inline styles and no script, so it reads
     the same in Jupyter, JupyterLab and VS Code, even where outputs are sanitised."""
     specs = _metric_specs()

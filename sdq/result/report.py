@@ -1,13 +1,8 @@
 """The result of an evaluation: metric results, family scores, schema and manifest.
 
-:class:`Report` is a plain value: it can be written to strict JSON and read back
-(``Report.from_json``) without loss, turned into a table (``to_frame``) or rendered to HTML
-(``to_html``; the renderer is imported only then).
-
-Family scores: ``fidelity`` and ``utility`` are the mean of their ``ok`` metric scores;
-``privacy`` is the **minimum** (the weakest link decides whether data may be shared; the mean is in
-``summary_details``); ``overall`` is the mean of the family scores present. The same rules applied
-to the metrics' baselines give ``summary_baseline``: what a perfect generator (the holdout) gets.
+:class:`EvaluationResult` is a plain value: it can be written to strict JSON and read back
+(``from_json``) without loss and turned into a table (``to_frame``). It never renders or gates:
+the public :class:`sdq.Report` (:mod:`sdq.report`) adds those faces.
 """
 
 from __future__ import annotations
@@ -15,184 +10,22 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 
 from sdq.errors import InputError
+from sdq.files import write_atomic
+from sdq.result.metric_result import MetricResult, json_safe
+from sdq.result.summary import column_entries, entry_scores, family_ranges, mean_or_none, summarise
 
-__all__ = [
-    "MetricResult",
-    "Report",
-    "summarise",
-    "json_safe",
-    "write_atomic",
-    "column_entries",
-    "entry_scores",
-    "Figures",
-    "family_ranges",
-]
-
-STATUSES = ("ok", "skipped", "error")
+__all__ = ["EvaluationResult"]
 
 
-def json_safe(obj: Any) -> Any:
-    """A copy of ``obj`` that strict JSON accepts: numpy scalars to Python, NaN/inf to None."""
-    if isinstance(obj, dict):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [json_safe(v) for v in obj.tolist()]
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if math.isfinite(obj) else None
-    if obj is None or isinstance(obj, str):
-        return obj
-    return str(obj)
-
-
-@dataclass
-class MetricResult:
-    """One metric's result. ``score`` and ``baseline`` are in [0, 1], higher is better."""
-
-    name: str
-    family: str
-    status: str
-    score: float | None = None
-    baseline: float | None = None
-    ci: list[float] | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    message: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return json_safe(
-            {
-                "name": self.name,
-                "family": self.family,
-                "status": self.status,
-                "score": self.score,
-                "baseline": self.baseline,
-                "ci": list(self.ci) if self.ci is not None else None,
-                "details": self.details,
-                "message": self.message,
-                "warnings": list(self.warnings or []),
-            }
-        )
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "MetricResult":
-        fields = {k: data.get(k) for k in ("name", "family", "status", "score", "baseline", "ci", "details", "message")}
-        return cls(**fields, warnings=list(data.get("warnings") or []))
-
-
-def _mean(values: list[float]) -> float | None:
-    return float(np.mean(values)) if values else None
-
-
-def summarise(results: list[MetricResult], attribute: str = "score") -> dict[str, float | None]:
-    """Family and overall scores from metric results (``attribute``: ``score`` or ``baseline``)."""
-    by_family: dict[str, list[float]] = {"fidelity": [], "utility": [], "privacy": []}
-    for r in results:
-        value = getattr(r, attribute)
-        if r.status == "ok" and value is not None:
-            by_family[r.family].append(float(value))
-    summary = {
-        "fidelity": _mean(by_family["fidelity"]),
-        "utility": _mean(by_family["utility"]),
-        "privacy": min(by_family["privacy"]) if by_family["privacy"] else None,
-    }
-    present = [v for v in summary.values() if v is not None]
-    summary["overall"] = _mean(present)
-    return summary
-
-
-def family_ranges(results: list[MetricResult], *, missing_as_point: bool = False) -> dict[str, list[float] | None]:
-    """A range for each family score (and ``overall``) from its metrics' 95% intervals: the
-    family rule (mean or minimum) applied to the lower and to the upper ends. It holds the family
-    score whenever every metric's interval holds its score (so it is conservative, not a joint
-    bootstrap interval). Where an ``ok`` metric has no interval the family's range is None, or,
-    with ``missing_as_point``, that metric counts as exact (its score at both ends)."""
-    out: dict[str, list[float] | None] = {}
-    families = ("fidelity", "utility", "privacy")
-    for family in families:
-        ok = [m for m in results if m.family == family and m.status == "ok" and m.score is not None]
-        ends = []
-        for m in ok:
-            if m.ci and None not in m.ci:
-                ends.append((m.ci[0], m.ci[1]))
-            elif missing_as_point:
-                ends.append((m.score, m.score))
-        if not ok or len(ends) < len(ok):
-            out[family] = None
-            continue
-        combine = min if family == "privacy" else (lambda v: sum(v) / len(v))
-        out[family] = [combine([e[0] for e in ends]), combine([e[1] for e in ends])]
-    present = [f for f in families if any(m.family == f and m.status == "ok" and m.score is not None for m in results)]
-    if present and all(out[f] is not None for f in present):
-        out["overall"] = [sum(out[f][i] for f in present) / len(present) for i in (0, 1)]
-    else:
-        out["overall"] = None
-    return out
-
-
-def column_entries(details: Any) -> list[dict[str, Any]]:
-    """The per-column entries of a metric's ``details``: ``details["column_scores"]`` where a
-    pairwise metric gives one, else the mapping entries of ``details["columns"]`` that name a column."""
-    if not isinstance(details, dict):
-        return []
-    entries = details.get("column_scores")
-    if not isinstance(entries, list):
-        entries = details.get("columns")
-    return [e for e in entries or [] if isinstance(e, dict) and "column" in e]
-
-
-def entry_scores(entry: dict[str, Any]) -> tuple[Any, Any]:
-    """``(score, baseline)`` of a per-column entry, in either shape metrics use: ``score`` a number
-    with ``baseline`` beside it, or ``score`` a mapping ``{"synthetic": ..., "holdout": ...}``."""
-    score = entry.get("score")
-    if isinstance(score, dict):
-        return score.get("synthetic"), score.get("holdout")
-    return score, entry.get("baseline")
-
-
-def write_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write text to ``path`` through a temporary file in the same folder, then rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-class Figures(list):
-    """A list of plotly figures that displays every one of them in a notebook."""
-
-    def _ipython_display_(self) -> None:  # pragma: no cover - needs IPython
-        from IPython.display import display
-
-        for fig in self:
-            display(fig)
-
-
-class Report:
-    """Results of one evaluation.
+class EvaluationResult:
+    """Results of one evaluation, as a plain value (the public :class:`sdq.Report` adds its faces:
+    HTML, figures and gates).
 
     Attributes
     ----------
@@ -232,7 +65,7 @@ class Report:
     def summary_details(self) -> dict[str, Any]:
         privacy = [r.score for r in self.metrics if r.family == "privacy" and r.status == "ok"]
         return {
-            "privacy_mean": _mean(privacy),
+            "privacy_mean": mean_or_none(privacy),
             "rule": "fidelity, utility: mean; privacy: minimum; overall: mean of the families present",
         }
 
@@ -255,7 +88,7 @@ class Report:
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{k}={v:.3f}" if v is not None else f"{k}=None" for k, v in self.summary.items())
-        return f"<sdq.Report {len(self.metrics)} metrics: {parts}>"
+        return f"<sdq.{type(self).__name__} {len(self.metrics)} metrics: {parts}>"
 
     # -- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -280,7 +113,7 @@ class Report:
         return text
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Report":
+    def from_dict(cls, data: dict[str, Any]):
         try:
             return cls(
                 [MetricResult.from_dict(m) for m in data["metrics"]],
@@ -293,7 +126,7 @@ class Report:
             raise InputError(f"not an sdq report: missing or malformed {exc}") from None
 
     @classmethod
-    def from_json(cls, source: str | os.PathLike) -> "Report":
+    def from_json(cls, source: str | os.PathLike):
         """Read a report from a JSON string or a path to a JSON file."""
         text = str(source)
         if not text.lstrip().startswith("{"):
@@ -376,56 +209,3 @@ class Report:
             frame["difference"] = frame["synthetic"] - frame["real"]
             return frame
         raise InputError(f"to_frame: level must be 'metrics', 'columns' or 'pairs'. Got {level!r} instead.")
-
-    def show(self, column: Any) -> "Figures":
-        """The figures of one column, from every metric that shows it (distribution, per-lag
-        autocorrelation, its associations with the other columns), as plotly figures.
-
-        In a notebook the returned list displays itself; elsewhere, call ``.show()`` on a figure
-        or ``.write_html(path)``. Raises ``KeyError`` for a column the report does not have.
-        """
-        from sdq.render.figures import column_figures
-
-        names = [str(c.get("name")) for c in self.data.get("columns", [])]
-        column = str(column)
-        if column not in names:
-            raise KeyError(f"no column {column!r} in this report; it has {names}")
-        return Figures(column_figures(self, column))
-
-    # -- gates -----------------------------------------------------------------------------------
-    def check(self, thresholds: Any):
-        """Check thresholds against this report -> :class:`sdq.gates.CheckResult`.
-
-        ``thresholds``: a :class:`sdq.gates.Threshold`, a string such as
-        ``"fidelity=0.8,correlation=0.9*baseline"``, a mapping shaped like the ``[tool.sdq.thresholds]``
-        table, or a list of those. A target that was skipped, failed or not run fails unless the
-        threshold allows it (``allow_skipped``).
-        """
-        from sdq.gates import check
-
-        return check(self, thresholds)
-
-    def raise_for_thresholds(self, thresholds: Any) -> "Report":
-        """Raise an ``AssertionError`` naming every failed threshold with its numbers; else return self."""
-        __tracebackhide__ = True
-        self.check(thresholds).raise_for_failures()
-        return self
-
-    # -- rendering -----------------------------------------------------------------------------
-    def to_html(self, path: str | os.PathLike | None = None, *, cdn: bool = False) -> str:
-        """The HTML report as a string; also written atomically to ``path`` if given.
-
-        The file is self-contained and opens offline (plotly.js is embedded, compressed); with
-        ``cdn=True`` plotly.js is loaded from its CDN instead (a smaller file that needs a network).
-        """
-        from sdq.render.html import render_report
-
-        html = render_report(self, cdn=cdn)
-        if path is not None:
-            write_atomic(path, html)
-        return html
-
-    def _repr_html_(self) -> str:
-        from sdq.render.html import render_summary
-
-        return render_summary(self)

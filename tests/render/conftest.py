@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 import sdq
-from sdq.result.report import MetricResult, Report
+from sdq.report import Report
+from sdq.result import MetricResult
 
 
 def pytest_configure(config):

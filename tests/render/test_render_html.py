@@ -15,7 +15,7 @@ from markupsafe import escape
 
 from sdq.metrics import registry
 from sdq.render import html as render
-from sdq.result.report import MetricResult
+from sdq.result import MetricResult
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES_BLOCK = re.compile(r'<script type="application/json" id="sdq-figures">(.*?)</script>', re.S)

@@ -1,0 +1,80 @@
+"""The public :class:`Report`: an evaluation's result with its faces: the HTML report, a
+notebook card, one column's figures, and gates (``check``, ``raise_for_thresholds``).
+
+The value itself (metrics, family scores, JSON, tables) is :class:`sdq.result.report.EvaluationResult`,
+which knows nothing of rendering or gates; this class adds them, so the import direction stays
+render/gates -> result.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sdq.files import write_atomic
+from sdq.gates import check
+from sdq.render.figures import column_figures
+from sdq.render.html import render_report, render_summary
+from sdq.result.report import EvaluationResult
+
+__all__ = ["Report", "Figures"]
+
+
+class Figures(list):
+    """A list of plotly figures that displays every one of them in a notebook."""
+
+    def _ipython_display_(self) -> None:  # pragma: no cover - needs IPython
+        from IPython.display import display
+
+        for fig in self:
+            display(fig)
+
+
+class Report(EvaluationResult):
+    """Results of one evaluation (see :class:`~sdq.result.report.EvaluationResult` for the
+    attributes), with the HTML report, notebook display, figures and gates."""
+
+    def show(self, column: Any) -> "Figures":
+        """The figures of one column, from every metric that shows it (distribution, per-lag
+        autocorrelation, its associations with the other columns), as plotly figures.
+
+        In a notebook the returned list displays itself; elsewhere, call ``.show()`` on a figure
+        or ``.write_html(path)``. Raises ``KeyError`` for a column the report does not have.
+        """
+        names = [str(c.get("name")) for c in self.data.get("columns", [])]
+        column = str(column)
+        if column not in names:
+            raise KeyError(f"no column {column!r} in this report; it has {names}")
+        return Figures(column_figures(self, column))
+
+    # -- gates -----------------------------------------------------------------------------------
+    def check(self, thresholds: Any):
+        """Check thresholds against this report -> :class:`sdq.gates.CheckResult`.
+
+        ``thresholds``: a :class:`sdq.gates.Threshold`, a string such as
+        ``"fidelity=0.8,correlation=0.9*baseline"``, a mapping shaped like the ``[tool.sdq.thresholds]``
+        table, or a list of those. A target that was skipped, failed or not run fails unless the
+        threshold allows it (``allow_skipped``).
+        """
+        return check(self, thresholds)
+
+    def raise_for_thresholds(self, thresholds: Any) -> "Report":
+        """Raise an ``AssertionError`` naming every failed threshold with its numbers; else return self."""
+        __tracebackhide__ = True
+        self.check(thresholds).raise_for_failures()
+        return self
+
+    # -- rendering -----------------------------------------------------------------------------
+    def to_html(self, path: str | os.PathLike | None = None, *, cdn: bool = False) -> str:
+        """The HTML report as a string; also written atomically to ``path`` if given.
+
+        The file is self-contained and opens offline (plotly.js is embedded, compressed); with
+        ``cdn=True`` plotly.js is loaded from its CDN instead (a smaller file that needs a network).
+        """
+        html = render_report(self, cdn=cdn)
+        if path is not None:
+            write_atomic(path, html)
+        return html
+
+    def _repr_html_(self) -> str:
+        return render_summary(self)
