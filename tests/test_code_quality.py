@@ -32,3 +32,7 @@ def test_ruff_check():
 
 def test_ruff_format():
     _run([_tool("ruff"), "format", "--check", "."])
+
+
+def test_import_layers():
+    _run([_tool("lint-imports")])
