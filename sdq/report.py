@@ -13,8 +13,6 @@ from typing import Any
 
 from sdq.files import write_atomic
 from sdq.gates import check
-from sdq.render.figures import column_figures
-from sdq.render.html import render_report, render_summary
 from sdq.result.report import EvaluationResult
 
 __all__ = ["Report", "Figures"]
@@ -45,6 +43,8 @@ class Report(EvaluationResult):
         column = str(column)
         if column not in names:
             raise KeyError(f"no column {column!r} in this report; it has {names}")
+        from sdq.render.figures import column_figures  # imported when used: `import sdq` loads no plotly
+
         return Figures(column_figures(self, column))
 
     # -- gates -----------------------------------------------------------------------------------
@@ -71,10 +71,14 @@ class Report(EvaluationResult):
         The file is self-contained and opens offline (plotly.js is embedded, compressed); with
         ``cdn=True`` plotly.js is loaded from its CDN instead (a smaller file that needs a network).
         """
+        from sdq.render.html import render_report  # imported when used: `import sdq` loads no jinja2
+
         html = render_report(self, cdn=cdn)
         if path is not None:
             write_atomic(path, html)
         return html
 
     def _repr_html_(self) -> str:
+        from sdq.render.html import render_summary
+
         return render_summary(self)

@@ -172,9 +172,9 @@ def test_without_metrics_only_the_thresholds_metrics_run(files, tmp_path, monkey
     seen = []
     real_init = Evaluation.__init__
 
-    def spy(self, *args, **kwargs):
-        seen.append(kwargs["metrics"])
-        real_init(self, *args, **kwargs)
+    def spy(self, real, holdout=None, options=None, **kwargs):
+        seen.append(options.metrics)
+        real_init(self, real, holdout, options, **kwargs)
 
     monkeypatch.setattr(Evaluation, "__init__", spy)
     code = main(

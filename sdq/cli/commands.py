@@ -24,6 +24,27 @@ def _write(report, html_path: Path, json_path: Path, cdn: bool = False) -> None:
         raise InputError(f"cannot write the report: {exc.strerror or exc}: {exc.filename or html_path}") from None
 
 
+def _options(args: argparse.Namespace, real, sensitive=None):
+    """The evaluation options named on the command line, column names matched to the real frame's own."""
+    from sdq.engine.options import Options
+
+    return Options.make(
+        target=_resolve_name(real, args.target),
+        task=args.task,
+        time_column=_resolve_name(real, args.time_column),
+        entity_column=_resolve_name(real, args.entity_column),
+        metrics=args.metrics,
+        column_types=_resolve_names(real, dict(args.column_type), "--column-type"),
+        exclude=list(_resolve_names(real, {c: None for c in args.exclude}, "--exclude")),
+        seed=args.seed,
+        config=_config(args),
+        sensitive=sensitive,
+        show_records=args.show_records,
+        jobs=args.jobs,
+        metric_timeout=args.metric_timeout,
+    )
+
+
 def _evaluation(args: argparse.Namespace):
     """The real side named on the command line, loaded and set up (shared by report, check, compare)."""
     import sdq
@@ -32,25 +53,7 @@ def _evaluation(args: argparse.Namespace):
     real = sdq.load_table(args.real)
     holdout = sdq.load_table(args.holdout) if args.holdout else None
     sensitive = sdq.load_table(args.sensitive) if args.sensitive else None
-    column_types = _resolve_names(real, dict(args.column_type), "--column-type")
-    exclude = list(_resolve_names(real, {c: None for c in args.exclude}, "--exclude"))
-    return Evaluation(
-        real,
-        holdout,
-        target=_resolve_name(real, args.target),
-        task=args.task,
-        time_column=_resolve_name(real, args.time_column),
-        entity_column=_resolve_name(real, args.entity_column),
-        metrics=args.metrics,
-        column_types=column_types,
-        exclude=exclude,
-        seed=args.seed,
-        config=_config(args),
-        sensitive=sensitive,
-        show_records=args.show_records,
-        jobs=args.jobs,
-        metric_timeout=args.metric_timeout,
-    )
+    return Evaluation(real, holdout, _options(args, real, sensitive))
 
 
 def _config(args: argparse.Namespace):
@@ -69,7 +72,8 @@ def _evaluate_args(args: argparse.Namespace):
 
 def _evaluate_chunked(args: argparse.Namespace):
     """``sdq report --chunk-rows N``: fidelity from counts, the files read N rows at a time."""
-    from sdq.engine.chunked import evaluate_chunked
+    from sdq.engine.chunked import CHUNKED_OPTIONS, evaluate_chunked
+    from sdq.engine.options import Options
 
     unused = [
         flag
@@ -87,16 +91,15 @@ def _evaluate_chunked(args: argparse.Namespace):
     ]
     if unused:
         raise InputError(f"--chunk-rows scores fidelity from counts only; {', '.join(unused)} cannot be used with it")
-    return evaluate_chunked(
-        args.real,
-        args.synthetic,
-        args.holdout,
-        chunk_rows=args.chunk_rows,
+    options = Options.make(
         metrics=args.metrics,
         column_types=dict(args.column_type) or None,
         exclude=args.exclude or None,
         seed=args.seed,
+        jobs=args.jobs,
     )
+    assert set(options.given()) <= set(CHUNKED_OPTIONS)
+    return evaluate_chunked(args.real, args.synthetic, args.holdout, chunk_rows=args.chunk_rows, options=options)
 
 
 def _faults(reports: dict) -> list[str]:

@@ -31,7 +31,7 @@ import hashlib
 import itertools
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,7 @@ import pandas as pd
 from sdq import metrics as registry
 from sdq.config import Config
 from sdq.data import _coerce, check_frame, frame_hash
+from sdq.engine.options import Options
 from sdq.engine.runner import run_metrics
 from sdq.errors import ConfigError, InputError
 from sdq.prepare import AggregateFrame, Prepared, category_binning, fit_binning, pair_bins, pair_table
@@ -232,6 +233,10 @@ def _add(store: dict, key: Any, counts: np.ndarray) -> None:
     store[key] = counts if key not in store else store[key] + counts
 
 
+#: the options chunked evaluation reads (``jobs`` is accepted and unused)
+CHUNKED_OPTIONS = ("metrics", "column_types", "exclude", "config", "jobs")
+
+
 def evaluate_chunked(
     real: Any,
     synthetic: Any,
@@ -239,11 +244,8 @@ def evaluate_chunked(
     *,
     chunk_rows: int = 250_000,
     sample_rows: int = 200_000,
-    metrics: Iterable[str] | None = None,
-    column_types: Mapping[Any, str] | None = None,
-    exclude: Iterable[Any] | None = None,
-    config: Config | None = None,
-    seed: int | None = None,
+    options: Options | None = None,
+    **kwargs: Any,
 ) -> Report:
     """Fidelity of data too large for memory: ``histogram_similarity`` and ``mutual_information``
     from counts accumulated chunk by chunk (see the module's docstring for how and what differs).
@@ -251,13 +253,22 @@ def evaluate_chunked(
     ``real``, ``synthetic``, ``holdout``: paths to Parquet or CSV files, :class:`ChunkSource`
     objects, or callables returning a fresh iterator of DataFrames. Returns a :class:`Report`
     like :func:`sdq.engine.evaluate`'s; metrics that cannot run on counts are ``skipped`` with the reason.
+
+    Options (:class:`~sdq.engine.options.Options`, or the keyword arguments that make them): ``metrics``,
+    ``column_types``, ``exclude``, ``config`` and ``seed`` apply (``jobs`` is accepted and unused: the
+    metrics read counts accumulated in one pass per file); any other option is an error.
     """
     started = time.perf_counter()
-    config = Config() if config is None else config
-    if not isinstance(config, Config):
-        raise ConfigError(f"The 'config' argument must be an sdq.Config. Got {type(config).__name__} instead.")
-    if seed is not None:
-        config = config.replace(seed=seed)
+    if options is None:
+        options = Options.make(**kwargs)
+    elif kwargs:
+        raise InputError(f"evaluate_chunked takes options or keyword arguments, not both. Got {sorted(kwargs)} too.")
+    unused = [name for name in options.given() if name not in CHUNKED_OPTIONS]
+    if unused:
+        raise InputError(
+            f"chunked evaluation scores fidelity from counts only; {', '.join(unused)} cannot be used with it"
+        )
+    config, metrics, column_types, exclude = options.config, options.metrics, options.column_types, options.exclude
     if not isinstance(sample_rows, int) or isinstance(sample_rows, bool) or sample_rows < 100:
         raise ConfigError(f"sample_rows must be an integer of at least 100. Got {sample_rows!r} instead.")
     selected = (
@@ -353,7 +364,7 @@ def _why_not(name: str) -> str:
 
 def _report(results, schema, frames, invalid, hashes, config, timings, chunked) -> Report:
     from sdq import __version__
-    from sdq.engine.evaluate import build_manifest
+    from sdq.engine.manifest import build_manifest
 
     n_columns = len(schema.columns)
     shape = lambda name: {"rows": int(frames[name].n_rows), "columns": n_columns} if name in frames else None  # noqa: E731

@@ -24,6 +24,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from sdq.engine.evaluate import Evaluation, Progress
+from sdq.engine.options import Options
 from sdq.errors import InputError
 from sdq.files import write_atomic
 from sdq.report import Report
@@ -195,12 +196,7 @@ def compare(
     names = [str(name) for name in candidates]
     if len(set(names)) != len(names):
         raise InputError(f"Candidate names must be distinct as text. Got {names} instead.")
-    unknown = sorted(set(options) - _OPTIONS)
-    if unknown:
-        raise InputError(
-            f"compare() got unknown option(s) {unknown}; it takes the options of sdq.evaluate: {sorted(_OPTIONS)}."
-        )
-    evaluation = Evaluation(real, holdout, **options)
+    evaluation = Evaluation(real, holdout, Options.make(**options))
     reports = {}
     for name, frame in candidates.items():
         try:
@@ -208,21 +204,3 @@ def compare(
         except InputError as exc:
             raise InputError(f"candidate {str(name)!r}: {exc}") from None
     return Comparison(reports)
-
-
-_OPTIONS = {
-    "target",
-    "task",
-    "time_column",
-    "entity_column",
-    "metrics",
-    "column_types",
-    "exclude",
-    "config",
-    "seed",
-    "sensitive",
-    "show_records",
-    "strict",
-    "jobs",
-    "metric_timeout",
-}

@@ -8,19 +8,18 @@ that fails is an ``error`` with the reason, and the rest of the report still run
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
-import platform
 import time
-from importlib import metadata
 from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
 
 from sdq.config import Config
 from sdq.data import build_tables, check_frame
+from sdq.engine.manifest import build_manifest
+from sdq.engine.options import Options
 from sdq.engine.runner import run_metrics
 from sdq.engine.select import select_metrics
-from sdq.errors import ConfigError, InputError
+from sdq.errors import InputError
 from sdq.prepare import Prepared, prepare
 from sdq.report import Report
 from sdq.schema import fit_schema
@@ -29,15 +28,6 @@ __all__ = ["evaluate", "Evaluation", "Progress"]
 
 #: ``progress(event, name, done, total)``: event is "start" or "end" of metric ``name``.
 Progress = Callable[[str, str, int, int], None]
-
-_PACKAGES = ("numpy", "pandas", "scipy", "scikit-learn", "statsmodels", "xgboost", "faiss-cpu", "jinja2", "plotly")
-
-
-def _version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def evaluate(
@@ -111,9 +101,7 @@ def evaluate(
     >>> report.scores["histogram_similarity"]
     1.0
     """
-    evaluation = Evaluation(
-        real,
-        holdout,
+    options = Options.make(
         target=target,
         task=task,
         time_column=time_column,
@@ -129,66 +117,46 @@ def evaluate(
         jobs=jobs,
         metric_timeout=metric_timeout,
     )
-    return evaluation.run(synthetic, progress=progress)
+    return Evaluation(real, holdout, options).run(synthetic, progress=progress)
 
 
 class Evaluation:
     """The real side of an evaluation, checked and encoded once, against which any number of
-    synthetic candidates are scored with :meth:`run` (see :func:`evaluate` for the arguments).
+    synthetic candidates are scored with :meth:`run`. Takes :class:`~sdq.engine.options.Options`,
+    or the keyword arguments of :func:`evaluate` that make them.
 
     The schema is fitted on the real frame; the real, holdout and sensitive frames are coerced
     and encoded (bins, codes, canonical row order) at the first :meth:`run` and reused by the next.
     """
 
     def __init__(
-        self,
-        real: pd.DataFrame,
-        holdout: pd.DataFrame | None = None,
-        *,
-        target: Any = None,
-        task: str | None = None,
-        time_column: Any = None,
-        entity_column: Any = None,
-        metrics: Iterable[str] | None = None,
-        column_types: Mapping[Any, str] | None = None,
-        exclude: Iterable[Any] | None = None,
-        config: Config | None = None,
-        seed: int | None = None,
-        sensitive: pd.DataFrame | None = None,
-        show_records: bool = False,
-        strict: bool = False,
-        jobs: int = 1,
-        metric_timeout: float | None = None,
+        self, real: pd.DataFrame, holdout: pd.DataFrame | None = None, options: Options | None = None, **kwargs: Any
     ) -> None:
         started = time.perf_counter()
-        if config is None:
-            config = Config()
-        elif not isinstance(config, Config):
-            raise ConfigError(f"The 'config' argument must be an sdq.Config. Got {type(config).__name__} instead.")
-        if seed is not None:
-            config = config.replace(seed=seed)
-        if task is not None and task not in ("classification", "regression"):
-            raise InputError(f"The 'task' argument must be 'classification' or 'regression'. Got {task!r} instead.")
+        if options is None:
+            options = Options.make(**kwargs)
+        elif kwargs:
+            raise InputError(f"Evaluation takes options or keyword arguments, not both. Got {sorted(kwargs)} too.")
+        self.options = options
         self.real = check_frame(real, "real")
         self.holdout = None if holdout is None else check_frame(holdout, "holdout")
-        self.sensitive = None if sensitive is None else check_frame(sensitive, "sensitive")
-        self.specs = select_metrics(metrics)
-        self.config, self.strict, self.show_records = config, bool(strict), bool(show_records)
-        self.jobs, self.metric_timeout = jobs, metric_timeout
-        self.roles = {"target": target, "task": task, "time_column": time_column, "entity_column": entity_column}
+        self.sensitive = None if options.sensitive is None else check_frame(options.sensitive, "sensitive")
+        self.specs = select_metrics(options.metrics)
+        self.config = options.config
+        self.roles = options.roles
         self.schema = fit_schema(
             self.real,
-            column_types=column_types,
-            exclude=exclude,
-            target=target,
-            time_column=time_column,
-            entity_column=entity_column,
-            task=task,
+            column_types=options.column_types,
+            exclude=options.exclude,
+            target=options.target,
+            time_column=options.time_column,
+            entity_column=options.entity_column,
+            task=options.task,
         )
         self.available = {
             "holdout": self.holdout is not None,
-            "target": target is not None,
-            "sequence": time_column is not None or entity_column is not None,
+            "target": options.target is not None,
+            "sequence": options.time_column is not None or options.entity_column is not None,
             "sensitive": self.sensitive is not None,
         }
         self._shared: Prepared | None = None
@@ -207,7 +175,7 @@ class Evaluation:
             self.sensitive,
             reuse=None if shared is None else shared.tables,
         )
-        prepared = prepare(tables, self.config, show_records=self.show_records, reuse=shared)
+        prepared = prepare(tables, self.config, show_records=self.options.show_records, reuse=shared)
         if shared is None:
             self._shared = _real_side(prepared)
         prepared_at = time.perf_counter()
@@ -215,9 +183,9 @@ class Evaluation:
             self.specs,
             prepared,
             self.available,
-            strict=self.strict,
-            jobs=self.jobs,
-            timeout=self.metric_timeout,
+            strict=self.options.strict,
+            jobs=self.options.jobs,
+            timeout=self.options.metric_timeout,
             progress=progress,
         )
         timings = {
@@ -239,7 +207,7 @@ class Evaluation:
             "synthetic": shape(synthetic),
             "holdout": shape(self.holdout),
             "sensitive": shape(self.sensitive),
-            "show_records": self.show_records,
+            "show_records": self.options.show_records,
             "columns": self.schema.to_list(),
             "invalid": tables.invalid,
             "target": None if roles["target"] is None else str(roles["target"]),
@@ -249,21 +217,6 @@ class Evaluation:
         }
         manifest = build_manifest(hashes=tables.hashes, run=run, timings=timings)
         return Report(results, config=self.config.to_dict(), data=data, manifest=manifest, sdq_version=__version__)
-
-
-def build_manifest(*, hashes: dict, run: dict, timings: dict, **extra: Any) -> dict[str, Any]:
-    """A report's manifest: when and where it was made, the library versions, the inputs' hashes,
-    how the metrics ran, anything ``extra``, and the timings."""
-    return {
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "packages": {name: _version(name) for name in _PACKAGES},
-        "data_hashes": hashes,
-        "run": run,
-        **extra,
-        "timings": timings,
-    }
 
 
 def _real_side(prepared: Prepared) -> Prepared:

@@ -1,0 +1,36 @@
+"""A report's manifest: when and where it was made, the library versions, the inputs' hashes, how
+the metrics ran and how long each took. The one part of a report that differs between two runs of
+the same inputs and seed."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+from importlib import metadata
+from typing import Any
+
+__all__ = ["build_manifest"]
+
+_PACKAGES = ("numpy", "pandas", "scipy", "scikit-learn", "statsmodels", "xgboost", "faiss-cpu", "jinja2", "plotly")
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def build_manifest(*, hashes: dict, run: dict, timings: dict, **extra: Any) -> dict[str, Any]:
+    """A report's manifest: when and where it was made, the library versions, the inputs' hashes,
+    how the metrics ran, anything ``extra``, and the timings."""
+    return {
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": {name: _version(name) for name in _PACKAGES},
+        "data_hashes": hashes,
+        "run": run,
+        **extra,
+        "timings": timings,
+    }
