@@ -1,8 +1,7 @@
 """Invariants that every registered metric must satisfy.
 
 Every name in ``sdq.metric_names()`` goes through the same checks, so a new metric cannot skip
-them: a valid status, scores and intervals in [0, 1], determinism for a seed, no dependence on the
-order of rows or columns, a score of about 1 when the synthetic data are the real data, and no
+them: a valid status, scores and intervals in [0, 1], no dependence on the order of rows or columns, a score of about 1 when the synthetic data are the real data, and no
 crash on small generated frames with missing values, categories and booleans.
 """
 
@@ -92,14 +91,6 @@ def test_without_holdout_there_is_no_baseline(name, mixed_triple):
     real, synthetic, _ = mixed_triple
     result = _run(name, real, synthetic, target="flag")
     _check_invariants(result, with_holdout=False)
-
-
-@pytest.mark.parametrize("name", METRICS)
-def test_deterministic_for_a_seed(name, mixed_triple):
-    real, synthetic, holdout = mixed_triple
-    a = _run(name, real, synthetic, holdout, target="flag", seed=11)
-    b = _run(name, real.copy(), synthetic.copy(), holdout.copy(), target="flag", seed=11)
-    assert json.dumps(a.to_dict(), sort_keys=True) == json.dumps(b.to_dict(), sort_keys=True)
 
 
 @pytest.mark.parametrize("name", METRICS)
@@ -295,12 +286,3 @@ def test_property_a_copy_scores_one(real):
         _check_invariants(result, with_holdout=False)
         if result.status == "ok":
             assert result.score >= 0.999, (result.name, result.score)
-
-
-@_SETTINGS
-@given(real=_frame(min_rows=5), synthetic=_frame(min_rows=5, unseen=True), seed=st.integers(0, 2**32 - 1))
-def test_property_deterministic(real, synthetic, seed):
-    config = sdq.Config(**SMALL, seed=seed)
-    a = sdq.evaluate(real, synthetic, config=config).to_dict()
-    b = sdq.evaluate(real.copy(), synthetic.copy(), config=config).to_dict()
-    assert a["metrics"] == b["metrics"] and a["summary"] == b["summary"]
