@@ -74,6 +74,13 @@ def mixed_triple() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 @pytest.fixture(scope="session")
+def mixed_triple_shared() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The frames of ``mixed_triple``, built once per session: for module-scoped fixtures that
+    evaluate them once (which must not modify them; pass copies on)."""
+    return _mixed(N_MIXED, 0), _mixed(100, 1), _mixed(100, 2)
+
+
+@pytest.fixture(scope="session")
 def fast_config() -> sdq.Config:
     """Few bootstrap resamples: for tests where intervals are not the point."""
     return sdq.Config(n_bootstrap=20)
