@@ -163,6 +163,14 @@ def test_prediction_is_unchanged_by_scaling_the_target_and_a_feature_beyond_floa
     )
     assert large.status == "ok" and large.warnings == [], large.message
     assert large.score == pytest.approx(small.score, rel=1e-6)
+    assert (
+        [m["model"] for m in large.details["models"]]
+        == [m["model"] for m in small.details["models"]]
+        == [
+            "xgboost",
+            "linear",
+        ]
+    )
     for a, b in zip(small.details["models"], large.details["models"]):
         for fit in ("trtr", "tstr"):
             assert b[fit]["r2"] == pytest.approx(a[fit]["r2"], abs=1e-6)
