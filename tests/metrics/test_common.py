@@ -188,14 +188,12 @@ def test_row_and_column_order_with_every_model_kind(mixed_factory):
     assert set(config.models) == {"xgboost", "random_forest", "linear"}
     rng = np.random.default_rng(45)
     columns = list(real.columns)[::-1]
-    a = sdq.evaluate(real, synthetic, holdout, target="flag", config=config)
-    rows = sdq.evaluate(
-        real.iloc[rng.permutation(100)], synthetic.iloc[rng.permutation(100)], holdout, target="flag", config=config
-    )
-    cols = sdq.evaluate(real[columns], synthetic[columns], holdout[columns], target="flag", config=config)
-    # no time column and no sensitive rows are given: those metrics skip, every other one runs
-    skipped = {r.name for r in a if r.status != "ok"}
-    assert skipped == {n for n in METRICS if {"sequence", "sensitive"} & set(registry()[n].needs)}
+    # every role, so that every metric runs
+    roles = dict(target="flag", time_column="when", entity_column="code", sensitive=holdout, config=config)
+    a = sdq.evaluate(real, synthetic, holdout, **roles)
+    rows = sdq.evaluate(real.iloc[rng.permutation(100)], synthetic.iloc[rng.permutation(100)], holdout, **roles)
+    cols = sdq.evaluate(real[columns], synthetic[columns], holdout[columns], **roles)
+    assert {r.name: r.status for r in a} == dict.fromkeys(METRICS, "ok")
     assert {"rows": _differences(a, rows), "columns": _differences(a, cols)} == {"rows": {}, "columns": {}}
 
 
