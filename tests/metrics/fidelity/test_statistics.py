@@ -284,7 +284,8 @@ def test_a_copy_with_values_at_the_float_maximum_scores_one_and_a_shifted_one_le
     shifted = pd.DataFrame({"x": x + np.where(np.abs(x) < 1e308, 5e306, 0.0)})  # the extremes kept
     moved = _result(real, shifted, real.copy(), n_bootstrap=20)
     assert 0.5 < moved.score < 0.99 and moved.warnings == []
-    assert moved.ci is not None and all(0.0 <= v <= 1.0 for v in moved.ci)
+    low, high = moved.ci  # resampling the extremes in and out moves it: about [0.72, 1] around 0.86
+    assert low < moved.score < high
     stats = _column(moved, "x")["stats"]
     assert stats["real"]["max"] == 1.7e308 and stats["synthetic"]["min"] == -1.7e308
     assert stats["real"]["median"] == pytest.approx(np.median(x), rel=1e-5)
