@@ -74,6 +74,29 @@ def mixed_triple() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 @pytest.fixture(scope="session")
+def mixed_triple_shared() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The frames of ``mixed_triple``, built once per session: for module-scoped fixtures that
+    evaluate them once (which must not modify them; pass copies on)."""
+    return _mixed(N_MIXED, 0), _mixed(100, 1), _mixed(100, 2)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """``sdq demo`` run once per session: (the folder it wrote demo.html and demo.json to, what it
+    printed)."""
+    import contextlib
+    import io
+
+    from sdq.cli import main
+
+    out = tmp_path_factory.mktemp("demo")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["demo", "--output-dir", str(out)]) == 0
+    return out, printed.getvalue()
+
+
+@pytest.fixture(scope="session")
 def fast_config() -> sdq.Config:
     """Few bootstrap resamples: for tests where intervals are not the point."""
     return sdq.Config(n_bootstrap=20)

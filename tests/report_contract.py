@@ -1,11 +1,11 @@
-"""What every sdq report must satisfy, whatever its input: shared by the bad-input battery and the
-fuzz tests."""
+"""What every sdq report must satisfy, whatever its input: shared by the bad-input battery, the
+fuzz tests and the determinism test."""
 
 from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, Callable
 
 from sdq.result import column_entries, entry_scores
 from sdq.schema import KINDS
@@ -50,3 +50,29 @@ def check_contract(d: dict) -> None:
         assert all(_in_unit(v) for v in summary.values()), summary
     for column in d["data"]["columns"]:
         assert column["kind"] in KINDS and column["reason"], column
+
+
+def without_manifest(d: dict) -> str:
+    """A report's JSON outside its manifest (which holds times and versions), as canonical text."""
+    return json.dumps({k: v for k, v in d.items() if k != "manifest"}, sort_keys=True, allow_nan=False)
+
+
+def assert_deterministic(run: Callable[[], str], again: Callable[[], str] | None = None) -> dict:
+    """Run ``run`` and then ``again`` (``run`` itself by default), each giving a report's JSON text;
+    both keep the contract and are identical, to the last character, outside the manifest.
+    Returns the first report (parsed)."""
+    first, second = strict_json(run()), strict_json((again or run)())
+    for d in (first, second):
+        check_contract(d)
+        assert "manifest" in d, "a report without its manifest"
+    if without_manifest(first) != without_manifest(second):
+        keys = sorted(k for k in first.keys() | second.keys() if k != "manifest" and first.get(k) != second.get(k))
+        metrics = [
+            (a["name"], a["status"], a["score"], b["score"])
+            for a, b in zip(first["metrics"], second["metrics"])
+            if a != b
+        ]
+        raise AssertionError(
+            f"two runs differ outside the manifest, in {keys}; metrics (name, status, scores): {metrics}"
+        )
+    return first

@@ -3,7 +3,6 @@ seeds that change only what is random."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 
@@ -105,6 +104,3 @@ def test_a_new_seed_changes_only_what_is_random(fair_split):
         assert a[name].score == b[name].score and a[name].baseline == b[name].baseline, name
     assert a["histogram_similarity"].ci != b["histogram_similarity"].ci
     assert a["qscore"].score != b["qscore"].score  # 1,000 random queries: another seed, other queries
-    again = sdq.evaluate(train, synthetic, holdout, metrics=metrics, seed=1, config=sdq.Config(n_bootstrap=50))
-    strip = lambda r: json.dumps({k: v for k, v in r.to_dict().items() if k != "manifest"}, sort_keys=True)  # noqa: E731
-    assert strip(again) == strip(b)

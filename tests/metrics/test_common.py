@@ -1,8 +1,7 @@
 """Invariants that every registered metric must satisfy.
 
 Every name in ``sdq.metric_names()`` goes through the same checks, so a new metric cannot skip
-them: a valid status, scores and intervals in [0, 1], determinism for a seed, no dependence on the
-order of rows or columns, a score of about 1 when the synthetic data are the real data, and no
+them: a valid status, scores and intervals in [0, 1], no dependence on the order of rows or columns, a score of about 1 when the synthetic data are the real data, and no
 crash on small generated frames with missing values, categories and booleans.
 """
 
@@ -45,6 +44,21 @@ def _run(name, real, synthetic, holdout=None, **kwargs):
     return sdq.evaluate(real, synthetic, holdout, metrics=[name], **kwargs)[name]
 
 
+@pytest.fixture(scope="module")
+def reference(mixed_triple_shared):
+    """``reference(name)``: the metric's result on ``mixed_triple`` with the target ``flag``,
+    evaluated once per module and shared by the tests that compare against it."""
+    real, synthetic, holdout = mixed_triple_shared
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            cache[name] = _run(name, real.copy(), synthetic.copy(), holdout.copy(), target="flag")
+        return cache[name]
+
+    return get
+
+
 def _check_invariants(result, *, with_holdout: bool) -> None:
     assert result.family in FAMILIES
     assert result.status in ("ok", "skipped", "error")
@@ -76,15 +90,25 @@ def test_the_registry_is_not_empty_and_well_formed():
 
 
 @pytest.mark.parametrize("name", METRICS)
-def test_status_scores_and_intervals(name, mixed_triple):
-    real, synthetic, holdout = mixed_triple
-    result = _run(name, real, synthetic, holdout, target="flag")
+def test_status_scores_and_intervals(name, reference):
+    result = reference(name)
     _check_invariants(result, with_holdout=True)
     assert result.name == name
-    if set(registry()[name].needs) <= {"holdout", "target"}:
-        # what it needs is given and every column kind is present: nothing to skip
-        assert result.status == "ok", result.message
-        assert result.baseline is not None
+    # whatever a metric needs is given (holdout, target, sensitive rows, sequences) and every
+    # column kind is present: nothing skips
+    assert result.status == "ok", result.message
+    assert result.baseline is not None
+
+
+# Without a holdout these skip, and say why: the distance-based privacy metrics need real rows the
+# generator never saw; the model metrics then judge the real data's own signal by cross-validation,
+# and with the linear model alone 120 rows show none for ``flag``.
+SKIPPED_WITHOUT_HOLDOUT = {
+    "neighbours_privacy": "no holdout was given",
+    "membership_inference": "no holdout was given",
+    "prediction": "no better than chance",
+    "feature_importance": "no better than chance",
+}
 
 
 @pytest.mark.parametrize("name", METRICS)
@@ -92,71 +116,51 @@ def test_without_holdout_there_is_no_baseline(name, mixed_triple):
     real, synthetic, _ = mixed_triple
     result = _run(name, real, synthetic, target="flag")
     _check_invariants(result, with_holdout=False)
+    if name in SKIPPED_WITHOUT_HOLDOUT:
+        assert result.status == "skipped" and SKIPPED_WITHOUT_HOLDOUT[name] in result.message, result.message
+    else:
+        assert result.status == "ok", result.message
 
 
 @pytest.mark.parametrize("name", METRICS)
-def test_deterministic_for_a_seed(name, mixed_triple):
-    real, synthetic, holdout = mixed_triple
-    a = _run(name, real, synthetic, holdout, target="flag", seed=11)
-    b = _run(name, real.copy(), synthetic.copy(), holdout.copy(), target="flag", seed=11)
-    assert json.dumps(a.to_dict(), sort_keys=True) == json.dumps(b.to_dict(), sort_keys=True)
-
-
-@pytest.mark.parametrize("name", METRICS)
-def test_unaffected_by_row_order(name, mixed_triple):
+def test_unaffected_by_row_order(name, reference, mixed_triple):
     real, synthetic, holdout = mixed_triple
     rng = np.random.default_rng(42)
     real_shuffled = real.iloc[rng.permutation(len(real))]
     synthetic_shuffled = synthetic.iloc[rng.permutation(len(synthetic))].reset_index(drop=True)
-    a = _run(name, real, synthetic, holdout, target="flag")
+    a = reference(name)
     b = _run(name, real_shuffled, synthetic_shuffled, holdout, target="flag")
-    assert a.status == b.status
-    if a.status == "ok":
-        # bootstrap intervals may move with the row order; the point values may not
-        assert b.score == pytest.approx(a.score, abs=TOL)
-        assert b.baseline == pytest.approx(a.baseline, abs=TOL)
+    assert (a.status, b.status) == ("ok", "ok"), (a.message, b.message)
+    # bootstrap intervals may move with the row order; the point values may not
+    assert b.score == pytest.approx(a.score, abs=TOL)
+    assert b.baseline == pytest.approx(a.baseline, abs=TOL)
 
 
 @pytest.mark.parametrize("name", METRICS)
 def test_unaffected_by_row_order_at_equal_sizes(name, mixed_factory):
     real, synthetic, holdout = mixed_factory(100, 0), mixed_factory(100, 1), mixed_factory(100, 2)
     rng = np.random.default_rng(43)
-    a = _run(name, real, synthetic, holdout)
-    b = _run(name, real.iloc[rng.permutation(100)], synthetic.iloc[rng.permutation(100)], holdout)
-    if a.status == "ok":
-        assert b.score == pytest.approx(a.score, abs=TOL)
-        assert b.baseline == pytest.approx(a.baseline, abs=TOL)
+    # a regression target with a clear signal (num2 follows num), so the model metrics run here too
+    a = _run(name, real, synthetic, holdout, target="num2")
+    b = _run(name, real.iloc[rng.permutation(100)], synthetic.iloc[rng.permutation(100)], holdout, target="num2")
+    assert (a.status, b.status) == ("ok", "ok"), (a.message, b.message)
+    assert b.score == pytest.approx(a.score, abs=TOL)
+    assert b.baseline == pytest.approx(a.baseline, abs=TOL)
 
 
 @pytest.mark.parametrize("name", METRICS)
-def test_unaffected_by_column_order(name, mixed_triple):
-    real, synthetic, holdout = mixed_triple
-    rng = np.random.default_rng(44)
-    columns = list(real.columns)
-    a = _run(name, real, synthetic, holdout, target="flag")
-    b = _run(
-        name,
-        real[columns[::-1]],
-        synthetic[list(rng.permutation(columns))],
-        holdout[list(rng.permutation(columns))],
-        target="flag",
-    )
-    assert a.status == b.status
-    if a.status == "ok":
-        assert b.score == pytest.approx(a.score, abs=TOL)
-        assert b.baseline == pytest.approx(a.baseline, abs=TOL)
-
-
-@pytest.mark.parametrize("name", METRICS)
-def test_column_order_changes_no_bit_of_the_result(name, mixed_triple):
+def test_column_order_changes_no_bit_of_the_result(name, reference, mixed_triple):
     # sums over columns are taken in a canonical order (the columns' names), so the results are
-    # not just close but identical, to the last bit, whatever the order of the given columns
+    # not just close but identical, to the last bit, whatever the order of the given columns, in
+    # each frame on its own
     real, synthetic, holdout = mixed_triple
     columns = list(real.columns)
-    a = _run(name, real, synthetic, holdout, target="flag")
-    for seed in range(4):
-        order = list(np.random.default_rng(seed).permutation(columns))
-        b = _run(name, real[order], synthetic[order], holdout[order], target="flag")
+    a = reference(name)
+    assert a.status == "ok", a.message
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        orders = [list(rng.permutation(columns)) for _ in range(3)]
+        b = _run(name, real[orders[0]], synthetic[orders[1]], holdout[orders[2]], target="flag")
         assert (b.status, b.score, b.baseline, b.ci) == (a.status, a.score, a.baseline, a.ci), seed
 
 
@@ -184,11 +188,12 @@ def test_row_and_column_order_with_every_model_kind(mixed_factory):
     assert set(config.models) == {"xgboost", "random_forest", "linear"}
     rng = np.random.default_rng(45)
     columns = list(real.columns)[::-1]
-    a = sdq.evaluate(real, synthetic, holdout, target="flag", config=config)
-    rows = sdq.evaluate(
-        real.iloc[rng.permutation(100)], synthetic.iloc[rng.permutation(100)], holdout, target="flag", config=config
-    )
-    cols = sdq.evaluate(real[columns], synthetic[columns], holdout[columns], target="flag", config=config)
+    # every role, so that every metric runs
+    roles = dict(target="flag", time_column="when", entity_column="code", sensitive=holdout, config=config)
+    a = sdq.evaluate(real, synthetic, holdout, **roles)
+    rows = sdq.evaluate(real.iloc[rng.permutation(100)], synthetic.iloc[rng.permutation(100)], holdout, **roles)
+    cols = sdq.evaluate(real[columns], synthetic[columns], holdout[columns], **roles)
+    assert {r.name: r.status for r in a} == dict.fromkeys(METRICS, "ok")
     assert {"rows": _differences(a, rows), "columns": _differences(a, cols)} == {"rows": {}, "columns": {}}
 
 
@@ -201,17 +206,19 @@ def test_identical_data_score_one(name, mixed_frame):
 
 
 def _noise_like(real: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """A frame with the mixed frame's columns and nothing of its content."""
+    """A frame with the mixed frame's columns and nothing of its content: flat categories, a target
+    unrelated to anything, and three sequences (``code``) of 40 rows in time order whose numbers
+    are random walks, a serial dependence the independent real rows lack."""
     rng = np.random.default_rng(seed)
     n = len(real)
     return pd.DataFrame(
         {
-            "num": rng.uniform(-50, 50, size=n),
-            "num2": rng.uniform(-50, 50, size=n),
-            "when": pd.Timestamp("1990-01-01") + pd.to_timedelta(rng.integers(0, 20_000, size=n), unit="D"),
+            "num": np.cumsum(rng.uniform(-5, 5, size=n)),
+            "num2": np.cumsum(rng.uniform(-5, 5, size=n)),
+            "when": pd.Timestamp("1990-01-01") + pd.to_timedelta(np.arange(n) * 7, unit="D"),
             "cat": rng.choice(["x", "y", "z"], size=n),
             "flag": rng.random(n) < 0.5,
-            "code": rng.integers(10, 20, size=n),
+            "code": np.repeat([10, 11, 12], -(-n // 3))[:n],
             "row_id": np.arange(n),
             "const": ["other"] * n,
             "empty": [1.0] * n,
@@ -222,10 +229,10 @@ def _noise_like(real: pd.DataFrame, seed: int) -> pd.DataFrame:
 @pytest.mark.parametrize("name", [n for n in METRICS if registry()[n].family != "privacy"])
 def test_a_copy_scores_better_than_unrelated_noise(name, mixed_triple):
     real, _, holdout = mixed_triple
-    copy = _run(name, real, real.copy(), holdout)
-    bad = _run(name, real, _noise_like(real, 5), holdout)
-    if copy.status == "ok" and bad.status == "ok":
-        assert copy.score > bad.score
+    copy = _run(name, real, real.copy(), holdout, target="flag")
+    bad = _run(name, real, _noise_like(real, 5), holdout, target="flag")
+    assert (copy.status, bad.status) == ("ok", "ok"), (copy.message, bad.message)
+    assert copy.score > bad.score
 
 
 @pytest.mark.parametrize("name", sdq.metric_names("privacy"))
@@ -234,8 +241,8 @@ def test_privacy_a_copy_is_less_safe_than_unrelated_noise(name, mixed_triple):
     real, _, holdout = mixed_triple
     copy = _run(name, real, real.copy(), holdout, sensitive=real)
     bad = _run(name, real, _noise_like(real, 5), holdout, sensitive=real)
-    if copy.status == "ok" and bad.status == "ok":
-        assert copy.score < bad.score
+    assert (copy.status, bad.status) == ("ok", "ok"), (copy.message, bad.message)
+    assert copy.score < bad.score
 
 
 # -- property tests on small generated frames ----------------------------------------------------
@@ -295,12 +302,3 @@ def test_property_a_copy_scores_one(real):
         _check_invariants(result, with_holdout=False)
         if result.status == "ok":
             assert result.score >= 0.999, (result.name, result.score)
-
-
-@_SETTINGS
-@given(real=_frame(min_rows=5), synthetic=_frame(min_rows=5, unseen=True), seed=st.integers(0, 2**32 - 1))
-def test_property_deterministic(real, synthetic, seed):
-    config = sdq.Config(**SMALL, seed=seed)
-    a = sdq.evaluate(real, synthetic, config=config).to_dict()
-    b = sdq.evaluate(real.copy(), synthetic.copy(), config=config).to_dict()
-    assert a["metrics"] == b["metrics"] and a["summary"] == b["summary"]

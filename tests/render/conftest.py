@@ -106,13 +106,9 @@ def wide_report() -> Report:
 
 
 @pytest.fixture(scope="session")
-def demo_html(tmp_path_factory) -> str:
+def demo_html(demo_run) -> str:
     """The path of the report ``sdq demo`` writes (run once per session)."""
-    from sdq.cli import main
-
-    out = tmp_path_factory.mktemp("demo")
-    assert main(["demo", "--output-dir", str(out), "--quiet"]) == 0
-    return str(out / "demo.html")
+    return str(demo_run[0] / "demo.html")
 
 
 @pytest.fixture

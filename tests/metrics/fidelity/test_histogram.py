@@ -120,13 +120,11 @@ def test_intersection_helper():
     assert float(intersection(np.array([1.0, 0.0]), np.array([0.0, 1.0]))) == 0.0
 
 
-def test_interval_is_seeded_and_brackets_a_reasonable_range():
+def test_interval_brackets_a_reasonable_range():
     rng = np.random.default_rng(2)
     real = pd.DataFrame({"c": rng.choice(["a", "b", "c"], size=400)})
     synthetic = pd.DataFrame({"c": rng.choice(["a", "b", "c"], size=400, p=[0.5, 0.3, 0.2])})
     a = _result(real, synthetic, n_bootstrap=200)
-    b = _result(real, synthetic, n_bootstrap=200)
-    assert a.ci == b.ci
     low, high = a.ci
     assert low < a.score < high
     assert high - low < 0.2

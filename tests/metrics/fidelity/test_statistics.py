@@ -159,16 +159,15 @@ def test_text_columns_compare_lengths_and_characters():
     assert result_other.score < result_same.score
 
 
-def test_interval_is_seeded_and_in_range():
+def test_interval_brackets_the_score():
     rng = np.random.default_rng(2)
     real = pd.DataFrame({"x": rng.normal(size=300), "c": rng.choice(["a", "b"], size=300)})
     synthetic = pd.DataFrame({"x": rng.normal(0.3, 1.0, size=300), "c": rng.choice(["a", "b"], size=300)})
     a = _result(real, synthetic, n_bootstrap=50)
-    b = _result(real, synthetic, n_bootstrap=50)
-    assert a.ci == b.ci
-    if a.ci is not None:
-        low, high = a.ci
-        assert 0.0 <= low <= high <= 1.0
+    low, high = a.ci  # about [0.88, 0.95] around 0.92
+    assert low < a.score < high
+    assert 0.01 < high - low < 0.15
+    assert _result(real, synthetic, n_bootstrap=0).ci is None  # no resamples, no interval
 
 
 def test_distinct_count_agreement_by_hand():
@@ -285,7 +284,8 @@ def test_a_copy_with_values_at_the_float_maximum_scores_one_and_a_shifted_one_le
     shifted = pd.DataFrame({"x": x + np.where(np.abs(x) < 1e308, 5e306, 0.0)})  # the extremes kept
     moved = _result(real, shifted, real.copy(), n_bootstrap=20)
     assert 0.5 < moved.score < 0.99 and moved.warnings == []
-    assert moved.ci is not None and all(0.0 <= v <= 1.0 for v in moved.ci)
+    low, high = moved.ci  # resampling the extremes in and out moves it: about [0.72, 1] around 0.86
+    assert low < moved.score < high
     stats = _column(moved, "x")["stats"]
     assert stats["real"]["max"] == 1.7e308 and stats["synthetic"]["min"] == -1.7e308
     assert stats["real"]["median"] == pytest.approx(np.median(x), rel=1e-5)

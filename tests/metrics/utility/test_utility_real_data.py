@@ -111,9 +111,11 @@ def test_regression_and_multiclass_targets_work():
         r = sdq.evaluate(
             train, fresh, holdout, target=target, metrics=["prediction", "feature_importance"], config=CONFIG
         )
-        assert r["prediction"].status == "ok", r["prediction"].message
+        assert (r["prediction"].status, r["feature_importance"].status) == ("ok", "ok"), task
         assert r["prediction"].details["task"] == task
-        assert 0.0 <= r["prediction"].score <= 1.0
+        # fresh real rows are what a perfect generator gives: models trained on them predict the
+        # holdout about as well as models trained on the real rows (0.85 and 1.0 here)
+        assert r["prediction"].score > 0.7, (task, r["prediction"].score)
 
 
 def test_one_class_synthetic_target_scores_zero_not_skipped(parts):
@@ -144,14 +146,18 @@ def test_one_class_real_target_is_a_clear_skip(parts):
         config=CONFIG,
     )
     for metric in ("prediction", "feature_importance"):
-        assert r[metric].status == "skipped" and r[metric].message
+        assert r[metric].status == "skipped" and "constant column" in r[metric].message, r[metric].message
 
 
 def test_without_target_only_qscore_runs(parts):
     train, holdout, fresh = parts
     r = sdq.evaluate(train, fresh, holdout, metrics=UTILITY, config=CONFIG)
-    assert r["prediction"].status == "skipped" and "no target" in r["prediction"].message
-    assert r["qscore"].status == "ok"
+    statuses = {m.name: (m.status, m.message) for m in r}
+    assert statuses == {
+        "prediction": ("skipped", "no target column was given"),
+        "feature_importance": ("skipped", "no target column was given"),
+        "qscore": ("ok", None),
+    }
 
 
 def test_without_holdout_prediction_says_it_is_optimistic(parts):
