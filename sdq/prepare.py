@@ -23,7 +23,7 @@ Nothing is dropped: out-of-range values, unseen categories and missing values ea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -43,7 +43,10 @@ __all__ = [
     "prepare",
     "subsample_rows",
     "pair_bins",
+    "CACHED_WORK",
 ]
+
+T = TypeVar("T")
 
 MISSING = "(missing)"
 
@@ -310,6 +313,37 @@ def subsample_rows(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(n, size=size, replace=False))
 
 
+#: The work metrics share through :meth:`Prepared.cached`, by the first element of its key: what is
+#: kept, and who computes and who reads it. Metrics that read the same work are in the same
+#: ``group`` (see :func:`sdq.metrics.metric`), so that with several jobs they run one after another
+#: in one process and the work is done once.
+CACHED_WORK: dict[str, str] = {
+    "pair_table": (
+        "(frame name, id, column a, column b): the two-way table of two columns' pair codes in one "
+        "frame (sdq.metrics._common.contingency); mutual_information"
+    ),
+    "fidelity.ranks": (
+        "(frame name, id, column): centred average ranks of a numeric column (fidelity/correlation.py); correlation"
+    ),
+    "fidelity.sequences": (
+        "(data set): its rows grouped into sequences in time order (fidelity/sequences.py); autocorrelation, "
+        "partial_autocorrelation, sequence_length, first_differences (one group: their module)"
+    ),
+    "fidelity.acf": (
+        "(data set, column, lags): the autocorrelations of every sequence of one column "
+        "(fidelity/autocorrelation.py); autocorrelation, partial_autocorrelation"
+    ),
+    "utility.setup": (
+        "(): task, feature matrices, labels and test split, and the trained models (utility/models.py); "
+        "prediction, feature_importance (group utility-models)"
+    ),
+    "privacy.encoder": (
+        "(): the distance encoding fitted on the real rows (privacy/distance.py); neighbours_privacy, "
+        "membership_inference, sensitive_match (group privacy-distances)"
+    ),
+}
+
+
 @dataclass
 class Prepared:
     """Everything metrics read: schema, config, the coerced tables and their shared encodings.
@@ -320,6 +354,10 @@ class Prepared:
     ``synthetic_at_baseline_rows`` is a seeded subsample of the synthetic data of the holdout's size,
     so metrics can also report the synthetic score at the baseline's sample size (finite samples
     alone lower similarity, so a smaller holdout makes a conservative baseline).
+
+    ``cache`` holds work that metrics share (see :meth:`cached`); it belongs to one candidate: it
+    is not an argument of the constructor, so every ``Prepared`` (also one made with
+    ``dataclasses.replace``) starts with an empty one.
     """
 
     schema: Schema
@@ -328,7 +366,33 @@ class Prepared:
     binnings: dict[Any, Binning]
     pair_binnings: dict[Any, Binning]
     frames: dict[str, PreparedFrame]
+
+    schema: Schema
+    config: Config
+    tables: Tables
+    binnings: dict[Any, Binning]
+    pair_binnings: dict[Any, Binning]
+    frames: dict[str, PreparedFrame]
     show_records: bool = False
+    cache: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def cached(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()``, done once per key: work that metrics share (models, an index, sequences,
+        tables), kept for the other metrics of this candidate that ask for it.
+
+        ``key`` is a tuple whose first element names the work, declared with what it holds and who
+        reads it in :data:`CACHED_WORK` (so that shared work is listed in one place), and whose
+        other elements say which (data set, column, ...). An exception raised by ``compute`` is
+        not kept. With several jobs, metrics run in child processes that each fill their own cache
+        (metrics of one ``group`` share a process); nothing goes back to the parent, and nothing is
+        carried to the next candidate scored against the same real side (its ``Prepared`` is a new
+        one, and the real side kept for it is made with ``dataclasses.replace``).
+        """
+        if not isinstance(key, tuple) or not key or key[0] not in CACHED_WORK:
+            raise KeyError(f"cache key {key!r}: its first element must name work declared in CACHED_WORK")
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
 
     @property
     def real(self) -> PreparedFrame:

@@ -233,3 +233,46 @@ def test_quantile_edges_never_split_a_point_mass():
     np.testing.assert_array_equal(_codes(prepared.synthetic, "x"), _codes(prepared.real, "x"))
     report = sdq.evaluate(real, jittered, metrics=["histogram_similarity"], config=sdq.Config(n_bins=6))
     assert report.scores["histogram_similarity"] == pytest.approx(1.0, abs=1e-12)
+
+
+# -- the cache of shared work -------------------------------------------------------------------
+def test_cached_work_is_computed_once_per_key_and_only_for_declared_keys(mixed_triple):
+    real, synthetic, holdout = mixed_triple
+    prepared = _prepared(real, synthetic, holdout)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert prepared.cached(("fidelity.sequences", "real"), compute) == 1
+    assert prepared.cached(("fidelity.sequences", "real"), compute) == 1
+    assert prepared.cached(("fidelity.sequences", "synthetic"), compute) == 2
+    with pytest.raises(KeyError, match="CACHED_WORK"):
+        prepared.cached(("not declared",), compute)
+    with pytest.raises(KeyError, match="CACHED_WORK"):
+        prepared.cached("fidelity.sequences", compute)  # not a tuple
+
+
+def test_a_failure_is_not_kept_in_the_cache(mixed_triple):
+    prepared = _prepared(*mixed_triple)
+
+    def fails():
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        prepared.cached(("utility.setup",), fails)
+    assert prepared.cache == {}
+    assert prepared.cached(("utility.setup",), lambda: "built") == "built"
+
+
+def test_the_cache_is_not_carried_to_a_copy_for_the_next_candidate(mixed_triple):
+    # the real side kept between candidates is made with dataclasses.replace: it starts empty
+    import dataclasses
+
+    prepared = _prepared(*mixed_triple)
+    prepared.cached(("privacy.encoder",), lambda: "fitted")
+    real_side = dataclasses.replace(prepared, frames={"real": prepared.real})
+    assert real_side.cache == {} and prepared.cache != {}
+    again = prepare(prepared.tables, prepared.config, reuse=real_side)
+    assert again.cache == {}

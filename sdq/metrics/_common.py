@@ -203,12 +203,11 @@ def contingency(prepared: Prepared, frame: PreparedFrame, a: Any, b: Any) -> np.
     :class:`~sdq.prepare.AggregateFrame` holds its tables already)."""
     if isinstance(frame, AggregateFrame):
         return frame.pair_table(a, b)
-    cache = prepared.__dict__.setdefault("_tables", {})
-    key = (frame.name, id(frame), a, b)
-    if key not in cache:
-        ka, kb = prepared.pair_binnings[a].n_codes, prepared.pair_binnings[b].n_codes
-        cache[key] = pair_table(frame.pair_codes[a], frame.pair_codes[b], ka, kb)
-    return cache[key]
+    ka, kb = prepared.pair_binnings[a].n_codes, prepared.pair_binnings[b].n_codes
+    return prepared.cached(
+        ("pair_table", frame.name, id(frame), a, b),
+        lambda: pair_table(frame.pair_codes[a], frame.pair_codes[b], ka, kb),
+    )
 
 
 def auc(y: np.ndarray, score: np.ndarray) -> np.ndarray:

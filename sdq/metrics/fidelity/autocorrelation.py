@@ -83,12 +83,12 @@ def _numeric(prepared: Prepared) -> list[ColumnSpec]:
 
 def _acf(prepared: Prepared, name: str, column, lags: int) -> tuple[np.ndarray, np.ndarray]:
     """Autocorrelations of one column's sequences (cached: the partial autocorrelation reuses them)."""
-    cache = prepared.__dict__.setdefault("_acf", {})
-    key = (name, column, lags)
-    if key not in cache:
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
         sq = sequences(prepared, name)
-        cache[key] = acf_per_sequence(sq.values(prepared, name, column), sq.seq, sq.n_sequences, lags)
-    return cache[key]
+        return acf_per_sequence(sq.values(prepared, name, column), sq.seq, sq.n_sequences, lags)
+
+    return prepared.cached(("fidelity.acf", name, column, lags), compute)
 
 
 def _band(z: float, weights: np.ndarray) -> float:

@@ -184,13 +184,14 @@ def masked_corr_matrix(x: np.ndarray) -> np.ndarray:
 
 
 def _ranks(prepared: Prepared, frame: PreparedFrame, column: Any) -> np.ndarray:
-    """Average ranks of a numeric column over its present values, centred; NaN where missing."""
-    cache = prepared.__dict__.setdefault("_ranks", {})
-    key = (frame.name, id(frame), column)
-    if key not in cache:
+    """Average ranks of a numeric column over its present values, centred; NaN where missing
+    (cached: the bootstrap draws its rows from them)."""
+
+    def compute() -> np.ndarray:
         ranks = pd.Series(frame.values[column]).rank(method="average").to_numpy()
-        cache[key] = ranks - np.nanmean(ranks) if np.isfinite(ranks).any() else ranks
-    return cache[key]
+        return ranks - np.nanmean(ranks) if np.isfinite(ranks).any() else ranks
+
+    return prepared.cached(("fidelity.ranks", frame.name, id(frame), column), compute)
 
 
 def _centred(frame: PreparedFrame, column: Any) -> np.ndarray:

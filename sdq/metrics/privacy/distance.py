@@ -140,10 +140,7 @@ def check_distances(enc: Encoder, min_training_rows: int = 1) -> None:
 
 def encoder(prepared: Prepared) -> Encoder:
     """The privacy encoding of this evaluation (fitted once, cached)."""
-    cache = prepared.__dict__.setdefault("_privacy", {})
-    if "encoder" not in cache:
-        cache["encoder"] = _fit(prepared)
-    return cache["encoder"]
+    return prepared.cached(("privacy.encoder",), lambda: _fit(prepared))
 
 
 def search(

@@ -180,18 +180,20 @@ def _matrix(prepared: Prepared, frame, features, exponents: dict, bounded: dict)
 
 
 def setup(prepared: Prepared) -> UtilitySetup:
-    """Build (once per evaluation) the task, feature matrices and labels of every data set."""
-    cache = prepared.__dict__.setdefault("_utility", {})
-    if "setup" in cache:
-        if isinstance(cache["setup"], Exception):
-            raise cache["setup"]
-        return cache["setup"]
+    """Build (once per evaluation) the task, feature matrices and labels of every data set; the
+    models trained on them are kept in it (:func:`fit`). A ``Skip`` is kept too: the other utility
+    metric skips for the same reason without building anything again."""
+    built = prepared.cached(("utility.setup",), lambda: _setup_or_skip(prepared))
+    if isinstance(built, Skip):
+        raise built
+    return built
+
+
+def _setup_or_skip(prepared: Prepared) -> UtilitySetup | Skip:
     try:
-        cache["setup"] = _setup(prepared)
+        return _setup(prepared)
     except Skip as exc:
-        cache["setup"] = exc
-        raise
-    return cache["setup"]
+        return exc
 
 
 def _setup(prepared: Prepared) -> UtilitySetup:
