@@ -1,4 +1,6 @@
-"""Small helpers shared by metrics: intervals, weighted means, pair selection, contingency tables."""
+"""Small helpers shared by the metrics of every family: intervals, weighted means, pair selection,
+contingency tables, histogram intersections, AUC. (Helpers shared within one family live in that
+family's helper modules; see :mod:`sdq.metrics` for the rule.)"""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ __all__ = [
     "WEIGHT_FLOOR",
     "poisson_resample",
     "auc",
+    "intersection",
     "by_label",
     "pairs_in_given_order",
     "downscale_exponent",
@@ -208,6 +211,11 @@ def contingency(prepared: Prepared, frame: PreparedFrame, a: Any, b: Any) -> np.
         ("pair_table", frame.name, id(frame), a, b),
         lambda: pair_table(frame.pair_codes[a], frame.pair_codes[b], ka, kb),
     )
+
+
+def intersection(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Histogram intersection of normalised histograms along the last axis."""
+    return np.minimum(p, q).sum(axis=-1)
 
 
 def auc(y: np.ndarray, score: np.ndarray) -> np.ndarray:

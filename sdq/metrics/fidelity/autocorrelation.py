@@ -40,8 +40,7 @@ import numpy as np
 import pandas as pd
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import percentile_ci, rounded
-from sdq.metrics.fidelity.histogram import intersection
+from sdq.metrics._common import intersection, percentile_ci, rounded
 from sdq.metrics.fidelity.sequences import acf_per_sequence, choose_lags, pacf_from_acf, sequences
 from sdq.prepare import Prepared, fit_binning
 from sdq.schema import ColumnSpec

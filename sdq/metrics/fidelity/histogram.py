@@ -17,15 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import rounded, shifted_ci
+from sdq.metrics._common import intersection, rounded, shifted_ci
 from sdq.prepare import Prepared
 
 __all__ = ["histogram_similarity", "intersection", "expected_intersection"]
-
-
-def intersection(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Histogram intersection of normalised histograms along the last axis."""
-    return np.minimum(p, q).sum(axis=-1)
 
 
 def expected_intersection(p: np.ndarray, n1: int, n2: int) -> float:

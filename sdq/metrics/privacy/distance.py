@@ -38,7 +38,7 @@ from sdq.metrics import Skip
 from sdq.prepare import Prepared
 from sdq.schema import DEPENDENCE_KINDS
 
-__all__ = ["Encoder", "encoder", "search", "CHUNK", "check_distances"]
+__all__ = ["Encoder", "encoder", "search", "CHUNK", "check_distances", "threshold"]
 
 CHUNK = 8_192
 _HALF = np.float32(1 / np.sqrt(2))
@@ -141,6 +141,13 @@ def check_distances(enc: Encoder, min_training_rows: int = 1) -> None:
 def encoder(prepared: Prepared) -> Encoder:
     """The privacy encoding of this evaluation (fitted once, cached)."""
     return prepared.cached(("privacy.encoder",), lambda: _fit(prepared))
+
+
+def threshold(distances: np.ndarray, q: float) -> float:
+    """The q-quantile of the positive distances (0 if there are none): distance 0 (a natural
+    duplicate) says nothing about how close a new row usually is."""
+    positive = distances[distances > 0]
+    return float(np.quantile(positive, q)) if len(positive) else 0.0
 
 
 def search(
