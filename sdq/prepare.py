@@ -18,19 +18,24 @@ categorical etc.    ``1..K`` the most frequent real categories, ``K+1`` ``(other
                     categories), ``K+2`` ``(unseen)`` (values the real data does not have)
 
 Nothing is dropped: out-of-range values, unseen categories and missing values each have a code.
+
+**Column order.** :meth:`Prepared.columns` hands metrics their columns in the canonical order (by
+label; labels are unique), the order in which they compute, sample and sum over columns, so that no
+result depends, to the last bit, on the order of the given columns (float sums depend on the order
+of their terms). Details show columns in the given order (:meth:`Prepared.given_order`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from sdq.config import Config
 from sdq.data import Tables
-from sdq.schema import BINNED_KINDS, ColumnSpec, Schema
+from sdq.schema import BINNED_KINDS, KINDS, ColumnSpec, Schema
 
 __all__ = [
     "Binning",
@@ -44,6 +49,7 @@ __all__ = [
     "subsample_rows",
     "pair_bins",
     "CACHED_WORK",
+    "canonical",
 ]
 
 T = TypeVar("T")
@@ -313,6 +319,13 @@ def subsample_rows(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(n, size=size, replace=False))
 
 
+# -- what metrics read ----------------------------------------------------------------------------
+def canonical(specs: Iterable[ColumnSpec]) -> list[ColumnSpec]:
+    """Column specs in the canonical order: by label (labels are unique, so the order does not
+    depend on the order the specs came in)."""
+    return sorted(specs, key=lambda spec: spec.label)
+
+
 #: The work metrics share through :meth:`Prepared.cached`, by the first element of its key: what is
 #: kept, and who computes and who reads it. Metrics that read the same work are in the same
 #: ``group`` (see :func:`sdq.metrics.metric`), so that with several jobs they run one after another
@@ -412,8 +425,22 @@ class Prepared:
         the synthetic data is not larger than it."""
         return self.frames.get("synthetic_at_baseline_rows")
 
-    def binned_columns(self, kinds=BINNED_KINDS) -> list[ColumnSpec]:
-        return [c for c in self.schema.select(kinds) if c.name in self.binnings]
+    def columns(
+        self, kinds: Iterable[str] = KINDS, roles: Iterable[str] = ("feature", "target"), *, binned: bool = False
+    ) -> list[ColumnSpec]:
+        """The columns of some kinds and roles (only those with bins with ``binned``), in the
+        canonical order (:func:`canonical`): the order metrics compute, sample and sum in."""
+        return canonical(c for c in self.schema.select(kinds, roles) if not binned or c.name in self.binnings)
+
+    def binned_columns(self, kinds: Iterable[str] = BINNED_KINDS) -> list[ColumnSpec]:
+        """The feature and target columns of some kinds that have bins, in the canonical order."""
+        return self.columns(kinds, binned=True)
+
+    def given_order(self, items: Iterable[T], label: Callable[[T], str] = lambda spec: spec.label) -> list[T]:
+        """``items`` (column specs, or details entries that ``label`` maps to a column's label) in
+        the order of the given columns: the order details show them in."""
+        position = {spec.label: k for k, spec in enumerate(self.schema.columns)}
+        return sorted(items, key=lambda item: position[label(item)])
 
     def rng(self, name: str) -> np.random.Generator:
         return self.config.rng(name)

@@ -276,3 +276,20 @@ def test_the_cache_is_not_carried_to_a_copy_for_the_next_candidate(mixed_triple)
     assert real_side.cache == {} and prepared.cache != {}
     again = prepare(prepared.tables, prepared.config, reuse=real_side)
     assert again.cache == {}
+
+
+# -- canonical column order, given order for details ---------------------------------------------
+def test_columns_come_in_canonical_order_and_details_can_go_back_to_the_given_order():
+    x = np.linspace(0.0, 1.0, 30)
+    frame = pd.DataFrame({"b": x, "a": list("xyz") * 10, "c": x**2})
+    prepared = _prepared(frame, frame.copy())
+    assert [s.name for s in prepared.columns()] == ["a", "b", "c"]
+    assert [s.name for s in prepared.columns(("numeric",))] == ["b", "c"]
+    assert [s.name for s in prepared.binned_columns()] == ["a", "b", "c"]
+    assert [s.name for s in prepared.given_order(prepared.columns())] == ["b", "a", "c"]
+    entries = [{"column": "c"}, {"column": "a"}, {"column": "b"}]
+    assert prepared.given_order(entries, label=lambda e: e["column"]) == [
+        {"column": "b"},
+        {"column": "a"},
+        {"column": "c"},
+    ]

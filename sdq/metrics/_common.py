@@ -26,7 +26,6 @@ __all__ = [
     "poisson_resample",
     "auc",
     "intersection",
-    "by_label",
     "pairs_in_given_order",
     "downscale_exponent",
     "std_without_overflow",
@@ -168,13 +167,6 @@ def _column_scores(
     return rows
 
 
-def by_label(specs: Sequence[Any]) -> list:
-    """Column specs sorted by their labels: the order in which metrics compute and sum over
-    columns, so that a result does not depend, to the last bit, on the order of the given columns
-    (float sums depend on the order of their terms)."""
-    return sorted(specs, key=lambda s: s.label)
-
-
 def pairs_in_given_order(
     given: Sequence[Any], ordered: Sequence[Any], pairs: list[tuple[int, int]]
 ) -> tuple[list[str], list[tuple[int, int]]]:
@@ -190,15 +182,13 @@ def select_pairs(
 ) -> tuple[list[tuple[int, int]], bool]:
     """All index pairs i < j, or a seeded sample of ``max_pairs`` of them; and whether it was sampled.
 
-    The sample is drawn from the pairs sorted by their columns' labels, so it does not depend on
-    the order of the columns."""
+    ``columns`` are in the canonical order (:meth:`~sdq.prepare.Prepared.columns`), so the pairs,
+    and the sample drawn from them, do not depend on the order of the given columns."""
     pairs = list(itertools.combinations(range(len(columns)), 2))
     if len(pairs) <= max_pairs:
         return pairs, False
-    label = [str(getattr(c, "label", c)) for c in columns]
-    canonical = sorted(pairs, key=lambda p: tuple(sorted((label[p[0]], label[p[1]]))))
-    keep = rng.choice(len(canonical), size=max_pairs, replace=False)
-    return sorted(canonical[k] for k in keep), True
+    keep = rng.choice(len(pairs), size=max_pairs, replace=False)
+    return sorted(pairs[k] for k in keep), True
 
 
 def contingency(prepared: Prepared, frame: PreparedFrame, a: Any, b: Any) -> np.ndarray:

@@ -36,7 +36,6 @@ import pandas as pd
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import (
-    by_label,
     pair_details,
     pairs_in_given_order,
     rounded,
@@ -260,14 +259,14 @@ def _pair_kind(a, b) -> str:
     zero="every pair has a perfect association in one data set and the opposite (or none) in the other",
 )
 def correlation(prepared: Prepared) -> Outcome:
-    given = [
+    # computed in the canonical order, so that no float sum depends on the order of the given
+    # columns; details in the given order
+    specs = [
         s
         for s in prepared.binned_columns(DEPENDENCE_KINDS)
         if np.count_nonzero(np.bincount(prepared.real.pair_codes[s.name])) > 1
     ]
-    # computed in the order of the column names, so that no float sum depends on the order of the
-    # given columns; details in the given order
-    specs = by_label(given)
+    given = prepared.given_order(specs)
     if len(specs) < 2:
         raise Skip("fewer than two columns with more than one value to correlate")
     rng = prepared.rng("correlation")

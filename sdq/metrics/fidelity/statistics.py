@@ -11,14 +11,15 @@ text                length mean / median / std as for numbers; character shares 
 every column        missing rate: ``1 - |diff|``; distinct values: ratio of the smaller to the larger
                     count, counted on equally many rows (distinct counts grow with sample size)
 
-Column score = mean agreement; metric = mean over columns (in the order of the columns' names, so
-the result does not depend on the order of the given columns). 1.0: every statistic matches. 0.0:
-none does. A column whose values are all missing in one data set but not in the other shares no
-category (or character) with it: agreement 0, not the 0.5 a total variation distance against an
-empty distribution gives. Agreements are computed from the unrounded statistics; ``details``
-shows them rounded to 6 decimals. ``details.validity`` records, per column of the synthetic (and
-holdout) data, the missing rate, values that failed to coerce to the column's kind, numeric values
-outside the real range and categories the real data does not have.
+Column score = mean agreement; metric = mean over columns (in the canonical order of
+:meth:`~sdq.prepare.Prepared.columns`, so the result does not depend on the order of the given
+columns). 1.0: every statistic matches. 0.0: none does. A column whose values are all missing in
+one data set but not in the other shares no category (or character) with it: agreement 0, not the
+0.5 a total variation distance against an empty distribution gives. Agreements are computed from
+the unrounded statistics; ``details`` shows them rounded to 6 decimals. ``details.validity``
+records, per column of the synthetic (and holdout) data, the missing rate, values that failed to
+coerce to the column's kind, numeric values outside the real range and categories the real data
+does not have.
 
 Every agreement is a difference divided by a real spread, or a ratio, so it does not change when a
 column is multiplied by a positive constant. A numeric column with values near the float maximum
@@ -38,6 +39,7 @@ from scipy.special import gammaln
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import clip01, downscale_exponent, rounded, shifted_ci, std_without_overflow
 from sdq.prepare import Prepared
+from sdq.schema import KINDS
 
 __all__ = ["statistics", "numeric_stats", "categorical_shares", "expected_distinct"]
 
@@ -395,7 +397,9 @@ def _bootstrap(prepared: Prepared, specs, exact: list[dict], score: float, rng: 
     zero="no summary statistic matches",
 )
 def statistics(prepared: Prepared) -> Outcome:
-    specs = [s for s in prepared.schema.columns if s.role in ("feature", "target") and s.kind != "empty"]
+    # in the canonical order, so that means over columns (float sums, to the last bit) do not
+    # depend on the order of the given columns; details in the given order
+    specs = prepared.columns([kind for kind in KINDS if kind != "empty"])
     if not specs:
         raise Skip("no column has any values to summarise")
     rng = prepared.rng("statistics")
@@ -403,10 +407,7 @@ def statistics(prepared: Prepared) -> Outcome:
     if prepared.baseline is not None:
         frames["holdout"] = prepared.baseline.frame
     columns, exact = zip(*[_column(prepared, spec, frames) for spec in specs])
-    # means over columns are taken in the order of the columns' names, so that the float sums (to
-    # the last bit) do not depend on the order of the given columns; details keep the given order
-    by_name = sorted(range(len(specs)), key=lambda i: specs[i].label)
-    columns, specs, exact = list(columns), [specs[i] for i in by_name], [exact[i] for i in by_name]
+    columns, exact = prepared.given_order(columns, label=lambda entry: entry["column"]), list(exact)
     validity = {}
     for name in ("synthetic", "holdout"):
         if name in prepared.tables.frames:

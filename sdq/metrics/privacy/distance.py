@@ -20,8 +20,9 @@ columns:
   is at least 1.
 * ID, text, constant and empty columns are left out. Without any other column there is no
   distance to measure (``Encoder.width`` is 0), and the distance metrics say ``skipped``.
-* Columns are laid out in the order of their names, so that a distance (a float sum over the
-  coordinates) does not depend, to the last bit, on the order of the given columns.
+* Columns are laid out in the canonical order of :meth:`~sdq.prepare.Prepared.columns`, so that a
+  distance (a float sum over the coordinates) does not depend, to the last bit, on the order of
+  the given columns.
 
 Search: ``faiss.IndexFlatL2`` (exact; it returns squared distances, converted here), queried in
 chunks of 8,192 rows so memory stays O(rows x dimensions). The reference side is indexed whole.
@@ -92,10 +93,7 @@ def _fit(prepared: Prepared) -> Encoder:
     columns, grids, levels, with_missing = [], {}, {}, []
     width = 0
     names = [n for n in ("real", "synthetic", "holdout", "sensitive") if n in prepared.frames]
-    specs = sorted(prepared.schema.select(DEPENDENCE_KINDS, roles=("feature", "target")), key=lambda s: s.label)
-    for spec in specs:
-        if spec.name not in prepared.binnings:
-            continue
+    for spec in prepared.columns(DEPENDENCE_KINDS, binned=True):
         columns.append(spec)
         if spec.kind in ("numeric", "datetime"):
             real = prepared.real.values[spec.name]

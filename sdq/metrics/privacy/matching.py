@@ -53,9 +53,9 @@ def as_float32(x: np.ndarray) -> np.ndarray:
 
 
 def compared_columns(prepared: Prepared) -> list:
-    """The columns rows are compared on, in the order of their names: every column that takes part
-    but the ids and the entity column, or, if nothing else is left, all of them."""
-    taking_part = sorted((s for s in prepared.schema.columns if s.role in TAKING_PART), key=lambda s: s.label)
+    """The columns rows are compared on, in the canonical order: every column that takes part but
+    the ids and the entity column, or, if nothing else is left, all of them."""
+    taking_part = prepared.columns(roles=TAKING_PART)
     columns = [s.name for s in taking_part if s.kind != "id" and s.role != "entity"]
     return columns or [s.name for s in taking_part]
 

@@ -200,11 +200,9 @@ def _setup(prepared: Prepared) -> UtilitySetup:
     schema = prepared.schema
     target = schema.target
     task, reason = _task(prepared)
-    # sorted by label: models that sample features (random forest) must not depend on column order
-    features = sorted(
-        (s for s in schema.select(DEPENDENCE_KINDS, roles=("feature",)) if s.name in prepared.binnings),
-        key=lambda s: s.label,
-    )
+    # in the canonical order: models that sample features (random forest) must not depend on the
+    # order of the given columns
+    features = prepared.columns(DEPENDENCE_KINDS, roles=("feature",), binned=True)
     if not features:
         raise Skip("no feature columns to train on (numeric, datetime, boolean or categorical)")
     frames = {"real": prepared.real, "synthetic": prepared.synthetic}

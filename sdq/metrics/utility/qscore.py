@@ -197,10 +197,10 @@ def _describe(prepared: Prepared, q: Query) -> str:
     zero="every answer is as far off as it can be",
 )
 def qscore(prepared: Prepared) -> Outcome:
-    # sorted by label, so the random workload does not depend on the order of the columns
+    # in the canonical order, so the random workload does not depend on the order of the columns
     columns = [
         s.name
-        for s in sorted(prepared.binned_columns(DEPENDENCE_KINDS), key=lambda s: s.label)
+        for s in prepared.binned_columns(DEPENDENCE_KINDS)
         if np.count_nonzero(np.bincount(prepared.real.pair_codes[s.name])) > 1
     ]
     if not columns:
