@@ -19,10 +19,18 @@ categorical etc.    ``1..K`` the most frequent real categories, ``K+1`` ``(other
 
 Nothing is dropped: out-of-range values, unseen categories and missing values each have a code.
 
-**Column order.** :meth:`Prepared.columns` hands metrics their columns in the canonical order (by
-label; labels are unique), the order in which they compute, sample and sum over columns, so that no
-result depends, to the last bit, on the order of the given columns (float sums depend on the order
-of their terms). Details show columns in the given order (:meth:`Prepared.given_order`).
+Two defences every metric relies on are kept here, once:
+
+* **Column order.** :meth:`Prepared.columns` hands metrics their columns in the canonical order
+  (by label; labels are unique), the order in which they compute, sample and sum over columns, so
+  that no result depends, to the last bit, on the order of the given columns (float sums depend
+  on the order of their terms). Details show columns in the given order
+  (:meth:`Prepared.given_order`).
+* **Values near the float maximum.** Metrics whose scores do not change when a column is
+  multiplied by a positive constant compute on the values divided by a power of two
+  (:func:`downscale_exponent`, :meth:`Prepared.exponent`, :func:`scaled`), an exact division, so
+  that values near +/-1.7e308 (whose sums and spreads overflow) are scored like any others, and
+  report statistics in the column's units again with :func:`in_units`.
 """
 
 from __future__ import annotations
@@ -50,6 +58,11 @@ __all__ = [
     "pair_bins",
     "CACHED_WORK",
     "canonical",
+    "HUGE_EXPONENT",
+    "downscale_exponent",
+    "std_without_overflow",
+    "scaled",
+    "in_units",
 ]
 
 T = TypeVar("T")
@@ -319,6 +332,83 @@ def subsample_rows(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(n, size=size, replace=False))
 
 
+# -- values near the float maximum ---------------------------------------------------------------
+#: Largest absolute value (as a power of two) that is summed as it is: sums of values up to 2**512
+#: over any number of rows stay far below the float maximum (about 2**1024). Ordinary data never
+#: comes near it and is used to the bit; larger values are divided by a power of two first.
+HUGE_EXPONENT = 512
+
+
+def downscale_exponent(*arrays: np.ndarray, limit: int = HUGE_EXPONENT, to: int | None = None) -> int:
+    """The power of two to divide values by so that their arithmetic stays finite.
+
+    0 when the largest finite absolute value across ``arrays`` is at most ``2**limit`` (the values
+    are then used unchanged); otherwise the ``e`` for which ``np.ldexp(x, -e)``, an exact division
+    by ``2**e`` (values that become subnormal aside), brings that value into
+    ``[2**(to - 1), 2**to)`` (``to`` defaults to ``limit``). Metrics whose scores do not change when
+    a column is multiplied by a positive constant compute on the divided values, so that values
+    near the float maximum (+/-1.7e308: their sum and spread are infinite) are scored like any
+    others.
+
+    Examples
+    --------
+    >>> downscale_exponent(np.array([1.0, -3e100, np.nan]))
+    0
+    >>> e = downscale_exponent(np.array([1.0, -1.7e308, np.inf]))
+    >>> e, bool(2.0 ** 511 <= np.ldexp(1.7e308, -e) < 2.0 ** 512)
+    (512, True)
+    >>> downscale_exponent(np.array([2.0 ** 70]), limit=64, to=32)
+    39
+    """
+    top = 0.0
+    for values in arrays:
+        size = np.abs(np.asarray(values, dtype=float))
+        size = size[np.isfinite(size)]
+        if size.size:
+            top = max(top, float(size.max()))
+    if top <= 2.0**limit:
+        return 0
+    return int(np.frexp(top)[1]) - (limit if to is None else to)
+
+
+def scaled(values: np.ndarray, exponent: int) -> np.ndarray:
+    """``values`` divided by ``2**exponent`` (exactly, values that become subnormal aside); the
+    values themselves when ``exponent`` is 0."""
+    return np.ldexp(values, -exponent) if exponent else values
+
+
+def in_units(value: float, exponent: int) -> float:
+    """A statistic of values divided by ``2**exponent`` (:func:`scaled`) in the values' units
+    again: infinite (null in a report) where it exceeds the float range."""
+    if not exponent:
+        return value
+    with np.errstate(over="ignore"):
+        return float(np.ldexp(value, exponent))
+
+
+def std_without_overflow(x: np.ndarray, ddof: int = 0) -> float:
+    """The standard deviation of ``x`` (no missing values) with the deviations divided by the
+    largest of them before they are squared, so that neither the squares of large values overflow
+    nor those of small ones underflow (as BLAS's ``nrm2`` does). For values divided by a power of
+    two (:func:`downscale_exponent`): their squares can overflow (2**511 squared), and on a column
+    holding 1.7e308 and 1.0, 1.0 becomes 2**-512, whose square is below the smallest float.
+
+    Examples
+    --------
+    >>> float(std_without_overflow(np.array([-2.0 ** 600, 2.0 ** 600])) / 2.0 ** 600)
+    1.0
+    >>> float(std_without_overflow(np.array([1e-200, 3e-200])) / 1e-200)
+    1.0
+    """
+    if len(x) <= ddof:
+        return 0.0
+    deviation = x - x.mean()
+    top = float(np.abs(deviation).max())
+    if top == 0:
+        return 0.0
+    return top * float(np.sqrt(np.sum((deviation / top) ** 2) / (len(x) - ddof)))
+
+
 # -- what metrics read ----------------------------------------------------------------------------
 def canonical(specs: Iterable[ColumnSpec]) -> list[ColumnSpec]:
     """Column specs in the canonical order: by label (labels are unique, so the order does not
@@ -331,6 +421,7 @@ def canonical(specs: Iterable[ColumnSpec]) -> list[ColumnSpec]:
 #: ``group`` (see :func:`sdq.metrics.metric`), so that with several jobs they run one after another
 #: in one process and the work is done once.
 CACHED_WORK: dict[str, str] = {
+    "exponent": "a numeric column's power of two (Prepared.exponent); statistics",
     "pair_table": (
         "(frame name, id, column a, column b): the two-way table of two columns' pair codes in one "
         "frame (sdq.metrics._common.contingency); mutual_information"
@@ -372,13 +463,6 @@ class Prepared:
     is not an argument of the constructor, so every ``Prepared`` (also one made with
     ``dataclasses.replace``) starts with an empty one.
     """
-
-    schema: Schema
-    config: Config
-    tables: Tables
-    binnings: dict[Any, Binning]
-    pair_binnings: dict[Any, Binning]
-    frames: dict[str, PreparedFrame]
 
     schema: Schema
     config: Config
@@ -441,6 +525,13 @@ class Prepared:
         the order of the given columns: the order details show them in."""
         position = {spec.label: k for k, spec in enumerate(self.schema.columns)}
         return sorted(items, key=lambda item: position[label(item)])
+
+    def exponent(self, column: Any) -> int:
+        """The power of two by which metrics whose scores do not change with a numeric column's
+        scale divide it (:func:`scaled`): :func:`downscale_exponent` of its values in the frames
+        metrics compare (real, synthetic and the baseline); 0 for ordinary data."""
+        compared = [self.frames[name] for name in ("real", "synthetic", "baseline") if name in self.frames]
+        return self.cached(("exponent", column), lambda: downscale_exponent(*(f.values[column] for f in compared)))
 
     def rng(self, name: str) -> np.random.Generator:
         return self.config.rng(name)

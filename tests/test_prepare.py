@@ -293,3 +293,20 @@ def test_columns_come_in_canonical_order_and_details_can_go_back_to_the_given_or
         {"column": "a"},
         {"column": "c"},
     ]
+
+
+# -- values near the float maximum --------------------------------------------------------------
+def test_the_exponent_is_set_by_the_compared_frames_and_scales_back_exactly():
+    from sdq.prepare import in_units, scaled
+
+    real = pd.DataFrame({"x": np.r_[np.linspace(-1.0, 1.0, 38), [1.7e308, -1.0e308]], "y": np.linspace(0, 1, 40)})
+    synthetic = pd.DataFrame({"x": np.linspace(-1.0, 1.0, 40), "y": np.linspace(0, 1, 40)})
+    prepared = _prepared(real, synthetic)
+    e = prepared.exponent("x")
+    assert e > 0 and prepared.exponent("y") == 0
+    values = scaled(prepared.real.values["x"], e)
+    assert np.isfinite(values.sum()) and 2.0**511 <= np.abs(values).max() < 2.0**512
+    assert in_units(float(np.max(values)), e) == 1.7e308
+    assert scaled(prepared.real.values["y"], 0) is prepared.real.values["y"]  # ordinary data as it is
+    assert in_units(1.5, 0) == 1.5
+    assert in_units(2.0**600, e) == np.inf  # beyond the float range: null in a report

@@ -30,7 +30,7 @@ same models.
   or regression target whose largest absolute value in the real data (real and holdout: what the
   models are measured on) exceeds 2**64 is divided in every data set by the power of two that
   brings that value to about 2**32 (exactly, with
-  :func:`~sdq.metrics.fidelity.statistics.downscale_exponent`): models trained on the divided
+  :func:`~sdq.prepare.downscale_exponent`): models trained on the divided
   values make the same splits and the same standardised fits, so AUC, R^2 and permutation
   importances do not change, and errors in the target's units are multiplied back. Values of the
   synthetic data still beyond +/-2**96 then (far outside the real range: +/-1.7e308 against
@@ -47,8 +47,8 @@ from typing import Any
 import numpy as np
 
 from sdq.metrics import Skip
-from sdq.metrics._common import auc, downscale_exponent
-from sdq.prepare import Prepared, subsample_rows
+from sdq.metrics._common import auc
+from sdq.prepare import Prepared, downscale_exponent, scaled, subsample_rows
 from sdq.schema import DEPENDENCE_KINDS
 
 __all__ = [
@@ -159,8 +159,7 @@ class UtilitySetup:
 
 def _model_values(values: np.ndarray, exponent: int) -> tuple[np.ndarray, int]:
     """Values divided by ``2**exponent`` and bounded by ``MODEL_BOUND``; and how many were bounded."""
-    if exponent:
-        values = np.ldexp(values, -exponent)
+    values = scaled(values, exponent)
     beyond = np.abs(values) > MODEL_BOUND  # (NaN is not)
     n_beyond = int(beyond.sum())
     return (np.clip(values, -MODEL_BOUND, MODEL_BOUND) if n_beyond else values), n_beyond
