@@ -25,13 +25,16 @@ columns:
   the given columns.
 
 Search: ``faiss.IndexFlatL2`` (exact; it returns squared distances, converted here), queried in
-chunks of 8,192 rows so memory stays O(rows x dimensions). The reference side is indexed whole.
+chunks of 8,192 rows so memory stays O(rows x dimensions), with one OpenMP thread (parallelism
+comes from the runner's jobs; the calling thread's setting is restored after). The reference side
+is indexed whole.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -148,6 +151,17 @@ def threshold(distances: np.ndarray, q: float) -> float:
     return float(np.quantile(positive, q)) if len(positive) else 0.0
 
 
+@contextmanager
+def _one_thread(faiss) -> Iterator[None]:
+    """faiss with one OpenMP thread in this thread, and the thread's setting as it was after."""
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(previous)
+
+
 def search(
     reference: np.ndarray, queries: np.ndarray, k: int = 1, *, exclude_self: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -157,15 +171,15 @@ def search(
     distance 0, so true duplicates still count)."""
     import faiss
 
-    faiss.omp_set_num_threads(1)
-    index = faiss.IndexFlatL2(reference.shape[1])
-    index.add(np.ascontiguousarray(reference, dtype=np.float32))
     kk = min(k + (1 if exclude_self else 0), reference.shape[0])
     dist = np.empty((len(queries), kk), dtype=np.float32)
     pos = np.empty((len(queries), kk), dtype=np.int64)
-    for start in range(0, len(queries), CHUNK):
-        d, i = index.search(np.ascontiguousarray(queries[start : start + CHUNK], dtype=np.float32), kk)
-        dist[start : start + CHUNK], pos[start : start + CHUNK] = d, i
+    with _one_thread(faiss):
+        index = faiss.IndexFlatL2(reference.shape[1])
+        index.add(np.ascontiguousarray(reference, dtype=np.float32))
+        for start in range(0, len(queries), CHUNK):
+            d, i = index.search(np.ascontiguousarray(queries[start : start + CHUNK], dtype=np.float32), kk)
+            dist[start : start + CHUNK], pos[start : start + CHUNK] = d, i
     dist = np.sqrt(np.maximum(dist, 0.0))
     if exclude_self:
         own = pos == np.arange(len(queries))[:, None]
