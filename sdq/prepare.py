@@ -18,19 +18,32 @@ categorical etc.    ``1..K`` the most frequent real categories, ``K+1`` ``(other
                     categories), ``K+2`` ``(unseen)`` (values the real data does not have)
 
 Nothing is dropped: out-of-range values, unseen categories and missing values each have a code.
+
+Two defences every metric relies on are kept here, once:
+
+* **Column order.** :meth:`Prepared.columns` hands metrics their columns in the canonical order
+  (by label; labels are unique), the order in which they compute, sample and sum over columns, so
+  that no result depends, to the last bit, on the order of the given columns (float sums depend
+  on the order of their terms). Details show columns in the given order
+  (:meth:`Prepared.given_order`).
+* **Values near the float maximum.** Metrics whose scores do not change when a column is
+  multiplied by a positive constant compute on the values divided by a power of two
+  (:func:`downscale_exponent`, :meth:`Prepared.exponent`, :func:`scaled`), an exact division, so
+  that values near +/-1.7e308 (whose sums and spreads overflow) are scored like any others, and
+  report statistics in the column's units again with :func:`in_units`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterable, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from sdq.config import Config
 from sdq.data import Tables
-from sdq.schema import BINNED_KINDS, ColumnSpec, Schema
+from sdq.schema import BINNED_KINDS, KINDS, ColumnSpec, Schema
 
 __all__ = [
     "Binning",
@@ -43,7 +56,16 @@ __all__ = [
     "prepare",
     "subsample_rows",
     "pair_bins",
+    "CACHED_WORK",
+    "canonical",
+    "HUGE_EXPONENT",
+    "downscale_exponent",
+    "std_without_overflow",
+    "scaled",
+    "in_units",
 ]
+
+T = TypeVar("T")
 
 MISSING = "(missing)"
 
@@ -310,6 +332,122 @@ def subsample_rows(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(n, size=size, replace=False))
 
 
+# -- values near the float maximum ---------------------------------------------------------------
+#: Largest absolute value (as a power of two) that is summed as it is: sums of values up to 2**512
+#: over any number of rows stay far below the float maximum (about 2**1024). Ordinary data never
+#: comes near it and is used to the bit; larger values are divided by a power of two first.
+HUGE_EXPONENT = 512
+
+
+def downscale_exponent(*arrays: np.ndarray, limit: int = HUGE_EXPONENT, to: int | None = None) -> int:
+    """The power of two to divide values by so that their arithmetic stays finite.
+
+    0 when the largest finite absolute value across ``arrays`` is at most ``2**limit`` (the values
+    are then used unchanged); otherwise the ``e`` for which ``np.ldexp(x, -e)``, an exact division
+    by ``2**e`` (values that become subnormal aside), brings that value into
+    ``[2**(to - 1), 2**to)`` (``to`` defaults to ``limit``). Metrics whose scores do not change when
+    a column is multiplied by a positive constant compute on the divided values, so that values
+    near the float maximum (+/-1.7e308: their sum and spread are infinite) are scored like any
+    others.
+
+    Examples
+    --------
+    >>> downscale_exponent(np.array([1.0, -3e100, np.nan]))
+    0
+    >>> e = downscale_exponent(np.array([1.0, -1.7e308, np.inf]))
+    >>> e, bool(2.0 ** 511 <= np.ldexp(1.7e308, -e) < 2.0 ** 512)
+    (512, True)
+    >>> downscale_exponent(np.array([2.0 ** 70]), limit=64, to=32)
+    39
+    """
+    top = 0.0
+    for values in arrays:
+        size = np.abs(np.asarray(values, dtype=float))
+        size = size[np.isfinite(size)]
+        if size.size:
+            top = max(top, float(size.max()))
+    if top <= 2.0**limit:
+        return 0
+    return int(np.frexp(top)[1]) - (limit if to is None else to)
+
+
+def scaled(values: np.ndarray, exponent: int) -> np.ndarray:
+    """``values`` divided by ``2**exponent`` (exactly, values that become subnormal aside); the
+    values themselves when ``exponent`` is 0."""
+    return np.ldexp(values, -exponent) if exponent else values
+
+
+def in_units(value: float, exponent: int) -> float:
+    """A statistic of values divided by ``2**exponent`` (:func:`scaled`) in the values' units
+    again: infinite (null in a report) where it exceeds the float range."""
+    if not exponent:
+        return value
+    with np.errstate(over="ignore"):
+        return float(np.ldexp(value, exponent))
+
+
+def std_without_overflow(x: np.ndarray, ddof: int = 0) -> float:
+    """The standard deviation of ``x`` (no missing values) with the deviations divided by the
+    largest of them before they are squared, so that neither the squares of large values overflow
+    nor those of small ones underflow (as BLAS's ``nrm2`` does). For values divided by a power of
+    two (:func:`downscale_exponent`): their squares can overflow (2**511 squared), and on a column
+    holding 1.7e308 and 1.0, 1.0 becomes 2**-512, whose square is below the smallest float.
+
+    Examples
+    --------
+    >>> float(std_without_overflow(np.array([-2.0 ** 600, 2.0 ** 600])) / 2.0 ** 600)
+    1.0
+    >>> float(std_without_overflow(np.array([1e-200, 3e-200])) / 1e-200)
+    1.0
+    """
+    if len(x) <= ddof:
+        return 0.0
+    deviation = x - x.mean()
+    top = float(np.abs(deviation).max())
+    if top == 0:
+        return 0.0
+    return top * float(np.sqrt(np.sum((deviation / top) ** 2) / (len(x) - ddof)))
+
+
+# -- what metrics read ----------------------------------------------------------------------------
+def canonical(specs: Iterable[ColumnSpec]) -> list[ColumnSpec]:
+    """Column specs in the canonical order: by label (labels are unique, so the order does not
+    depend on the order the specs came in)."""
+    return sorted(specs, key=lambda spec: spec.label)
+
+
+#: The work metrics share through :meth:`Prepared.cached`, by the first element of its key: what is
+#: kept, and who computes and who reads it. Metrics that read the same work are in the same
+#: ``group`` (see :func:`sdq.metrics.metric`), so that with several jobs they run one after another
+#: in one process and the work is done once.
+CACHED_WORK: dict[str, str] = {
+    "exponent": "a numeric column's power of two (Prepared.exponent); statistics",
+    "pair_table": (
+        "(frame name, id, column a, column b): the two-way table of two columns' pair codes in one "
+        "frame (sdq.metrics._common.contingency); mutual_information"
+    ),
+    "fidelity.ranks": (
+        "(frame name, id, column): centred average ranks of a numeric column (fidelity/correlation.py); correlation"
+    ),
+    "fidelity.sequences": (
+        "(data set): its rows grouped into sequences in time order (fidelity/sequences.py); autocorrelation, "
+        "partial_autocorrelation, sequence_length, first_differences (one group: their module)"
+    ),
+    "fidelity.acf": (
+        "(data set, column, lags): the autocorrelations of every sequence of one column "
+        "(fidelity/autocorrelation.py); autocorrelation, partial_autocorrelation"
+    ),
+    "utility.setup": (
+        "(): task, feature matrices, labels and test split, and the trained models (utility/models.py); "
+        "prediction, feature_importance (group utility-models)"
+    ),
+    "privacy.encoder": (
+        "(): the distance encoding fitted on the real rows (privacy/distance.py); neighbours_privacy, "
+        "membership_inference, sensitive_match (group privacy-distances)"
+    ),
+}
+
+
 @dataclass
 class Prepared:
     """Everything metrics read: schema, config, the coerced tables and their shared encodings.
@@ -320,6 +458,10 @@ class Prepared:
     ``synthetic_at_baseline_rows`` is a seeded subsample of the synthetic data of the holdout's size,
     so metrics can also report the synthetic score at the baseline's sample size (finite samples
     alone lower similarity, so a smaller holdout makes a conservative baseline).
+
+    ``cache`` holds work that metrics share (see :meth:`cached`); it belongs to one candidate: it
+    is not an argument of the constructor, so every ``Prepared`` (also one made with
+    ``dataclasses.replace``) starts with an empty one.
     """
 
     schema: Schema
@@ -329,6 +471,25 @@ class Prepared:
     pair_binnings: dict[Any, Binning]
     frames: dict[str, PreparedFrame]
     show_records: bool = False
+    cache: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def cached(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()``, done once per key: work that metrics share (models, an index, sequences,
+        tables), kept for the other metrics of this candidate that ask for it.
+
+        ``key`` is a tuple whose first element names the work, declared with what it holds and who
+        reads it in :data:`CACHED_WORK` (so that shared work is listed in one place), and whose
+        other elements say which (data set, column, ...). An exception raised by ``compute`` is
+        not kept. With several jobs, metrics run in child processes that each fill their own cache
+        (metrics of one ``group`` share a process); nothing goes back to the parent, and nothing is
+        carried to the next candidate scored against the same real side (its ``Prepared`` is a new
+        one, and the real side kept for it is made with ``dataclasses.replace``).
+        """
+        if not isinstance(key, tuple) or not key or key[0] not in CACHED_WORK:
+            raise KeyError(f"cache key {key!r}: its first element must name work declared in CACHED_WORK")
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
 
     @property
     def real(self) -> PreparedFrame:
@@ -348,8 +509,29 @@ class Prepared:
         the synthetic data is not larger than it."""
         return self.frames.get("synthetic_at_baseline_rows")
 
-    def binned_columns(self, kinds=BINNED_KINDS) -> list[ColumnSpec]:
-        return [c for c in self.schema.select(kinds) if c.name in self.binnings]
+    def columns(
+        self, kinds: Iterable[str] = KINDS, roles: Iterable[str] = ("feature", "target"), *, binned: bool = False
+    ) -> list[ColumnSpec]:
+        """The columns of some kinds and roles (only those with bins with ``binned``), in the
+        canonical order (:func:`canonical`): the order metrics compute, sample and sum in."""
+        return canonical(c for c in self.schema.select(kinds, roles) if not binned or c.name in self.binnings)
+
+    def binned_columns(self, kinds: Iterable[str] = BINNED_KINDS) -> list[ColumnSpec]:
+        """The feature and target columns of some kinds that have bins, in the canonical order."""
+        return self.columns(kinds, binned=True)
+
+    def given_order(self, items: Iterable[T], label: Callable[[T], str] = lambda spec: spec.label) -> list[T]:
+        """``items`` (column specs, or details entries that ``label`` maps to a column's label) in
+        the order of the given columns: the order details show them in."""
+        position = {spec.label: k for k, spec in enumerate(self.schema.columns)}
+        return sorted(items, key=lambda item: position[label(item)])
+
+    def exponent(self, column: Any) -> int:
+        """The power of two by which metrics whose scores do not change with a numeric column's
+        scale divide it (:func:`scaled`): :func:`downscale_exponent` of its values in the frames
+        metrics compare (real, synthetic and the baseline); 0 for ordinary data."""
+        compared = [self.frames[name] for name in ("real", "synthetic", "baseline") if name in self.frames]
+        return self.cached(("exponent", column), lambda: downscale_exponent(*(f.values[column] for f in compared)))
 
     def rng(self, name: str) -> np.random.Generator:
         return self.config.rng(name)

@@ -233,3 +233,80 @@ def test_quantile_edges_never_split_a_point_mass():
     np.testing.assert_array_equal(_codes(prepared.synthetic, "x"), _codes(prepared.real, "x"))
     report = sdq.evaluate(real, jittered, metrics=["histogram_similarity"], config=sdq.Config(n_bins=6))
     assert report.scores["histogram_similarity"] == pytest.approx(1.0, abs=1e-12)
+
+
+# -- the cache of shared work -------------------------------------------------------------------
+def test_cached_work_is_computed_once_per_key_and_only_for_declared_keys(mixed_triple):
+    real, synthetic, holdout = mixed_triple
+    prepared = _prepared(real, synthetic, holdout)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert prepared.cached(("fidelity.sequences", "real"), compute) == 1
+    assert prepared.cached(("fidelity.sequences", "real"), compute) == 1
+    assert prepared.cached(("fidelity.sequences", "synthetic"), compute) == 2
+    with pytest.raises(KeyError, match="CACHED_WORK"):
+        prepared.cached(("not declared",), compute)
+    with pytest.raises(KeyError, match="CACHED_WORK"):
+        prepared.cached("fidelity.sequences", compute)  # not a tuple
+
+
+def test_a_failure_is_not_kept_in_the_cache(mixed_triple):
+    prepared = _prepared(*mixed_triple)
+
+    def fails():
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        prepared.cached(("utility.setup",), fails)
+    assert prepared.cache == {}
+    assert prepared.cached(("utility.setup",), lambda: "built") == "built"
+
+
+def test_the_cache_is_not_carried_to_a_copy_for_the_next_candidate(mixed_triple):
+    # the real side kept between candidates is made with dataclasses.replace: it starts empty
+    import dataclasses
+
+    prepared = _prepared(*mixed_triple)
+    prepared.cached(("privacy.encoder",), lambda: "fitted")
+    real_side = dataclasses.replace(prepared, frames={"real": prepared.real})
+    assert real_side.cache == {} and prepared.cache != {}
+    again = prepare(prepared.tables, prepared.config, reuse=real_side)
+    assert again.cache == {}
+
+
+# -- canonical column order, given order for details ---------------------------------------------
+def test_columns_come_in_canonical_order_and_details_can_go_back_to_the_given_order():
+    x = np.linspace(0.0, 1.0, 30)
+    frame = pd.DataFrame({"b": x, "a": list("xyz") * 10, "c": x**2})
+    prepared = _prepared(frame, frame.copy())
+    assert [s.name for s in prepared.columns()] == ["a", "b", "c"]
+    assert [s.name for s in prepared.columns(("numeric",))] == ["b", "c"]
+    assert [s.name for s in prepared.binned_columns()] == ["a", "b", "c"]
+    assert [s.name for s in prepared.given_order(prepared.columns())] == ["b", "a", "c"]
+    entries = [{"column": "c"}, {"column": "a"}, {"column": "b"}]
+    assert prepared.given_order(entries, label=lambda e: e["column"]) == [
+        {"column": "b"},
+        {"column": "a"},
+        {"column": "c"},
+    ]
+
+
+# -- values near the float maximum --------------------------------------------------------------
+def test_the_exponent_is_set_by_the_compared_frames_and_scales_back_exactly():
+    from sdq.prepare import in_units, scaled
+
+    real = pd.DataFrame({"x": np.r_[np.linspace(-1.0, 1.0, 38), [1.7e308, -1.0e308]], "y": np.linspace(0, 1, 40)})
+    synthetic = pd.DataFrame({"x": np.linspace(-1.0, 1.0, 40), "y": np.linspace(0, 1, 40)})
+    prepared = _prepared(real, synthetic)
+    e = prepared.exponent("x")
+    assert e > 0 and prepared.exponent("y") == 0
+    values = scaled(prepared.real.values["x"], e)
+    assert np.isfinite(values.sum()) and 2.0**511 <= np.abs(values).max() < 2.0**512
+    assert in_units(float(np.max(values)), e) == 1.7e308
+    assert scaled(prepared.real.values["y"], 0) is prepared.real.values["y"]  # ordinary data as it is
+    assert in_units(1.5, 0) == 1.5
+    assert in_units(2.0**600, e) == np.inf  # beyond the float range: null in a report

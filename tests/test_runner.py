@@ -161,3 +161,52 @@ def test_inside_a_daemonic_process_metrics_run_in_process():
 
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.map(_in_a_pool_worker, [0]) == [("ok", False)]
+
+
+def test_two_threads_running_metrics_at_once_each_record_only_their_own_warnings():
+    # the metrics of two threads warn in turn (a barrier between warnings), and the thread that
+    # started them warns too; every warning ends up where it was raised
+    import threading
+
+    barrier = threading.Barrier(3, timeout=30)
+
+    def warner(text):
+        def fn(prepared):
+            for step in range(3):
+                warnings.warn(f"{text} {step}", UserWarning, stacklevel=1)
+                barrier.wait()
+            return Outcome(score=0.5)
+
+        return fn
+
+    out = {}
+
+    def run(text):
+        results, _ = run_metrics([spec(text, warner(text))], object(), AVAILABLE, jobs=1)
+        out[text] = results[0].warnings
+
+    with warnings.catch_warnings(record=True) as outside:
+        warnings.simplefilter("always")
+        filters, show = warnings.filters, warnings.showwarning
+        threads = [threading.Thread(target=run, args=(text,)) for text in ("left", "right")]
+        for t in threads:
+            t.start()
+        for step in range(3):
+            warnings.warn(f"outside {step}", UserWarning, stacklevel=1)
+            barrier.wait()
+        for t in threads:
+            t.join()
+        # the process's warnings state is as it was
+        assert warnings.filters is filters and warnings.showwarning is show
+    assert out == {side: [f"UserWarning: {side} {step}" for step in range(3)] for side in ("left", "right")}
+    assert [str(w.message) for w in outside] == ["outside 0", "outside 1", "outside 2"]
+
+
+def test_a_warning_already_shown_is_recorded_again_and_an_error_filter_does_not_apply():
+    # as before: every metric records every warning it raises, whatever the caller's filters
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results, _ = run_metrics([spec("d", warns), spec("again", warns)], object(), AVAILABLE)
+        assert [r.warnings for r in results] == [["UserWarning: the solver stopped early"]] * 2
+        with pytest.raises(UserWarning):
+            warnings.warn("the caller's filters apply again", UserWarning, stacklevel=1)

@@ -48,6 +48,26 @@ def test_reports_are_written_whole_with_the_usual_permissions(tmp_path):
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
+def test_writing_a_report_leaves_the_process_umask_alone(tmp_path, monkeypatch, mixed_triple):
+    # the umask is process-wide: setting it, even for a moment, would change the permissions of
+    # files another thread creates meanwhile; the report still gets the usual permissions
+    found = os.umask(0o027)
+    try:
+        calls = []
+        monkeypatch.setattr(os, "umask", lambda *args: calls.append(args) or 0o027)
+        report = sdq.evaluate(*mixed_triple, metrics=["histogram_similarity"])
+        report.to_json(tmp_path / "r.json")
+        report.to_html(tmp_path / "r.html")
+        write_atomic(tmp_path / "plain.txt", "text")
+        monkeypatch.undo()
+        assert calls == []
+        assert os.umask(0o027) == 0o027  # unchanged
+        for name in ("r.json", "r.html", "plain.txt"):
+            assert (tmp_path / name).stat().st_mode & 0o777 == 0o640, name
+    finally:
+        os.umask(found)
+
+
 @pytest.fixture()
 def no_network(monkeypatch):
     """Every attempt to open a network connection fails the test."""

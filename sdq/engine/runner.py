@@ -12,6 +12,10 @@ random numbers from its own seed, so results do not depend on which process ran 
 ``jobs=1`` and ``jobs=2`` give the same scores. Results come back in the order the metrics were
 selected. Where forking is not safe (anything but Linux), metrics run in this process, one at a
 time, and a time limit cannot be enforced (the manifest records what was used).
+
+The warnings a metric raises are recorded in its result (:class:`WarningCapture`), also when
+several threads of one process run metrics at the same time: each result holds the warnings of its
+own metric only.
 """
 
 from __future__ import annotations
@@ -19,13 +23,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 import time
 import traceback
 import warnings
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -34,7 +40,7 @@ from sdq.errors import ConfigError, MetricError
 from sdq.metrics import MetricSpec, Outcome, Skip
 from sdq.result import MetricResult, json_safe
 
-__all__ = ["run_metrics", "RunInfo", "default_jobs"]
+__all__ = ["run_metrics", "RunInfo", "default_jobs", "WarningCapture", "capture_warnings"]
 
 #: ``progress(event, name, done, total)``: event is "start" or "end" of metric ``name``.
 Progress = Callable[[str, str, int, int], None]
@@ -66,6 +72,72 @@ def _check_result(name: str, out: Outcome) -> None:
             raise MetricError(f"metric {name!r} produced an invalid {what} {v!r} (must be in [0, 1])")
 
 
+class WarningCapture:
+    """Records the warnings raised in a thread while it runs a metric, for that metric alone.
+
+    ``warnings.catch_warnings`` swaps process-wide state (the filters and ``showwarning``) on entry
+    and puts back what it found on exit: two threads running metrics at once each recorded the
+    other's warnings, and the one to leave last put back the other's recording state. Here, while
+    any thread of the process runs a metric, a filter that shows every warning comes first (no
+    warning is skipped as already shown, none is turned into an error) and ``warnings.showwarning``
+    sends each warning to the list of the thread that raised it; warnings of threads that run no
+    metric go where they went before. The last metric to finish puts the filters and
+    ``showwarning`` back as they were. (A library that itself swaps the warnings state while a
+    metric runs, as ``catch_warnings`` does, still affects every thread for that moment.)
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._running = 0  # metrics running in this process, in any thread
+        self._saved: tuple[list, Callable] | None = None  # the filters and showwarning found
+        # where the warnings of other threads go: the showwarning found (kept after it is put back,
+        # for a thread whose own catch_warnings put this capture back after the last metric ended)
+        self._forward: Callable | None = None
+        # a child forked while another thread changes the state gets a consistent state and a free lock
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(
+                before=self._lock.acquire, after_in_parent=self._lock.release, after_in_child=self._lock.release
+            )
+
+    @contextmanager
+    def __call__(self) -> Iterator[list[warnings.WarningMessage]]:
+        """Collect the warnings this thread raises inside the block into the list it yields."""
+        caught: list[warnings.WarningMessage] = []
+        outer = getattr(self._local, "caught", None)
+        with self._lock:
+            if self._running == 0:
+                self._saved = (warnings.filters, warnings.showwarning)
+                self._forward = warnings.showwarning
+                warnings.filters = list(warnings.filters)  # a copy: the filters found stay as they were
+                warnings.simplefilter("always")  # (also shows warnings already shown once again)
+                warnings.showwarning = self._show
+            self._running += 1
+        self._local.caught = caught
+        try:
+            yield caught
+        finally:
+            self._local.caught = outer
+            with self._lock:
+                self._running -= 1
+                if self._running == 0 and self._saved is not None:
+                    warnings.filters, warnings.showwarning = self._saved
+                    self._saved = None
+
+    def _show(self, message, category, filename, lineno, file=None, line=None) -> None:
+        caught = getattr(self._local, "caught", None)
+        if caught is not None:
+            caught.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
+            return
+        show = self._forward
+        if show is not None and show is not self._show:
+            show(message, category, filename, lineno, file, line)
+
+
+#: The one capture of this process (see :class:`WarningCapture`).
+capture_warnings = WarningCapture()
+
+
 def run_one(spec: MetricSpec, prepared: Any, available: dict[str, bool], strict: bool) -> MetricResult:
     """One metric, isolated: ``ok``, ``skipped`` (with the reason) or ``error`` (with the reason)."""
     missing = [need for need in spec.needs if not available[need]]
@@ -73,8 +145,7 @@ def run_one(spec: MetricSpec, prepared: Any, available: dict[str, bool], strict:
         return MetricResult(spec.name, spec.family, "skipped", message="; ".join(REASONS[m] for m in missing))
     # one BLAS/OpenMP thread inside a metric: parallelism comes from --jobs; on a busy machine,
     # threads that spin while waiting made a logistic regression 5x slower (3.6 s against 0.64 s)
-    with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1):
-        warnings.simplefilter("always")
+    with capture_warnings() as caught, threadpool_limits(limits=1):
         try:
             out = spec.fn(prepared)
             _check_result(spec.name, out)

@@ -4,6 +4,21 @@ A metric is a plain function ``fn(prepared) -> Outcome`` registered with :func:`
 records its name, family, what it needs and what 1.0 and 0.0 mean. The engine
 (:mod:`sdq.engine.evaluate`) turns the outcome into a :class:`sdq.result.MetricResult`, checks the needs
 (a metric that needs a holdout is ``skipped`` without one) and isolates failures.
+
+Modules and what they may import:
+
+* A **metric module** registers metrics (every module in ``_MODULES``, e.g.
+  ``fidelity/histogram.py``, ``privacy/exact_match.py``). A metric module never imports another
+  metric module: work or code that two metric modules share lives in a helper module.
+* A **helper module** registers no metric. ``sdq.metrics._common`` holds what the metrics of
+  every family use; a family's helpers (``fidelity/sequences.py``, ``utility/models.py``,
+  ``privacy/distance.py``, ``privacy/matching.py``) hold what the metrics of that family share, and
+  only that family's metrics import them. Helpers import no metric module.
+* Metrics share computed work only through :meth:`sdq.prepare.Prepared.cached`, whose keys are
+  declared in :data:`sdq.prepare.CACHED_WORK`; metrics that read the same work have the same
+  ``group``. No metric keeps state anywhere else.
+
+``tests/metrics/test_common.py`` checks the import rule.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Small helpers shared by metrics: intervals, weighted means, pair selection, contingency tables."""
+"""Small helpers shared by the metrics of every family: intervals, weighted means, pair selection,
+contingency tables, histogram intersections, AUC. (Helpers shared within one family live in that
+family's helper modules; see :mod:`sdq.metrics` for the rule.)"""
 
 from __future__ import annotations
 
@@ -23,11 +25,8 @@ __all__ = [
     "WEIGHT_FLOOR",
     "poisson_resample",
     "auc",
-    "by_label",
     "pairs_in_given_order",
-    "downscale_exponent",
-    "std_without_overflow",
-    "HUGE_EXPONENT",
+    "intersection",
 ]
 
 #: Smallest weight of a pair in dependence-weighted means (so that all-independent data still
@@ -165,13 +164,6 @@ def _column_scores(
     return rows
 
 
-def by_label(specs: Sequence[Any]) -> list:
-    """Column specs sorted by their labels: the order in which metrics compute and sum over
-    columns, so that a result does not depend, to the last bit, on the order of the given columns
-    (float sums depend on the order of their terms)."""
-    return sorted(specs, key=lambda s: s.label)
-
-
 def pairs_in_given_order(
     given: Sequence[Any], ordered: Sequence[Any], pairs: list[tuple[int, int]]
 ) -> tuple[list[str], list[tuple[int, int]]]:
@@ -187,15 +179,13 @@ def select_pairs(
 ) -> tuple[list[tuple[int, int]], bool]:
     """All index pairs i < j, or a seeded sample of ``max_pairs`` of them; and whether it was sampled.
 
-    The sample is drawn from the pairs sorted by their columns' labels, so it does not depend on
-    the order of the columns."""
+    ``columns`` are in the canonical order (:meth:`~sdq.prepare.Prepared.columns`), so the pairs,
+    and the sample drawn from them, do not depend on the order of the given columns."""
     pairs = list(itertools.combinations(range(len(columns)), 2))
     if len(pairs) <= max_pairs:
         return pairs, False
-    label = [str(getattr(c, "label", c)) for c in columns]
-    canonical = sorted(pairs, key=lambda p: tuple(sorted((label[p[0]], label[p[1]]))))
-    keep = rng.choice(len(canonical), size=max_pairs, replace=False)
-    return sorted(canonical[k] for k in keep), True
+    keep = rng.choice(len(pairs), size=max_pairs, replace=False)
+    return sorted(pairs[k] for k in keep), True
 
 
 def contingency(prepared: Prepared, frame: PreparedFrame, a: Any, b: Any) -> np.ndarray:
@@ -203,12 +193,16 @@ def contingency(prepared: Prepared, frame: PreparedFrame, a: Any, b: Any) -> np.
     :class:`~sdq.prepare.AggregateFrame` holds its tables already)."""
     if isinstance(frame, AggregateFrame):
         return frame.pair_table(a, b)
-    cache = prepared.__dict__.setdefault("_tables", {})
-    key = (frame.name, id(frame), a, b)
-    if key not in cache:
-        ka, kb = prepared.pair_binnings[a].n_codes, prepared.pair_binnings[b].n_codes
-        cache[key] = pair_table(frame.pair_codes[a], frame.pair_codes[b], ka, kb)
-    return cache[key]
+    ka, kb = prepared.pair_binnings[a].n_codes, prepared.pair_binnings[b].n_codes
+    return prepared.cached(
+        ("pair_table", frame.name, id(frame), a, b),
+        lambda: pair_table(frame.pair_codes[a], frame.pair_codes[b], ka, kb),
+    )
+
+
+def intersection(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Histogram intersection of normalised histograms along the last axis."""
+    return np.minimum(p, q).sum(axis=-1)
 
 
 def auc(y: np.ndarray, score: np.ndarray) -> np.ndarray:
@@ -227,64 +221,3 @@ def auc(y: np.ndarray, score: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         u = (ranks * y).sum(axis=-1) - n_pos * (n_pos + 1) / 2
         return np.where((n_pos > 0) & (n_neg > 0), u / (n_pos * n_neg), np.nan)
-
-
-#: Largest absolute value (as a power of two) that is summed as it is: sums of values up to 2**512
-#: over any number of rows stay far below the float maximum (about 2**1024). Ordinary data never
-#: comes near it and is used to the bit; larger values are divided by a power of two first.
-HUGE_EXPONENT = 512
-
-
-def downscale_exponent(*arrays: np.ndarray, limit: int = HUGE_EXPONENT, to: int | None = None) -> int:
-    """The power of two to divide values by so that their arithmetic stays finite.
-
-    0 when the largest finite absolute value across ``arrays`` is at most ``2**limit`` (the values
-    are then used unchanged); otherwise the ``e`` for which ``np.ldexp(x, -e)``, an exact division
-    by ``2**e`` (values that become subnormal aside), brings that value into
-    ``[2**(to - 1), 2**to)`` (``to`` defaults to ``limit``). Metrics whose scores do not change when
-    a column is multiplied by a positive constant compute on the divided values, so that values
-    near the float maximum (+/-1.7e308: their sum and spread are infinite) are scored like any
-    others.
-
-    Examples
-    --------
-    >>> downscale_exponent(np.array([1.0, -3e100, np.nan]))
-    0
-    >>> e = downscale_exponent(np.array([1.0, -1.7e308, np.inf]))
-    >>> e, bool(2.0 ** 511 <= np.ldexp(1.7e308, -e) < 2.0 ** 512)
-    (512, True)
-    >>> downscale_exponent(np.array([2.0 ** 70]), limit=64, to=32)
-    39
-    """
-    top = 0.0
-    for values in arrays:
-        size = np.abs(np.asarray(values, dtype=float))
-        size = size[np.isfinite(size)]
-        if size.size:
-            top = max(top, float(size.max()))
-    if top <= 2.0**limit:
-        return 0
-    return int(np.frexp(top)[1]) - (limit if to is None else to)
-
-
-def std_without_overflow(x: np.ndarray, ddof: int = 0) -> float:
-    """The standard deviation of ``x`` (no missing values) with the deviations divided by the
-    largest of them before they are squared, so that neither the squares of large values overflow
-    nor those of small ones underflow (as BLAS's ``nrm2`` does). For values divided by a power of
-    two (:func:`downscale_exponent`): their squares can overflow (2**511 squared), and on a column
-    holding 1.7e308 and 1.0, 1.0 becomes 2**-512, whose square is below the smallest float.
-
-    Examples
-    --------
-    >>> float(std_without_overflow(np.array([-2.0 ** 600, 2.0 ** 600])) / 2.0 ** 600)
-    1.0
-    >>> float(std_without_overflow(np.array([1e-200, 3e-200])) / 1e-200)
-    1.0
-    """
-    if len(x) <= ddof:
-        return 0.0
-    deviation = x - x.mean()
-    top = float(np.abs(deviation).max())
-    if top == 0:
-        return 0.0
-    return top * float(np.sqrt(np.sum((deviation / top) ** 2) / (len(x) - ddof)))

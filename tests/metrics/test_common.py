@@ -7,7 +7,10 @@ crash on small generated frames with missing values, categories and booleans.
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,7 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sdq
+import sdq.metrics
+from sdq.data import build_tables
 from sdq.metrics import FAMILIES, registry
+from sdq.prepare import CACHED_WORK, Prepared, prepare
+from sdq.schema import fit_schema
 
 METRICS = sdq.metric_names()
 # fast settings: few resamples, one model kind, a small query workload (not the point here)
@@ -87,6 +94,60 @@ def test_the_registry_is_not_empty_and_well_formed():
         assert spec.summary and spec.one and spec.zero
         assert callable(spec.fn)
     assert sdq.metric_names("fidelity") == [n for n in METRICS if registry()[n].family == "fidelity"]
+
+
+def _metrics_modules() -> dict[str, Path]:
+    """Every module of the sdq.metrics package but the package files, by dotted name."""
+    package = Path(sdq.metrics.__file__).parent
+    return {
+        "sdq.metrics." + ".".join(path.relative_to(package).with_suffix("").parts): path
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "__init__.py"
+    }
+
+
+def test_a_metric_module_imports_no_other_metric_module():
+    # the rule of sdq.metrics' docstring: a metric module imports helpers (sdq.metrics._common and
+    # its own family's helper modules), never another metric module; helpers import no metric module
+    modules = _metrics_modules()
+    metric_modules = {name for name, path in modules.items() if "@metric(" in path.read_text(encoding="utf-8")}
+    assert metric_modules == set(sdq.metrics._MODULES)  # a module registers metrics iff it is listed
+    problems = []
+    for name, path in modules.items():
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+            elif isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+        family = name.split(".")[2]
+        for other in sorted(imported & set(modules) - {name}):
+            if other in metric_modules:
+                problems.append(f"{name} imports the metric module {other}")
+            elif other != "sdq.metrics._common" and other.split(".")[2] != family:
+                problems.append(f"{name} imports {other}, a helper of another family")
+    assert problems == []
+
+
+def test_metrics_share_work_only_through_the_declared_cache_and_within_a_group(mixed_factory):
+    # each metric on prepared data of its own: it leaves nothing there but entries of the cache
+    # declared in CACHED_WORK, and the metrics that read the same work are in one group (so that
+    # with several jobs they run in one process and the work is done once)
+    real, synthetic, holdout = mixed_factory(120, 0), mixed_factory(100, 1), mixed_factory(100, 2)
+    schema = fit_schema(real, target="flag", time_column="when", entity_column="code")
+    config = sdq.Config(n_bootstrap=5, models=("linear",), n_queries=50)
+    fields = {f.name for f in dataclasses.fields(Prepared)}
+    readers: dict[str, set[str]] = {}
+    for name, spec in registry().items():
+        prepared = prepare(build_tables(schema, real, synthetic, holdout, holdout.iloc[::4]), config)
+        spec.fn(prepared)  # every need is met: no metric skips
+        assert set(vars(prepared)) == fields, name
+        for key in prepared.cache:
+            assert key[0] in CACHED_WORK, (name, key)
+            readers.setdefault(key[0], set()).add(name)
+    assert {"pair_table", "fidelity.sequences", "utility.setup", "privacy.encoder"} <= set(readers)
+    for work, names in readers.items():
+        assert len({registry()[n].group for n in names}) == 1, (work, names)
 
 
 @pytest.mark.parametrize("name", METRICS)

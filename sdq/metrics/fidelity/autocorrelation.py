@@ -18,7 +18,7 @@ the autocorrelation preserved::
     column score = 1 - sum_k |a_real(k) - a_synthetic(k)| / sum_k max(|a_real(k)|, |a_synthetic(k)|)
 
 clipped to [0, 1] (1.0 where neither data set has a significant lag: both are white noise).
-metric = mean over columns (in the order of their names). 1.0: the same (partial) autocorrelation
+metric = mean over columns (in the canonical order of :meth:`~sdq.prepare.Prepared.columns`). 1.0: the same (partial) autocorrelation
 at every lag that has any.
 0.0: all of it lost (or reversed). The plain ``1 - mean |difference| / 2`` is not used: values
 shuffled within each sequence (no temporal structure left at all) scored 0.95 there against
@@ -40,8 +40,7 @@ import numpy as np
 import pandas as pd
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import percentile_ci, rounded
-from sdq.metrics.fidelity.histogram import intersection
+from sdq.metrics._common import intersection, percentile_ci, rounded
 from sdq.metrics.fidelity.sequences import acf_per_sequence, choose_lags, pacf_from_acf, sequences
 from sdq.prepare import Prepared, fit_binning
 from sdq.schema import ColumnSpec
@@ -78,17 +77,19 @@ def _frames(prepared: Prepared) -> list[str]:
 
 
 def _numeric(prepared: Prepared) -> list[ColumnSpec]:
-    return [s for s in prepared.schema.select(("numeric",)) if s.name in prepared.binnings]
+    """The numeric columns, in the canonical order (means over columns do not depend on the order
+    of the given columns; details are put back in the given order)."""
+    return prepared.columns(("numeric",), binned=True)
 
 
 def _acf(prepared: Prepared, name: str, column, lags: int) -> tuple[np.ndarray, np.ndarray]:
     """Autocorrelations of one column's sequences (cached: the partial autocorrelation reuses them)."""
-    cache = prepared.__dict__.setdefault("_acf", {})
-    key = (name, column, lags)
-    if key not in cache:
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
         sq = sequences(prepared, name)
-        cache[key] = acf_per_sequence(sq.values(prepared, name, column), sq.seq, sq.n_sequences, lags)
-    return cache[key]
+        return acf_per_sequence(sq.values(prepared, name, column), sq.seq, sq.n_sequences, lags)
+
+    return prepared.cached(("fidelity.acf", name, column, lags), compute)
 
 
 def _band(z: float, weights: np.ndarray) -> float:
@@ -98,8 +99,8 @@ def _band(z: float, weights: np.ndarray) -> float:
 
 
 def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
-    given = _numeric(prepared)
-    if not given:
+    columns = _numeric(prepared)
+    if not columns:
         raise Skip("no numeric column to compute autocorrelations of")
     names = _frames(prepared)
     seqs = {n: sequences(prepared, n) for n in names}
@@ -112,9 +113,7 @@ def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
     rng = prepared.rng("partial_autocorrelation" if partial else "autocorrelation")
     n_boot = prepared.config.n_bootstrap
     per_column, scores, baselines, boot = [], [], [], []
-    # columns in the order of their names, so that means over columns do not depend on the order
-    # of the given columns (details are put back in the given order)
-    for spec in sorted(given, key=lambda s: s.label):
+    for spec in columns:
         curves, counts, notes = {}, {}, {}
         per_sequence = {}
         for n in names:
@@ -194,8 +193,7 @@ def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
             "no numeric column has real and synthetic sequences long enough to compare "
             f"(more than {2 * lags} rows, with varying values in the real ones)"
         )
-    order = {spec.label: i for i, spec in enumerate(given)}
-    per_column.sort(key=lambda entry: order[entry["column"]])
+    per_column = prepared.given_order(per_column, label=lambda entry: entry["column"])
     ci = percentile_ci(np.mean(boot, axis=0)) if len(boot) == len(scores) and boot else None
     details = {
         "lags": lags,
@@ -297,8 +295,7 @@ def first_differences(prepared: Prepared) -> Outcome:
     names = _frames(prepared)
     seqs = {n: sequences(prepared, n) for n in names}
     per_column, scores, baselines = [], [], []
-    order = {spec.label: i for i, spec in enumerate(columns)}
-    for spec in sorted(columns, key=lambda s: s.label):  # means over columns in a canonical order
+    for spec in columns:
         steps = {}
         for n in names:
             sq = seqs[n]
@@ -319,7 +316,7 @@ def first_differences(prepared: Prepared) -> Outcome:
         per_column.append(entry)
     if not scores:
         raise Skip("no numeric column has steps to compare (every sequence has one row)")
-    per_column.sort(key=lambda entry: order[entry["column"]])
+    per_column = prepared.given_order(per_column, label=lambda entry: entry["column"])
     return Outcome(
         score=float(np.mean(scores)),
         baseline=float(np.mean(baselines)) if baselines else None,

@@ -36,7 +36,6 @@ import pandas as pd
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import (
-    by_label,
     pair_details,
     pairs_in_given_order,
     rounded,
@@ -184,13 +183,14 @@ def masked_corr_matrix(x: np.ndarray) -> np.ndarray:
 
 
 def _ranks(prepared: Prepared, frame: PreparedFrame, column: Any) -> np.ndarray:
-    """Average ranks of a numeric column over its present values, centred; NaN where missing."""
-    cache = prepared.__dict__.setdefault("_ranks", {})
-    key = (frame.name, id(frame), column)
-    if key not in cache:
+    """Average ranks of a numeric column over its present values, centred; NaN where missing
+    (cached: the bootstrap draws its rows from them)."""
+
+    def compute() -> np.ndarray:
         ranks = pd.Series(frame.values[column]).rank(method="average").to_numpy()
-        cache[key] = ranks - np.nanmean(ranks) if np.isfinite(ranks).any() else ranks
-    return cache[key]
+        return ranks - np.nanmean(ranks) if np.isfinite(ranks).any() else ranks
+
+    return prepared.cached(("fidelity.ranks", frame.name, id(frame), column), compute)
 
 
 def _centred(frame: PreparedFrame, column: Any) -> np.ndarray:
@@ -259,14 +259,14 @@ def _pair_kind(a, b) -> str:
     zero="every pair has a perfect association in one data set and the opposite (or none) in the other",
 )
 def correlation(prepared: Prepared) -> Outcome:
-    given = [
+    # computed in the canonical order, so that no float sum depends on the order of the given
+    # columns; details in the given order
+    specs = [
         s
         for s in prepared.binned_columns(DEPENDENCE_KINDS)
         if np.count_nonzero(np.bincount(prepared.real.pair_codes[s.name])) > 1
     ]
-    # computed in the order of the column names, so that no float sum depends on the order of the
-    # given columns; details in the given order
-    specs = by_label(given)
+    given = prepared.given_order(specs)
     if len(specs) < 2:
         raise Skip("fewer than two columns with more than one value to correlate")
     rng = prepared.rng("correlation")

@@ -17,15 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import rounded, shifted_ci
+from sdq.metrics._common import intersection, rounded, shifted_ci
 from sdq.prepare import Prepared
 
 __all__ = ["histogram_similarity", "intersection", "expected_intersection"]
-
-
-def intersection(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Histogram intersection of normalised histograms along the last axis."""
-    return np.minimum(p, q).sum(axis=-1)
 
 
 def expected_intersection(p: np.ndarray, n1: int, n2: int) -> float:
@@ -51,16 +46,14 @@ def histogram_similarity(prepared: Prepared) -> Outcome:
     syn_eq = prepared.synthetic_at_baseline_rows
     per_column, scores, baselines, scores_eq = [], [], [], []
     boot = np.zeros(n_boot)
-    # columns in the order of their names: sums over columns do not depend on the given order
-    # (details are put back in the given order below)
-    given = {spec.name: i for i, spec in enumerate(columns)}
-    for spec in sorted(columns, key=lambda s: s.label):
+    # columns in the canonical order (sums over columns do not depend on the given order); details
+    # are put back in the given order below
+    for spec in columns:
         k = prepared.binnings[spec.name].n_codes
         p = real.counts(spec.name, k) / real.n_rows
         q = syn.counts(spec.name, k) / syn.n_rows
         score = float(intersection(p, q))
         entry = {
-            "_name": spec.name,
             "column": spec.label,
             "kind": spec.kind,
             "score": rounded(score),
@@ -82,7 +75,7 @@ def histogram_similarity(prepared: Prepared) -> Outcome:
             boot += intersection(pb, qb)
         scores.append(score)
         per_column.append(entry)
-    per_column.sort(key=lambda entry: given[entry.pop("_name")])
+    per_column = prepared.given_order(per_column, label=lambda entry: entry["column"])
     rows = {"real": real.n_rows, "synthetic": syn.n_rows}
     if base is not None:
         rows["holdout"] = base.n_rows

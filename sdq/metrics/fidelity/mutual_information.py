@@ -18,8 +18,9 @@ in one data set and independent in the other. A pair is penalised by the depende
 real pair with NMI 0.3 that the synthetic data lost completely has similarity 0.7: data whose
 columns were shuffled independently score about 0.75 on real survey data, against about 0.99 for
 fresh real rows; read the score beside its baseline. Interval: Poisson bootstrap of the
-contingency tables. Columns are paired and summed in the order of their names, so the result does
-not depend on the order of the given columns.
+contingency tables. Columns are paired and summed in the canonical order of
+:meth:`~sdq.prepare.Prepared.columns`, so the result does not depend on the order of the given
+columns.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from scipy.special import xlogy
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import (
-    by_label,
     contingency,
     pair_details,
     pairs_in_given_order,
@@ -84,12 +84,13 @@ def nmi(table: np.ndarray) -> np.ndarray:
     zero="every pair is fully dependent in one data set and independent in the other",
 )
 def mutual_information(prepared: Prepared) -> Outcome:
-    specs = [s for s in prepared.binned_columns(DEPENDENCE_KINDS)]
-    # a column with one occupied bin in the real data has no dependence to preserve
-    given = [s for s in specs if np.count_nonzero(prepared.real.pair_counts(s.name)) > 1]
-    # computed in the order of the column names (pairs oriented and summed alike whatever the
-    # order of the given columns); details in the given order
-    specs = by_label(given)
+    # in the canonical order (pairs oriented and summed alike whatever the order of the given
+    # columns); details in the given order. A column with one occupied bin in the real data has no
+    # dependence to preserve.
+    specs = [
+        s for s in prepared.binned_columns(DEPENDENCE_KINDS) if np.count_nonzero(prepared.real.pair_counts(s.name)) > 1
+    ]
+    given = prepared.given_order(specs)
     if len(specs) < 2:
         raise Skip(
             "fewer than two columns with dependence to compare (numeric, datetime, categorical "

@@ -84,10 +84,7 @@ def sequences(prepared: Prepared, name: str) -> Sequences:
     schema = prepared.schema
     if schema.time_column is None and schema.entity_column is None:
         raise Skip("no time column and no entity column were given: the rows form no sequence")
-    cache = prepared.__dict__.setdefault("_sequences", {})
-    if name not in cache:
-        cache[name] = _build(prepared, name)
-    return cache[name]
+    return prepared.cached(("fidelity.sequences", name), lambda: _build(prepared, name))
 
 
 def choose_lags(lengths: np.ndarray, max_lag: int) -> int:

@@ -11,20 +11,21 @@ text                length mean / median / std as for numbers; character shares 
 every column        missing rate: ``1 - |diff|``; distinct values: ratio of the smaller to the larger
                     count, counted on equally many rows (distinct counts grow with sample size)
 
-Column score = mean agreement; metric = mean over columns (in the order of the columns' names, so
-the result does not depend on the order of the given columns). 1.0: every statistic matches. 0.0:
-none does. A column whose values are all missing in one data set but not in the other shares no
-category (or character) with it: agreement 0, not the 0.5 a total variation distance against an
-empty distribution gives. Agreements are computed from the unrounded statistics; ``details``
-shows them rounded to 6 decimals. ``details.validity`` records, per column of the synthetic (and
-holdout) data, the missing rate, values that failed to coerce to the column's kind, numeric values
-outside the real range and categories the real data does not have.
+Column score = mean agreement; metric = mean over columns (in the canonical order of
+:meth:`~sdq.prepare.Prepared.columns`, so the result does not depend on the order of the given
+columns). 1.0: every statistic matches. 0.0: none does. A column whose values are all missing in
+one data set but not in the other shares no category (or character) with it: agreement 0, not the
+0.5 a total variation distance against an empty distribution gives. Agreements are computed from
+the unrounded statistics; ``details`` shows them rounded to 6 decimals. ``details.validity``
+records, per column of the synthetic (and holdout) data, the missing rate, values that failed to
+coerce to the column's kind, numeric values outside the real range and categories the real data
+does not have.
 
 Every agreement is a difference divided by a real spread, or a ratio, so it does not change when a
 column is multiplied by a positive constant. A numeric column with values near the float maximum
 (whose sums and spreads would overflow to infinity) is therefore summarised after an exact division
-by a power of two (:func:`downscale_exponent`); ``details`` shows its statistics in the original
-units (null where one exceeds the float range, as the spread of +/-1.7e308 does).
+by a power of two (:meth:`~sdq.prepare.Prepared.exponent`); ``details`` shows its statistics in the
+original units (null where one exceeds the float range, as the spread of +/-1.7e308 does).
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ import pandas as pd
 from scipy.special import gammaln
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import clip01, downscale_exponent, rounded, shifted_ci, std_without_overflow
-from sdq.prepare import Prepared
+from sdq.metrics._common import clip01, rounded, shifted_ci
+from sdq.prepare import Prepared, in_units, scaled, std_without_overflow
+from sdq.schema import KINDS
 
 __all__ = ["statistics", "numeric_stats", "categorical_shares", "expected_distinct"]
 
@@ -54,15 +56,14 @@ def numeric_stats(x: np.ndarray) -> dict[str, float | None]:
 def _numeric_profile(x: np.ndarray, exponent: int = 0) -> tuple[dict[str, float | None], np.ndarray]:
     """Summary statistics and the counts of the distinct present values, from one sort. With an
     ``exponent``, the statistics are those of the values divided by ``2**exponent`` (see
-    :func:`downscale_exponent`); distinct values are counted as given."""
+    :meth:`~sdq.prepare.Prepared.exponent`); distinct values are counted as given."""
     present = np.sort(x[~np.isnan(x)])
     out: dict[str, float | None] = {"missing_rate": float(1 - len(present) / len(x)) if len(x) else None}
     if len(present) == 0:
         return out | {k: None for k in (*LOCATION, "std")}, np.zeros(0)
     starts = np.flatnonzero(np.r_[True, present[1:] != present[:-1]])
     counts = np.diff(np.r_[starts, len(present)]).astype(float)
-    if exponent:
-        present = np.ldexp(present, -exponent)  # monotone: still sorted
+    present = scaled(present, exponent)  # monotone: still sorted
     q25, median, q75 = np.quantile(present, [0.25, 0.5, 0.75], method="linear")
     if exponent:
         std = std_without_overflow(present, ddof=1)
@@ -85,8 +86,7 @@ def _in_units(stats: dict[str, Any], exponent: int) -> dict[str, Any]:
     shown as null, where they exceed the float range)."""
     if not exponent:
         return stats
-    with np.errstate(over="ignore"):
-        return stats | {k: float(np.ldexp(stats[k], exponent)) for k in (*LOCATION, "std") if stats.get(k) is not None}
+    return stats | {k: in_units(stats[k], exponent) for k in (*LOCATION, "std") if stats.get(k) is not None}
 
 
 def categorical_shares(values: pd.Series) -> pd.Series:
@@ -203,9 +203,7 @@ def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame]) -> tuple[
     numbers were divided by), which the metric is computed from."""
     name, kind = spec.name, spec.kind
     real = frames["real"][name]
-    exponent = 0
-    if kind in ("numeric", "datetime"):
-        exponent = downscale_exponent(*(frame[name].to_numpy(dtype=float) for frame in frames.values()))
+    exponent = prepared.exponent(name) if kind in ("numeric", "datetime") else 0
     profiles = {frame_name: _profile(frame[name], kind, exponent) for frame_name, frame in frames.items()}
     entry: dict[str, Any] = {
         "column": spec.label,
@@ -347,9 +345,8 @@ def _bootstrap(prepared: Prepared, specs, exact: list[dict], score: float, rng: 
         varying: dict[str, np.ndarray] = {}
         if spec.kind in ("numeric", "datetime"):
             r_values, o_values = real.values[spec.name][idx_r], syn.values[spec.name][idx_s]
-            exponent = values["exponent"]
-            if exponent:  # as the point statistics: in units of 2**exponent
-                r_values, o_values = np.ldexp(r_values, -exponent), np.ldexp(o_values, -exponent)
+            exponent = values["exponent"]  # as the point statistics: in units of 2**exponent
+            r_values, o_values = scaled(r_values, exponent), scaled(o_values, exponent)
             r, o = _sorted_stats(r_values, rescale=bool(exponent)), _sorted_stats(o_values, rescale=bool(exponent))
             scale = values["scale"]
             for key in LOCATION:
@@ -395,7 +392,9 @@ def _bootstrap(prepared: Prepared, specs, exact: list[dict], score: float, rng: 
     zero="no summary statistic matches",
 )
 def statistics(prepared: Prepared) -> Outcome:
-    specs = [s for s in prepared.schema.columns if s.role in ("feature", "target") and s.kind != "empty"]
+    # in the canonical order, so that means over columns (float sums, to the last bit) do not
+    # depend on the order of the given columns; details in the given order
+    specs = prepared.columns([kind for kind in KINDS if kind != "empty"])
     if not specs:
         raise Skip("no column has any values to summarise")
     rng = prepared.rng("statistics")
@@ -403,10 +402,7 @@ def statistics(prepared: Prepared) -> Outcome:
     if prepared.baseline is not None:
         frames["holdout"] = prepared.baseline.frame
     columns, exact = zip(*[_column(prepared, spec, frames) for spec in specs])
-    # means over columns are taken in the order of the columns' names, so that the float sums (to
-    # the last bit) do not depend on the order of the given columns; details keep the given order
-    by_name = sorted(range(len(specs)), key=lambda i: specs[i].label)
-    columns, specs, exact = list(columns), [specs[i] for i in by_name], [exact[i] for i in by_name]
+    columns, exact = prepared.given_order(columns, label=lambda entry: entry["column"]), list(exact)
     validity = {}
     for name in ("synthetic", "holdout"):
         if name in prepared.tables.frames:

@@ -20,17 +20,21 @@ columns:
   is at least 1.
 * ID, text, constant and empty columns are left out. Without any other column there is no
   distance to measure (``Encoder.width`` is 0), and the distance metrics say ``skipped``.
-* Columns are laid out in the order of their names, so that a distance (a float sum over the
-  coordinates) does not depend, to the last bit, on the order of the given columns.
+* Columns are laid out in the canonical order of :meth:`~sdq.prepare.Prepared.columns`, so that a
+  distance (a float sum over the coordinates) does not depend, to the last bit, on the order of
+  the given columns.
 
 Search: ``faiss.IndexFlatL2`` (exact; it returns squared distances, converted here), queried in
-chunks of 8,192 rows so memory stays O(rows x dimensions). The reference side is indexed whole.
+chunks of 8,192 rows so memory stays O(rows x dimensions), with one OpenMP thread (parallelism
+comes from the runner's jobs; the calling thread's setting is restored after). The reference side
+is indexed whole.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -38,7 +42,7 @@ from sdq.metrics import Skip
 from sdq.prepare import Prepared
 from sdq.schema import DEPENDENCE_KINDS
 
-__all__ = ["Encoder", "encoder", "search", "CHUNK", "check_distances"]
+__all__ = ["Encoder", "encoder", "search", "CHUNK", "check_distances", "threshold"]
 
 CHUNK = 8_192
 _HALF = np.float32(1 / np.sqrt(2))
@@ -92,10 +96,7 @@ def _fit(prepared: Prepared) -> Encoder:
     columns, grids, levels, with_missing = [], {}, {}, []
     width = 0
     names = [n for n in ("real", "synthetic", "holdout", "sensitive") if n in prepared.frames]
-    specs = sorted(prepared.schema.select(DEPENDENCE_KINDS, roles=("feature", "target")), key=lambda s: s.label)
-    for spec in specs:
-        if spec.name not in prepared.binnings:
-            continue
+    for spec in prepared.columns(DEPENDENCE_KINDS, binned=True):
         columns.append(spec)
         if spec.kind in ("numeric", "datetime"):
             real = prepared.real.values[spec.name]
@@ -140,10 +141,25 @@ def check_distances(enc: Encoder, min_training_rows: int = 1) -> None:
 
 def encoder(prepared: Prepared) -> Encoder:
     """The privacy encoding of this evaluation (fitted once, cached)."""
-    cache = prepared.__dict__.setdefault("_privacy", {})
-    if "encoder" not in cache:
-        cache["encoder"] = _fit(prepared)
-    return cache["encoder"]
+    return prepared.cached(("privacy.encoder",), lambda: _fit(prepared))
+
+
+def threshold(distances: np.ndarray, q: float) -> float:
+    """The q-quantile of the positive distances (0 if there are none): distance 0 (a natural
+    duplicate) says nothing about how close a new row usually is."""
+    positive = distances[distances > 0]
+    return float(np.quantile(positive, q)) if len(positive) else 0.0
+
+
+@contextmanager
+def _one_thread(faiss) -> Iterator[None]:
+    """faiss with one OpenMP thread in this thread, and the thread's setting as it was after."""
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(previous)
 
 
 def search(
@@ -155,15 +171,15 @@ def search(
     distance 0, so true duplicates still count)."""
     import faiss
 
-    faiss.omp_set_num_threads(1)
-    index = faiss.IndexFlatL2(reference.shape[1])
-    index.add(np.ascontiguousarray(reference, dtype=np.float32))
     kk = min(k + (1 if exclude_self else 0), reference.shape[0])
     dist = np.empty((len(queries), kk), dtype=np.float32)
     pos = np.empty((len(queries), kk), dtype=np.int64)
-    for start in range(0, len(queries), CHUNK):
-        d, i = index.search(np.ascontiguousarray(queries[start : start + CHUNK], dtype=np.float32), kk)
-        dist[start : start + CHUNK], pos[start : start + CHUNK] = d, i
+    with _one_thread(faiss):
+        index = faiss.IndexFlatL2(reference.shape[1])
+        index.add(np.ascontiguousarray(reference, dtype=np.float32))
+        for start in range(0, len(queries), CHUNK):
+            d, i = index.search(np.ascontiguousarray(queries[start : start + CHUNK], dtype=np.float32), kk)
+            dist[start : start + CHUNK], pos[start : start + CHUNK] = d, i
     dist = np.sqrt(np.maximum(dist, 0.0))
     if exclude_self:
         own = pos == np.arange(len(queries))[:, None]

@@ -34,7 +34,7 @@ import numpy as np
 
 from sdq.metrics import Outcome, metric
 from sdq.metrics._common import percentile_ci, rounded
-from sdq.metrics.privacy.distance import check_distances, encoder, search
+from sdq.metrics.privacy.distance import check_distances, encoder, search, threshold
 from sdq.prepare import Prepared, subsample_rows
 
 __all__ = ["neighbours_privacy", "mid_ranks", "excess_score", "threshold"]
@@ -42,12 +42,6 @@ __all__ = ["neighbours_privacy", "mid_ranks", "excess_score", "threshold"]
 QUANTILE = 0.05
 #: The nearest-neighbour distance ratio needs a second-closest training row.
 MIN_TRAINING_ROWS = 2
-
-
-def threshold(dcr_holdout: np.ndarray, q: float = QUANTILE) -> float:
-    """The q-quantile of the positive holdout DCRs (0 if there are none)."""
-    positive = dcr_holdout[dcr_holdout > 0]
-    return float(np.quantile(positive, q)) if len(positive) else 0.0
 
 
 def excess_score(r_syn, r_hold):
@@ -111,7 +105,7 @@ def neighbours_privacy(prepared: Prepared) -> Outcome:
     d_h, _ = search(train, hold_x, k=2)
     dcr_s, dcr_h = d_s[:, 0], d_h[:, 0]
     u = mid_ranks(dcr_s, dcr_h)
-    tau = threshold(dcr_h)
+    tau = threshold(dcr_h, QUANTILE)
     close_s, close_h = dcr_s <= tau, dcr_h <= tau
     score = float(excess_score(close_s.mean(), close_h.mean()))
 
@@ -120,7 +114,7 @@ def neighbours_privacy(prepared: Prepared) -> Outcome:
     baseline = None
     if half >= 10:
         a, b = dcr_h[order[:half]], dcr_h[order[half:]]
-        tau_b = threshold(b)
+        tau_b = threshold(b, QUANTILE)
         baseline = float(excess_score(np.mean(a <= tau_b), np.mean(b <= tau_b)))
     ci = None
     if config.n_bootstrap:

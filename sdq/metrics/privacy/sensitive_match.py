@@ -22,9 +22,8 @@ import numpy as np
 
 from sdq.metrics import Outcome, metric
 from sdq.metrics._common import percentile_ci, rounded
-from sdq.metrics.privacy.distance import encoder, search
-from sdq.metrics.privacy.exact_match import MAX_RECORDS, matches
-from sdq.metrics.privacy.neighbours import threshold
+from sdq.metrics.privacy.distance import encoder, search, threshold
+from sdq.metrics.privacy.matching import MAX_RECORDS, matches
 from sdq.prepare import Prepared, subsample_rows
 
 __all__ = ["sensitive_match"]

@@ -30,7 +30,7 @@ same models.
   or regression target whose largest absolute value in the real data (real and holdout: what the
   models are measured on) exceeds 2**64 is divided in every data set by the power of two that
   brings that value to about 2**32 (exactly, with
-  :func:`~sdq.metrics.fidelity.statistics.downscale_exponent`): models trained on the divided
+  :func:`~sdq.prepare.downscale_exponent`): models trained on the divided
   values make the same splits and the same standardised fits, so AUC, R^2 and permutation
   importances do not change, and errors in the target's units are multiplied back. Values of the
   synthetic data still beyond +/-2**96 then (far outside the real range: +/-1.7e308 against
@@ -47,8 +47,8 @@ from typing import Any
 import numpy as np
 
 from sdq.metrics import Skip
-from sdq.metrics._common import auc, downscale_exponent
-from sdq.prepare import Prepared, subsample_rows
+from sdq.metrics._common import auc
+from sdq.prepare import Prepared, downscale_exponent, scaled, subsample_rows
 from sdq.schema import DEPENDENCE_KINDS
 
 __all__ = [
@@ -159,8 +159,7 @@ class UtilitySetup:
 
 def _model_values(values: np.ndarray, exponent: int) -> tuple[np.ndarray, int]:
     """Values divided by ``2**exponent`` and bounded by ``MODEL_BOUND``; and how many were bounded."""
-    if exponent:
-        values = np.ldexp(values, -exponent)
+    values = scaled(values, exponent)
     beyond = np.abs(values) > MODEL_BOUND  # (NaN is not)
     n_beyond = int(beyond.sum())
     return (np.clip(values, -MODEL_BOUND, MODEL_BOUND) if n_beyond else values), n_beyond
@@ -180,29 +179,29 @@ def _matrix(prepared: Prepared, frame, features, exponents: dict, bounded: dict)
 
 
 def setup(prepared: Prepared) -> UtilitySetup:
-    """Build (once per evaluation) the task, feature matrices and labels of every data set."""
-    cache = prepared.__dict__.setdefault("_utility", {})
-    if "setup" in cache:
-        if isinstance(cache["setup"], Exception):
-            raise cache["setup"]
-        return cache["setup"]
+    """Build (once per evaluation) the task, feature matrices and labels of every data set; the
+    models trained on them are kept in it (:func:`fit`). A ``Skip`` is kept too: the other utility
+    metric skips for the same reason without building anything again."""
+    built = prepared.cached(("utility.setup",), lambda: _setup_or_skip(prepared))
+    if isinstance(built, Skip):
+        raise built
+    return built
+
+
+def _setup_or_skip(prepared: Prepared) -> UtilitySetup | Skip:
     try:
-        cache["setup"] = _setup(prepared)
+        return _setup(prepared)
     except Skip as exc:
-        cache["setup"] = exc
-        raise
-    return cache["setup"]
+        return exc
 
 
 def _setup(prepared: Prepared) -> UtilitySetup:
     schema = prepared.schema
     target = schema.target
     task, reason = _task(prepared)
-    # sorted by label: models that sample features (random forest) must not depend on column order
-    features = sorted(
-        (s for s in schema.select(DEPENDENCE_KINDS, roles=("feature",)) if s.name in prepared.binnings),
-        key=lambda s: s.label,
-    )
+    # in the canonical order: models that sample features (random forest) must not depend on the
+    # order of the given columns
+    features = prepared.columns(DEPENDENCE_KINDS, roles=("feature",), binned=True)
     if not features:
         raise Skip("no feature columns to train on (numeric, datetime, boolean or categorical)")
     frames = {"real": prepared.real, "synthetic": prepared.synthetic}

@@ -37,7 +37,7 @@ from sdq.metrics.utility.models import (
     primary_score,
     setup,
 )
-from sdq.prepare import Prepared
+from sdq.prepare import Prepared, in_units
 
 __all__ = ["prediction"]
 
@@ -48,10 +48,7 @@ def _secondary(task: str, y: np.ndarray, pred: np.ndarray, exponent: int = 0) ->
     if task == "regression":
         err = pred - y
         mae, rmse = float(np.mean(np.abs(err))), float(np.sqrt(np.mean(err**2)))
-        if exponent:
-            with np.errstate(over="ignore"):
-                mae, rmse = float(np.ldexp(mae, exponent)), float(np.ldexp(rmse, exponent))
-        return {"mae": mae, "rmse": rmse}
+        return {"mae": in_units(mae, exponent), "rmse": in_units(rmse, exponent)}
     from sklearn.metrics import f1_score
 
     label = pred.argmax(axis=1)

@@ -25,7 +25,7 @@ Details: the distribution of errors and the worst queries written out in words.
 Every error is a ratio of answers, or a difference over the real spread, so it does not change when
 a numeric column is multiplied by a positive constant: a column with values near the float maximum
 (whose sums would overflow to infinity) is aggregated after an exact division by a power of two
-(:func:`~sdq.metrics.fidelity.statistics.downscale_exponent`).
+(:func:`~sdq.prepare.downscale_exponent` of the rows the queries run on).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import downscale_exponent, percentile_ci, rounded, std_without_overflow
-from sdq.prepare import Prepared, PreparedFrame, subsample_rows
+from sdq.metrics._common import percentile_ci, rounded
+from sdq.prepare import Prepared, PreparedFrame, downscale_exponent, scaled, std_without_overflow, subsample_rows
 from sdq.schema import DEPENDENCE_KINDS
 
 __all__ = ["qscore", "Query"]
@@ -99,8 +99,7 @@ class _Answers:
 
     def values(self, column) -> np.ndarray:
         if column not in self._values:
-            v, e = self.frame.values[column], self.exponents.get(column, 0)
-            self._values[column] = np.ldexp(v, -e) if e else v
+            self._values[column] = scaled(self.frame.values[column], self.exponents.get(column, 0))
         return self._values[column]
 
     def order(self, column) -> np.ndarray:
@@ -197,10 +196,10 @@ def _describe(prepared: Prepared, q: Query) -> str:
     zero="every answer is as far off as it can be",
 )
 def qscore(prepared: Prepared) -> Outcome:
-    # sorted by label, so the random workload does not depend on the order of the columns
+    # in the canonical order, so the random workload does not depend on the order of the columns
     columns = [
         s.name
-        for s in sorted(prepared.binned_columns(DEPENDENCE_KINDS), key=lambda s: s.label)
+        for s in prepared.binned_columns(DEPENDENCE_KINDS)
         if np.count_nonzero(np.bincount(prepared.real.pair_codes[s.name])) > 1
     ]
     if not columns:
@@ -216,7 +215,8 @@ def qscore(prepared: Prepared) -> Outcome:
         if frame.n_rows > config.query_rows:
             frames[name] = frame.take(subsample_rows(frame.n_rows, config.query_rows, rng), name=f"{name}-sample")
         rows_used[name] = frames[name].n_rows
-    # values near the float maximum: answered in units of a power of two (no score changes)
+    # values near the float maximum: answered in units of a power of two (no score changes), set by
+    # the rows the queries run on (Prepared.exponent, set by all rows, can differ above query_rows)
     exponents = {c: downscale_exponent(*(f.values[c] for f in frames.values())) for c in numeric}
     answers = {name: _Answers(prepared, f, exponents) for name, f in frames.items()}
     scales = {}
