@@ -41,6 +41,7 @@ import pandas as pd
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import percentile_ci, rounded
 from sdq.prepare import Prepared
+from sdq.shapes import Shares
 
 __all__ = ["exact_match", "row_hashes", "round_significant", "as_float32", "RTOL"]
 
@@ -149,6 +150,7 @@ def matches(prepared: Prepared, query: str, reference: str = "real") -> tuple[np
 @metric(
     "exact_match",
     "privacy",
+    shape=Shares(synthetic="copied_share", holdout="holdout_share", what="rows equal to a training row"),
     summary="No training row is copied into the synthetic data as it is (beyond the natural duplicate rate of fresh real data).",
     one="no more copies of training rows than fresh real data has",
     zero="every synthetic row is a copy of a training row",

@@ -26,6 +26,7 @@ from sdq.metrics.privacy.distance import encoder, search
 from sdq.metrics.privacy.exact_match import MAX_RECORDS, matches
 from sdq.metrics.privacy.neighbours import threshold
 from sdq.prepare import Prepared, subsample_rows
+from sdq.shapes import Shares
 
 __all__ = ["sensitive_match"]
 
@@ -35,6 +36,7 @@ QUANTILE = 0.01
 @metric(
     "sensitive_match",
     "privacy",
+    shape=Shares(synthetic="matched_share", holdout="holdout_matched_share", what="rows matching a sensitive record"),
     group="privacy-distances",
     needs=("sensitive",),
     summary="No synthetic row is, or nearly is, a record of the given sensitive data set.",
