@@ -355,8 +355,15 @@ def metric(
 
 
 def unregister(name: str) -> None:
-    """Remove a registered metric (for tests that register metrics of their own)."""
-    _REGISTRY.pop(name, None)
+    """Remove a registered metric, and the needs of its own that no other metric declares (for
+    tests that register metrics of their own)."""
+    spec = _REGISTRY.pop(name, None)
+    if spec is None:
+        return
+    used = {need for other in _REGISTRY.values() for need in other.needs}
+    for need in spec.needs:
+        if need not in NEEDS and need not in used:
+            _NEEDS.pop(need, None)
 
 
 def _load() -> None:

@@ -304,3 +304,26 @@ def test_property_deterministic(real, synthetic, seed):
     a = sdq.evaluate(real, synthetic, config=config).to_dict()
     b = sdq.evaluate(real.copy(), synthetic.copy(), config=config).to_dict()
     assert a["metrics"] == b["metrics"] and a["summary"] == b["summary"]
+
+
+# -- the shape of the details ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", METRICS)
+@pytest.mark.parametrize("with_holdout", [True, False])
+def test_details_have_the_declared_shape_and_the_result_describes_itself(name, with_holdout, mixed_triple):
+    # what every face reads (figures, tables, gates, to_frame) is the declared shape: the details
+    # must match it, with and without a holdout, and the result must say which shape it has
+    real, synthetic, holdout = mixed_triple
+    spec = registry()[name]
+    result = _run(name, real, synthetic, holdout if with_holdout else None, target="flag")
+    assert result.status != "error", result.message
+    assert result.about is not None
+    assert (result.about.summary, result.about.one, result.about.zero) == (spec.summary, spec.one, spec.zero)
+    assert result.about.shape == spec.shape and result.shape == spec.shape
+    if result.status == "ok":
+        assert spec.shape.problems(result.details) == [], spec.shape.describe()
+        if spec.shape.is_a("per_column") or spec.shape.is_a("pairwise"):
+            assert spec.shape.column_scores(result.details), "a per-column shape without per-column scores"
+    again = sdq.result.MetricResult.from_dict(_strict_loads(json.dumps(result.to_dict())))
+    assert again.about == result.about
