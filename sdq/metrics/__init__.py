@@ -324,6 +324,8 @@ def metric(
             declared.append(need)
         elif need not in _NEEDS:
             raise ValueError(f"unknown needs [{need!r}]; known: {tuple(_NEEDS)} (or declare a Need)")
+    if chunked is not None and not isinstance(chunked, (bool, str)):
+        raise ValueError(f"metric {name!r}: chunked must be True, False, a reason (a string) or None. Got {chunked!r}.")
     for text, what in ((summary, "summary"), (one, "one"), (zero, "zero")):
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"metric {name!r}: {what!r} must be a non-empty string")
