@@ -6,6 +6,9 @@ generator never saw (what a perfect generator would score).
 >>> import sdq
 >>> report = sdq.evaluate(real, synthetic, holdout=holdout)      # doctest: +SKIP
 >>> report.summary                                                # doctest: +SKIP
+
+Your own metrics register with :func:`sdq.metric` (or through the entry-point group
+``sdq.metrics`` of an installed package); see :mod:`sdq.metrics`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from sdq.engine.compare import Comparison, compare
 from sdq.engine.evaluate import evaluate
 from sdq.errors import ConfigError, InputError, MetricError, SdqError
 from sdq.gates import CheckResult, Threshold
+from sdq.metrics import metric
 from sdq.metrics import names as metric_names
 from sdq.report import Report
 from sdq.result import MetricResult
@@ -37,5 +41,6 @@ __all__ = [
     "compare",
     "evaluate",
     "load_table",
+    "metric",
     "metric_names",
 ]

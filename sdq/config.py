@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -18,6 +18,25 @@ from sdq.errors import ConfigError
 __all__ = ["Config", "MODEL_KINDS"]
 
 MODEL_KINDS = ("xgboost", "random_forest", "linear")
+
+
+def _metric_params(value: Any) -> dict[str, dict[str, Any]]:
+    """A copy of the ``metric_params`` setting, checked for its form (metric name -> parameter
+    name -> a bool, number or string); the values are checked against the metrics when they run."""
+    expected = "a mapping of metric names to mappings of parameter names to values"
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"The 'metric_params' setting must be {expected}. Got {value!r} instead.")
+    out = {}
+    for name, params in value.items():
+        if not isinstance(name, str) or not isinstance(params, Mapping) or not all(isinstance(k, str) for k in params):
+            raise ConfigError(f"The 'metric_params' setting must be {expected}. Got {name!r}: {params!r} instead.")
+        for key, item in params.items():
+            if not isinstance(item, (bool, int, float, str, np.integer, np.floating)):
+                raise ConfigError(
+                    f"The 'metric_params' value of {name}.{key} must be a bool, number or string. Got {item!r} instead."
+                )
+        out[name] = dict(params)
+    return out
 
 
 def _check_int(name: str, value: Any, low: int, high: int | None) -> None:
@@ -78,6 +97,12 @@ class Config:
         Most frequent real levels one-hot encoded per categorical column in the distance space.
     attack_rows : int
         Largest number of members (and of non-members) a membership inference attack scores.
+    metric_params : mapping
+        Parameters of individual metrics: metric name -> {parameter: value}, e.g.
+        ``{"mean_match": {"tolerance": 0.5}}``. A metric's parameters are the keyword-only arguments
+        of its function (see :func:`sdq.metric`); the evaluation checks names and values against
+        them before anything runs, and the report's ``config.metric_params`` holds the values each
+        metric ran with (defaults included).
     """
 
     seed: int = 0
@@ -97,6 +122,7 @@ class Config:
     privacy_rows: int = 10_000
     privacy_categories: int = 20
     attack_rows: int = 5_000
+    metric_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         _check_int("seed", self.seed, 0, 2**32 - 1)
@@ -122,6 +148,7 @@ class Config:
                 f"The 'models' setting must be a non-empty subset of {list(MODEL_KINDS)}. Got {list(models)} instead."
             )
         object.__setattr__(self, "models", models)
+        object.__setattr__(self, "metric_params", _metric_params(self.metric_params))
 
     def replace(self, **changes: Any) -> "Config":
         """A copy with some settings changed (validated again)."""
@@ -152,10 +179,14 @@ class Config:
         return self.replace(**{name: self.NO_CAP for name in self.ROW_CAPS})
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else int(v))
-            for f in dataclasses.fields(self)
-        }
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "metric_params":
+                out[f.name] = {name: dict(params) for name, params in value.items()}
+            else:
+                out[f.name] = list(value) if isinstance(value, tuple) else int(value)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Config":

@@ -13,6 +13,7 @@ from typing import Any
 
 from sdq.files import write_atomic
 from sdq.gates import check
+from sdq.result import About
 from sdq.result.report import EvaluationResult
 
 __all__ = ["Report", "Figures"]
@@ -31,6 +32,21 @@ class Figures(list):
 class Report(EvaluationResult):
     """Results of one evaluation (see :class:`~sdq.result.report.EvaluationResult` for the
     attributes), with the HTML report, notebook display, figures and gates."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Report":
+        """A report from its JSON form. Results written before reports described their metrics
+        (no ``about``) get the description of the installed metric of the same name, if any."""
+        report = super().from_dict(data)
+        undescribed = [m for m in report.metrics if m.about is None]
+        if undescribed:
+            from sdq.metrics import registry
+
+            known = registry()
+            for m in undescribed:
+                if m.name in known and known[m.name].family == m.family:
+                    m.about = About.of(known[m.name])
+        return report
 
     def show(self, column: Any) -> "Figures":
         """The figures of one column, from every metric that shows it (distribution, per-lag

@@ -16,6 +16,7 @@ import sdq
 from sdq import metrics as registry
 from sdq.errors import ConfigError, InputError, MetricError
 from sdq.metrics import Outcome
+from sdq.shapes import Scalars
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = sdq.Config(n_bootstrap=20, models=("linear",), n_queries=200)
@@ -45,6 +46,7 @@ def test_public_api_is_pinned():
             "compare",
             "evaluate",
             "load_table",
+            "metric",
             "metric_names",
         ]
     )
@@ -130,7 +132,7 @@ def test_a_metric_needing_a_holdout_is_skipped_without_one(monkeypatch, mixed_tr
         calls.append(1)
         return Outcome(score=0.5, baseline=0.6)
 
-    _replace_metric(monkeypatch, "correlation", fn=needs_holdout, needs=("holdout",))
+    _replace_metric(monkeypatch, "correlation", fn=needs_holdout, needs=("holdout",), shape=Scalars())
     real, synthetic, holdout = mixed_triple
     skipped = sdq.evaluate(real, synthetic, metrics=["correlation"], config=FAST)["correlation"]
     assert skipped.status == "skipped"

@@ -126,7 +126,8 @@ def test_json_layout(evaluated):
     assert data["data"]["holdout"] == {"rows": 80, "columns": 4}
     assert [c["name"] for c in data["data"]["columns"]] == ["x", "y", "c", "e"]
     for metric in data["metrics"]:
-        assert set(metric) == {"name", "family", "status", "score", "baseline", "ci", "details", "message", "warnings"}
+        keys = {"name", "family", "status", "score", "baseline", "ci", "details", "message", "warnings", "about"}
+        assert set(metric) == keys
         assert metric["warnings"] == []
     assert {"created", "python", "packages", "data_hashes", "run", "timings"} <= set(data["manifest"])
     assert data["manifest"]["run"] == {"jobs": 1, "metric_timeout": None, "child_processes": False}

@@ -44,17 +44,21 @@ from sdq.engine.runner import run_metrics
 from sdq.errors import ConfigError, InputError
 from sdq.prepare import AggregateFrame, Prepared, category_binning, fit_binning, pair_bins, pair_table
 from sdq.report import Report
-from sdq.result import MetricResult
+from sdq.result import About, MetricResult
 from sdq.schema import BINNED_KINDS, DEPENDENCE_KINDS, Schema, fit_schema
 
-__all__ = ["ChunkSource", "evaluate_chunked", "CHUNKED_METRICS"]
+__all__ = ["ChunkSource", "evaluate_chunked", "on_counts"]
 
-#: The metrics that run on counts alone.
-CHUNKED_METRICS = ("histogram_similarity", "mutual_information")
-_NOT_SUMS = {
-    "statistics": "exact quantiles and distinct counts are not sums over rows",
-    "correlation": "rank correlations are not sums over rows",
-}
+
+def on_counts() -> list[str]:
+    """The metrics that run on counts alone (registered with ``chunked=True``), in registry order."""
+    return [name for name, spec in registry.registry().items() if spec.chunked is True]
+
+
+def _not_sums() -> dict[str, str]:
+    """The metrics that declare why they cannot run on counts (``chunked="why"``): listed as skipped
+    in a chunked report, with that reason."""
+    return {name: spec.chunked for name, spec in registry.registry().items() if isinstance(spec.chunked, str)}
 
 
 class ChunkSource:
@@ -272,7 +276,7 @@ def evaluate_chunked(
     if not isinstance(sample_rows, int) or isinstance(sample_rows, bool) or sample_rows < 100:
         raise ConfigError(f"sample_rows must be an integer of at least 100. Got {sample_rows!r} instead.")
     selected = (
-        list(CHUNKED_METRICS) + list(_NOT_SUMS)
+        on_counts() + list(_not_sums())
         if metrics is None
         else list(dict.fromkeys([metrics] if isinstance(metrics, str) else metrics))
     )
@@ -328,12 +332,14 @@ def evaluate_chunked(
         schema=schema, config=config, tables=None, binnings=binnings, pair_binnings=pair_binnings, frames=frames
     )
     prepared_at = time.perf_counter()
-    specs = [reg[m] for m in selected if m in CHUNKED_METRICS]
-    results, info = run_metrics(
-        specs, prepared, {"holdout": "holdout" in frames, "target": False, "sequence": False, "sensitive": False}
-    )
+    specs = [reg[m] for m in selected if reg[m].chunked is True]
+    params = registry.resolve_params(specs, config)
+    results, info = run_metrics(specs, prepared, registry.available({"holdout": frames.get("holdout")}))
     by_name = {r.name: r for r in results}
-    ordered = [by_name.get(m) or MetricResult(m, reg[m].family, "skipped", message=_why_not(m)) for m in selected]
+    ordered = [
+        by_name.get(m) or MetricResult(m, reg[m].family, "skipped", message=_why_not(reg[m]), about=About.of(reg[m]))
+        for m in selected
+    ]
     timings = {
         "prepare": round(prepared_at - started, 4),
         **info.timings,
@@ -346,6 +352,7 @@ def evaluate_chunked(
         invalid,
         hashes,
         config,
+        params,
         timings,
         {
             "chunk_rows": chunk_rows,
@@ -357,12 +364,12 @@ def evaluate_chunked(
     )
 
 
-def _why_not(name: str) -> str:
-    reason = _NOT_SUMS.get(name, "it needs the rows themselves, not counts")
+def _why_not(spec: registry.MetricSpec) -> str:
+    reason = spec.chunked if isinstance(spec.chunked, str) else "it needs the rows themselves, not counts"
     return f"not available when reading in chunks: {reason}; run sdq.evaluate on data that fits in memory"
 
 
-def _report(results, schema, frames, invalid, hashes, config, timings, chunked) -> Report:
+def _report(results, schema, frames, invalid, hashes, config, params, timings, chunked) -> Report:
     from sdq import __version__
     from sdq.engine.manifest import build_manifest
 
@@ -387,4 +394,5 @@ def _report(results, schema, frames, invalid, hashes, config, timings, chunked) 
         timings=timings,
         chunked=chunked,
     )
-    return Report(results, config=config.to_dict(), data=data, manifest=manifest, sdq_version=__version__)
+    config = {**config.to_dict(), "metric_params": params}
+    return Report(results, config=config, data=data, manifest=manifest, sdq_version=__version__)

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
 
+from sdq import metrics as registry
 from sdq.config import Config
 from sdq.data import build_tables, check_frame
 from sdq.engine.manifest import build_manifest
@@ -143,6 +144,8 @@ class Evaluation:
         self.sensitive = None if options.sensitive is None else check_frame(options.sensitive, "sensitive")
         self.specs = select_metrics(options.metrics)
         self.config = options.config
+        # every metric's parameters, checked before anything runs (and written into the report)
+        self.params = registry.resolve_params(self.specs, self.config)
         self.roles = options.roles
         self.schema = fit_schema(
             self.real,
@@ -153,12 +156,8 @@ class Evaluation:
             entity_column=options.entity_column,
             task=options.task,
         )
-        self.available = {
-            "holdout": self.holdout is not None,
-            "target": options.target is not None,
-            "sequence": options.time_column is not None or options.entity_column is not None,
-            "sensitive": self.sensitive is not None,
-        }
+        # need name -> whether these inputs provide it (the needs are declared with the metrics)
+        self.available = registry.available({"holdout": self.holdout, "sensitive": self.sensitive, **self.roles})
         self._shared: Prepared | None = None
         self._setup_seconds = time.perf_counter() - started
 
@@ -216,7 +215,8 @@ class Evaluation:
             "entity_column": None if roles["entity_column"] is None else str(roles["entity_column"]),
         }
         manifest = build_manifest(hashes=tables.hashes, run=run, timings=timings)
-        return Report(results, config=self.config.to_dict(), data=data, manifest=manifest, sdq_version=__version__)
+        config = {**self.config.to_dict(), "metric_params": self.params}
+        return Report(results, config=config, data=data, manifest=manifest, sdq_version=__version__)
 
 
 def _real_side(prepared: Prepared) -> Prepared:

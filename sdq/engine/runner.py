@@ -37,20 +37,18 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from sdq.errors import ConfigError, MetricError
-from sdq.metrics import MetricSpec, Outcome, Skip
-from sdq.result import MetricResult, json_safe
+from sdq.metrics import MetricSpec, Outcome, Skip, needs
+from sdq.result import About, MetricResult, json_safe
 
 __all__ = ["run_metrics", "RunInfo", "default_jobs", "WarningCapture", "capture_warnings"]
 
 #: ``progress(event, name, done, total)``: event is "start" or "end" of metric ``name``.
 Progress = Callable[[str, str, int, int], None]
 
-REASONS = {
-    "holdout": "no holdout was given",
-    "target": "no target column was given",
-    "sequence": "no time column and no entity column were given: the rows form no sequence",
-    "sensitive": "no sensitive data set was given",
-}
+
+def _reason(need: str) -> str:
+    known = needs().get(need)
+    return known.reason if known is not None else f"{need} is not available"
 
 
 def default_jobs() -> int:
@@ -139,23 +137,36 @@ capture_warnings = WarningCapture()
 
 
 def run_one(spec: MetricSpec, prepared: Any, available: dict[str, bool], strict: bool) -> MetricResult:
-    """One metric, isolated: ``ok``, ``skipped`` (with the reason) or ``error`` (with the reason)."""
-    missing = [need for need in spec.needs if not available[need]]
+    """One metric, isolated: ``ok``, ``skipped`` (with the reason) or ``error`` (with the reason).
+
+    The metric is called with its parameters (``spec.arguments(prepared.config)``), and its details
+    must match the shape it declared: details that do not are an ``error`` naming what is wrong."""
+    about = About.of(spec)
+    missing = [need for need in spec.needs if not available.get(need, False)]
     if missing:
-        return MetricResult(spec.name, spec.family, "skipped", message="; ".join(REASONS[m] for m in missing))
+        return MetricResult(
+            spec.name, spec.family, "skipped", message="; ".join(_reason(m) for m in missing), about=about
+        )
     # one BLAS/OpenMP thread inside a metric: parallelism comes from --jobs; on a busy machine,
     # threads that spin while waiting made a logistic regression 5x slower (3.6 s against 0.64 s)
     with capture_warnings() as caught, threadpool_limits(limits=1):
         try:
-            out = spec.fn(prepared)
+            out = spec.fn(prepared, **spec.arguments(getattr(prepared, "config", None)))
             _check_result(spec.name, out)
+            details = json_safe(out.details)
+            spec.shape.validate(details)
         except Skip as exc:
-            return MetricResult(spec.name, spec.family, "skipped", message=str(exc))
+            return MetricResult(spec.name, spec.family, "skipped", message=str(exc), about=about)
         except Exception as exc:  # noqa: BLE001 - fault isolation: one metric never stops the others
             if strict:
                 raise
             return MetricResult(
-                spec.name, spec.family, "error", message=f"{type(exc).__name__}: {exc}", warnings=_distinct(caught)
+                spec.name,
+                spec.family,
+                "error",
+                message=f"{type(exc).__name__}: {exc}",
+                warnings=_distinct(caught),
+                about=about,
             )
     clip = lambda v: None if v is None else float(min(1.0, max(0.0, v)))  # noqa: E731
     return MetricResult(
@@ -165,9 +176,10 @@ def run_one(spec: MetricSpec, prepared: Any, available: dict[str, bool], strict:
         score=clip(out.score),
         baseline=clip(out.baseline),
         ci=[clip(out.ci[0]), clip(out.ci[1])] if out.ci is not None else None,
-        details=json_safe(out.details),
+        details=details,
         message=out.message,
         warnings=_distinct(caught),
+        about=about,
     )
 
 
@@ -312,7 +324,8 @@ def _run_in_children(specs, prepared, available, strict, jobs, timeout, progress
         name, rest = worker.queue.popleft(), list(worker.queue)
         if strict:
             raise MetricError(f"metric {name!r}: {reason}")
-        finish(name, MetricResult(name, by_name[name].family, "error", message=reason), now - (worker.started or now))
+        result = MetricResult(name, by_name[name].family, "error", message=reason, about=About.of(by_name[name]))
+        finish(name, result, now - (worker.started or now))
         if rest:
             pending.appendleft(rest)
 

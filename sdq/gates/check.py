@@ -1,7 +1,8 @@
 """Checking thresholds against a report: each threshold's outcome, read from the report alone
-(its family scores, metric results and per-column entries), and the worst offenders named in
-failure messages. A target the report does not hold fails with that reason (or is ``skipped``
-with ``allow_skipped``)."""
+(its family scores, metric results and per-column scores), and the worst offenders named in
+failure messages. Per-column scores and pairs are read through the shape each result declares
+(:mod:`sdq.shapes`), never by the metric's name. A target the report does not hold fails with that
+reason (or is ``skipped`` with ``allow_skipped``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from sdq.gates import formats
 from sdq.gates.messages import DEFAULT_HINT, format_failure
 from sdq.gates.parse import as_thresholds
 from sdq.gates.threshold import FAMILY_TARGETS, Threshold, score_text
-from sdq.result import column_entries, entry_scores, json_safe
+from sdq.result import json_safe
+from sdq.shapes import ColumnScore, Shape, infer
 
 __all__ = ["ThresholdOutcome", "CheckResult", "check", "worst_offenders"]
 
@@ -135,10 +137,15 @@ class CheckResult:
             raise error
 
 
-def _column_entry(details: dict, column: str) -> tuple[dict | None, bool]:
-    entries = [c for c in column_entries(details) if "score" in c]
+def _shape(result: Any) -> Shape:
+    shape = getattr(result, "shape", None)
+    return shape if isinstance(shape, Shape) else infer(getattr(result, "details", None))
+
+
+def _column_entry(result: Any, column: str) -> tuple[ColumnScore | None, bool]:
+    entries = _shape(result).column_scores(result.details)
     for entry in entries:
-        if str(entry["column"]) == column:
+        if entry.column == column:
             return entry, True
     return None, bool(entries)
 
@@ -146,19 +153,19 @@ def _column_entry(details: dict, column: str) -> tuple[dict | None, bool]:
 def worst_offenders(result: Any, n: int = 3) -> list[str]:
     """Lines naming the lowest-scoring columns and pairs of a metric result, with their numbers."""
     details = getattr(result, "details", None) or {}
+    shape = _shape(result)
     lines = []
-    scored = [(c["column"], *entry_scores(c)) for c in column_entries(details)]
-    scored = [s for s in scored if isinstance(s[1], (int, float))]
+    scored = [(c.column, c.score, c.baseline) for c in shape.column_scores(details) if c.score is not None]
     if scored:
         scored.sort(key=lambda s: s[1])
         lines.append(
             "worst columns: "
             + "; ".join(
-                f"{name} {score:.3f}" + (f" (baseline {base:.3f})" if isinstance(base, (int, float)) else "")
+                f"{name} {score:.3f}" + (f" (baseline {base:.3f})" if base is not None else "")
                 for name, score, base in scored[:n]
             )
         )
-    pairs = [p for p in details.get("pairs") or [] if isinstance(p, dict) and "similarity" in p]
+    pairs = shape.pairs(details)
     if pairs:
         pairs = sorted(pairs, key=lambda p: p["similarity"])[:n]
         lines.append(
@@ -214,17 +221,17 @@ def _outcome(report: Any, t: Threshold) -> ThresholdOutcome:
                 score, baseline, ci = r.score, r.baseline, r.ci
                 worst = worst_offenders(r)
             else:
-                entry, has_columns = _column_entry(r.details, t.column)
+                entry, has_columns = _column_entry(r, t.column)
                 if not has_columns:
                     problem = f"metric {t.metric!r} has no per-column scores"
                 elif entry is None:
                     problem = f"metric {t.metric!r} has no score for column {t.column!r}"
                 else:
-                    score, baseline = entry_scores(entry)
+                    score, baseline = entry.score, entry.baseline
                     worst = worst_offenders(r)
                     if score is None:
                         problem = f"column {t.column!r} of {t.metric!r} has no score" + (
-                            f": {entry['note']}" if entry.get("note") else ""
+                            f": {entry.note}" if entry.note else ""
                         )
     required = value = None
     if problem is None:

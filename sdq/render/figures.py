@@ -1,7 +1,7 @@
-"""Figures of the HTML report, built from a metric's ``details`` only.
+"""Figures of the HTML report, built from a metric's ``details`` only, chosen by their shape.
 
-Every builder takes a metric's ``details`` (a JSON-safe dict) and returns a list of *panels*,
-worst first where that has a meaning::
+Every builder takes a metric's ``details`` (a JSON-safe dict) and the shape they have
+(:mod:`sdq.shapes`), and returns a list of *panels*, worst first where that has a meaning::
 
     {"key": "age", "title": "age", "caption": "score 0.985, holdout 0.978",
      "score": 0.985, "baseline": 0.978, "figure": {"data": [...], "layout": {...}},
@@ -15,9 +15,11 @@ metric as a whole) so that the report can link to it. Text that plotly draws goe
 :data:`DIGITS` significant digits to keep the report small. Builders accept missing keys: what
 is not in ``details`` is not drawn.
 
-:data:`BUILDERS` maps metric names to builders; a metric without one gets :func:`generic`, which
-draws per-column scores when ``details["columns"]`` has them and nothing otherwise (the report
-still shows its scalar details as a table).
+:data:`BUILDERS` maps shape names to builders: a metric's figures are those of its shape (or of the
+nearest shape it refines: ``column_statistics`` is drawn as ``per_column``), never chosen by the
+metric's name, so a new metric of a known shape is drawn with no edit here. ``scalars`` has no
+figure (the report shows its numbers as a table). :data:`EXTRAS` holds optional metric-specific
+figures by the name a metric gives in ``extras``; none of sdq's metrics needs one today.
 """
 
 from __future__ import annotations
@@ -28,22 +30,24 @@ import math
 import re
 from typing import Any, Callable, Iterable, Mapping
 
-from sdq.result import column_entries, entry_scores
+from sdq.shapes import Shape, as_shape, infer
 
 __all__ = [
     "BUILDERS",
+    "EXTRAS",
     "DIGITS",
     "COLORS",
     "panels_for",
+    "result_panels",
+    "builder_for",
     "column_panels",
     "column_figures",
     "plot_text",
-    "generic",
     "column_scores",
 ]
 
 Panel = dict[str, Any]
-Builder = Callable[[Mapping[str, Any]], list[Panel]]
+Builder = Callable[[Mapping[str, Any], Shape], list[Panel]]
 
 #: Significant digits of every number written into a figure.
 DIGITS = 4
@@ -122,15 +126,16 @@ def _panel(
     }
 
 
-def column_scores(details: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Per-column ``{"column", "score", "baseline"}`` of a metric's details
-    (:func:`sdq.result.column_entries`), worst first; entries without a numeric score are left out."""
+def column_scores(details: Mapping[str, Any], shape: Shape | None = None) -> list[dict[str, Any]]:
+    """Per-column ``{"column", "score", "baseline"}`` of a metric's details, read through their
+    shape (:meth:`sdq.shapes.Shape.column_scores`; inferred when not given), worst first; columns
+    without a numeric score are left out."""
+    shape = infer(details) if shape is None else shape
     rows = []
-    for entry in column_entries(dict(details)):
-        score, baseline = entry_scores(entry)
-        if _num(score) is None:
+    for entry in shape.column_scores(details):
+        if _num(entry.score) is None:
             continue
-        rows.append({"column": str(entry["column"]), "score": _num(score), "baseline": _num(baseline)})
+        rows.append({"column": entry.column, "score": _num(entry.score), "baseline": _num(entry.baseline)})
     return sorted(rows, key=lambda r: -_gap(r["score"], r["baseline"]))
 
 
@@ -290,12 +295,13 @@ def histogram_panels(details: Mapping[str, Any]) -> list[Panel]:
     return sorted(panels, key=lambda p: -_gap(p["score"], p["baseline"]))
 
 
-def sequence_length_panels(details: Mapping[str, Any]) -> list[Panel]:
-    """The distribution of sequence lengths (``details.histogram``)."""
+def single_histogram_panels(details: Mapping[str, Any], *, title: str, axis: str = "") -> list[Panel]:
+    """One distribution (``details.histogram``: labels and the shares per data set), e.g. of
+    sequence lengths."""
     hist = _dict(details.get("histogram"))
     if not _list(hist.get("labels")):
         return []
-    return [_panel(distribution_figure(hist["labels"], hist, x_title="rows per sequence"), "sequence lengths")]
+    return [_panel(distribution_figure(hist["labels"], hist, x_title=axis), title)]
 
 
 def column_score_figure(rows: list[dict[str, Any]], what: str = "score") -> dict[str, Any]:
@@ -336,10 +342,10 @@ def column_score_figure(rows: list[dict[str, Any]], what: str = "score") -> dict
     }
 
 
-def column_score_panels(details: Mapping[str, Any], worst: int = 15) -> list[Panel]:
+def column_score_panels(details: Mapping[str, Any], worst: int = 15, shape: Shape | None = None) -> list[Panel]:
     """Per-column scores against the holdout's, worst on top; with more than ``worst`` columns, the
     worst of them, and all of them in a second, folded panel."""
-    rows = column_scores(details)
+    rows = column_scores(details, shape)
     if len(rows) <= worst + 5:
         return [_panel(column_score_figure(rows), "score per column")] if rows else []
     return [
@@ -476,10 +482,13 @@ def heatmap_panels(details: Mapping[str, Any], *, signed: bool, what: str, max_c
     return [panel]
 
 
-def correlogram_panels(details: Mapping[str, Any], *, partial: bool = False) -> list[Panel]:
-    """Per column, the (partial) autocorrelation at lags 1..L of real, holdout and synthetic sequences,
-    with the real data's 95% band around 0 (lags inside it are indistinguishable from noise)."""
-    what = "partial autocorrelation" if partial else "autocorrelation"
+def correlogram_panels(
+    details: Mapping[str, Any], *, partial: bool = False, what: str | None = None, axis: str = "lag"
+) -> list[Panel]:
+    """Per column, a value at lags 1..L (e.g. the (partial) autocorrelation) of real, holdout and
+    synthetic sequences, with the real data's 95% band around 0 (lags inside it are
+    indistinguishable from noise). ``what`` names the value (default: the (partial) autocorrelation)."""
+    what = what or ("partial autocorrelation" if partial else "autocorrelation")
     panels = []
     for entry in _list(details.get("columns")):
         if not isinstance(entry, Mapping) or not _list(entry.get("real")):
@@ -520,7 +529,11 @@ def correlogram_panels(details: Mapping[str, Any], *, partial: bool = False) -> 
                         "hovertemplate": "lag %{x}: %{y:.3f}<extra>" + name + "</extra>",
                     }
                 )
-        xaxis = {"title": {"text": "lag"}, "dtick": max(1, round(len(lags) / 8)), "range": [0.5, len(lags) + 0.5]}
+        xaxis = {
+            "title": {"text": plot_text(axis)},
+            "dtick": max(1, round(len(lags) / 8)),
+            "range": [0.5, len(lags) + 0.5],
+        }
         fig = {"data": data, "layout": _layout(260, xaxis=xaxis, yaxis={"title": {"text": what}, "zeroline": True})}
         panels.append(
             _panel(
@@ -837,45 +850,61 @@ def share_panels(details: Mapping[str, Any], *, synthetic: str, holdout: str, wh
     return [_panel({"data": data, "layout": layout}, what)]
 
 
-def generic(details: Mapping[str, Any]) -> list[Panel]:
-    """The fallback of metrics without a builder: per-column scores if there are any, else nothing."""
-    return column_score_panels(details)
-
-
+#: Figure builders by shape name (a shape without one is drawn as the nearest shape it refines).
 BUILDERS: dict[str, Builder] = {
-    "statistics": column_score_panels,
-    "histogram_similarity": histogram_panels,
-    "mutual_information": lambda d: heatmap_panels(d, signed=False, what="normalised mutual information"),
-    "correlation": lambda d: heatmap_panels(d, signed=True, what="association"),
-    "autocorrelation": lambda d: correlogram_panels(d, partial=False),
-    "partial_autocorrelation": lambda d: correlogram_panels(d, partial=True),
-    "sequence_length": sequence_length_panels,
-    "first_differences": histogram_panels,
-    "prediction": prediction_panels,
-    "feature_importance": importance_panels,
-    "qscore": qscore_panels,
-    "exact_match": lambda d: share_panels(
-        d, synthetic="copied_share", holdout="holdout_share", what="rows equal to a training row"
-    ),
-    "neighbours_privacy": dcr_panels,
-    "membership_inference": roc_panels,
-    "sensitive_match": lambda d: share_panels(
-        d, synthetic="matched_share", holdout="holdout_matched_share", what="rows matching a sensitive record"
-    ),
+    "per_column": lambda d, s: column_score_panels(d, shape=s),
+    "distributions": lambda d, s: histogram_panels(d),
+    "series": lambda d, s: correlogram_panels(d, what=s.measure, axis=s.axis),
+    "histogram": lambda d, s: single_histogram_panels(d, title=s.title, axis=s.axis),
+    "pairwise": lambda d, s: heatmap_panels(d, signed=s.signed, what=s.measure),
+    "models": lambda d, s: prediction_panels(d),
+    "rankings": lambda d, s: importance_panels(d),
+    "query_errors": lambda d, s: qscore_panels(d),
+    "distances": lambda d, s: dcr_panels(d),
+    "attacks": lambda d, s: roc_panels(d),
+    "shares": lambda d, s: share_panels(d, synthetic=s.synthetic, holdout=s.holdout, what=s.what),
 }
+#: Optional metric-specific figures, by the name a metric lists in ``extras`` (drawn after those of its shape).
+EXTRAS: dict[str, Callable[[Mapping[str, Any]], list[Panel]]] = {}
 
 
-#: Pairwise metrics whose matrices give a per-column view (:func:`relation_panels`).
-RELATIONS = {"mutual_information": "normalised mutual information", "correlation": "association"}
+def builder_for(shape: Shape) -> Builder | None:
+    """The builder of ``shape``: its own, else that of the nearest shape it refines; None if none has one."""
+    return next((BUILDERS[name] for name in shape.lineage if name in BUILDERS), None)
 
 
-def column_panels(name: str, details: Mapping[str, Any] | None, column: str) -> list[Panel]:
-    """The panels of metric ``name`` that show ``column``: its own panels keyed by the column, or
-    for a pairwise metric the column's relations with the others."""
+def _shape(shape: Shape | str | None, details: Mapping[str, Any]) -> Shape:
+    return infer(details) if shape is None else as_shape(shape)
+
+
+def panels_for(shape: Shape | str | None, details: Mapping[str, Any] | None) -> list[Panel]:
+    """The panels of details of ``shape`` (a shape, a shape's name, or None to infer it from the
+    details); none for shapes without figures."""
     details = details if isinstance(details, Mapping) else {}
-    if name in RELATIONS:
-        return relation_panels(details, column, what=RELATIONS[name])
-    return [p for p in panels_for(name, details) if p["key"] == column]
+    shape = _shape(shape, details)
+    builder = builder_for(shape)
+    return builder(details, shape) if builder is not None else []
+
+
+def result_panels(result: Any) -> list[Panel]:
+    """The panels of a metric result: those of its shape, then those of its extras (when known)."""
+    details = result.details if isinstance(result.details, Mapping) else {}
+    panels = panels_for(result.shape, details)
+    extras = result.about.extras if getattr(result, "about", None) is not None else ()
+    for name in extras:
+        if name in EXTRAS:
+            panels += EXTRAS[name](details)
+    return panels
+
+
+def column_panels(shape: Shape | str | None, details: Mapping[str, Any] | None, column: str) -> list[Panel]:
+    """The panels of details of ``shape`` that show ``column``: the panels keyed by the column, or
+    for pairwise details the column's relations with the others."""
+    details = details if isinstance(details, Mapping) else {}
+    shape = _shape(shape, details)
+    if shape.is_a("pairwise"):
+        return relation_panels(details, column, what=getattr(shape, "measure", "association"))
+    return [p for p in panels_for(shape, details) if p["key"] == column]
 
 
 def column_figures(report: Any, column: str) -> list:
@@ -887,14 +916,9 @@ def column_figures(report: Any, column: str) -> list:
     for r in report.metrics:
         if r.status != "ok":
             continue
-        for panel in column_panels(r.name, r.details, column):
+        for panel in column_panels(r.shape, r.details, column):
             fig = go.Figure(panel["figure"])
             title = f"{r.name}: {panel['title']}" + (f" ({panel['caption']})" if panel.get("caption") else "")
             fig.update_layout(title={"text": title})
             figures.append(fig)
     return figures
-
-
-def panels_for(name: str, details: Mapping[str, Any] | None) -> list[Panel]:
-    """The panels of metric ``name`` (its builder, or :func:`generic`)."""
-    return BUILDERS.get(name, generic)(details if isinstance(details, Mapping) else {})

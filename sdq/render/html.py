@@ -3,8 +3,10 @@
 The report is one self-contained file that opens offline: plotly.js from the installed plotly
 package is embedded once, gzip-compressed and base64-encoded, and inflated in the browser
 (``DecompressionStream``) before the figures are drawn; ``cdn=True`` links plotly.js from its CDN
-instead. Figures and tables are built from the metrics' ``details`` only (:mod:`sdq.render.figures`,
-:mod:`sdq.render.tables`), so a new metric appears without template edits.
+instead. Figures and tables are built from the metrics' ``details`` only, chosen by the shape each
+result declares (:mod:`sdq.render.figures`, :mod:`sdq.render.tables`, :mod:`sdq.shapes`), and each
+card's text comes from the result itself (``about``), so a new metric appears without template or
+renderer edits, and a report read back from JSON looks like the live one.
 
 Safety: autoescaping is on for every template, so column names, category labels and messages are
 shown as text and never run. Figure data go into one ``<script type="application/json">`` block
@@ -68,6 +70,7 @@ def _environment() -> jinja2.Environment:
     env.filters["cell"] = _fmt_cell
     env.filters["pct"] = _pct
     env.filters["slug"] = _slug
+    env.filters["settings"] = settings_rows
     return env
 
 
@@ -138,6 +141,26 @@ def script_json(value: Any) -> Markup:
     return Markup(text)
 
 
+def settings_rows(config: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
+    """A report's settings as ``(name, value)`` rows: lists joined with commas, and mappings (the
+    metrics' parameters) one row per entry, named with dots (``metric_params.mean_match.tolerance``);
+    an empty mapping has no row."""
+    rows: list[tuple[str, Any]] = []
+
+    def walk(key: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                walk(f"{key}.{k}", v)
+        elif isinstance(value, (list, tuple)):
+            rows.append((key, ", ".join(str(v) for v in value)))
+        else:
+            rows.append((key, value))
+
+    for key, value in (config or {}).items():
+        walk(str(key), value)
+    return rows
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", str(text)).strip("-") or "x"
 
@@ -181,12 +204,6 @@ def _families(report: EvaluationResult) -> list[dict[str, Any]]:
     return rows
 
 
-def _metric_specs() -> dict[str, Any]:
-    from sdq.metrics import registry
-
-    return dict(registry())
-
-
 # -- cards ---------------------------------------------------------------------------------------
 class _FigureStore:
     """Collects the figures of a report under short ids, for one JSON block."""
@@ -200,12 +217,12 @@ class _FigureStore:
         return key
 
 
-def _card(m: MetricResult, spec: Any, store: _FigureStore, show_records: bool) -> dict[str, Any]:
+def _card(m: MetricResult, store: _FigureStore, show_records: bool) -> dict[str, Any]:
     anchor = f"m-{_slug(m.name)}"
     details = m.details if isinstance(m.details, Mapping) else {}
     panels = []
     try:
-        built = fig.panels_for(m.name, details)
+        built = fig.result_panels(m)
     except Exception as exc:  # noqa: BLE001 - a figure that cannot be drawn must not lose the report
         built, message = [], f"the figures of this metric could not be drawn ({type(exc).__name__}: {exc})"
     else:
@@ -213,7 +230,7 @@ def _card(m: MetricResult, spec: Any, store: _FigureStore, show_records: bool) -
     for k, panel in enumerate(built):
         panels.append({**panel, "anchor": f"{anchor}-p{k + 1}", "fig_id": store.add(panel["figure"])})
     try:
-        tables = tab.tables_for(m.name, details)
+        tables = tab.result_tables(m)
     except Exception as exc:  # noqa: BLE001 - same as figures
         tables, message = [], f"the tables of this metric could not be built ({type(exc).__name__}: {exc})"
     records = tab.records_table(details) if show_records else []
@@ -232,8 +249,9 @@ def _card(m: MetricResult, spec: Any, store: _FigureStore, show_records: bool) -
         "message": m.message,
         "verdict": text,
         "tone": tone,
-        "spec": spec,
-        "known": m.name in fig.BUILDERS,
+        "about": m.about,
+        # a result that declares a shape with figures: its numbers' table starts folded
+        "known": m.declared and fig.builder_for(m.shape) is not None,
         "panels": shown,
         "folded": folded,
         "tables": tables,
@@ -285,7 +303,7 @@ def look_first(report: EvaluationResult, cards: dict[str, dict], limit: int = 3)
     for m in ok:
         if m.family != "fidelity":
             continue
-        for row in fig.column_scores(m.details or {}):
+        for row in fig.column_scores(m.details or {}, m.shape):
             gap = (row["baseline"] if row["baseline"] is not None else 1.0) - row["score"]
             if row["column"] not in columns or gap > columns[row["column"]]["gap"]:
                 columns[row["column"]] = {"gap": gap, "metric": m.name, **row}
@@ -301,10 +319,9 @@ def look_first(report: EvaluationResult, cards: dict[str, dict], limit: int = 3)
         )
     pairs = []
     for m in ok:
-        for p in (m.details or {}).get("pairs") or []:
-            if isinstance(p, Mapping) and isinstance(p.get("similarity"), (int, float)):
-                weight = p.get("weight") if isinstance(p.get("weight"), (int, float)) else 1.0
-                pairs.append(((1 - p["similarity"]) * weight, m.name, p))
+        for p in m.shape.pairs(m.details):
+            weight = p.get("weight") if isinstance(p.get("weight"), (int, float)) else 1.0
+            pairs.append(((1 - p["similarity"]) * weight, m.name, p))
     seen = set()
     for _, name, p in sorted(pairs, key=lambda t: -t[0]):
         label = " × ".join(str(c) for c in p.get("columns") or [])
@@ -331,12 +348,14 @@ def _schema_rows(report: EvaluationResult) -> list[dict[str, Any]]:
     invalid = data.get("invalid") or {}
     validity: dict[str, Any] = {}
     missing: dict[str, dict[str, Any]] = {}
+    # missing rates and out-of-range counts come from the first metric with per-column statistics
     for m in report.metrics:
-        if m.name == "statistics" and m.status == "ok":
+        if m.status == "ok" and m.shape.is_a("column_statistics"):
             validity = (m.details or {}).get("validity") or {}
             for entry in (m.details or {}).get("columns") or []:
                 stats = entry.get("stats") or {}
                 missing[str(entry.get("column"))] = {k: (v or {}).get("missing_rate") for k, v in stats.items()}
+            break
     rows = []
     for k, c in enumerate(data.get("columns") or []):
         name = str(c.get("name"))
@@ -364,10 +383,9 @@ def _schema_rows(report: EvaluationResult) -> list[dict[str, Any]]:
 
 def build_context(report: EvaluationResult, *, cdn: bool = False, embed_plotly: bool = True) -> dict[str, Any]:
     """Everything the templates show, computed from the report."""
-    specs = _metric_specs()
     store = _FigureStore()
     show_records = bool((report.data or {}).get("show_records"))
-    cards = {m.name: _card(m, specs.get(m.name), store, show_records) for m in report.metrics if m.status == "ok"}
+    cards = {m.name: _card(m, store, show_records) for m in report.metrics if m.status == "ok"}
     sections = []
     families = list(FAMILY_ORDER) + sorted({m.family for m in report.metrics} - set(FAMILY_ORDER))
     for family in families:
@@ -381,7 +399,7 @@ def build_context(report: EvaluationResult, *, cdn: bool = False, embed_plotly: 
                     "not_run": [m for m in results if m.name not in cards],
                 }
             )
-    problems = [{"result": m, "spec": specs.get(m.name)} for m in report.metrics if m.status != "ok"]
+    problems = [{"result": m, "about": m.about} for m in report.metrics if m.status != "ok"]
     figures_json = script_json(store.figures)
     return {
         "report": report,
@@ -413,11 +431,10 @@ def render_report(report: EvaluationResult, *, cdn: bool = False) -> str:
 def render_summary(report: EvaluationResult) -> str:
     """A compact summary card for notebooks: pure HTML with inline styles and no script, so it reads
     the same in Jupyter, JupyterLab and VS Code, even where outputs are sanitised."""
-    specs = _metric_specs()
     metrics = []
     for m in report.metrics:
         text, tone = verdict(m.score, m.baseline, m.ci)
-        metrics.append({"result": m, "verdict": text, "tone": tone, "spec": specs.get(m.name)})
+        metrics.append({"result": m, "verdict": text, "tone": tone, "about": m.about})
     return (
         _environment()
         .get_template("summary.html.j2")

@@ -1,9 +1,11 @@
-"""Tables of the HTML report, built from a metric's ``details`` only.
+"""Tables of the HTML report, built from a metric's ``details`` only, chosen by their shape.
 
 A table is a plain dict ``{"title": str, "columns": [str, ...], "rows": [[cell, ...], ...]}``;
 cells are strings, numbers or None, and the template escapes and formats them. :data:`TABLES`
-maps metric names to builders (``details -> list of tables``); every metric, known or not, also
-gets :func:`scalar_rows` (all its scalar details) and :func:`sample_sizes`.
+maps shape names (:mod:`sdq.shapes`) to builders (``details -> list of tables``), and
+:data:`EXTRAS` optional metric-specific tables by the name a metric lists in ``extras``; every
+metric, whatever its shape, also gets :func:`scalar_rows` (all its scalar details) and
+:func:`sample_sizes`.
 
 Real records (``details["records"]``, present only when the evaluation ran with
 ``show_records``) are turned into a table by :func:`records_table`, which the report calls only
@@ -14,7 +16,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-__all__ = ["TABLES", "tables_for", "scalar_rows", "sample_sizes", "records_table"]
+from sdq.shapes import Shape, as_shape, infer
+
+__all__ = ["TABLES", "EXTRAS", "tables_for", "result_tables", "scalar_rows", "sample_sizes", "records_table"]
 
 Table = dict[str, Any]
 
@@ -142,38 +146,56 @@ def qscore_tables(details: Mapping[str, Any]) -> list[Table]:
     )
 
 
-def correlation_tables(details: Mapping[str, Any]) -> list[Table]:
-    tables = _pairs_table(details)
+def pearson_tables(details: Mapping[str, Any]) -> list[Table]:
+    """Pearson's r of the numeric pairs (``details.pearson``), reported beside a score that uses
+    another association."""
     rows = [
         [" × ".join(str(c) for c in _list(p.get("columns"))), p.get("real"), p.get("holdout"), p.get("synthetic")]
         for p in _list(details.get("pearson"))
         if isinstance(p, Mapping)
     ]
-    if rows:
-        tables.append(
-            {
-                "title": "Pearson's r of numeric pairs (reported, not scored)",
-                "columns": ["pair", "real", "holdout", "synthetic"],
-                "rows": rows,
-            }
-        )
-    return tables
+    if not rows:
+        return []
+    return [
+        {
+            "title": "Pearson's r of numeric pairs (reported, not scored)",
+            "columns": ["pair", "real", "holdout", "synthetic"],
+            "rows": rows,
+        }
+    ]
 
 
+#: Table builders by shape name (a shape without one gets the table of the nearest shape it refines).
 TABLES: dict[str, Callable[[Mapping[str, Any]], list[Table]]] = {
-    "statistics": statistics_tables,
-    "mutual_information": _pairs_table,
-    "correlation": correlation_tables,
-    "prediction": prediction_tables,
-    "feature_importance": importance_tables,
-    "qscore": qscore_tables,
+    "column_statistics": statistics_tables,
+    "pairwise": _pairs_table,
+    "models": prediction_tables,
+    "rankings": importance_tables,
+    "query_errors": qscore_tables,
 }
+#: Optional metric-specific tables, by the name a metric lists in ``extras`` (after those of its shape).
+EXTRAS: dict[str, Callable[[Mapping[str, Any]], list[Table]]] = {"pearson": pearson_tables}
 
 
-def tables_for(name: str, details: Mapping[str, Any] | None) -> list[Table]:
-    """The metric-specific tables of ``name`` (none for metrics without a table builder)."""
-    builder = TABLES.get(name)
-    return builder(details) if builder and isinstance(details, Mapping) else []
+def tables_for(shape: Shape | str | None, details: Mapping[str, Any] | None) -> list[Table]:
+    """The tables of details of ``shape`` (a shape, its name, or None to infer it from the details);
+    none for shapes without a table builder."""
+    if not isinstance(details, Mapping):
+        return []
+    shape = infer(details) if shape is None else as_shape(shape)
+    builder = next((TABLES[name] for name in shape.lineage if name in TABLES), None)
+    return builder(details) if builder is not None else []
+
+
+def result_tables(result: Any) -> list[Table]:
+    """The tables of a metric result: those of its shape, then those of its extras (when known)."""
+    details = result.details if isinstance(result.details, Mapping) else {}
+    tables = tables_for(result.shape, details)
+    extras = result.about.extras if getattr(result, "about", None) is not None else ()
+    for name in extras:
+        if name in EXTRAS:
+            tables += EXTRAS[name](details)
+    return tables
 
 
 def scalar_rows(details: Mapping[str, Any] | None, *, max_depth: int = 3) -> list[tuple[str, Any]]:

@@ -3,12 +3,13 @@
 Nothing here renders, gates, reads data files or runs metrics: renderers and gates read these
 objects, and :class:`sdq.Report` adds those faces on top."""
 
-from sdq.result.metric_result import STATUSES, MetricResult, json_safe
+from sdq.result.metric_result import STATUSES, About, MetricResult, json_safe
 from sdq.result.report import EvaluationResult
 from sdq.result.summary import column_entries, entry_scores, family_ranges, summarise
 
 __all__ = [
     "MetricResult",
+    "About",
     "EvaluationResult",
     "json_safe",
     "summarise",

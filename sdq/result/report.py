@@ -18,7 +18,7 @@ import numpy as np
 from sdq.errors import InputError
 from sdq.files import write_atomic
 from sdq.result.metric_result import MetricResult, json_safe
-from sdq.result.summary import column_entries, entry_scores, family_ranges, mean_or_none, summarise
+from sdq.result.summary import family_ranges, mean_or_none, summarise
 
 __all__ = ["EvaluationResult"]
 
@@ -147,13 +147,15 @@ class EvaluationResult:
         ci_low, ci_high, message.
 
         ``level="columns"``: one row per column of the schema (kind, role), and for every metric
-        that scores columns one by one, ``<metric>`` and ``<metric>_baseline`` (NaN where a metric
-        does not score that column). For the pairwise metrics (mutual information, correlation) a
-        column's score is the dependence-weighted mean similarity of the pairs that include it.
+        whose details have per-column scores (its shape's :meth:`~sdq.shapes.Shape.column_scores`),
+        ``<metric>`` and ``<metric>_baseline`` (NaN where a metric does not score that column). For
+        the pairwise metrics (mutual information, correlation) a column's score is the
+        dependence-weighted mean similarity of the pairs that include it.
 
-        ``level="pairs"``: one row per scored pair of each pairwise metric: ``metric``,
-        ``column_a``, ``column_b`` and the association in the ``real``, ``synthetic`` and
-        ``holdout`` data (as in the metric's matrices), with ``difference`` = synthetic − real.
+        ``level="pairs"``: one row per scored pair of each metric with pairwise matrices (its
+        shape's :meth:`~sdq.shapes.Shape.matrices`): ``metric``, ``column_a``, ``column_b`` and the
+        association in the ``real``, ``synthetic`` and ``holdout`` data (as in the metric's
+        matrices), with ``difference`` = synthetic − real.
         """
         import pandas as pd
 
@@ -181,22 +183,22 @@ class EvaluationResult:
                 index=pd.Index([str(c.get("name")) for c in columns], name="column"),
             )
             for r in self.metrics:
-                entries = column_entries(r.details) if r.status == "ok" else []
-                scored = {str(e["column"]): entry_scores(e) for e in entries}
+                entries = r.shape.column_scores(r.details) if r.status == "ok" else []
+                scored = {e.column: (e.score, e.baseline) for e in entries}
                 if not scored:
                     continue
                 pairs = [scored.get(c, (None, None)) for c in frame.index]
                 frame[r.name], frame[f"{r.name}_baseline"] = (
-                    [float(v[k]) if isinstance(v[k], (int, float)) else math.nan for v in pairs] for k in (0, 1)
+                    [float(v[k]) if v[k] is not None else math.nan for v in pairs] for k in (0, 1)
                 )
             return frame
         if level == "pairs":
             rows = []
             for r in self.metrics:
-                matrices = (r.details or {}).get("matrices") if r.status == "ok" else None
-                labels = (r.details or {}).get("columns")
-                if not isinstance(matrices, dict) or "real" not in matrices or not isinstance(labels, list):
+                found = r.shape.matrices(r.details) if r.status == "ok" else None
+                if found is None:
                     continue
+                labels, matrices = found
                 real = np.array(matrices["real"], dtype=float)
                 others = {k: np.array(matrices[k], dtype=float) for k in ("synthetic", "holdout") if k in matrices}
                 i, j = np.triu_indices(len(labels), k=1)

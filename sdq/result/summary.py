@@ -1,4 +1,5 @@
-"""Family scores from metric results, their ranges, and the per-column entries of ``details``.
+"""Family scores from metric results, their ranges, and the per-column entries of ``details``
+read without a shape.
 
 Family scores: ``fidelity`` and ``utility`` are the mean of their ``ok`` metric scores;
 ``privacy`` is the **minimum** (the weakest link decides whether data may be shared; the mean is in
@@ -68,8 +69,10 @@ def family_ranges(results: list[MetricResult], *, missing_as_point: bool = False
 
 
 def column_entries(details: Any) -> list[dict[str, Any]]:
-    """The per-column entries of a metric's ``details``: ``details["column_scores"]`` where a
-    pairwise metric gives one, else the mapping entries of ``details["columns"]`` that name a column."""
+    """The per-column entries of a metric's ``details`` read without its shape:
+    ``details["column_scores"]`` where a pairwise metric gives one, else the mapping entries of
+    ``details["columns"]`` that name a column. (The faces read per-column scores through the
+    result's shape: ``result.shape.column_scores(result.details)``.)"""
     if not isinstance(details, dict):
         return []
     entries = details.get("column_scores")

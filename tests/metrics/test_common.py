@@ -111,7 +111,8 @@ def test_a_metric_module_imports_no_other_metric_module():
     # its own family's helper modules), never another metric module; helpers import no metric module
     modules = _metrics_modules()
     metric_modules = {name for name, path in modules.items() if "@metric(" in path.read_text(encoding="utf-8")}
-    assert metric_modules == set(sdq.metrics._MODULES)  # a module registers metrics iff it is listed
+    # a module registers metrics iff the registry's metrics come from it
+    assert metric_modules == {spec.fn.__module__ for spec in registry().values()}
     problems = []
     for name, path in modules.items():
         imported = set()
@@ -363,3 +364,26 @@ def test_property_a_copy_scores_one(real):
         _check_invariants(result, with_holdout=False)
         if result.status == "ok":
             assert result.score >= 0.999, (result.name, result.score)
+
+
+# -- the shape of the details ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", METRICS)
+@pytest.mark.parametrize("with_holdout", [True, False])
+def test_details_have_the_declared_shape_and_the_result_describes_itself(name, with_holdout, mixed_triple):
+    # what every face reads (figures, tables, gates, to_frame) is the declared shape: the details
+    # must match it, with and without a holdout, and the result must say which shape it has
+    real, synthetic, holdout = mixed_triple
+    spec = registry()[name]
+    result = _run(name, real, synthetic, holdout if with_holdout else None, target="flag")
+    assert result.status != "error", result.message
+    assert result.about is not None
+    assert (result.about.summary, result.about.one, result.about.zero) == (spec.summary, spec.one, spec.zero)
+    assert result.about.shape == spec.shape and result.shape == spec.shape
+    if result.status == "ok":
+        assert spec.shape.problems(result.details) == [], spec.shape.describe()
+        if spec.shape.is_a("per_column") or spec.shape.is_a("pairwise"):
+            assert spec.shape.column_scores(result.details), "a per-column shape without per-column scores"
+    again = sdq.result.MetricResult.from_dict(_strict_loads(json.dumps(result.to_dict())))
+    assert again.about == result.about

@@ -8,6 +8,7 @@ import pytest
 
 from sdq.metrics import registry
 from sdq.render import figures as fig
+from sdq.shapes import SHAPES, Shares
 
 
 def _traces(panel: dict) -> list[dict]:
@@ -216,12 +217,13 @@ def test_roc_panel_has_a_curve_per_attack_and_the_diagonal():
 
 
 def test_share_panels_compare_synthetic_with_holdout():
-    (panel,) = fig.BUILDERS["exact_match"]({"copied_share": 0.1, "holdout_share": 0.2})
+    shape = Shares(synthetic="copied_share", holdout="holdout_share", what="rows equal to a training row")
+    (panel,) = fig.panels_for(shape, {"copied_share": 0.1, "holdout_share": 0.2})
     assert _traces(panel)[0]["x"] == [0.2, 0.1]
-    assert fig.BUILDERS["exact_match"]({"holdout_share": 0.2}) == []
+    assert fig.panels_for(shape, {"holdout_share": 0.2}) == []
 
 
-@pytest.mark.parametrize("name", sorted(set(fig.BUILDERS) | {"some_new_metric"}))
+@pytest.mark.parametrize("name", sorted(set(SHAPES) | {None}, key=str))
 @pytest.mark.parametrize(
     "details",
     [
@@ -241,11 +243,12 @@ def test_every_builder_accepts_missing_or_malformed_details(name, details):
     assert fig.panels_for(name, None) == []
 
 
-def test_every_registered_metric_has_a_builder():
-    assert set(registry()) <= set(fig.BUILDERS)
+def test_every_registered_metric_has_a_builder_for_its_shape():
+    for name, spec in registry().items():
+        assert fig.builder_for(spec.shape) is not None, name
 
 
-def test_generic_fallback_draws_per_column_scores_of_either_shape():
+def test_undeclared_details_get_per_column_scores_of_either_form():
     details = {
         "columns": [
             {"column": "a", "score": 0.9, "baseline": 0.95},
@@ -253,7 +256,7 @@ def test_generic_fallback_draws_per_column_scores_of_either_shape():
             {"column": "c", "score": None},
         ]
     }
-    (panel,) = fig.panels_for("some_new_metric", details)
+    (panel,) = fig.panels_for(None, details)
     holdout, synthetic = _traces(panel)
     assert synthetic["y"] == ["b", "a"] and synthetic["x"] == [0.5, 0.9] and holdout["x"] == [0.9, 0.95]
 

@@ -1,0 +1,12 @@
+"""Fidelity metrics: does the synthetic data look like the real data?
+
+Importing the package registers its metrics; the order of the imports below is the order of the
+metrics in every report."""
+
+# isort: off
+from sdq.metrics.fidelity import statistics  # noqa: F401
+from sdq.metrics.fidelity import histogram  # noqa: F401
+from sdq.metrics.fidelity import mutual_information  # noqa: F401
+from sdq.metrics.fidelity import correlation  # noqa: F401
+from sdq.metrics.fidelity import autocorrelation  # noqa: F401
+# isort: on

@@ -44,6 +44,7 @@ from sdq.metrics._common import intersection, percentile_ci, rounded
 from sdq.metrics.fidelity.sequences import acf_per_sequence, choose_lags, pacf_from_acf, sequences
 from sdq.prepare import Prepared, fit_binning
 from sdq.schema import ColumnSpec
+from sdq.shapes import Distributions, Histogram, Series
 
 __all__ = ["autocorrelation", "partial_autocorrelation", "sequence_length", "first_differences", "preserved_share"]
 
@@ -225,6 +226,7 @@ def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
 @metric(
     "autocorrelation",
     "fidelity",
+    shape=Series(measure="autocorrelation"),
     needs=("sequence",),
     summary="Every numeric column keeps the real sequences' autocorrelation at each lag (significant lags weigh most).",
     one="the same autocorrelation at every lag",
@@ -237,6 +239,7 @@ def autocorrelation(prepared: Prepared) -> Outcome:
 @metric(
     "partial_autocorrelation",
     "fidelity",
+    shape=Series(measure="partial autocorrelation"),
     needs=("sequence",),
     summary="Every numeric column keeps the real sequences' partial autocorrelation at each lag.",
     one="the same partial autocorrelation at every lag",
@@ -260,6 +263,7 @@ def _histogram_outcome(prepared: Prepared, real: np.ndarray, others: dict[str, n
 @metric(
     "sequence_length",
     "fidelity",
+    shape=Histogram(title="sequence lengths", axis="rows per sequence"),
     needs=("sequence",),
     summary="The sequences (one per entity) have the real distribution of lengths.",
     one="the same distribution of sequence lengths",
@@ -283,6 +287,7 @@ def sequence_length(prepared: Prepared) -> Outcome:
 @metric(
     "first_differences",
     "fidelity",
+    shape=Distributions(),
     needs=("sequence",),
     summary="Every numeric column changes from one row to the next of a sequence by steps of the real sizes.",
     one="the same distribution of steps in every column",

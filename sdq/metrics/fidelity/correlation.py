@@ -45,6 +45,7 @@ from sdq.metrics._common import (
 )
 from sdq.prepare import Prepared, PreparedFrame
 from sdq.schema import DEPENDENCE_KINDS
+from sdq.shapes import Pairwise
 
 __all__ = [
     "correlation",
@@ -254,6 +255,9 @@ def _pair_kind(a, b) -> str:
 @metric(
     "correlation",
     "fidelity",
+    shape=Pairwise(measure="association", signed=True),
+    extras=("pearson",),
+    chunked="rank correlations are not sums over rows",
     summary="Pairwise correlations (Spearman), associations (Cramer's V) and correlation ratios are preserved.",
     one="every pair of columns has the real association, with the same sign",
     zero="every pair has a perfect association in one data set and the opposite (or none) in the other",

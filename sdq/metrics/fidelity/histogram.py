@@ -19,6 +19,7 @@ import numpy as np
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import intersection, rounded, shifted_ci
 from sdq.prepare import Prepared
+from sdq.shapes import Distributions
 
 __all__ = ["histogram_similarity", "intersection", "expected_intersection"]
 
@@ -32,6 +33,8 @@ def expected_intersection(p: np.ndarray, n1: int, n2: int) -> float:
 @metric(
     "histogram_similarity",
     "fidelity",
+    shape=Distributions(),
+    chunked=True,
     summary="Each column's distribution (histogram on bins fitted to the real data) overlaps the real one.",
     one="every column's histogram matches the real one exactly",
     zero="no column shares any bin with the real data",

@@ -40,6 +40,7 @@ from sdq.metrics._common import (
 )
 from sdq.prepare import Prepared, pair_bins
 from sdq.schema import DEPENDENCE_KINDS
+from sdq.shapes import Pairwise
 
 __all__ = ["mutual_information", "nmi"]
 
@@ -79,6 +80,8 @@ def nmi(table: np.ndarray) -> np.ndarray:
 @metric(
     "mutual_information",
     "fidelity",
+    shape=Pairwise(measure="normalised mutual information", signed=False),
+    chunked=True,
     summary="Pairwise dependence of any kind (normalised mutual information on shared bins) is preserved.",
     one="every pair of columns is exactly as dependent as in the real data",
     zero="every pair is fully dependent in one data set and independent in the other",

@@ -40,6 +40,7 @@ from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import clip01, rounded, shifted_ci
 from sdq.prepare import Prepared, in_units, scaled, std_without_overflow
 from sdq.schema import KINDS
+from sdq.shapes import ColumnStatistics
 
 __all__ = ["statistics", "numeric_stats", "categorical_shares", "expected_distinct"]
 
@@ -387,6 +388,8 @@ def _bootstrap(prepared: Prepared, specs, exact: list[dict], score: float, rng: 
 @metric(
     "statistics",
     "fidelity",
+    shape=ColumnStatistics(),
+    chunked="exact quantiles and distinct counts are not sums over rows",
     summary="Per-column summary statistics (location, spread, missing rate, distinct values, category shares) agree.",
     one="every summary statistic of every column matches the real data",
     zero="no summary statistic matches",

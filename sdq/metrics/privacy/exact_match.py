@@ -50,6 +50,7 @@ from sdq.metrics.privacy.matching import (
     row_hashes,
 )
 from sdq.prepare import Prepared
+from sdq.shapes import Shares
 
 __all__ = ["exact_match", "row_hashes", "round_significant", "as_float32", "RTOL"]
 
@@ -61,6 +62,7 @@ def _duplicated_share(frame: pd.DataFrame, columns: list, kinds: dict) -> float:
 @metric(
     "exact_match",
     "privacy",
+    shape=Shares(synthetic="copied_share", holdout="holdout_share", what="rows equal to a training row"),
     summary="No training row is copied into the synthetic data as it is (beyond the natural duplicate rate of fresh real data).",
     one="no more copies of training rows than fresh real data has",
     zero="every synthetic row is a copy of a training row",

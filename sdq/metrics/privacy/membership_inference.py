@@ -32,6 +32,7 @@ from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import auc, clip01, percentile_ci, rounded
 from sdq.metrics.privacy.distance import check_distances, encoder, search
 from sdq.prepare import Prepared, subsample_rows
+from sdq.shapes import Attacks
 
 __all__ = ["membership_inference", "roc_points", "tpr_at_fpr"]
 
@@ -75,6 +76,7 @@ def _risk(a: float | np.ndarray) -> np.ndarray:
 @metric(
     "membership_inference",
     "privacy",
+    shape=Attacks(),
     group="privacy-distances",
     needs=("holdout",),
     summary="An attacker holding the synthetic data cannot tell training rows from unseen real rows.",

@@ -36,6 +36,7 @@ from sdq.metrics import Outcome, metric
 from sdq.metrics._common import percentile_ci, rounded
 from sdq.metrics.privacy.distance import check_distances, encoder, search, threshold
 from sdq.prepare import Prepared, subsample_rows
+from sdq.shapes import Distances
 
 __all__ = ["neighbours_privacy", "mid_ranks", "excess_score", "threshold"]
 
@@ -85,6 +86,7 @@ def _share_below(values: np.ndarray, reference: np.ndarray, q: float) -> float:
 @metric(
     "neighbours_privacy",
     "privacy",
+    shape=Distances(),
     group="privacy-distances",
     needs=("holdout",),
     summary="Synthetic rows are no closer to their nearest training row than fresh real rows are.",

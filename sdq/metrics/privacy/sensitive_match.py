@@ -25,6 +25,7 @@ from sdq.metrics._common import percentile_ci, rounded
 from sdq.metrics.privacy.distance import encoder, search, threshold
 from sdq.metrics.privacy.matching import MAX_RECORDS, matches
 from sdq.prepare import Prepared, subsample_rows
+from sdq.shapes import Shares
 
 __all__ = ["sensitive_match"]
 
@@ -34,6 +35,7 @@ QUANTILE = 0.01
 @metric(
     "sensitive_match",
     "privacy",
+    shape=Shares(synthetic="matched_share", holdout="holdout_matched_share", what="rows matching a sensitive record"),
     group="privacy-distances",
     needs=("sensitive",),
     summary="No synthetic row is, or nearly is, a record of the given sensitive data set.",

@@ -26,6 +26,7 @@ from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import rounded
 from sdq.metrics.utility.models import MIN_TRTR_EDGE, chance_adjusted, fit, large_values, predict, primary_score, setup
 from sdq.prepare import Prepared, subsample_rows
+from sdq.shapes import Rankings
 
 __all__ = ["feature_importance", "top_k_agreement", "ranking_agreement", "permutation_importance"]
 
@@ -77,6 +78,7 @@ def permutation_importance(s, fitted, x: np.ndarray, y: np.ndarray, perms: np.nd
 @metric(
     "feature_importance",
     "utility",
+    shape=Rankings(),
     group="utility-models",
     needs=("target",),
     summary="Models trained on synthetic data rank the features in the same order of importance as models trained on real data.",

@@ -38,6 +38,7 @@ from sdq.metrics.utility.models import (
     setup,
 )
 from sdq.prepare import Prepared, in_units
+from sdq.shapes import Models
 
 __all__ = ["prediction"]
 
@@ -67,6 +68,7 @@ def _ratio(task: str, tstr: np.ndarray, trtr: np.ndarray) -> np.ndarray:
 @metric(
     "prediction",
     "utility",
+    shape=Models(),
     group="utility-models",
     needs=("target",),
     summary="Models trained on synthetic data predict the holdout as well as models trained on real data (TSTR vs TRTR).",

@@ -38,6 +38,7 @@ from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import percentile_ci, rounded
 from sdq.prepare import Prepared, PreparedFrame, downscale_exponent, scaled, std_without_overflow, subsample_rows
 from sdq.schema import DEPENDENCE_KINDS
+from sdq.shapes import QueryErrors
 
 __all__ = ["qscore", "Query"]
 
@@ -191,6 +192,7 @@ def _describe(prepared: Prepared, q: Query) -> str:
 @metric(
     "qscore",
     "utility",
+    shape=QueryErrors(),
     summary="Random aggregation queries (counts, means, medians, sums by group, with filters) give the same answers.",
     one="every query is answered exactly as on the real data",
     zero="every answer is as far off as it can be",
