@@ -16,6 +16,9 @@ Usage::
     python bench/snapshot.py --out /tmp/before            # on the old commit
     python bench/snapshot.py --out /tmp/after             # on the new one
     diff -r /tmp/before /tmp/after && echo identical
+
+``--drop metrics.*.about`` leaves out a field that the newer code adds (``*``: every item of a
+list), so that the rest can be compared with a snapshot of code that did not have it.
 """
 
 from __future__ import annotations
@@ -27,11 +30,28 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))  # the sdq of this checkout, whatever else is installed
 
 
-def _without_manifest(report) -> str:
+def _drop(data, path: list[str]) -> None:
+    """Remove ``path`` (keys, ``*`` for every item of a list) from ``data`` where present."""
+    key, rest = path[0], path[1:]
+    items = data if key == "*" and isinstance(data, list) else [data]
+    for item in items:
+        if key == "*":
+            _drop(item, rest) if rest else None
+        elif isinstance(item, dict) and key in item:
+            if rest:
+                _drop(item[key], rest)
+            else:
+                del item[key]
+
+
+def _without_manifest(report, drop: list[str] = ()) -> str:
     data = report.to_dict()
     data.pop("manifest", None)
+    for path in drop:
+        _drop(data, path.split("."))
     return json.dumps(data, indent=1, allow_nan=False, ensure_ascii=False, sort_keys=True)
 
 
@@ -52,6 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--rows", type=int, default=5_000, help="rows of the benchmark data (default 5000)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="leave out a field added since the snapshot compared with, e.g. metrics.*.about (repeatable)",
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -63,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
     real, holdout, synthetic, target = _demo()
     report = sdq.evaluate(real, synthetic, holdout=holdout, target=target, seed=0, jobs=args.jobs)
-    (out / "demo.json").write_text(_without_manifest(report), encoding="utf-8")
+    (out / "demo.json").write_text(_without_manifest(report, args.drop), encoding="utf-8")
 
     frames = make_data.make(args.rows, seed=0)
     report = sdq.evaluate(
@@ -75,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=0,
         jobs=args.jobs,
     )
-    (out / f"bench-{args.rows}.json").write_text(_without_manifest(report), encoding="utf-8")
+    (out / f"bench-{args.rows}.json").write_text(_without_manifest(report, args.drop), encoding="utf-8")
 
     from statsmodels.datasets import macrodata
 
@@ -88,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     noisy = macro.iloc[:140].copy()
     noisy[["realgdp", "infl"]] = noisy[["realgdp", "infl"]].sample(frac=1.0, random_state=0).to_numpy()
     report = sdq.evaluate(real, noisy, holdout=holdout, time_column="t", seed=0, jobs=args.jobs)
-    (out / "timeseries.json").write_text(_without_manifest(report), encoding="utf-8")
+    (out / "timeseries.json").write_text(_without_manifest(report, args.drop), encoding="utf-8")
     print(f"wrote {sorted(p.name for p in out.iterdir())} to {out}")
     return 0
 
