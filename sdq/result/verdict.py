@@ -66,13 +66,13 @@ def verdict(score: float | None, baseline: float | None, ci: list | tuple | None
 
 def short_verdict(score: float | None, baseline: float | None, ci: list | tuple | None = None) -> str:
     """The reading of :func:`verdict` in a few words, for a table: ``on par``, ``close (baseline
-    in interval)``, ``somewhat below (0.05 lower)``, ``well below (0.16 lower)``, ``no holdout``,
+    in interval)``, ``somewhat below (0.05 lower)``, ``well below (0.16 lower)``, ``no baseline``,
     or ``""`` when there is no score."""
     case, gap = reading(score, baseline, ci)
     gap = 0.0 if gap is None else gap
     return {
         "not_measured": "",
-        "no_baseline": "no holdout",
+        "no_baseline": "no baseline",
         "on_par": "on par",
         "close": "close (baseline in interval)",
         "somewhat_below": f"somewhat below ({gap:.2f} lower)",
