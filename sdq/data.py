@@ -47,6 +47,7 @@ __all__ = [
     "check_named_columns",
     "check_excluded",
     "index_note",
+    "invalid_notes",
     "frame_hash",
     "saved_index",
     "near_name",
@@ -515,6 +516,28 @@ def index_note(sources: Sources, what: str, name: Any, lacking: str) -> str:
     )
 
 
+def _invalid_note(sources: Sources, what: str, spec: Any, n: int) -> str:
+    return (
+        f"{sources.name(what)}: {n} value{'s' if n > 1 else ''} of {spec.label!r} could not be read "
+        f"as {spec.kind} and count as missing"
+    )
+
+
+def invalid_notes(
+    schema: Schema, invalid: Mapping[str, Mapping[str, int]], sources: Sources | None = None
+) -> list[str]:
+    """The data warnings of invalid-value counts (frame name -> column label -> count): one line
+    per frame and column with values that could not be read as the column's kind."""
+    sources = sources or Sources()
+    specs = {spec.label: spec for spec in schema.columns}
+    return [
+        _invalid_note(sources, what, specs[label], n)
+        for what, counts in invalid.items()
+        for label, n in counts.items()
+        if n and label in specs
+    ]
+
+
 def check_excluded(names: Iterable[Any], frames: Mapping[str, pd.DataFrame | None], sources: Sources) -> None:
     """Check that every column named by ``exclude`` is a column of at least one of ``frames``
     (input name -> frame); the message names the inputs (and their files) and a near name."""
@@ -687,11 +710,7 @@ def build_tables(
             column, failures[spec.label] = _coerce(frame[spec.name], spec.kind, numeric_real[spec.name])
             coerced[spec.name] = column  # float64 or Categorical, with a fresh RangeIndex
             if failures[spec.label]:
-                n = failures[spec.label]
-                notes[what].append(
-                    f"{sources.name(what)}: {n} value{'s' if n > 1 else ''} of {spec.label!r} could not be read "
-                    f"as {spec.kind} and count as missing"
-                )
+                notes[what].append(_invalid_note(sources, what, spec, failures[spec.label]))
         out = pd.DataFrame(coerced, columns=[s.name for s in schema.columns if s.role != "excluded"])
         frames[what], invalid[what] = out, failures
     return Tables(schema=schema, frames=frames, invalid=invalid, hashes=hashes, notes=notes)
