@@ -1165,10 +1165,10 @@ def test_a_non_frame_is_an_input_error(value):
 
 
 def _cli_files(tmp_path: Path) -> list:
-    real, synthetic = tmp_path / "real.csv", tmp_path / "synth.csv"
+    real, other = tmp_path / "real.csv", tmp_path / "other.csv"
     base().to_csv(real, index=False)
-    base(seed=1).to_csv(synthetic, index=False)
-    return ["report", real, synthetic, "--metrics", "statistics", "--output", tmp_path / "r.html", "--cdn", "--jobs", "1"]
+    base(seed=1).to_csv(other, index=False)
+    return ["report", real, other, "--metrics", "statistics", "--output", tmp_path / "r.html", "--cdn", "--jobs", "1"]
 
 
 def test_library_warnings_stay_off_the_cli_stderr(tmp_path, capsys, monkeypatch):
