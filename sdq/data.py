@@ -10,18 +10,27 @@ canonical per kind:
 ``constant``, ``empty``           strings (numbers written canonically, so 1, 1.0 and "1" agree)
 
 Missing stays missing. A value that cannot be coerced to its column's kind becomes missing and is
-**counted** per frame and column (``Tables.invalid``), never silently dropped.
+**counted** per frame and column (``Tables.invalid``), never silently dropped; each count is also
+one line of ``Tables.warnings``.
+
+Columns are matched by name. Two things are forgiven, each with a line in ``Tables.warnings``: a
+leading column named ``""`` or ``"Unnamed: 0"`` holding unique integers (a pandas index saved
+with the file) that the real data does not have is ignored, and so are the columns excluded by
+the user that only the other frames have. Any other difference is an error that names the frame,
+the columns, near names ("did you mean") and the option that fixes it (:class:`Sources`).
 """
 
 from __future__ import annotations
 
+import difflib
 import gzip
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+import shlex
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -29,7 +38,20 @@ import pandas as pd
 from sdq.errors import InputError
 from sdq.schema import FALSE_STRINGS, TRUE_STRINGS, Schema, _to_datetime_utc, plain_cells
 
-__all__ = ["load_table", "Tables", "build_tables", "check_frame", "frame_hash"]
+__all__ = [
+    "load_table",
+    "Tables",
+    "Sources",
+    "build_tables",
+    "check_frame",
+    "check_named_columns",
+    "check_excluded",
+    "index_note",
+    "invalid_notes",
+    "frame_hash",
+    "saved_index",
+    "near_name",
+]
 
 _READERS = {
     ".csv": "csv",
@@ -374,18 +396,199 @@ def _coerce(series: pd.Series, kind: str, numbers_as_text: bool = False) -> tupl
     return out, max(failed, 0)
 
 
+#: How a command line spells the options that name columns.
+_FLAGS = {
+    "target": "--target",
+    "time_column": "--time-column",
+    "entity_column": "--entity-column",
+    "column_types": "--column-type",
+    "exclude": "--exclude",
+}
+#: At most this many names in a list of columns within a message.
+_SHOWN_NAMES = 20
+
+
+@dataclass(frozen=True)
+class Sources:
+    """How messages name the inputs and the options that fix them.
+
+    ``paths`` maps an input (``real``, ``synthetic``, ``holdout``, ``sensitive``) to the file it was
+    read from, shown beside its name; with ``flags`` options are spelled as command-line flags
+    (``--exclude COL``), else as the arguments of :func:`sdq.evaluate` (``exclude=[...]``).
+
+    Examples
+    --------
+    >>> Sources({"synthetic": "synth.csv"}, flags=True).name("synthetic")
+    'synthetic data (synth.csv)'
+    >>> Sources().exclude(["Age", "zip"])
+    "exclude=['Age', 'zip']"
+    """
+
+    paths: Mapping[str, Any] = field(default_factory=dict)
+    flags: bool = False
+
+    def with_path(self, what: str, path: Any) -> "Sources":
+        """The same, with the file of ``what`` (None: no file)."""
+        paths = {k: v for k, v in self.paths.items() if k != what}
+        if path is not None:
+            paths[what] = path
+        return Sources(paths, self.flags)
+
+    def name(self, what: str) -> str:
+        """``synthetic data``, with its file in brackets when known."""
+        path = self.paths.get(what)
+        return f"{what} data" if path is None else f"{what} data ({_shown(Path(path))})"
+
+    def option(self, option: str) -> str:
+        """The option as the user wrote it: ``--exclude`` or ``the 'exclude' argument``."""
+        return _FLAGS.get(option, option) if self.flags else f"the {option!r} argument"
+
+    def exclude(self, columns: Iterable[Any]) -> str:
+        """How to leave ``columns`` out: ``--exclude a --exclude b`` or ``exclude=['a', 'b']``."""
+        columns = list(columns)
+        if self.flags:
+            return " ".join(f"--exclude {shlex.quote(str(c))}" for c in columns)
+        return f"exclude={columns!r}"
+
+
+def _names(columns: Iterable[Any]) -> str:
+    """A list of column names for a message (at most :data:`_SHOWN_NAMES`, then how many more)."""
+    labels = [str(c) for c in columns]
+    if len(labels) <= _SHOWN_NAMES:
+        return repr(labels)
+    return f"{repr(labels[:_SHOWN_NAMES])[:-1]}, ... and {len(labels) - _SHOWN_NAMES} more]"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def near_name(name: Any, candidates: Iterable[Any]) -> Any:
+    """The candidate closest to ``name`` (another case, spaces around it, a typo), or None.
+
+    Examples
+    --------
+    >>> near_name("Age", ["age", "income"]), near_name("income ", ["age", "income"])
+    ('age', 'income')
+    >>> near_name("zip", ["age", "income"]) is None
+    True
+    """
+    candidates = [c for c in candidates if c != name]
+
+    def plain(value: Any) -> str:
+        return " ".join(str(value).replace("_", " ").split()).lower()
+
+    target = plain(name)
+    same = [c for c in candidates if plain(c) == target]
+    if same:
+        return same[0]
+    close = difflib.get_close_matches(target, [plain(c) for c in candidates], n=1, cutoff=0.75)
+    return next((c for c in candidates if close and plain(c) == close[0]), None)
+
+
+#: Names pandas gives, or a CSV header holds, for a saved index.
+_INDEX_NAMES = ("", "Unnamed: 0")
+
+
+def saved_index(frame: pd.DataFrame) -> Any:
+    """The name of the frame's first column if it looks like a pandas index saved with the file
+    (``df.to_csv(path)`` without ``index=False``): named ``""`` or ``"Unnamed: 0"`` and holding
+    unique integers with nothing missing; else None."""
+    if len(frame.columns) < 2:
+        return None
+    name = frame.columns[0]
+    if not isinstance(name, str) or name not in _INDEX_NAMES:
+        return None
+    column = frame.iloc[:, 0]
+    dtype = column.dtype
+    if not pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return None
+    if column.isna().any() or not column.is_unique:
+        return None
+    return name
+
+
+def index_note(sources: Sources, what: str, name: Any, lacking: str) -> str:
+    """The line that says a saved index was ignored in ``what`` because ``lacking`` has no such column."""
+    return (
+        f"{sources.name(what)}: ignored its first column {name!r}, a pandas index saved with the file "
+        f"(unique integers; the {lacking} data has no such column)"
+    )
+
+
+def _invalid_note(sources: Sources, what: str, spec: Any, n: int) -> str:
+    return (
+        f"{sources.name(what)}: {n} value{'s' if n > 1 else ''} of {spec.label!r} could not be read "
+        f"as {spec.kind} and count as missing"
+    )
+
+
+def invalid_notes(
+    schema: Schema, invalid: Mapping[str, Mapping[str, int]], sources: Sources | None = None
+) -> list[str]:
+    """The data warnings of invalid-value counts (frame name -> column label -> count): one line
+    per frame and column with values that could not be read as the column's kind."""
+    sources = sources or Sources()
+    specs = {spec.label: spec for spec in schema.columns}
+    return [
+        _invalid_note(sources, what, specs[label], n)
+        for what, counts in invalid.items()
+        for label, n in counts.items()
+        if n and label in specs
+    ]
+
+
+def check_excluded(names: Iterable[Any], frames: Mapping[str, pd.DataFrame | None], sources: Sources) -> None:
+    """Check that every column named by ``exclude`` is a column of at least one of ``frames``
+    (input name -> frame); the message names the inputs (and their files) and a near name."""
+    given = {what: frame for what, frame in frames.items() if frame is not None}
+    columns = list(dict.fromkeys(c for frame in given.values() for c in frame.columns))
+    for name in names:
+        if name in set(columns):
+            continue
+        near = near_name(name, columns)
+        hint = f"; did you mean {near!r}?" if near is not None else "."
+        inputs = ", ".join(sources.name(what) for what in given)
+        raise InputError(
+            f"{_sentence(sources.option('exclude'))} names {name!r}, which is not a column of any input ({inputs}){hint}"
+        )
+
+
+def check_named_columns(real: pd.DataFrame, options: Mapping[str, Any], sources: Sources | None = None) -> None:
+    """Check that the columns named by ``target``, ``time_column``, ``entity_column`` and the keys
+    of ``column_types`` are columns of the real frame; the message names the option, the real
+    data (and its file) and a near name."""
+    sources = sources or Sources()
+    known = list(real.columns)
+    for option in ("target", "time_column", "entity_column", "column_types"):
+        value = options.get(option)
+        if value is None:
+            continue
+        for name in list(value) if option == "column_types" else [value]:
+            if name in set(known):
+                continue
+            near = near_name(name, known)
+            hint = f"; did you mean {near!r}? Its" if near is not None else "; its"
+            raise InputError(
+                f"{_sentence(sources.option(option))} names {name!r}, which is not a column of the "
+                f"{sources.name('real')}{hint} columns are {_names(known)}."
+            )
+
+
 @dataclass(frozen=True)
 class Tables:
     """The real, synthetic and (optional) holdout frames coerced to one schema.
 
     ``invalid`` maps frame name -> column label -> number of values that could not be coerced.
     ``frames`` holds only the columns that take part (excluded columns are dropped).
+    ``notes`` maps frame name -> one line per thing forgiven or coerced in it (see :attr:`warnings`).
     """
 
     schema: Schema
     frames: dict[str, pd.DataFrame]
     invalid: dict[str, dict[str, int]]
     hashes: dict[str, str]
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def real(self) -> pd.DataFrame:
@@ -399,19 +602,65 @@ class Tables:
     def holdout(self) -> pd.DataFrame | None:
         return self.frames.get("holdout")
 
+    @property
+    def warnings(self) -> list[str]:
+        """The data warnings, one line each, frame by frame: ignored columns (a saved index) and
+        values that could not be read as their column's kind (counted as missing)."""
+        return [line for what in self.frames for line in self.notes.get(what, [])]
 
-def _align(frame: pd.DataFrame, schema: Schema, what: str, real_columns: list) -> pd.DataFrame:
+
+def _align(
+    frame: pd.DataFrame, schema: Schema, what: str, real_columns: list, exclude: set, sources: Sources
+) -> tuple[list, list[str]]:
+    """The columns of ``frame`` that are ignored (excluded by the user, or a saved index the real
+    data lacks) and the notes about them; an error naming what differs otherwise."""
     columns = list(frame.columns)
-    missing = [c for c in real_columns if c not in set(columns)]
-    extra = [c for c in columns if c not in set(real_columns)]
+    real_set = set(real_columns)
+    ignored = [c for c in columns if c in exclude and c not in real_set]
+    notes = []
+    index = saved_index(frame)
+    if index is not None and index not in real_set and index not in ignored:
+        ignored.append(index)
+        notes.append(index_note(sources, what, index, "real"))
+    have = set(columns)
+    needed = [c for c in real_columns if not (c in schema and schema[c].role == "excluded")]
+    missing = [c for c in needed if c not in have]
+    extra = [c for c in columns if c not in real_set and c not in set(ignored)]
     if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s) {[str(c) for c in missing]}")
-        if extra:
-            parts.append(f"extra column(s) {[str(c) for c in extra]}")
-        raise InputError(f"The {what} data does not have the real data's columns: {'; '.join(parts)}.")
-    return frame
+        raise InputError(_mismatch(what, schema, missing, extra, sources))
+    return ignored, notes
+
+
+def _mismatch(what: str, schema: Schema, missing: list, extra: list, sources: Sources) -> str:
+    """The message for a frame whose columns are not the real frame's: what differs, near names
+    ("did you mean"), and how to fix it (rename, or leave columns out)."""
+    parts = []
+    if missing:
+        parts.append(f"missing column(s) {[str(c) for c in missing]}")
+    if extra:
+        parts.append(f"extra column(s) {[str(c) for c in extra]}")
+    sentences = [
+        f"The {sources.name(what)} does not have the columns of the {sources.name('real')}: {'; '.join(parts)}."
+    ]
+    pairs, unmatched = [], list(extra)
+    for name in missing:
+        near = near_name(name, unmatched)
+        if near is not None:
+            pairs.append((name, near))
+            unmatched.remove(near)
+    paired = {m for m, _ in pairs}
+    if pairs:
+        said = ", ".join(f"{m!r} for {e!r}" for m, e in pairs)
+        sentences.append(f"Did you mean {said}? Rename {'it' if len(pairs) == 1 else 'them'} in the {what} data.")
+    # what cannot be renamed: extra columns, and missing ones (the target, time and entity columns
+    # cannot be left out)
+    needs_role = [c for c in missing if c not in paired and c in schema and schema[c].role != "feature"]
+    leave = unmatched + [c for c in missing if c not in paired and c not in needs_role]
+    if leave:
+        sentences.append(f"Leave {'it' if len(leave) == 1 else 'them'} out with {sources.exclude(leave)}.")
+    for c in needs_role:
+        sentences.append(f"The {what} data needs the {schema[c].role} column {str(c)!r}.")
+    return " ".join(sentences)
 
 
 def build_tables(
@@ -422,13 +671,19 @@ def build_tables(
     sensitive: pd.DataFrame | None = None,
     *,
     reuse: Tables | None = None,
+    exclude: Iterable[Any] = (),
+    sources: Sources | None = None,
 ) -> Tables:
     """Align columns by name and coerce every frame to the schema (new frames, counts of failures).
 
     ``reuse``: tables built before with the same schema from the same real, holdout and sensitive
-    frames; only the synthetic frame is coerced again."""
+    frames; only the synthetic frame is coerced again. ``exclude``: columns the real frame does
+    not have that are ignored wherever they are (the real frame's excluded columns are in the
+    schema). ``sources``: how messages and notes name the frames and options."""
     if reuse is not None and reuse.schema is not schema:
         raise ValueError("build_tables: tables can only be reused with the schema they were built with")
+    sources = sources or Sources()
+    exclude = set(exclude)
     real_columns = list(real.columns)
     inputs = {"real": real, "synthetic": synthetic}
     if holdout is not None:
@@ -440,19 +695,22 @@ def build_tables(
         and not pd.api.types.is_bool_dtype(real[spec.name].dtype)
         for spec in schema.columns
     }
-    frames, invalid, hashes = {}, {}, {}
+    frames, invalid, hashes, notes = {}, {}, {}, {}
     for what, frame in inputs.items():
         if reuse is not None and what != "synthetic" and what in reuse.frames:
             frames[what], invalid[what], hashes[what] = reuse.frames[what], reuse.invalid[what], reuse.hashes[what]
+            notes[what] = reuse.notes.get(what, [])
             continue
-        _align(frame, schema, what, real_columns)
-        hashes[what] = frame_hash(frame[real_columns])
+        _, notes[what] = _align(frame, schema, what, real_columns, exclude, sources)
+        hashes[what] = frame_hash(frame[[c for c in real_columns if c in frame.columns]])
         coerced, failures = {}, {}
         for spec in schema.columns:
             if spec.role == "excluded":
                 continue
             column, failures[spec.label] = _coerce(frame[spec.name], spec.kind, numeric_real[spec.name])
             coerced[spec.name] = column  # float64 or Categorical, with a fresh RangeIndex
+            if failures[spec.label]:
+                notes[what].append(_invalid_note(sources, what, spec, failures[spec.label]))
         out = pd.DataFrame(coerced, columns=[s.name for s in schema.columns if s.role != "excluded"])
         frames[what], invalid[what] = out, failures
-    return Tables(schema=schema, frames=frames, invalid=invalid, hashes=hashes)
+    return Tables(schema=schema, frames=frames, invalid=invalid, hashes=hashes, notes=notes)

@@ -845,7 +845,7 @@ CASE_LIST: list[Case] = [
         raw={
             "real": _base_csv(0, transform=_thousands),
             "synthetic": _base_csv(0, transform=_thousands_plain),
-            "holdout": _base_csv(0, transform=_thousands),
+            "holdout": _base_csv(2, transform=_thousands),
         },
         check=_check_thousands,
     ),
@@ -1165,9 +1165,10 @@ def test_a_non_frame_is_an_input_error(value):
 
 
 def _cli_files(tmp_path: Path) -> list:
-    real = tmp_path / "real.csv"
+    real, other = tmp_path / "real.csv", tmp_path / "other.csv"
     base().to_csv(real, index=False)
-    return ["report", real, real, "--metrics", "statistics", "--output", tmp_path / "r.html", "--cdn", "--jobs", "1"]
+    base(seed=1).to_csv(other, index=False)
+    return ["report", real, other, "--metrics", "statistics", "--output", tmp_path / "r.html", "--cdn", "--jobs", "1"]
 
 
 def test_library_warnings_stay_off_the_cli_stderr(tmp_path, capsys, monkeypatch):

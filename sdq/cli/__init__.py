@@ -3,7 +3,9 @@
 Exit codes: 0 done (``sdq check``: every threshold passed); 1 a threshold failed (``sdq check``);
 2 bad input, usage or configuration (one line on stderr, no traceback); 3 with ``--strict``, a metric
 failed, ran out of time or recorded a warning (the reports are still written).
-Progress goes to stderr (a bar on a terminal, nothing with ``--quiet``); results to stdout.
+Progress goes to stderr (a bar on a terminal, elsewhere a line per finished metric once a run takes
+a few seconds, nothing with ``--quiet``), as does a warning when two inputs are the same file;
+results to stdout.
 """
 
 from __future__ import annotations

@@ -4,10 +4,12 @@ adapter over the Python API that returns an exit code."""
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
 import sys
 from pathlib import Path
 
-from sdq.cli.text import format_leaderboard, format_table, progress
+from sdq.cli.text import format_leaderboard, format_table, one_line, progress
 from sdq.errors import InputError
 
 __all__ = ["COMMANDS", "EXIT_OK", "EXIT_THRESHOLD", "EXIT_USAGE", "EXIT_STRICT"]
@@ -48,12 +50,60 @@ def _options(args: argparse.Namespace, real, sensitive=None):
 def _evaluation(args: argparse.Namespace):
     """The real side named on the command line, loaded and set up (shared by report, check, compare)."""
     import sdq
+    from sdq.data import Sources
     from sdq.engine.evaluate import Evaluation
 
     real = sdq.load_table(args.real)
     holdout = sdq.load_table(args.holdout) if args.holdout else None
     sensitive = sdq.load_table(args.sensitive) if args.sensitive else None
-    return Evaluation(real, holdout, _options(args, real, sensitive))
+    sources = Sources({"real": args.real, "holdout": args.holdout, "sensitive": args.sensitive}, flags=True)
+    return Evaluation(real, holdout, _options(args, real, sensitive), sources=sources)
+
+
+#: Files up to this size are compared by content when two inputs have the same size.
+_HASHED_BYTES = 256 * 2**20
+
+
+def _warn_same_files(args: argparse.Namespace, files: dict) -> None:
+    """One line on stderr (unless ``--quiet``) for each two inputs that are the same file, or
+    files with the same content (compared only when their sizes agree and are small). Called once
+    the reports are written, so that an error stays the only line on stderr."""
+    if args.quiet:
+        return
+    given = [(label, Path(path)) for label, path in files.items() if path]
+    digests: dict[Path, str | None] = {}
+
+    def digest(path: Path) -> str | None:
+        if path not in digests:
+            try:
+                if path.stat().st_size > _HASHED_BYTES:
+                    digests[path] = None
+                else:
+                    sha = hashlib.sha256()
+                    with open(path, "rb") as handle:
+                        for block in iter(lambda: handle.read(1 << 20), b""):
+                            sha.update(block)
+                    digests[path] = sha.hexdigest()
+            except OSError:
+                digests[path] = None
+        return digests[path]
+
+    for i, (first, a) in enumerate(given):
+        for second, b in given[i + 1 :]:
+            try:
+                same_file = os.path.samefile(a, b)
+                same_size = a.stat().st_size == b.stat().st_size
+            except OSError:  # a missing file is reported when it is read
+                continue
+            shown_a, shown_b = one_line(str(a)), one_line(str(b))
+            if same_file:
+                where = shown_a if shown_a == shown_b else f"{shown_b} and {shown_a}"
+                text = f"the {second} and the {first} input are the same file ({where})"
+            elif same_size and digest(a) is not None and digest(a) == digest(b):
+                text = f"the {second} input ({shown_b}) has the same content as the {first} input ({shown_a})"
+            else:
+                continue
+            sys.stderr.write(f"sdq: warning: {text}: sdq will compare a table with itself\n")
 
 
 def _config(args: argparse.Namespace):
@@ -67,7 +117,13 @@ def _evaluate_args(args: argparse.Namespace):
     import sdq
 
     evaluation = _evaluation(args)
-    return evaluation.run(sdq.load_table(args.synthetic), progress=progress(args.quiet))
+    synthetic = sdq.load_table(args.synthetic)
+    return evaluation.run(synthetic, progress=progress(args.quiet), source=args.synthetic)
+
+
+def _input_files(args: argparse.Namespace, synthetic: dict) -> dict:
+    """Input label -> path, in the order the user thinks of them."""
+    return {"real": args.real, **synthetic, "holdout": args.holdout, "sensitive": args.sensitive}
 
 
 def _evaluate_chunked(args: argparse.Namespace):
@@ -134,6 +190,7 @@ def _run_report(args: argparse.Namespace) -> int:
     json_path = Path(args.json_path) if args.json_path else html_path.with_suffix(".json")
     report = _evaluate_chunked(args) if args.chunk_rows else _evaluate_args(args)
     _write(report, html_path, json_path, cdn=args.cdn)
+    _warn_same_files(args, _input_files(args, {"synthetic": args.synthetic}))
     if not args.quiet:
         format_table(report, sys.stdout)
         sys.stdout.write(f"\nwrote {html_path} and {json_path}\n")
@@ -153,13 +210,15 @@ def _run_compare(args: argparse.Namespace) -> int:
         if not args.quiet and sys.stderr.isatty():
             sys.stderr.write(f"{name}:\n")
         try:
-            reports[name] = evaluation.run(sdq.load_table(path), progress=progress(args.quiet))
+            synthetic = sdq.load_table(path)
+            reports[name] = evaluation.run(synthetic, progress=progress(args.quiet, label=name), source=path)
         except InputError as exc:
-            raise InputError(f"candidate {name!r} ({path}): {exc}") from None
+            raise InputError(f"candidate {name!r}: {exc}") from None
     comparison = Comparison(reports)
     html_path = Path(args.output)
     json_path = Path(args.json_path) if args.json_path else html_path.with_suffix(".json")
     _write(comparison, html_path, json_path, cdn=args.cdn)
+    _warn_same_files(args, _input_files(args, {f"candidate {name!r}": path for name, path in args.candidates}))
     if not args.quiet:
         sys.stdout.write(format_leaderboard(comparison))
         sys.stdout.write(f"\nwrote {html_path} and {json_path}\n")
@@ -235,6 +294,7 @@ def _run_check(args: argparse.Namespace) -> int:
         _write_text(args.junit, result.to_junit())
     if args.markdown:
         _write_text(args.markdown, result.to_markdown())
+    _warn_same_files(args, _input_files(args, {"synthetic": args.synthetic}))
     if not args.quiet:
         sys.stdout.write(result.format_table())
     return _strict_exit(args, {"": report}, EXIT_OK if result.passed else EXIT_THRESHOLD)

@@ -82,7 +82,13 @@ def _add_input_arguments(parser: argparse.ArgumentParser, synthetic: bool = True
         metavar="COL=KIND",
         help="override a column's kind (repeatable)",
     )
-    parser.add_argument("--exclude", action="append", default=[], metavar="COL", help="leave a column out (repeatable)")
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="leave a column out of every input that has it (repeatable)",
+    )
     parser.add_argument("--sensitive", help="records the generator must never reproduce (scored by sensitive_match)")
     parser.add_argument(
         "--show-records", action="store_true", help="allow real records (matched rows) in the report; off by default"
@@ -124,7 +130,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="link plotly.js from its CDN instead of embedding it (smaller file; needs a network to view)",
     )
     parser.add_argument("--seed", type=_seed, default=0, help="seed of every random step (default 0)")
-    parser.add_argument("--quiet", action="store_true", help="no progress and no table")
+    parser.add_argument("--quiet", action="store_true", help="no progress, no table and no warnings (errors only)")
 
 
 def build_parser() -> argparse.ArgumentParser:

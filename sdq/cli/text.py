@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, TextIO
+import time
+from typing import Any, Callable, TextIO
 
-__all__ = ["format_table", "format_leaderboard", "progress", "one_line"]
+from sdq.result.verdict import short_verdict
+
+__all__ = ["format_table", "format_leaderboard", "progress", "one_line", "SHOWN_WARNINGS", "QUIET_SECONDS"]
+
+#: At most this many data warnings under the score table (then "and N more").
+SHOWN_WARNINGS = 5
+#: Off a terminal, progress lines start once a run has taken this many seconds: short runs
+#: leave a log clean, long ones show that they are moving.
+QUIET_SECONDS = 5.0
 
 
 class _ProgressBar:
@@ -24,29 +33,94 @@ class _ProgressBar:
         self.stream.flush()
 
 
-def progress(quiet: bool):
-    if quiet or not sys.stderr.isatty():
+class _ProgressLines:
+    """One line per finished metric, for a stderr that is not a terminal (a log, a CI job):
+    ``sdq: [3/15] correlation done in 1.2 s``. Lines start once the run has taken ``after``
+    seconds; where metrics run in other processes (no start is reported) a line gives the time
+    since the run started instead."""
+
+    def __init__(
+        self, stream: TextIO, label: str = "", after: float | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.stream, self.label, self.clock = stream, label, clock
+        self.after = QUIET_SECONDS if after is None else after
+        self.started = clock()
+        self.starts: dict[str, float] = {}
+
+    def __call__(self, event: str, name: str, done: int, total: int) -> None:
+        now = self.clock()
+        if event == "start":
+            self.starts[name] = now
+            return
+        began = self.starts.pop(name, None)
+        if now - self.started < self.after:
+            return
+        took = f"in {now - began:.1f} s" if began is not None else f"({now - self.started:.1f} s since the start)"
+        self.stream.write(f"sdq: {self.label}[{done}/{total}] {name} done {took}\n")
+        self.stream.flush()
+
+
+def progress(quiet: bool, label: str = ""):
+    """The progress callback of a run: a bar on a terminal, lines elsewhere, None with ``quiet``.
+    ``label`` (e.g. a candidate's name) starts each line."""
+    if quiet:
         return None
-    return _ProgressBar(sys.stderr)
+    if sys.stderr.isatty():
+        return _ProgressBar(sys.stderr)
+    return _ProgressLines(sys.stderr, label=f"{label}: " if label else "")
+
+
+def _short_reason(message: str | None) -> str:
+    """A skip reason's first clause: the whole reason is in the reports."""
+    text = (message or "no reason given").strip()
+    return text.split(": ", 1)[0]
 
 
 def format_table(report, out: TextIO) -> None:
-    """The family scores beside their holdout baselines, then one line per metric."""
+    """The family scores beside their holdout baselines with a verdict, then one line per metric
+    that ran or failed, one line for the metrics that did not run (grouped by reason), and the
+    data warnings (at most :data:`SHOWN_WARNINGS`)."""
 
     def fmt(v: Any) -> str:
         return "    —" if v is None else f"{v:5.3f}"
 
-    summary, baseline = report.summary, report.summary_baseline
-    out.write(f"{'':<26}{'score':>7}  {'holdout baseline':>16}\n")
-    for family in ("fidelity", "utility", "privacy", "overall"):
-        out.write(f"{family:<26}{fmt(summary[family]):>7}  {fmt(baseline[family]):>16}\n")
+    def span(ci: Any) -> str:
+        return f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci and None not in ci else ""
+
+    summary, baseline, intervals = report.summary, report.summary_baseline, report.summary_intervals
+    judged = any(r.baseline is not None for r in report.metrics)
+
+    def line(label: str, score: Any, base: Any, ci: Any) -> str:
+        words = short_verdict(score, base, ci) if judged else ""
+        return f"{label:<26}{fmt(score):>7}  {fmt(base):>16}  {span(ci):<14}  {words}".rstrip() + "\n"
+
+    out.write(
+        f"{'':<26}{'score':>7}  {'holdout baseline':>16}  {'interval':<14}  {'verdict' if judged else ''}".rstrip()
+    )
     out.write("\n")
+    for family in ("fidelity", "utility", "privacy", "overall"):
+        out.write(line(family, summary[family], baseline[family], intervals[family]))
+    out.write("\n")
+    not_run: dict[str, list[str]] = {}
     for r in report.metrics:
         if r.status == "ok":
-            ci = f"  [{r.ci[0]:.3f}, {r.ci[1]:.3f}]" if r.ci else ""
-            out.write(f"  {r.name:<24}{fmt(r.score):>7}  {fmt(r.baseline):>16}{ci}\n")
+            out.write(line(f"  {r.name}", r.score, r.baseline, r.ci))
+        elif r.status == "skipped":
+            not_run.setdefault(_short_reason(r.message), []).append(r.name)
         else:
-            out.write(f"  {r.name:<24}{r.status:>7}  {r.message or ''}\n")
+            out.write(f"  {r.name:<24}{r.status:>7}  {one_line(r.message or '')}\n")
+    if not_run:
+        groups = "; ".join(f"{', '.join(names)} ({reason})" for reason, names in not_run.items())
+        out.write(f"  not run: {one_line(groups)}\n")
+    if (report.data or {}).get("holdout") is None:
+        out.write("\nno holdout: give one (--holdout PATH) for baselines and verdicts\n")
+    warnings = list((report.data or {}).get("warnings") or [])
+    if warnings:
+        out.write("\ndata warnings:\n")
+        for text in warnings[:SHOWN_WARNINGS]:
+            out.write(f"  {one_line(text)}\n")
+        if len(warnings) > SHOWN_WARNINGS:
+            out.write(f"  and {len(warnings) - SHOWN_WARNINGS} more (the report's data.warnings)\n")
 
 
 def format_leaderboard(comparison) -> str:

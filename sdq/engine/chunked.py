@@ -38,7 +38,7 @@ import pandas as pd
 
 from sdq import metrics as registry
 from sdq.config import Config
-from sdq.data import _coerce, check_frame, frame_hash
+from sdq.data import _coerce, check_frame, frame_hash, invalid_notes
 from sdq.engine.options import Options
 from sdq.engine.runner import run_metrics
 from sdq.errors import ConfigError, InputError
@@ -383,6 +383,7 @@ def _report(results, schema, frames, invalid, hashes, config, params, timings, c
         "show_records": False,
         "columns": schema.to_list(),
         "invalid": invalid,
+        "warnings": invalid_notes(schema, invalid),
         "target": None,
         "task": None,
         "time_column": None,

@@ -15,7 +15,15 @@ import pandas as pd
 
 from sdq import metrics as registry
 from sdq.config import Config
-from sdq.data import build_tables, check_frame
+from sdq.data import (
+    Sources,
+    build_tables,
+    check_excluded,
+    check_frame,
+    check_named_columns,
+    index_note,
+    saved_index,
+)
 from sdq.engine.manifest import build_manifest
 from sdq.engine.options import Options
 from sdq.engine.runner import run_metrics
@@ -23,7 +31,7 @@ from sdq.engine.select import select_metrics
 from sdq.errors import InputError
 from sdq.prepare import Prepared, prepare
 from sdq.report import Report
-from sdq.schema import fit_schema
+from sdq.schema import Schema, fit_schema
 
 __all__ = ["evaluate", "Evaluation", "Progress"]
 
@@ -70,7 +78,8 @@ def evaluate(
     column_types : mapping, optional
         Column -> kind, overriding inference (kinds in :data:`sdq.schema.KINDS`).
     exclude : iterable, optional
-        Columns to leave out entirely.
+        Columns to leave out entirely, wherever they are: a column only the synthetic, holdout or
+        sensitive data has is dropped from it (a name no input has is an error).
     config : Config, optional
         Settings; ``seed`` overrides ``config.seed`` when given.
     sensitive : DataFrame, optional
@@ -93,6 +102,9 @@ def evaluate(
     Returns
     -------
     Report
+        Its ``data["warnings"]`` lists, one line each, what was forgiven or coerced in the inputs:
+        an ignored saved index (a leading column ``""`` or ``"Unnamed: 0"`` of unique integers
+        that another input lacks) and values that could not be read as their column's kind.
 
     Examples
     --------
@@ -128,10 +140,21 @@ class Evaluation:
 
     The schema is fitted on the real frame; the real, holdout and sensitive frames are coerced
     and encoded (bins, codes, canonical row order) at the first :meth:`run` and reused by the next.
+    ``sources`` says how messages name the inputs (the command line passes their files).
+
+    The real frame's first column is ignored when it is a saved pandas index (see
+    :func:`sdq.data.saved_index`) that no option names and that the holdout or sensitive data, or
+    the first synthetic data scored, does not have.
     """
 
     def __init__(
-        self, real: pd.DataFrame, holdout: pd.DataFrame | None = None, options: Options | None = None, **kwargs: Any
+        self,
+        real: pd.DataFrame,
+        holdout: pd.DataFrame | None = None,
+        options: Options | None = None,
+        *,
+        sources: Sources | None = None,
+        **kwargs: Any,
     ) -> None:
         started = time.perf_counter()
         if options is None:
@@ -139,6 +162,7 @@ class Evaluation:
         elif kwargs:
             raise InputError(f"Evaluation takes options or keyword arguments, not both. Got {sorted(kwargs)} too.")
         self.options = options
+        self.sources = sources or Sources()
         self.real = check_frame(real, "real")
         self.holdout = None if holdout is None else check_frame(holdout, "holdout")
         self.sensitive = None if options.sensitive is None else check_frame(options.sensitive, "sensitive")
@@ -147,10 +171,16 @@ class Evaluation:
         # every metric's parameters, checked before anything runs (and written into the report)
         self.params = registry.resolve_params(self.specs, self.config)
         self.roles = options.roles
+        check_named_columns(self.real, {**options.roles, "column_types": options.column_types}, self.sources)
+        exclude = list(options.exclude or [])
+        # columns only the other inputs have are dropped from them (build_tables); the real
+        # frame's excluded columns are in the schema
+        self._exclude_elsewhere = [c for c in exclude if c not in self.real.columns]
+        self._excluded_seen: set = set()
         self.schema = fit_schema(
             self.real,
             column_types=options.column_types,
-            exclude=options.exclude,
+            exclude=[c for c in exclude if c in self.real.columns],
             target=options.target,
             time_column=options.time_column,
             entity_column=options.entity_column,
@@ -159,13 +189,48 @@ class Evaluation:
         # need name -> whether these inputs provide it (the needs are declared with the metrics)
         self.available = registry.available({"holdout": self.holdout, "sensitive": self.sensitive, **self.roles})
         self._shared: Prepared | None = None
+        self._notes: list[str] = []
+        self._index = self._saved_index(exclude)
+        for what, frame in (("holdout", self.holdout), ("sensitive", self.sensitive)):
+            if self._index is not None and frame is not None and self._index not in frame.columns:
+                self._ignore_index(what)
         self._setup_seconds = time.perf_counter() - started
 
-    def run(self, synthetic: pd.DataFrame, *, progress: Progress | None = None) -> Report:
-        """Score one synthetic data set -> :class:`Report`."""
+    def _saved_index(self, exclude: list) -> Any:
+        """The real frame's first column if it is a saved pandas index that no option names."""
+        name = saved_index(self.real)
+        options = self.options
+        named = [options.target, options.time_column, options.entity_column, *(options.column_types or {}), *exclude]
+        return None if name is None or any(name == n for n in named) else name
+
+    def _ignore_index(self, lacking: str) -> None:
+        """Leave the real frame's saved index out (as an excluded column): ``lacking`` has none."""
+        name, schema = self._index, self.schema
+        self._index = None
+        spec = dataclasses.replace(
+            schema[name], role="excluded", reason=f"{schema[name].reason}; ignored: a pandas index saved with the file"
+        )
+        self.schema = Schema(
+            columns=tuple(spec if c.name == name else c for c in schema.columns),
+            target=schema.target,
+            time_column=schema.time_column,
+            entity_column=schema.entity_column,
+            task=schema.task,
+        )
+        self._notes.append(index_note(self.sources, "real", name, lacking))
+
+    def run(self, synthetic: pd.DataFrame, *, progress: Progress | None = None, source: Any = None) -> Report:
+        """Score one synthetic data set -> :class:`Report` (``source``: its file, named in messages)."""
         started = time.perf_counter()
         synthetic = check_frame(synthetic, "synthetic")
         shared = self._shared
+        sources = self.sources.with_path("synthetic", source)
+        if shared is None and self._index is not None and self._index not in synthetic.columns:
+            self._ignore_index("synthetic")  # before the real side is encoded (and reused)
+        unseen = [c for c in self._exclude_elsewhere if c not in self._excluded_seen]
+        frames = {"real": self.real, "synthetic": synthetic, "holdout": self.holdout, "sensitive": self.sensitive}
+        check_excluded(unseen, frames, sources)
+        self._excluded_seen.update(c for c in unseen if c in synthetic.columns)
         tables = build_tables(
             self.schema,
             self.real,
@@ -173,6 +238,8 @@ class Evaluation:
             self.holdout,
             self.sensitive,
             reuse=None if shared is None else shared.tables,
+            exclude=self._exclude_elsewhere,
+            sources=sources,
         )
         prepared = prepare(tables, self.config, show_records=self.options.show_records, reuse=shared)
         if shared is None:
@@ -209,6 +276,7 @@ class Evaluation:
             "show_records": self.options.show_records,
             "columns": self.schema.to_list(),
             "invalid": tables.invalid,
+            "warnings": self._notes + tables.warnings,
             "target": None if roles["target"] is None else str(roles["target"]),
             "task": roles["task"],
             "time_column": None if roles["time_column"] is None else str(roles["time_column"]),
@@ -228,5 +296,6 @@ def _real_side(prepared: Prepared) -> Prepared:
         frames={k: v for k, v in prepared.tables.frames.items() if k in keep},
         invalid={k: v for k, v in prepared.tables.invalid.items() if k in keep},
         hashes={k: v for k, v in prepared.tables.hashes.items() if k in keep},
+        notes={k: v for k, v in prepared.tables.notes.items() if k in keep},
     )
     return dataclasses.replace(prepared, tables=tables, frames={k: v for k, v in prepared.frames.items() if k in keep})

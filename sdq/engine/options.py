@@ -33,7 +33,7 @@ class Options:
     column_types : dict or None
         Column -> kind, overriding inference.
     exclude : iterable or None
-        Columns left out entirely.
+        Columns left out entirely, wherever they are (a name no input has is an error).
     config : Config
         Settings (``seed`` already merged in).
     sensitive : DataFrame or None

@@ -31,6 +31,7 @@ from markupsafe import Markup
 from sdq.render import figures as fig
 from sdq.render import tables as tab
 from sdq.result import EvaluationResult, MetricResult
+from sdq.result.verdict import verdict
 
 __all__ = ["render_report", "render_summary", "templates_dir", "verdict", "script_json", "build_context"]
 
@@ -43,8 +44,6 @@ FAMILY_QUESTIONS = {
 }
 #: Panels shown open in a card; the rest are folded (and drawn when opened).
 PANELS_SHOWN = 6
-#: Within this many points of the baseline a score reads "on par".
-ON_PAR, BELOW = 0.02, 0.10
 CDN_URL = "https://cdn.plot.ly/plotly-{version}.min.js"
 
 
@@ -166,23 +165,6 @@ def _slug(text: str) -> str:
 
 
 # -- readings ------------------------------------------------------------------------------------
-def verdict(score: float | None, baseline: float | None, ci: list | tuple | None = None) -> tuple[str, str]:
-    """A plain-language reading of a score beside its holdout baseline, and its tone
-    (``good``, ``fair``, ``poor`` or ``none``)."""
-    if score is None:
-        return "not measured", "none"
-    if baseline is None:
-        return "no holdout to compare with", "none"
-    gap = baseline - score
-    if gap <= ON_PAR:
-        return "on par with fresh real data", "good"
-    if ci is not None and ci[1] is not None and ci[1] >= baseline:
-        return "close to fresh real data (the baseline is inside the interval)", "good"
-    if gap <= BELOW:
-        return f"somewhat below fresh real data ({gap:.2f} lower)", "fair"
-    return f"well below fresh real data ({gap:.2f} lower)", "poor"
-
-
 def _families(report: EvaluationResult) -> list[dict[str, Any]]:
     summary, baseline, intervals = report.summary, report.summary_baseline, report.summary_intervals
     rows = []
