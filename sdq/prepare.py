@@ -57,6 +57,7 @@ __all__ = [
     "subsample_rows",
     "pair_bins",
     "CACHED_WORK",
+    "declare_cached_work",
     "canonical",
     "HUGE_EXPONENT",
     "downscale_exponent",
@@ -448,6 +449,18 @@ CACHED_WORK: dict[str, str] = {
 }
 
 
+def declare_cached_work(name: str, what: str) -> None:
+    """Declare a kind of work a metric outside sdq shares through :meth:`Prepared.cached` (a
+    plugin's own models, index, ...): ``what`` says what an entry holds, its key and which metrics
+    read it, as the built-in entries of :data:`CACHED_WORK` do. Declaring a name twice with another
+    description is an error, so two plugins cannot silently share one kind of work."""
+    if not isinstance(name, str) or not name or not isinstance(what, str) or not what:
+        raise ValueError("declare_cached_work: give a non-empty name and description")
+    if CACHED_WORK.get(name, what) != what:
+        raise ValueError(f"cached work {name!r} is already declared as: {CACHED_WORK[name]}")
+    CACHED_WORK[name] = what
+
+
 @dataclass
 class Prepared:
     """Everything metrics read: schema, config, the coerced tables and their shared encodings.
@@ -486,7 +499,10 @@ class Prepared:
         one, and the real side kept for it is made with ``dataclasses.replace``).
         """
         if not isinstance(key, tuple) or not key or key[0] not in CACHED_WORK:
-            raise KeyError(f"cache key {key!r}: its first element must name work declared in CACHED_WORK")
+            raise KeyError(
+                f"cache key {key!r}: its first element must name work declared in CACHED_WORK "
+                "(declare_cached_work for a metric outside sdq)"
+            )
         if key not in self.cache:
             self.cache[key] = compute()
         return self.cache[key]

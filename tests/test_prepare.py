@@ -254,6 +254,20 @@ def test_cached_work_is_computed_once_per_key_and_only_for_declared_keys(mixed_t
         prepared.cached("fidelity.sequences", compute)  # not a tuple
 
 
+def test_a_metric_outside_sdq_declares_its_cached_work(mixed_triple, monkeypatch):
+    from sdq import prepare as prepare_module
+
+    monkeypatch.setattr(prepare_module, "CACHED_WORK", dict(prepare_module.CACHED_WORK))
+    prepared = _prepared(*mixed_triple)
+    with pytest.raises(KeyError, match="declare_cached_work"):
+        prepared.cached(("plugin.index",), lambda: 1)
+    prepare_module.declare_cached_work("plugin.index", "(): a plugin's index; plugin_metric")
+    assert prepared.cached(("plugin.index",), lambda: 7) == 7
+    prepare_module.declare_cached_work("plugin.index", "(): a plugin's index; plugin_metric")  # same: fine
+    with pytest.raises(ValueError, match="already declared"):
+        prepare_module.declare_cached_work("plugin.index", "something else")
+
+
 def test_a_failure_is_not_kept_in_the_cache(mixed_triple):
     prepared = _prepared(*mixed_triple)
 
