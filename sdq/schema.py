@@ -263,6 +263,26 @@ def infer_kind(series: pd.Series) -> tuple[str, str]:
     return "categorical", f"strings with {n_distinct} distinct values"
 
 
+#: Most classes a classification target may have: beyond it a model per class is neither
+#: meaningful nor affordable (a continuous target read as classes took minutes and ran out of memory).
+MAX_CLASSES = 50
+
+
+def _check_classes(values: pd.Series, target: Any) -> None:
+    """An :class:`InputError` when a target given as a classification target has more classes than
+    make sense: more than :data:`MAX_CLASSES`, or mostly unique values."""
+    present = values.dropna()
+    n_classes = int(plain_cells(present).nunique()) if len(present) else 0
+    mostly_unique = n_classes > 10 and n_classes > 0.5 * len(present)
+    if n_classes > MAX_CLASSES or mostly_unique:
+        raise InputError(
+            f"The target {target!r} has {n_classes} distinct values in {len(present)} rows"
+            + (" (mostly unique)" if mostly_unique else "")
+            + f": too many classes for classification (at most {MAX_CLASSES}). If it is a quantity, "
+            "use task 'regression' (--task regression); if it is a label, group its rare values first."
+        )
+
+
 def fit_schema(
     real: pd.DataFrame,
     *,
@@ -299,6 +319,8 @@ def fit_schema(
         if name in roles:
             raise InputError(f"The column {name!r} cannot be both {roles[name]} and {what}.")
         roles[name] = {"target": "target", "time_column": "time", "entity_column": "entity"}[what]
+    if task == "classification" and target is not None:
+        _check_classes(real[target], target)
     specs = []
     for name in real.columns:
         if name in column_types:

@@ -49,7 +49,7 @@ import numpy as np
 from sdq.metrics import Skip
 from sdq.metrics._common import auc
 from sdq.prepare import Prepared, downscale_exponent, scaled, subsample_rows
-from sdq.schema import DEPENDENCE_KINDS
+from sdq.schema import DEPENDENCE_KINDS, MAX_CLASSES
 
 __all__ = [
     "UtilitySetup",
@@ -233,6 +233,11 @@ def _setup(prepared: Prepared) -> UtilitySetup:
         for frame in frames.values():
             labels.update(frame.frame[target].dropna().unique().tolist())
         classes = sorted(labels, key=lambda v: (str(type(v)), v))
+        if len(classes) > MAX_CLASSES:
+            raise Skip(
+                f"the target has {len(classes)} classes, more than {MAX_CLASSES}: one model per class is neither "
+                "meaningful nor affordable; group its rare values, or give task 'regression' if it is a quantity"
+            )
     for name, frame in frames.items():
         values = frame.frame[target]
         keep = values.notna().to_numpy()
