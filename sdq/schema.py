@@ -9,8 +9,9 @@ Each column gets one kind and a plain-language reason:
                  the kind)
 ``boolean``      bool dtype, 0/1 numbers, or strings such as true/false, yes/no
 ``datetime``     datetime dtype, Python ``date``/``datetime`` objects, or strings that parse as dates
-``id``           a unique value in every row (unique strings, or unique integers that count up
-                 or whose name says id/key); left out of fidelity and utility metrics
+``id``           a unique value in every row (unique strings, or unique integers that are a
+                 counter, each integer of their span once, or whose name says id/key; never
+                 decided by row order); left out of fidelity and utility metrics
 ``text``         long, mostly unique free-text strings; only summary statistics
 ``constant``     a single distinct value
 ``empty``        every value missing
@@ -228,9 +229,10 @@ def infer_kind(series: pd.Series) -> tuple[str, str]:
         # values as floats, and a missing value must not change the kind
         whole = _whole_numbers(np.asarray(distinct, dtype=float))
         if whole and n_distinct == n_values and n_values >= MIN_ROWS_FOR_ID:
+            # a counter (every integer of its span once) or a name that says id; never the row
+            # order: a unique income or epoch column that happens to be sorted is a measurement
             span = float(finite.max()) - float(finite.min()) + 1
-            monotone = finite.is_monotonic_increasing or finite.is_monotonic_decreasing
-            if span == n_values or monotone or _ID_NAME.search(str(series.name) or ""):
+            if span == n_values or _ID_NAME.search(str(series.name) or ""):
                 return "id", "unique integers in every row (a counter or key)"
         if whole and n_distinct <= MAX_INTEGER_CATEGORIES:
             return "categorical", f"integers with only {n_distinct} distinct values"

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import sdq
 from sdq.errors import InputError, SdqError
 from sdq.schema import KINDS, ROLES, fit_schema, infer_kind
 
@@ -239,3 +240,19 @@ def test_plain_cells_turn_lists_dicts_and_bytes_into_text():
     assert out.drop(4).tolist() == ["['a', 1]", "{'k': 1}", "caf\\xe9", "ok", "s"] and pd.isna(out[4])
     plain = pd.Series(["x", None, "y"], dtype=object)
     assert plain_cells(plain) is plain  # nothing to do: the same object
+
+
+def test_a_sorted_unique_integer_measurement_is_not_an_id_and_row_order_does_not_decide():
+    # a unique integer income sorted in the real frame used to be taken for an id and left out of
+    # fidelity, so a synthetic income three times too large scored 1.0
+    rng = np.random.default_rng(0)
+    income = pd.Series(np.sort(rng.choice(np.arange(10_000, 200_000), 300, replace=False)), name="income")
+    shuffled = income.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    assert infer_kind(income)[0] == infer_kind(shuffled)[0] == "numeric"
+    real = pd.DataFrame({"income": income, "x": rng.normal(size=300)})
+    tripled = real.assign(income=real["income"] * 3)
+    report = sdq.evaluate(real, tripled, metrics=["histogram_similarity"])
+    assert report.to_frame("columns").loc["income", "histogram_similarity"] < 0.4
+    # a counter stays an id in any order
+    counter = pd.Series(np.arange(300) + 7, name="n")
+    assert infer_kind(counter)[0] == infer_kind(counter.sample(frac=1.0, random_state=2))[0] == "id"
