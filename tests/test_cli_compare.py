@@ -216,6 +216,7 @@ def test_full_lifts_every_row_cap(cands, tmp_path, capsys):
 
     full = sdq.Config(privacy_rows=100).full()
     assert all(getattr(full, name) == sdq.Config.NO_CAP for name in sdq.Config.ROW_CAPS)
+    assert full.bootstrap_rows == sdq.Config().bootstrap_rows  # the resample size is not a cap on the score
     assert sdq.Config.from_dict(full.to_dict()) == full
     base = [
         "report",
