@@ -208,6 +208,9 @@ def qscore(prepared: Prepared) -> Outcome:
         raise Skip("no column with more than one value to group by")
     numeric = [c for c in columns if prepared.schema[c].kind in ("numeric", "datetime")]
     config = prepared.config
+    # one random stream per random step: the queries (and then the bootstrap) draw from "qscore",
+    # each data set's row sample from a stream of its own, so the workload never depends on how
+    # many rows the synthetic data has
     rng = prepared.rng("qscore")
     frames = {"real": prepared.real, "synthetic": prepared.synthetic}
     if prepared.baseline is not None:
@@ -215,7 +218,8 @@ def qscore(prepared: Prepared) -> Outcome:
     rows_used = {}
     for name, frame in frames.items():
         if frame.n_rows > config.query_rows:
-            frames[name] = frame.take(subsample_rows(frame.n_rows, config.query_rows, rng), name=f"{name}-sample")
+            sample = subsample_rows(frame.n_rows, config.query_rows, prepared.rng(f"qscore.rows.{name}"))
+            frames[name] = frame.take(sample, name=f"{name}-sample")
         rows_used[name] = frames[name].n_rows
     # values near the float maximum: answered in units of a power of two (no score changes), set by
     # the rows the queries run on (Prepared.exponent, set by all rows, can differ above query_rows)

@@ -92,3 +92,18 @@ def test_a_copy_with_values_at_the_float_maximum_answers_alike_and_a_shifted_one
     shifted = real.assign(x=x + np.where(np.abs(x) < 1e308, 1e307, 0.0))  # the extremes kept
     moved = _qscore(real, shifted, real.copy())
     assert 0.3 < moved.score < 0.99 and moved.baseline == 1.0
+
+
+def test_the_query_workload_does_not_depend_on_the_synthetic_size():
+    # one random stream per random step: sampling more synthetic rows (above query_rows) must not
+    # change which queries are asked
+    rng = np.random.default_rng(0)
+    n = 600
+    real = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(list("abcd"), n), "h": rng.choice(list("xyz"), n)})
+    config = sdq.Config(query_rows=500, n_queries=60, n_bootstrap=0)  # 400 rows: no sample; 900: a sample
+    described = []
+    for size in (400, 900):
+        synthetic = real.sample(size, replace=True, random_state=1).reset_index(drop=True)
+        details = sdq.evaluate(real, synthetic, metrics=["qscore"], config=config)["qscore"].details
+        described.append((details["n_queries"], details["aggregates"]))
+    assert described[0] == described[1]
