@@ -143,16 +143,43 @@ def _correlogram(prepared: Prepared, partial: bool) -> Outcome:
                     f"every {n} sequence longer than {2 * lags} rows is constant: "
                     "scored as no autocorrelation at any lag"
                 )
-        if "real" not in curves or "synthetic" not in curves:
-            missing = "real" if "real" not in curves else "synthetic"
+        if "real" not in curves:
             per_column.append(
                 {
                     "column": spec.label,
                     "score": None,
                     "counts": counts,
-                    "note": f"no {missing} sequence longer than {2 * lags} rows with varying values",
+                    "note": f"no real sequence longer than {2 * lags} rows with varying values",
                 }
             )
+            continue
+        if "synthetic" not in curves:
+            # the real data has temporal structure to keep and the synthetic data has no sequence
+            # long enough to show any: a failure of this metric, scored 0, never a silent skip
+            # that would leave the fidelity mean
+            band = _band(Z_BAND, per_sequence["real"][1])
+            entry = {
+                "column": spec.label,
+                "score": 0.0,
+                "band": rounded(band),
+                "real": rounded(curves["real"], 4),
+                "synthetic": [None] * lags,  # nothing measurable
+                "significant": [bool(v) for v in np.abs(curves["real"]) > band],
+                "counts": counts,
+                "note": f"no synthetic sequence longer than {2 * lags} rows with varying values: "
+                "none of the real autocorrelation can be kept",
+            }
+            if "holdout" in curves:
+                entry["holdout"] = rounded(curves["holdout"], 4)
+                band_h = _band(Z_INCLUDE, per_sequence["holdout"][1])
+                include = _band(Z_INCLUDE, per_sequence["real"][1])
+                base = float(preserved_share(curves["real"], curves["holdout"], include, band_h))
+                entry["baseline"] = rounded(base)
+                baselines.append(base)
+            if n_boot:
+                boot.append(np.zeros(n_boot))
+            scores.append(0.0)
+            per_column.append(entry)
             continue
         band = _band(Z_BAND, per_sequence["real"][1])
         band_s = _band(Z_INCLUDE, per_sequence["synthetic"][1])

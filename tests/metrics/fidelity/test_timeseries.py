@@ -175,3 +175,18 @@ def test_flat_synthetic_sequences_score_zero_not_skipped(name):
     # only real data that cannot be measured skips the metric
     r2 = sdq.evaluate(flat, real, time_column="t", entity_column="id", metrics=[name], config=CONFIG)[name]
     assert r2.status == "skipped" and "real" in r2.message
+
+
+@pytest.mark.parametrize("name", ["autocorrelation", "partial_autocorrelation"])
+def test_synthetic_sequences_too_short_to_score_are_a_failure_not_a_skip(name):
+    # real sequences of 60 steps carry autocorrelation; synthetic sequences of 4 rows cannot show
+    # any: the metric scores 0 (and stays in the fidelity mean) instead of saying 'skipped'
+    real, holdout = panel(30, 60, 11), panel(30, 60, 12)
+    short = panel(300, 4, 13)
+    report = sdq.evaluate(real, short, holdout, time_column="t", entity_column="id", metrics=[name], config=CONFIG)
+    r = report[name]
+    assert r.status == "ok", r.message
+    assert r.score == 0.0 and r.baseline > 0.5
+    assert r.ci == [0.0, 0.0]
+    assert all(c["score"] == 0.0 and "no synthetic sequence" in c["note"] for c in r.details["columns"])
+    assert report.summary["fidelity"] == 0.0
