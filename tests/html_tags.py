@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-#: The tags and attributes of sdq's notebook displays (cards, check tables, figure copies).
-DISPLAY_TAGS = {"div", "span", "table", "thead", "tbody", "tr", "th", "td", "code"}
+#: The tags and attributes of sdq's notebook displays (check tables, figure copies, the comparison
+#: card): the tags that even nbconvert's sanitised HTML export (``--HTMLExporter.sanitize_html``)
+#: keeps as tags (it shows others, ``<th>`` and ``<thead>`` among them, as text).
+DISPLAY_TAGS = {"div", "span", "table", "tr", "td", "code"}
 DISPLAY_ATTRIBUTES = {"style", "class", "title"}
 
 

@@ -112,7 +112,8 @@ _STATUS = {"passed": ("✓ passed", "#2f855a"), "failed": ("✗ failed", "#c5303
 def html_table(result) -> str:
     """An HTML table (a notebook's display of a check): one row per threshold with its status, the
     checked value, the required one, the holdout baseline and the interval; for a failure, why and
-    the worst offenders. Inline styles and no script; all text is escaped."""
+    the worst offenders. Inline styles and no script, tags that sanitisers keep (no ``<th>``); all
+    text is escaped."""
 
     def e(value) -> str:
         return _html.escape(str(value), quote=True)
@@ -128,9 +129,9 @@ def html_table(result) -> str:
         title, colour = f"all {total} thresholds passed", _STATUS["passed"][1]
     heads = ["", "threshold", "value", "required", "baseline", "95% interval", "note"]
     head = "".join(
-        f'<th style="{s["th"]}'
+        f'<td style="{s["th"]}'
         + ("text-align:right;" if h in ("value", "required", "baseline", "95% interval") else "")
-        + f'">{e(h)}</th>'
+        + f'">{e(h)}</td>'
         for h in heads
     )
     rows = []
@@ -155,7 +156,7 @@ def html_table(result) -> str:
     return (
         f'<div class="sdq-check" style="{s["box"]}">'
         f'<div style="font-weight:600;font-size:14px;margin-bottom:4px;color:{colour};">sdq check: {e(title)}</div>'
-        f'<table style="border-collapse:collapse;"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f'<table style="border-collapse:collapse;"><tr>{head}</tr>{"".join(rows)}</table>'
         '<div style="opacity:0.7;margin-top:6px;">value: the score checked (the interval\'s lower end for '
         "<code>ci_low</code>); required: the threshold, times the holdout baseline where it is relative.</div>"
         "</div>"

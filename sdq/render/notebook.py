@@ -5,12 +5,14 @@ A plotly figure reaches a notebook as ``application/vnd.plotly.v1+json``, which 
 end with plotly's renderer draws (JupyterLab, Notebook 7, VS Code, nteract). A notebook exported
 with nbconvert, or read in a static viewer (GitHub, nbviewer), has no such renderer and shows
 nothing there. So :func:`figure_bundle` adds ``text/html``: the figure's numbers as a table (one
-row per category, bin or lag, a column per trace, each number with a bar in the trace's colour),
-with inline styles and no script. Front ends pick the richest type they can draw: the live
-figure where plotly renders, else the table. The table is small, needs no network and no
-JavaScript, and reads the same where a notebook is untrusted or its HTML sanitised (scripts
-removed); embedding plotly.js instead would add megabytes to every output and still show
-nothing wherever scripts do not run.
+row per category, bin or lag, a column per trace, each number with a bar in the trace's colour).
+Front ends pick the richest type they can draw: the live figure where plotly renders, else the
+table. The table is small, needs no network and no JavaScript, and reads the same where a
+notebook is untrusted or its HTML sanitised: it has inline styles only (a sanitiser that drops
+them leaves a plain table of numbers) and only ``div``, ``span``, ``table``, ``tr``, ``td`` and
+``code`` tags, which even nbconvert's sanitised export keeps (it shows ``<th>`` as text).
+Embedding plotly.js instead would add megabytes to every output and still show nothing wherever
+scripts do not run.
 
 Every piece of text goes through :func:`html.escape`; plotly's own markup in figure text (the
 ``<br>`` and ``&lt;`` that :func:`sdq.render.figures.plot_text` writes) is read back to plain text
@@ -150,8 +152,8 @@ def _xy_table(traces: list[tuple[int, Mapping[str, Any]]], layout: Mapping[str, 
     numbers = [v for _, _, cells in columns for v in cells.values() if v is not None]
     scale = max((abs(v) for v in numbers), default=0.0)
     rows, note = _thin(list(keys), MAX_ROWS)
-    head = f'<th style="{_TH}">{_e(key_title)}</th>' + "".join(
-        f'<th style="{_TH}text-align:right;"><span style="color:{color};">&#9632;</span> {_e(name)}</th>'
+    head = f'<td style="{_TH}">{_e(key_title)}</td>' + "".join(
+        f'<td style="{_TH}text-align:right;"><span style="color:{color};">&#9632;</span> {_e(name)}</td>'
         for name, color, _ in columns
     )
     body = "".join(
@@ -166,8 +168,8 @@ def _xy_table(traces: list[tuple[int, Mapping[str, Any]]], layout: Mapping[str, 
     caption = "; ".join(part for part in (f"values: {value_title}" if value_title else "", note) if part)
     return (
         (f'<div style="opacity:0.75;">{_e(caption)}</div>' if caption else "")
-        + f'<table style="border-collapse:collapse;margin:2px 0 6px 0;"><thead><tr>{head}</tr></thead>'
-        + f"<tbody>{body}</tbody></table>"
+        + f'<table style="border-collapse:collapse;margin:2px 0 6px 0;"><tr>{head}</tr>'
+        + f"{body}</table>"
     )
 
 
@@ -191,11 +193,11 @@ def _heatmap_table(trace: Mapping[str, Any]) -> str:
         tint = f"rgba(33,102,172,{alpha:.2f})" if v >= 0 else f"rgba(178,24,43,{alpha:.2f})"
         return f'<td style="{_NUM}background:{tint};">{_fmt(v)}</td>'
 
-    head = f'<th style="{_TH}"></th>' + "".join(
-        f'<th style="{_TH}text-align:right;">{_e(x[j] if j < len(x) else j)}</th>' for j in col_ids
+    head = f'<td style="{_TH}"></td>' + "".join(
+        f'<td style="{_TH}text-align:right;">{_e(x[j] if j < len(x) else j)}</td>' for j in col_ids
     )
     body = "".join(
-        f'<tr><th style="{_TH}">{_e(y[i] if i < len(y) else i)}</th>'
+        f'<tr><td style="{_TH}">{_e(y[i] if i < len(y) else i)}</td>'
         + "".join(cell(values[i][j] if j < len(values[i]) else None) for j in col_ids)
         + "</tr>"
         for i in row_ids
@@ -207,8 +209,8 @@ def _heatmap_table(trace: Mapping[str, Any]) -> str:
     caption = "; ".join(part for part in (name, notes) if part)
     return (
         (f'<div style="opacity:0.75;">{_e(caption)}</div>' if caption else "")
-        + f'<table style="border-collapse:collapse;margin:2px 0 6px 0;"><thead><tr>{head}</tr></thead>'
-        + f"<tbody>{body}</tbody></table>"
+        + f'<table style="border-collapse:collapse;margin:2px 0 6px 0;"><tr>{head}</tr>'
+        + f"{body}</table>"
     )
 
 
@@ -351,7 +353,7 @@ def comparison_card(comparison: Any) -> str:
         "failed",
     ]
     right = {"rank", "overall", "overall range", *families, "holdout", "failed"}
-    head = "".join(f'<th style="{_TH}' + ("text-align:right;" if h in right else "") + f'">{_e(h)}</th>' for h in heads)
+    head = "".join(f'<td style="{_TH}' + ("text-align:right;" if h in right else "") + f'">{_e(h)}</td>' for h in heads)
     real = (data.get("real") or {}).get("rows", "—")
     holdout = (data.get("holdout") or {}).get("rows")
     context = f"real {real} rows · " + (f"holdout {holdout} rows" if holdout else "no holdout")
@@ -360,7 +362,7 @@ def comparison_card(comparison: Any) -> str:
         f'<div style="font-weight:600;font-size:14px;margin-bottom:2px;">sdq comparison of {len(board)} candidates</div>'
         f'<div style="opacity:0.75;margin-bottom:6px;">{_e(context)} · best first; rank: 1 + the candidates '
         "clearly better (overall ranges apart); tied: ranges overlap · the holdout scores what fresh real data gets</div>"
-        f'<table style="border-collapse:collapse;"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f'<table style="border-collapse:collapse;"><tr>{head}</tr>{"".join(rows)}</table>'
         '<div style="opacity:0.7;margin-top:6px;">Metrics side by side: <code>comparison.to_frame()</code>; '
         'figures and per-column heatmaps: <code>comparison.to_html("comparison.html")</code>.</div>'
         "</div>"
