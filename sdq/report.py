@@ -20,13 +20,38 @@ __all__ = ["Report", "Figures"]
 
 
 class Figures(list):
-    """A list of plotly figures that displays every one of them in a notebook."""
+    """A list of plotly figures that displays every one of them in a notebook.
 
-    def _ipython_display_(self) -> None:  # pragma: no cover - needs IPython
+    Each figure is shown as its own output carrying the plotly figure (drawn by a live notebook)
+    and a static HTML copy of its numbers, which is what a notebook exported to HTML or read on a
+    static viewer shows (see :mod:`sdq.render.notebook`).
+    """
+
+    def _ipython_display_(self) -> None:
         from IPython.display import display
 
+        from sdq.render.notebook import figure_bundle
+
+        if not self:
+            display(self._repr_mimebundle_(), raw=True)
         for fig in self:
-            display(fig)
+            display(figure_bundle(fig), raw=True)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """All figures in one bundle, for front ends that ask the list itself: the static copy of
+        every figure as ``text/html``, and the plotly figure too when the list holds just one (a
+        bundle holds one value per type; IPython shows each figure with its own bundle instead)."""
+        from sdq.render.notebook import figure_bundle, figure_html, figure_title
+
+        if len(self) == 1:
+            bundle = figure_bundle(self[0])
+        else:
+            bundle = {
+                "text/html": "".join(figure_html(fig) for fig in self) or "<div>no figure shows this column</div>"
+            }
+        titles = [figure_title(fig) or "untitled" for fig in self]
+        bundle["text/plain"] = f"{len(self)} figure(s)" + "".join(f"\n- {t}" for t in titles)
+        return bundle
 
 
 class Report(EvaluationResult):

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from html_tags import assert_display_html  # tests/ is on the path
 
 import sdq
 from sdq import prepare as prepare_module
@@ -137,6 +138,23 @@ def test_html_page_is_self_contained_and_escapes_names(candidates, tmp_path):
     assert hostile not in html and "&lt;script&gt;alert" in html
     assert html.count('id="sdq-plotly"') == 1 and "cdn.plot.ly" not in html
     assert "fresh &amp; co" in html
+    card = result._repr_html_()  # the notebook's leaderboard card: small, no script, names as text
+    text = assert_display_html(card)
+    assert hostile not in card and "&lt;script&gt;alert" in card and hostile in text
+    assert "fresh & co" in text and len(card) < 10_000
+
+
+def test_notebook_card_is_the_leaderboard(comparison):
+    card = comparison._repr_html_()
+    text = assert_display_html(card)
+    board = comparison.leaderboard
+    assert text.startswith("sdq comparison of 3 candidates")
+    positions = [card.index(f">{name}</td>") for name in board.index]
+    assert positions == sorted(positions)  # best first, as in the leaderboard
+    for _, row in board.iterrows():
+        assert f"{row.overall:.3f}" in text and f"{row.fidelity:.3f}" in text
+        assert f"{row.overall_low:.3f} – {row.overall_high:.3f}" in text
+    assert "comparison.to_html(" in text
 
 
 @pytest.mark.parametrize(

@@ -70,6 +70,7 @@ def test_import_and_evaluate_do_not_load_the_renderers():
         "report = sdq.evaluate(real, real.copy(), metrics=['histogram_similarity', 'correlation'])\n"
         "assert report.scores == {'histogram_similarity': 1.0, 'correlation': 1.0}, report.scores\n"
         "report.to_json(); report.to_frame()\n"
+        "assert 'sdq-check' in report.check('fidelity=0.5')._repr_html_()\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('plotly', 'jinja2'))\n"
         "assert not loaded, loaded\n"
     )

@@ -272,3 +272,29 @@ def test_outputs_junit_markdown_table(report):
     assert md.startswith("### sdq check: 2 of 3 thresholds failed") and md.count("\n| ") == 5
     table = result.format_table()
     assert "FAILED" in table and "1 of 3 thresholds passed" in table
+
+
+def test_html_display_shows_failures_and_escapes_targets(report):
+    from html_tags import assert_display_html  # tests/ is on the path
+
+    hostile = '<img src=x onerror="alert(1)">'
+    result = report.check(
+        [Threshold("fidelity", 0.1), Threshold("correlation", 0.99), Threshold(f"statistics:{hostile}", 0.5)]
+    )
+    page = result._repr_html_()
+    assert page == result.to_html()
+    text = assert_display_html(page)  # the hostile column stays text: no <img>, no onerror attribute
+    assert hostile not in page and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert text.startswith("sdq check: 2 of 3 thresholds failed")
+    assert text.count("✓ passed") == 1 and text.count("✗ failed") == 2
+    correlation = result[1]
+    assert f"correlation >= 0.99{correlation.value:.3f}0.990" in text  # the threshold, its value and requirement
+    assert correlation.reason() in text and "short by" in text
+    assert correlation.worst and correlation.worst[0] in text  # where it failed
+    assert f"has no score for column {hostile!r}" in text
+    assert all(text.count(o.threshold.describe()) == 1 for o in result)
+
+
+def test_html_display_of_a_passing_check(report):
+    text = report.check("fidelity=0.1")._repr_html_()
+    assert "sdq check: all 1 thresholds passed" in text and "failed" not in text

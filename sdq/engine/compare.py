@@ -145,7 +145,10 @@ class Comparison:
         return html
 
     def _repr_html_(self) -> str:
-        return self.leaderboard.to_html(float_format=lambda v: f"{v:.3f}", na_rep="—")
+        """A compact leaderboard card (inline styles, no script) for notebooks."""
+        from sdq.render.notebook import comparison_card  # imported when used: `import sdq` loads no renderer
+
+        return comparison_card(self)
 
 
 def _value(v: Any) -> float:

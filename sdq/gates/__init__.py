@@ -5,7 +5,7 @@
 - :mod:`~sdq.gates.parse`: thresholds from text (``fidelity=0.8,correlation=0.9*baseline``) and mappings;
 - :mod:`~sdq.gates.config_file`: ``sdq.toml`` / ``[tool.sdq]``: reading them and writing a starting one;
 - :mod:`~sdq.gates.check`: checking thresholds against a report -> :class:`CheckResult`;
-- :mod:`~sdq.gates.formats`: a check as a text table, Markdown and JUnit XML;
+- :mod:`~sdq.gates.formats`: a check as a text table, Markdown, JUnit XML and HTML;
 - :mod:`~sdq.gates.messages`: the one formatter of assertion messages.
 
 Gates read the report only: they never import the metric registry, so a report read from JSON

@@ -128,6 +128,13 @@ class CheckResult:
         """JUnit XML: one ``<testcase>`` per threshold in one ``<testsuite name="sdq">``."""
         return formats.junit(self)
 
+    def to_html(self) -> str:
+        """An HTML table of the outcomes (inline styles, no script; all text escaped)."""
+        return formats.html_table(self)
+
+    def _repr_html_(self) -> str:
+        return formats.html_table(self)
+
     def raise_for_failures(self, hint: str | None = DEFAULT_HINT) -> None:
         """Raise an ``AssertionError`` with :func:`format_failure`'s message if any threshold failed."""
         __tracebackhide__ = True

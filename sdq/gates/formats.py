@@ -1,15 +1,16 @@
 """What a check looks like outside Python: a plain-text table, Markdown (a pull-request comment or
-``$GITHUB_STEP_SUMMARY``) and JUnit XML (one test case per threshold). Each takes a
-:class:`sdq.gates.check.CheckResult`."""
+``$GITHUB_STEP_SUMMARY``), JUnit XML (one test case per threshold) and an HTML table (a notebook's
+display). Each takes a :class:`sdq.gates.check.CheckResult`."""
 
 from __future__ import annotations
 
+import html as _html
 import xml.etree.ElementTree as ET
 
 from sdq.gates.messages import format_failure
 from sdq.gates.threshold import FAMILY_TARGETS, score_text
 
-__all__ = ["text_table", "markdown", "junit"]
+__all__ = ["text_table", "markdown", "junit", "html_table"]
 
 
 def text_table(result) -> str:
@@ -95,3 +96,68 @@ def junit(result) -> str:
             out.text = numbers
     ET.indent(suite)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+
+
+_STYLE = {
+    "box": "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:13px;line-height:1.4;"
+    "color:inherit;max-width:60rem;",
+    "th": "text-align:left;padding:3px 10px;border-bottom:1px solid rgba(127,127,127,0.4);font-weight:600;",
+    "td": "text-align:left;padding:3px 10px;border-bottom:1px solid rgba(127,127,127,0.15);vertical-align:top;",
+    "num": "padding:3px 10px;border-bottom:1px solid rgba(127,127,127,0.15);vertical-align:top;text-align:right;"
+    "font-variant-numeric:tabular-nums;white-space:nowrap;",
+}
+_STATUS = {"passed": ("✓ passed", "#2f855a"), "failed": ("✗ failed", "#c53030"), "skipped": ("⚠ skipped", "#b7791f")}
+
+
+def html_table(result) -> str:
+    """An HTML table (a notebook's display of a check): one row per threshold with its status, the
+    checked value, the required one, the holdout baseline and the interval; for a failure, why and
+    the worst offenders. Inline styles and no script, tags that sanitisers keep (no ``<th>``); all
+    text is escaped."""
+
+    def e(value) -> str:
+        return _html.escape(str(value), quote=True)
+
+    s = _STYLE
+    failed = len(result.failures)
+    total = len(result.outcomes)
+    if not total:
+        title, colour = "no thresholds were checked", "inherit"
+    elif failed:
+        title, colour = f"{failed} of {total} thresholds failed", _STATUS["failed"][1]
+    else:
+        title, colour = f"all {total} thresholds passed", _STATUS["passed"][1]
+    heads = ["", "threshold", "value", "required", "baseline", "95% interval", "note"]
+    head = "".join(
+        f'<td style="{s["th"]}'
+        + ("text-align:right;" if h in ("value", "required", "baseline", "95% interval") else "")
+        + f'">{e(h)}</td>'
+        for h in heads
+    )
+    rows = []
+    for o in result.outcomes:
+        label, tone = _STATUS.get(o.status, (o.status, "inherit"))
+        interval = f"{o.ci[0]:.3f} – {o.ci[1]:.3f}" if o.ci else "—"
+        note = ""
+        if o.status != "passed":
+            note = e(o.reason())
+            if o.status == "failed" and o.worst:
+                note += "".join(f'<div style="opacity:0.75;font-size:12px;">{e(line)}</div>' for line in o.worst)
+        rows.append(
+            f'<tr><td style="{s["td"]}color:{tone};font-weight:600;white-space:nowrap;">{e(label)}</td>'
+            f'<td style="{s["td"]}font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;white-space:nowrap;">'
+            f"{e(o.threshold.describe())}</td>"
+            f'<td style="{s["num"]}">{e(score_text(o.value))}</td>'
+            f'<td style="{s["num"]}">{e(score_text(o.required))}</td>'
+            f'<td style="{s["num"]}">{e(score_text(o.baseline))}</td>'
+            f'<td style="{s["num"]}">{e(interval)}</td>'
+            f'<td style="{s["td"]}min-width:16rem;">{note}</td></tr>'
+        )
+    return (
+        f'<div class="sdq-check" style="{s["box"]}">'
+        f'<div style="font-weight:600;font-size:14px;margin-bottom:4px;color:{colour};">sdq check: {e(title)}</div>'
+        f'<table style="border-collapse:collapse;"><tr>{head}</tr>{"".join(rows)}</table>'
+        '<div style="opacity:0.7;margin-top:6px;">value: the score checked (the interval\'s lower end for '
+        "<code>ci_low</code>); required: the threshold, times the holdout baseline where it is relative.</div>"
+        "</div>"
+    )

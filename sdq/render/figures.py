@@ -919,6 +919,6 @@ def column_figures(report: Any, column: str) -> list:
         for panel in column_panels(r.shape, r.details, column):
             fig = go.Figure(panel["figure"])
             title = f"{r.name}: {panel['title']}" + (f" ({panel['caption']})" if panel.get("caption") else "")
-            fig.update_layout(title={"text": title})
+            fig.update_layout(title={"text": plot_text(title)})  # a column's name is drawn as text, never as tags
             figures.append(fig)
     return figures
