@@ -256,3 +256,17 @@ def test_the_modebar_covers_no_legend_label_or_plot(geometry, page, width):
     ]
     assert not covered, "\n".join(covered)
 
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_look_first_text_wraps_in_its_own_column(geometry, width):
+    items = geometry["demo", width]["look"]
+    assert len(items) >= 5
+    # the check means something only if some item's text takes more than one line
+    assert any(len({round(line[1]) for line in item["lines"]}) > 1 for item in items), items
+    under = [
+        f"{item['text']!r}: a line starts at {line[0]:.0f} px, left of the label column's edge {item['label'][2]:.0f} px"
+        for item in items
+        for line in item["lines"]
+        if line[0] < item["label"][2] - 0.5
+    ]
+    assert not under, "\n".join(under)
