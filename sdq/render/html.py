@@ -33,7 +33,15 @@ from sdq.render import tables as tab
 from sdq.result import EvaluationResult, MetricResult
 from sdq.result.verdict import verdict
 
-__all__ = ["render_report", "render_summary", "templates_dir", "verdict", "script_json", "build_context"]
+__all__ = [
+    "render_report",
+    "render_summary",
+    "templates_dir",
+    "verdict",
+    "script_json",
+    "build_context",
+    "data_warnings",
+]
 
 FAMILY_ORDER = ("fidelity", "utility", "privacy")
 FAMILY_QUESTIONS = {
@@ -363,6 +371,15 @@ def _schema_rows(report: EvaluationResult) -> list[dict[str, Any]]:
     return rows
 
 
+def data_warnings(data: Mapping[str, Any] | None) -> list[str]:
+    """The report's data warnings (``data["warnings"]``: one line per problem met reading the
+    inputs), as text; none when the list is empty or missing (reports written before it existed)."""
+    warnings = (data or {}).get("warnings")
+    if not isinstance(warnings, (list, tuple)):
+        return []
+    return [str(w) for w in warnings if w is not None and str(w).strip()]
+
+
 def build_context(report: EvaluationResult, *, cdn: bool = False, embed_plotly: bool = True) -> dict[str, Any]:
     """Everything the templates show, computed from the report."""
     store = _FigureStore()
@@ -393,6 +410,7 @@ def build_context(report: EvaluationResult, *, cdn: bool = False, embed_plotly: 
         "sections": sections,
         "problems": problems,
         "schema": _schema_rows(report),
+        "data_warnings": data_warnings(report.data),
         "figures_json": figures_json,
         "n_figures": len(store.figures),
         "show_records": show_records,

@@ -7,6 +7,7 @@ Chromium is Debian's ``chromium`` package (.ci/run installs it); without it thes
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -149,3 +150,123 @@ def test_comparison_page_draws_every_figure_and_runs_nothing(runs):
     assert "data-pwned" not in re.search(r"<html[^>]*>", dom).group(0)
     assert not re.search(r"<(img|svg)[^>]*onerror", dom)
     assert "again &amp; &lt;b&gt;" in dom
+
+
+# -- layout: nothing covers a figure's legend or labels, look-first text keeps to its column ----------
+#: Appended to a copy of a page: once the figures are drawn, it measures (in CSS pixels, page
+#: coordinates) each drawn figure's modebar (plotly's toolbar, shown on hover: present and not
+#: display:none counts as visible), legend, value labels, annotations and plot area, and in "What to
+#: look at first" each item's label box and the boxes of its text's line fragments; the result goes
+#: into <body data-geometry>.
+GEOMETRY_PROBE = """<script>(function () {
+  function box(el) { var r = el.getBoundingClientRect(); return [r.left, r.top + scrollY, r.right, r.bottom + scrollY]; }
+  function shown(el) {
+    for (var n = el; n && n.nodeType === 1; n = n.parentElement) {
+      var s = getComputedStyle(n);
+      if (s.display === "none" || s.visibility === "hidden") { return false; }
+    }
+    var r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  }
+  function all(root, selector) { return Array.prototype.filter.call(root.querySelectorAll(selector), shown); }
+  function measure() {
+    var out = {width: innerWidth, figures: [], look: []};
+    document.querySelectorAll('.sdq-fig[data-state="rendered"]').forEach(function (div) {
+      var modebar = div.querySelector(".modebar");
+      var parts = [];
+      all(div, "g.legend rect.bg").forEach(function (el) { parts.push(["legend", box(el)]); });
+      all(div, "text.bartext, g.textpoint text").forEach(function (el) { parts.push(["value label", box(el)]); });
+      all(div, "g.annotation").forEach(function (el) { parts.push(["annotation", box(el)]); });
+      all(div, ".draglayer .nsewdrag").forEach(function (el) { parts.push(["plot area", box(el)]); });
+      out.figures.push({fig: div.getAttribute("data-fig"), panel: (div.closest("figure") || {}).id,
+                        modebar: modebar && shown(modebar) ? box(modebar) : null, parts: parts});
+    });
+    document.querySelectorAll(".look-first li").forEach(function (li) {
+      var label = li.querySelector(".what");
+      var range = document.createRange();
+      range.setStartAfter(label);
+      range.setEndAfter(li.lastChild);
+      var lines = Array.prototype.filter.call(range.getClientRects(), function (r) { return r.width > 0; })
+        .map(function (r) { return [r.left, r.top + scrollY, r.right, r.bottom + scrollY]; });
+      out.look.push({text: li.textContent.trim().slice(0, 60), label: box(label), lines: lines});
+    });
+    document.body.setAttribute("data-geometry", JSON.stringify(out));
+  }
+  var timer = setInterval(function () {
+    if (document.body.getAttribute("data-state") !== "loading") { clearInterval(timer); setTimeout(measure, 250); }
+  }, 50);
+})();</script>"""
+
+WIDTHS = (1400, 800)
+
+
+@pytest.fixture(scope="module")
+def geometry(demo_run, tmp_path_factory) -> dict[tuple[str, int], dict]:
+    """The demo report and a comparison of six candidates (a legend as wide as the figure), each at
+    1400 and 800 px wide, measured by GEOMETRY_PROBE: ``{(page, width): measurements}``."""
+    from sdq.engine.compare import Comparison
+    from sdq.report import Report
+
+    workdir = tmp_path_factory.mktemp("geometry")
+    report = Report.from_json(demo_run[0] / "demo.json")
+    names = ["ctgan (300 epochs)", "tvae (300 epochs)", "gaussian copula", "bayesian network", "smote", "noisy copy"]
+    Comparison(dict.fromkeys(names, report)).to_html(workdir / "compare.html")
+    pages = {"demo": Path(demo_run[0] / "demo.html"), "compare": workdir / "compare.html"}
+    procs = {}
+    for page, source in pages.items():
+        head, _, tail = source.read_text(encoding="utf-8").rpartition("</body>")
+        probed = workdir / f"{page}-probed.html"
+        probed.write_text(head + GEOMETRY_PROBE + "</body>" + tail, encoding="utf-8")
+        for width in WIDTHS:
+            name = f"{page}-{width}"
+            procs[page, width] = _launch(str(probed), workdir, name, "--dump-dom", f"--window-size={width},1000")
+    results = {}
+    for (page, width), proc in procs.items():
+        try:
+            proc.wait(timeout=180)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            pytest.fail(f"Chromium did not finish measuring {page} at {width} px in 180 s")
+        dom = (workdir / f"{page}-{width}.out").read_text(errors="replace")
+        body = _body(dom)
+        assert body.get("data-state") == "done", (page, width, body)
+        assert "data-geometry" in body, f"the probe did not run on {page} at {width} px"
+        results[page, width] = json.loads(html.unescape(body["data-geometry"]))
+    return results
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+
+
+@pytest.mark.parametrize("page", ["demo", "compare"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_modebar_covers_no_legend_label_or_plot(geometry, page, width):
+    measured = geometry[page, width]
+    assert abs(measured["width"] - width) <= 20, measured["width"]
+    figures = measured["figures"]
+    assert len(figures) >= (10 if page == "demo" else 3)
+    assert any(kind == "legend" for f in figures for kind, _ in f["parts"])  # the check has legends to check
+    covered = [
+        f"{f['panel']} ({f['fig']}): modebar {f['modebar']} covers its {kind} {part}"
+        for f in figures
+        if f["modebar"] is not None
+        for kind, part in f["parts"]
+        if _overlap(f["modebar"], part)
+    ]
+    assert not covered, "\n".join(covered)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_look_first_text_wraps_in_its_own_column(geometry, width):
+    items = geometry["demo", width]["look"]
+    assert len(items) >= 5
+    # the check means something only if some item's text takes more than one line
+    assert any(len({round(line[1]) for line in item["lines"]}) > 1 for item in items), items
+    under = [
+        f"{item['text']!r}: a line starts at {line[0]:.0f} px, left of the label column's edge {item['label'][2]:.0f} px"
+        for item in items
+        for line in item["lines"]
+        if line[0] < item["label"][2] - 0.5
+    ]
+    assert not under, "\n".join(under)

@@ -137,6 +137,46 @@ def test_schema_lists_every_column_with_counts(handmade):
     assert "0 / — / 7" in section
 
 
+def test_data_warnings_are_shown_as_text_in_the_columns_section_and_linked_from_the_header(handmade):
+    warnings = [
+        "synthetic data: 3 values of column 'age' could not be read as numbers and are missing",
+        "real data: ignored its first column '<b>idx</b>', a pandas index saved with the file",
+    ]
+    page = handmade([], warnings=warnings).to_html()
+    header = page.split('<header class="top">')[1].split("</header>")[0]
+    assert '<a href="#data-warnings" class="data-warnings-link">2 data warnings</a>' in header
+    section = page.split('id="columns"')[1].split("</section>")[0]
+    box = section.split('id="data-warnings"')[1].split("</div>")[0]
+    assert [str(escape(w)) for w in warnings] == re.findall(r"<li>(.*?)</li>", box)
+    assert "<b>idx</b>" not in page and "&lt;b&gt;idx&lt;/b&gt;" in box
+    one = handmade([], warnings=warnings[:1]).to_html()
+    assert ">1 data warning</a>" in one
+
+
+@pytest.mark.parametrize("data", [{"warnings": []}, {"warnings": None}, {}], ids=["empty", "null", "absent"])
+def test_no_data_warnings_show_nothing(handmade, data):
+    page = handmade([], **data).to_html()
+    assert 'id="data-warnings"' not in page and 'href="#data-warnings"' not in page and "data warning" not in page
+
+
+def test_data_warnings_of_an_evaluation_reach_the_page_and_survive_json(tmp_path):
+    import pandas as pd
+
+    import sdq
+
+    real = pd.DataFrame({"x": [float(k % 17) for k in range(120)], "c": list("abc") * 40})
+    synthetic = real.copy()
+    synthetic["x"] = synthetic["x"].astype(object)
+    synthetic.loc[:2, "x"] = "n/a?"
+    report = sdq.evaluate(real, synthetic, metrics=["histogram_similarity"], seed=0)
+    assert report.data["warnings"], "the evaluation should have noted the unreadable values"
+    report.to_json(tmp_path / "r.json")
+    again = sdq.Report.from_json(tmp_path / "r.json")
+    for page in (report.to_html(), again.to_html()):
+        for warning in report.data["warnings"]:
+            assert f"<li>{escape(warning)}</li>" in page
+
+
 def test_family_header_reads_scores_against_baselines(handmade):
     report = handmade(
         [
