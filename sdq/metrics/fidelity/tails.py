@@ -40,8 +40,8 @@ scale and location, and to the order of rows and columns.
 Why this definition. Sizes matter: at 1,500 rows, 1% is 15 values, so raw relative differences
 of shares and of tail quantiles differ between two fresh samples by 20-50%; a plain
 ``|q_synth(p) - q_real(p)| / IQR`` at p = 0.1% put fresh lognormal or Student-t samples at the cap,
-and a raw version of the errors above scored fresh samples 0.6-0.8. The noise allowances bring
-fresh samples near 1 while clipping and stretching keep their full errors. Clipping at the 1st /
+and a raw version of the errors above scored fresh samples 0.6-0.9. The noise allowances bring
+fresh samples near 1 while clipped and stretched tails keep most of their error. Clipping at the 1st /
 99th percentiles of the synthetic data's own values can leave the share beyond the real
 percentile unchanged (when its own percentile lies above the real one); ``reach`` sees it
 anyway, since nothing of the synthetic data goes beyond the clip. The area between survival
