@@ -18,7 +18,8 @@ shape                  what ``details`` holds (required keys; more are allowed) 
 ``column_statistics``  per_column, each entry with ``stats`` per data set and         statistics
                        ``score`` = ``{"synthetic", "holdout"}``; ``validity``
 ``distributions``      per_column, each entry with ``labels`` (bins) and the share    histogram_similarity,
-                       of rows per bin in ``real``, ``synthetic`` (``holdout``)        first_differences
+                       of rows per bin in ``real``, ``synthetic`` (``holdout``)        first_differences,
+                                                                                      tails
 ``series``             per_column, each entry with ``real``, ``synthetic``            autocorrelation,
                        (``holdout``) values at lags 1..L and a ``band``                partial_autocorrelation
 ``histogram``          ``histogram``: one distribution (``labels``, shares)           sequence_length

@@ -119,6 +119,7 @@ def test_cli_chunk_rows(parquet_files, tmp_path, capsys):
         "histogram_similarity": "ok",
         "mutual_information": "ok",
         "statistics": "skipped",
+        "tails": "skipped",
         "correlation": "skipped",
     }
     assert by_name["histogram_similarity"]["baseline"] > 0.9 and by_name["mutual_information"]["baseline"] > 0.9

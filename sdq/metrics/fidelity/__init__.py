@@ -6,6 +6,7 @@ metrics in every report."""
 # isort: off
 from sdq.metrics.fidelity import statistics  # noqa: F401
 from sdq.metrics.fidelity import histogram  # noqa: F401
+from sdq.metrics.fidelity import tails  # noqa: F401
 from sdq.metrics.fidelity import mutual_information  # noqa: F401
 from sdq.metrics.fidelity import correlation  # noqa: F401
 from sdq.metrics.fidelity import autocorrelation  # noqa: F401
