@@ -17,7 +17,8 @@ def test_demo_writes_reports_and_prints_scores(demo_run):
     # sequence metrics and sensitive_match skip, every other metric runs
     statuses = {m["name"]: m["status"] for m in report["metrics"]}
     assert list(statuses) == sdq.metric_names()
-    skipped = {"autocorrelation", "partial_autocorrelation", "sequence_length", "first_differences", "sensitive_match"}
+    skipped = {"autocorrelation", "partial_autocorrelation", "sequence_length", "first_differences", "seasonal_profile"}
+    skipped.add("sensitive_match")
     assert statuses == {n: "skipped" if n in skipped else "ok" for n in statuses}
     # the table printed is the report's: each family's score and holdout baseline, to 3 decimals
     assert "holdout baseline" in out and f"wrote {folder / 'demo.html'} and {folder / 'demo.json'}" in out
