@@ -621,8 +621,8 @@ def _column(
     }
     if synthetic is None:
         entry["note"] = (
-            "no synthetic sequence (or cycle) has values at two positions: none of the real variation by "
-            "position can be kept"
+            "no synthetic sequence (or cycle) has values at two positions (sequences too short, or no "
+            "values): none of the real variation by position can be kept"
         )
     else:
         entry["spread"]["synthetic"] = rounded(synthetic.spread, 4)
