@@ -1,10 +1,12 @@
 """Time-series metrics on a panel: N entities x T steps x C numeric columns (AR processes).
 
-    python bench/bench_timeseries.py --entities 10000 --steps 100 --columns 5 --repeats 3
+    python bench/bench_timeseries.py --entities 10000 --steps 100 --columns 5 --repeats 3 [--dates]
 
 Prints, per metric, the median wall time over repeats (from the report's own timings) and the
 process's peak RSS, and writes them as JSON to bench/results/timeseries.json. The data are made
 in memory (real: N entities; holdout: N/2; synthetic: N, from the same processes), not timed.
+The time column holds the step number, or with ``--dates`` one day per step from 2020-01-01 (so
+that ``seasonal_profile`` reads the day of the week instead of the row's place in its sequence).
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sdq  # noqa: E402
 
-METRICS = ["autocorrelation", "partial_autocorrelation", "sequence_length", "first_differences"]
+METRICS = ["autocorrelation", "partial_autocorrelation", "sequence_length", "first_differences", "seasonal_profile"]
 
 
-def panel(n_entities: int, n_steps: int, n_columns: int, seed: int) -> pd.DataFrame:
+def panel(n_entities: int, n_steps: int, n_columns: int, seed: int, dates: bool = False) -> pd.DataFrame:
     """AR(1) columns with coefficients 0.2 .. 0.8, vectorised over entities (a loop over steps)."""
     rng = np.random.default_rng(seed)
     phis = np.linspace(0.2, 0.8, n_columns)
@@ -39,6 +41,8 @@ def panel(n_entities: int, n_steps: int, n_columns: int, seed: int) -> pd.DataFr
         "entity": np.repeat(np.arange(n_entities), n_steps).astype(str),
         "time": np.tile(np.arange(n_steps), n_entities),
     }
+    if dates:
+        data["time"] = pd.Timestamp("2020-01-01") + pd.to_timedelta(data["time"], unit="D")
     for c in range(n_columns):
         data[f"x{c}"] = x[c].ravel()
     return pd.DataFrame(data)
@@ -50,11 +54,12 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--columns", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--dates", action="store_true", help="a time column of dates (one day per step)")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "timeseries.json"))
     args = parser.parse_args()
-    real = panel(args.entities, args.steps, args.columns, 1)
-    holdout = panel(args.entities // 2, args.steps, args.columns, 2)
-    synthetic = panel(args.entities, args.steps, args.columns, 3)
+    real = panel(args.entities, args.steps, args.columns, 1, args.dates)
+    holdout = panel(args.entities // 2, args.steps, args.columns, 2, args.dates)
+    synthetic = panel(args.entities, args.steps, args.columns, 3, args.dates)
     runs = []
     for _ in range(args.repeats):
         start = time.perf_counter()
@@ -73,6 +78,7 @@ def main() -> None:
             "entities": args.entities,
             "steps": args.steps,
             "numeric_columns": args.columns,
+            "time": "dates" if args.dates else "step numbers",
             "real_rows": len(real),
             "holdout_rows": len(holdout),
             "synthetic_rows": len(synthetic),

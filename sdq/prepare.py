@@ -432,7 +432,8 @@ CACHED_WORK: dict[str, str] = {
     ),
     "fidelity.sequences": (
         "(data set): its rows grouped into sequences in time order (fidelity/sequences.py); autocorrelation, "
-        "partial_autocorrelation, sequence_length, first_differences (one group: their module)"
+        "partial_autocorrelation, sequence_length, first_differences, seasonal_profile (one group: the "
+        "autocorrelation module)"
     ),
     "fidelity.acf": (
         "(data set, column, lags): the autocorrelations of every sequence of one column "

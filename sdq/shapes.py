@@ -21,7 +21,8 @@ shape                  what ``details`` holds (required keys; more are allowed) 
                        of rows per bin in ``real``, ``synthetic`` (``holdout``)        first_differences,
                                                                                       tails
 ``series``             per_column, each entry with ``real``, ``synthetic``            autocorrelation,
-                       (``holdout``) values at lags 1..L and a ``band``                partial_autocorrelation
+                       (``holdout``) values at lags 1..L and a ``band``;               partial_autocorrelation,
+                       named positions (``labels``), a ``spread`` per data set        seasonal_profile
 ``histogram``          ``histogram``: one distribution (``labels``, shares)           sequence_length
 ``pairwise``           ``columns``, ``matrices`` per data set, the worst ``pairs``    mutual_information,
                        and ``column_scores``                                          correlation
@@ -490,10 +491,14 @@ class Distributions(PerColumn):
 
 class Series(PerColumn):
     """Per column, a value at each lag 1..L for every data set (e.g. an autocorrelation
-    function), with the real data's band of noise around 0."""
+    function), with the real data's band of noise around 0. The positions may have names
+    (``labels``: months, weekdays, ranges of rows), and a second value per position may be given
+    for each data set (``spread``), drawn below the first."""
 
     name = "series"
-    summary = "per column: values at lags 1..L per data set, the band of noise, and the column's score"
+    summary = (
+        "per column: values at lags 1..L (or named positions) per data set, the band of noise, and the column's score"
+    )
 
     def __init__(self, measure: str = "value", axis: str = "lag") -> None:
         self.measure, self.axis = _option("measure", measure, str), _option("axis", axis, str)
@@ -508,6 +513,13 @@ class Series(PerColumn):
             Field("holdout", SERIES, "the holdout's value at each lag", required=False),
             Field("band", Number(), "half-width of the real data's 95% band around 0", required=False),
             Field("significant", ListOf(Flag()), "lags where the real value is outside the band", required=False),
+            Field("labels", ListOf(Text()), "names of the positions (default: lags 1..L)", required=False),
+            Field(
+                "spread",
+                MapOf(SERIES, DATASETS),
+                "a second value at each position per data set (e.g. the spread around the first)",
+                required=False,
+            ),
         )
 
     def _relations(self, details: Mapping[str, Any]) -> Iterator[str]:
@@ -516,9 +528,12 @@ class Series(PerColumn):
                 if key not in entry:
                     yield f"columns[{i}].{key}: missing (an entry with a score needs real and synthetic)"
             n = len(_numbers(entry.get("real")))
-            for key in ("synthetic", "holdout", "significant"):
+            for key in ("synthetic", "holdout", "significant", "labels"):
                 if key in entry and len(_numbers(entry[key])) != n:
                     yield f"columns[{i}].{key}: {len(_numbers(entry[key]))} values for {n} lags"
+            for key, values in (entry.get("spread") or {}).items():
+                if len(_numbers(values)) != n:
+                    yield f"columns[{i}].spread.{key}: {len(_numbers(values))} values for {n} lags"
 
 
 class Histogram(Shape):

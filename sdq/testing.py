@@ -203,7 +203,7 @@ def assert_timeseries_similar(
     **kwargs: Any,
 ) -> Report:
     """Assert the sequence metrics (autocorrelation, partial autocorrelation, sequence lengths, first
-    differences) score at least ``min_score`` on average."""
+    differences, values by position) score at least ``min_score`` on average."""
     __tracebackhide__ = True
     from sdq.metrics import registry
 

@@ -37,7 +37,13 @@ FAST = ("statistics", "histogram_similarity", "mutual_information", "correlation
 #: Plus the models, for the cases about the target.
 UTILITY = FAST + ("prediction", "feature_importance")
 #: Plus the time-series metrics, for the cases about the time column.
-SEQUENCE = FAST + ("autocorrelation", "partial_autocorrelation", "sequence_length", "first_differences")
+SEQUENCE = FAST + (
+    "autocorrelation",
+    "partial_autocorrelation",
+    "sequence_length",
+    "first_differences",
+    "seasonal_profile",
+)
 ALL = None
 CONFIG = sdq.Config(n_bootstrap=10)
 

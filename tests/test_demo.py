@@ -24,6 +24,7 @@ def test_demo_writes_reports_and_prints_scores(demo_run):
         "partial_autocorrelation",
         "sequence_length",
         "first_differences",
+        "seasonal_profile",
         "sensitive_match",
     }
     assert statuses == {n: "skipped" if n in skipped else "ok" for n in statuses}

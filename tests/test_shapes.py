@@ -76,6 +76,21 @@ def test_options_are_part_of_the_shape():
             "columns[0].labels: missing (an entry with a score needs labels, real and synthetic)",
         ),
         (Series(), {"columns": [{"column": "a", "score": 0.9, "real": [0.1, 0.2], "synthetic": [0.1]}]}, "1 values"),
+        (
+            Series(),
+            {"columns": [{"column": "a", "score": 0.9, "real": [0.1, 0.2], "synthetic": [0.1, 0.2], "labels": ["x"]}]},
+            "columns[0].labels: 1 values for 2 lags",
+        ),
+        (
+            Series(),
+            {"columns": [{"column": "a", "score": 0.9, "real": [0.1], "synthetic": [0.1], "spread": {"real": [1, 2]}}]},
+            "columns[0].spread.real: 2 values for 1 lags",
+        ),
+        (
+            Series(),
+            {"columns": [{"column": "a", "score": 0.9, "real": [0.1], "synthetic": [0.1], "spread": {"fake": [1]}}]},
+            "columns[0].spread.fake: unexpected key",
+        ),
         (ColumnStatistics(), {"columns": [{"column": "a", "score": 0.9, "stats": {}}]}, "columns[0].score: expected"),
         (
             ColumnStatistics(),

@@ -487,13 +487,22 @@ def correlogram_panels(
 ) -> list[Panel]:
     """Per column, a value at lags 1..L (e.g. the (partial) autocorrelation) of real, holdout and
     synthetic sequences, with the real data's 95% band around 0 (lags inside it are
-    indistinguishable from noise). ``what`` names the value (default: the (partial) autocorrelation)."""
+    indistinguishable from noise). ``what`` names the value (default: the (partial) autocorrelation).
+
+    Positions with names (an entry's ``labels``: months, weekdays, ranges of rows) are drawn by
+    name; an entry's ``spread`` (a second value per position and data set) is drawn in a plot of
+    its own below the first."""
     what = what or ("partial autocorrelation" if partial else "autocorrelation")
     panels = []
     for entry in _list(details.get("columns")):
         if not isinstance(entry, Mapping) or not _list(entry.get("real")):
             continue
-        lags = list(range(1, len(entry["real"]) + 1))
+        n = len(entry["real"])
+        names = [plot_text(v) for v in _list(entry.get("labels"))]
+        lags: list = names if len(names) == n else list(range(1, n + 1))
+        hover = "%{x}" if len(names) == n else "lag %{x}"
+        spread = {k: _nums(v) for k, v in _dict(entry.get("spread")).items() if k in DATASETS and len(_list(v)) == n}
+        below = {"xaxis": "x2", "yaxis": "y2"} if spread else {}
         data = []
         band = _num(entry.get("band"))
         if band is not None:
@@ -502,7 +511,7 @@ def correlogram_panels(
                     "type": "scatter",
                     "mode": "lines",
                     "x": lags + lags[::-1],
-                    "y": [band] * len(lags) + [-band] * len(lags),
+                    "y": [band] * n + [-band] * n,
                     "fill": "toself",
                     "fillcolor": "rgba(43,108,176,0.12)",
                     "line": {"width": 0},
@@ -510,14 +519,16 @@ def correlogram_panels(
                     "hoverinfo": "skip",
                 }
             )
-        for name in DATASETS:
-            values = _nums(entry.get(name))
-            if len(values) == len(lags):
+        for rows, extra, part in ((entry, {}, ""), (spread, below, " (spread)")):
+            for name in DATASETS:
+                values = _nums(rows.get(name))
+                if len(values) != n:
+                    continue
                 data.append(
                     {
                         "type": "scatter",
                         "mode": "lines+markers",
-                        "name": LABELS[name],
+                        "name": LABELS[name] + part,
                         "x": lags,
                         "y": values,
                         "line": {
@@ -526,18 +537,30 @@ def correlogram_panels(
                             "dash": "dot" if name == "holdout" else "solid",
                         },
                         "marker": {"size": 5},
-                        "hovertemplate": "lag %{x}: %{y:.3f}<extra>" + name + "</extra>",
+                        "hovertemplate": hover + ": %{y:.3f}<extra>" + name + part + "</extra>",
+                        **extra,
+                        **({"showlegend": False} if part else {}),
                     }
                 )
-        xaxis = {
-            "title": {"text": plot_text(axis)},
-            "dtick": max(1, round(len(lags) / 8)),
-            "range": [0.5, len(lags) + 0.5],
-        }
-        fig = {"data": data, "layout": _layout(260, xaxis=xaxis, yaxis={"title": {"text": what}, "zeroline": True})}
+        xaxis: dict[str, Any] = {"title": {"text": plot_text(axis)}}
+        if len(names) == n:
+            xaxis.update(type="category", automargin=True)
+        else:
+            xaxis.update(dtick=max(1, round(n / 8)), range=[0.5, n + 0.5])
+        yaxis = {"title": {"text": plot_text(what)}, "zeroline": True}
+        if spread:
+            layout = _layout(
+                400,
+                xaxis={**xaxis, "title": {"text": ""}, "showticklabels": False, "anchor": "y"},
+                yaxis={**yaxis, "domain": [0.4, 1]},
+                xaxis2={**xaxis, "matches": "x", "anchor": "y2"},
+                yaxis2={"title": {"text": "spread"}, "domain": [0, 0.3], "rangemode": "tozero"},
+            )
+        else:
+            layout = _layout(260, xaxis=xaxis, yaxis=yaxis)
         panels.append(
             _panel(
-                fig,
+                {"data": data, "layout": layout},
                 entry.get("column", ""),
                 key=str(entry.get("column", "")),
                 caption=_caption(entry.get("score"), entry.get("baseline")),

@@ -150,6 +150,33 @@ def test_correlogram_panels_draw_the_band_and_three_curves_worst_first():
     assert curves[0]["x"] == [1, 2, 3]
 
 
+def test_series_with_named_positions_and_a_spread_draw_both_by_name():
+    details = {
+        "columns": [
+            {
+                "column": "sales",
+                "score": 0.4,
+                "baseline": 0.95,
+                "labels": ["Q1", "Q2", "Q3", "Q4"],
+                "real": [0.5, 0.0, -0.5, 0.0],
+                "synthetic": [-0.5, 0.0, 0.5, 0.0],
+                "spread": {"real": [1.0, 1.0, 2.0, 1.0], "synthetic": [1.0, 1.0, 1.0, 1.0], "holdout": [1.0]},
+            }
+        ]
+    }
+    (panel,) = fig.correlogram_panels(details, what="mean", axis="quarter")
+    traces = _traces(panel)
+    assert [t["name"] for t in traces] == ["real", "synthetic", "real (spread)", "synthetic (spread)"]
+    assert all(t["x"] == ["Q1", "Q2", "Q3", "Q4"] for t in traces)
+    assert [t.get("yaxis") for t in traces] == [None, None, "y2", "y2"]  # the spread below, on its own axis
+    layout = panel["figure"]["layout"]
+    assert layout["xaxis"]["type"] == "category" and layout["xaxis2"]["title"]["text"] == "quarter"
+    assert layout["yaxis2"]["title"]["text"] == "spread"
+    # without names or a spread: lags 1..L on one axis, as before
+    (plain,) = fig.correlogram_panels({"columns": [{"column": "x", "score": 1.0, "real": [0.1], "synthetic": [0.1]}]})
+    assert _traces(plain)[0]["x"] == [1] and "yaxis2" not in plain["figure"]["layout"]
+
+
 def test_prediction_panel_has_bars_per_model_and_ratio_intervals():
     details = {
         "score_name": "auc",
