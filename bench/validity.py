@@ -364,7 +364,7 @@ def render(results: list[dict], metrics: list[str], command: str) -> str:
         "other column uniform over its real values.",
         "",
         "Columns: each metric's score; `fidelity`, the family score (mean of the metrics); `verdict`, the "
-        "reading of the family score against its baseline and range (as `sdq evaluate` prints it); "
+        "reading of the family score against its baseline and range (as `sdq report` prints it); "
         f"`starter gate`, `{STARTER_GATE}` (what `sdq init` writes without a report); `init gate`, the "
         "thresholds `sdq init --from-report` writes from the *fresh* variant's report (0.05 below each "
         "family's and each metric's baseline), with the targets that failed. The baseline row is the "
