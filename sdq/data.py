@@ -50,6 +50,9 @@ __all__ = [
     "invalid_notes",
     "frame_hash",
     "saved_index",
+    "align_columns",
+    "check_excluded",
+    "index_note",
     "near_name",
 ]
 
@@ -609,7 +612,7 @@ class Tables:
         return [line for what in self.frames for line in self.notes.get(what, [])]
 
 
-def _align(
+def align_columns(
     frame: pd.DataFrame, schema: Schema, what: str, real_columns: list, exclude: set, sources: Sources
 ) -> tuple[list, list[str]]:
     """The columns of ``frame`` that are ignored (excluded by the user, or a saved index the real
@@ -701,7 +704,7 @@ def build_tables(
             frames[what], invalid[what], hashes[what] = reuse.frames[what], reuse.invalid[what], reuse.hashes[what]
             notes[what] = reuse.notes.get(what, [])
             continue
-        _, notes[what] = _align(frame, schema, what, real_columns, exclude, sources)
+        _, notes[what] = align_columns(frame, schema, what, real_columns, exclude, sources)
         hashes[what] = frame_hash(frame[[c for c in real_columns if c in frame.columns]])
         coerced, failures = {}, {}
         for spec in schema.columns:

@@ -143,3 +143,30 @@ def test_csv_codes_read_alike_whatever_the_chunk_size(tmp_path):
             tmp_path / "r.csv", tmp_path / "s.csv", chunk_rows=chunk_rows, metrics=["histogram_similarity"]
         )
         assert report.scores["histogram_similarity"] == pytest.approx(1.0, abs=1e-12), chunk_rows
+
+
+def test_columns_are_forgiven_and_checked_as_in_memory(fair_split, tmp_path, capsys):
+    # the same rules as data that fits in memory: a saved pandas index that another input lacks is
+    # ignored with a note, --exclude drops a column only the synthetic file has, and any other extra
+    # column is an error that names it and the flag that fixes it (it used to be ignored silently)
+    train, holdout = fair_split
+    synthetic = train.sample(frac=1.0, replace=True, random_state=2).reset_index(drop=True)
+    real_csv, synth_csv = tmp_path / "real.csv", tmp_path / "synth.csv"
+    train.to_csv(real_csv, index=False)
+    synthetic.assign(zip="12345").to_csv(synth_csv)  # with its index, and an extra column
+    base = ["report", str(real_csv), str(synth_csv), "--chunk-rows", "1000", "--quiet"]
+    out = ["--output", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json")]
+    assert main(base + out) == 2
+    err = capsys.readouterr().err
+    assert "extra column(s) ['zip']" in err and "--exclude zip" in err
+    assert main(base + out + ["--exclude", "zip"]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert any("pandas index saved with the file" in line for line in report["data"]["warnings"])
+    assert main(base + out + ["--exclude", "zipp"]) == 2
+    assert "not a column of any input" in capsys.readouterr().err
+    # the scores equal those of the same frames without the index and the extra column
+    memory = sdq.evaluate(train, synthetic, metrics=METRICS)
+    for name in METRICS:
+        assert report["metrics"][[m["name"] for m in report["metrics"]].index(name)]["score"] == pytest.approx(
+            memory[name].score, abs=1e-12
+        )

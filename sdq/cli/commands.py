@@ -155,7 +155,12 @@ def _evaluate_chunked(args: argparse.Namespace):
         jobs=args.jobs,
     )
     assert set(options.given()) <= set(CHUNKED_OPTIONS)
-    return evaluate_chunked(args.real, args.synthetic, args.holdout, chunk_rows=args.chunk_rows, options=options)
+    from sdq.data import Sources
+
+    names = Sources({"real": args.real, "synthetic": args.synthetic, "holdout": args.holdout}, flags=True)
+    return evaluate_chunked(
+        args.real, args.synthetic, args.holdout, chunk_rows=args.chunk_rows, options=options, names=names
+    )
 
 
 def _faults(reports: dict) -> list[str]:

@@ -38,7 +38,17 @@ import pandas as pd
 
 from sdq import metrics as registry
 from sdq.config import Config
-from sdq.data import _coerce, check_frame, frame_hash, invalid_notes
+from sdq.data import (
+    Sources,
+    _coerce,
+    align_columns,
+    check_excluded,
+    check_frame,
+    frame_hash,
+    index_note,
+    invalid_notes,
+    saved_index,
+)
 from sdq.engine.options import Options
 from sdq.engine.runner import run_metrics
 from sdq.errors import ConfigError, InputError
@@ -249,6 +259,7 @@ def evaluate_chunked(
     chunk_rows: int = 250_000,
     sample_rows: int = 200_000,
     options: Options | None = None,
+    names: Sources | None = None,
     **kwargs: Any,
 ) -> Report:
     """Fidelity of data too large for memory: ``histogram_similarity`` and ``mutual_information``
@@ -260,7 +271,8 @@ def evaluate_chunked(
 
     Options (:class:`~sdq.engine.options.Options`, or the keyword arguments that make them): ``metrics``,
     ``column_types``, ``exclude``, ``config`` and ``seed`` apply (``jobs`` is accepted and unused: the
-    metrics read counts accumulated in one pass per file); any other option is an error.
+    metrics read counts accumulated in one pass per file); any other option is an error. ``names``
+    (:class:`sdq.data.Sources`) says how messages name the inputs and options (the CLI's: files and flags).
     """
     started = time.perf_counter()
     if options is None:
@@ -293,7 +305,7 @@ def evaluate_chunked(
 
     sample, n_real = _sample(sources["real"], sample_rows, config.rng("chunked-sample"))
     check_frame(sample, "real")
-    schema = fit_schema(sample, column_types=column_types, exclude=exclude)
+    schema, notes = _fit_and_align(sample, sources, column_types, exclude, names or Sources())
     as_text = _numbers_as_text(sample, schema)
     text_columns = [spec.name for spec in schema.columns if spec.kind not in ("numeric", "datetime")]
     sources = {name: source.with_text_columns(text_columns) for name, source in sources.items()}
@@ -350,6 +362,7 @@ def evaluate_chunked(
         schema,
         frames,
         invalid,
+        notes,
         hashes,
         config,
         params,
@@ -364,12 +377,34 @@ def evaluate_chunked(
     )
 
 
+def _fit_and_align(
+    sample: pd.DataFrame, sources: dict, column_types, exclude, named: Sources
+) -> tuple[Schema, list[str]]:
+    """The schema of the real sample, and the other inputs' columns checked against it on their first
+    chunk, by the rules of data that fits in memory: ``exclude`` drops a column wherever it is (an
+    error only when no input has it), a saved pandas index that another input lacks is ignored with
+    a note, and any other difference is an error that names the columns and the option that fixes it."""
+    heads = {name: next(iter(source), sample.iloc[:0]) for name, source in sources.items() if name != "real"}
+    exclude = list(exclude or [])
+    check_excluded(exclude, {"real": sample, **heads}, named)
+    real_exclude, notes = [c for c in exclude if c in sample.columns], []
+    index = saved_index(sample)
+    lacking = [name for name, head in heads.items() if index is not None and index not in head.columns]
+    if lacking and index not in real_exclude:
+        real_exclude.append(index)
+        notes.append(index_note(named, "real", index, lacking[0]))
+    schema = fit_schema(sample, column_types=column_types, exclude=real_exclude)
+    for name, head in heads.items():
+        notes += align_columns(head, schema, name, list(sample.columns), set(exclude), named)[1]
+    return schema, notes
+
+
 def _why_not(spec: registry.MetricSpec) -> str:
     reason = spec.chunked if isinstance(spec.chunked, str) else "it needs the rows themselves, not counts"
     return f"not available when reading in chunks: {reason}; run sdq.evaluate on data that fits in memory"
 
 
-def _report(results, schema, frames, invalid, hashes, config, params, timings, chunked) -> Report:
+def _report(results, schema, frames, invalid, notes, hashes, config, params, timings, chunked) -> Report:
     from sdq import __version__
     from sdq.engine.manifest import build_manifest
 
@@ -383,7 +418,7 @@ def _report(results, schema, frames, invalid, hashes, config, params, timings, c
         "show_records": False,
         "columns": schema.to_list(),
         "invalid": invalid,
-        "warnings": invalid_notes(schema, invalid),
+        "warnings": list(notes) + invalid_notes(schema, invalid),
         "target": None,
         "task": None,
         "time_column": None,
