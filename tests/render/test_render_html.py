@@ -227,6 +227,10 @@ def test_summary_is_html_without_script(hostile_report):
         assert f">{m.name}<" in summary
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in summary and "<script>alert" not in summary
     assert "holdout baseline" in summary and len(summary) < 60_000
+    # only tags that nbconvert's sanitised export keeps as tags (it prints th, thead, tbody as text)
+    from html_tags import assert_display_html
+
+    assert_display_html(summary)
 
 
 def test_templates_ship_with_the_package():
