@@ -51,6 +51,7 @@ from sdq.data import (
 )
 from sdq.engine.options import Options
 from sdq.engine.runner import run_metrics
+from sdq.engine.select import select_metrics
 from sdq.errors import ConfigError, InputError
 from sdq.prepare import AggregateFrame, Prepared, category_binning, fit_binning, pair_bins, pair_table
 from sdq.report import Report
@@ -287,15 +288,8 @@ def evaluate_chunked(
     config, metrics, column_types, exclude = options.config, options.metrics, options.column_types, options.exclude
     if not isinstance(sample_rows, int) or isinstance(sample_rows, bool) or sample_rows < 100:
         raise ConfigError(f"sample_rows must be an integer of at least 100. Got {sample_rows!r} instead.")
-    selected = (
-        on_counts() + list(_not_sums())
-        if metrics is None
-        else list(dict.fromkeys([metrics] if isinstance(metrics, str) else metrics))
-    )
+    selected = [s.name for s in select_metrics(on_counts() + list(_not_sums()) if metrics is None else metrics)]
     reg = registry.registry()
-    unknown = [m for m in selected if m not in reg]
-    if unknown:
-        raise InputError(f"Unknown metric(s) {unknown}; known metrics: {list(reg)}.")
     sources = {
         "real": _as_source(real, chunk_rows, "real"),
         "synthetic": _as_source(synthetic, chunk_rows, "synthetic"),
