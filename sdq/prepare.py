@@ -35,6 +35,7 @@ Two defences every metric relies on are kept here, once:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -473,6 +474,13 @@ class Prepared:
     so metrics can also report the synthetic score at the baseline's sample size (finite samples
     alone lower similarity, so a smaller holdout makes a conservative baseline).
 
+    Size-fair scores: where the synthetic data is larger than the holdout, fidelity and utility
+    metrics score :meth:`at_baseline_size`: this candidate with ``synthetic`` replaced by that
+    subsample (the full synthetic data is then ``synthetic_full``), so that neither the score
+    nor a gate relative to the baseline improves with the number of synthetic rows alone (a
+    larger sample of the same distribution scores higher on every similarity measured on finite
+    samples). Privacy metrics score every synthetic row.
+
     ``cache`` holds work that metrics share (see :meth:`cached`); it belongs to one candidate: it
     is not an argument of the constructor, so every ``Prepared`` (also one made with
     ``dataclasses.replace``) starts with an empty one.
@@ -486,6 +494,7 @@ class Prepared:
     frames: dict[str, PreparedFrame]
     show_records: bool = False
     cache: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _at_baseline_size: "Prepared | None" = field(default=None, init=False, repr=False, compare=False)
 
     def cached(self, key: tuple, compute: Callable[[], T]) -> T:
         """``compute()``, done once per key: work that metrics share (models, an index, sequences,
@@ -525,6 +534,26 @@ class Prepared:
         """The synthetic data subsampled to the baseline's size; None without a holdout or when
         the synthetic data is not larger than it."""
         return self.frames.get("synthetic_at_baseline_rows")
+
+    @property
+    def synthetic_full(self) -> PreparedFrame | None:
+        """Every synthetic row, where ``synthetic`` is the subsample at the baseline's size (in
+        :meth:`at_baseline_size`); None otherwise."""
+        return self.frames.get("synthetic_full")
+
+    def at_baseline_size(self) -> "Prepared":
+        """This candidate with the synthetic data at the baseline's size: ``synthetic`` is
+        :attr:`synthetic_at_baseline_rows` and ``synthetic_full`` every synthetic row. Itself when
+        the synthetic data is not larger than the holdout (or there is none). Made once; it has a
+        cache of its own (work on the subsample is not work on every row)."""
+        if self.synthetic_at_baseline_rows is None:
+            return self
+        if self._at_baseline_size is None:
+            frames = {k: v for k, v in self.frames.items() if k != "synthetic_at_baseline_rows"}
+            frames["synthetic_full"] = self.synthetic
+            frames["synthetic"] = dataclasses.replace(self.synthetic_at_baseline_rows, name="synthetic")
+            self._at_baseline_size = dataclasses.replace(self, frames=frames)
+        return self._at_baseline_size
 
     def columns(
         self, kinds: Iterable[str] = KINDS, roles: Iterable[str] = ("feature", "target"), *, binned: bool = False

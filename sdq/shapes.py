@@ -240,12 +240,14 @@ def _float(value: Any) -> float | None:
 # -- shapes ---------------------------------------------------------------------------------------
 class ColumnScore(NamedTuple):
     """One column's score in a metric: the synthetic data's, the holdout's (None where there is
-    none) and the note that says why a column has no score."""
+    none), the note that says why a column has no score, and the standard error of the synthetic
+    score where the metric gives one (findings test the gap to the baseline with it)."""
 
     column: str
     score: float | None
     baseline: float | None
     note: str | None = None
+    se: float | None = None
 
 
 class Shape:
@@ -398,6 +400,7 @@ class PerColumn(Shape):
                 "or a mapping {synthetic, holdout} of both scores",
             ),
             Field("baseline", Number(), "the holdout's score of the column", required=False),
+            Field("se", Number(), "the standard error of the column's synthetic score", required=False),
             Field("note", Text(), "why the column has no score, or a caveat", required=False),
         )
 
@@ -413,7 +416,12 @@ class PerColumn(Shape):
         for entry in self._entries(details):
             note = entry.get("note")
             out.append(
-                ColumnScore(str(entry["column"]), *_entry_scores(entry), note if isinstance(note, str) else None)
+                ColumnScore(
+                    str(entry["column"]),
+                    *_entry_scores(entry),
+                    note if isinstance(note, str) else None,
+                    _float(entry.get("se")),
+                )
             )
         return out
 
@@ -619,6 +627,7 @@ class Pairwise(Shape):
                         Field("column", Text(), "the column"),
                         Field("score", Number(), "the weighted mean similarity of its pairs (synthetic)"),
                         Field("baseline", Number(), "the same for the holdout", required=False),
+                        Field("se", Number(), "the standard error of the column's score", required=False),
                     )
                 ),
                 "per column, the similarity of the pairs that include it",
@@ -639,7 +648,7 @@ class Pairwise(Shape):
     def column_scores(self, details: Any) -> list[ColumnScore]:
         entries = details.get("column_scores") if isinstance(details, Mapping) else None
         return [
-            ColumnScore(str(e["column"]), _float(e.get("score")), _float(e.get("baseline")))
+            ColumnScore(str(e["column"]), _float(e.get("score")), _float(e.get("baseline")), se=_float(e.get("se")))
             for e in _numbers(entries)
             if isinstance(e, Mapping) and "column" in e
         ]

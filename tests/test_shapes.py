@@ -128,16 +128,16 @@ def test_validate_raises_naming_the_shape_and_at_most_five_problems():
 def test_per_column_scores_of_either_form_and_notes():
     details = {
         "columns": [
-            {"column": "a", "score": 0.9, "baseline": 0.95},
+            {"column": "a", "score": 0.9, "baseline": 0.95, "se": 0.01},
             {"column": "b", "score": {"synthetic": 0.5, "holdout": 0.8}},
             {"column": "c", "score": None, "note": "no values"},
             "not an entry",
         ]
     }
     assert [tuple(c) for c in PerColumn().column_scores(details)] == [
-        ("a", 0.9, 0.95, None),
-        ("b", 0.5, 0.8, None),
-        ("c", None, None, "no values"),
+        ("a", 0.9, 0.95, None, 0.01),
+        ("b", 0.5, 0.8, None, None),
+        ("c", None, None, "no values", None),
     ]
     assert Scalars().column_scores(details) == [] and PerColumn().column_scores({"columns": 3}) == []
 

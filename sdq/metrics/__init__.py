@@ -266,6 +266,9 @@ class MetricSpec:
     chunked: bool | str | None = None
     extras: tuple[str, ...] = ()
     plugin: str | None = None  # the entry point that registered it, None for sdq's own and direct registrations
+    #: ``matched``: scored with the synthetic data at the baseline's size where it is larger
+    #: (:meth:`~sdq.prepare.Prepared.at_baseline_size`); ``full``: on every synthetic row.
+    sizes: str = "matched"
 
     def arguments(self, config: Any) -> dict[str, Any]:
         """The parameters to call the metric with: the defaults, overridden by
@@ -301,6 +304,7 @@ def metric(
     params: Mapping[str, Param] | None = None,
     chunked: bool | str | None = None,
     extras: tuple[str, ...] = (),
+    sizes: str | None = None,
 ):
     """Register a metric function under a stable name (a decorator; also ``sdq.metric``).
 
@@ -327,6 +331,13 @@ def metric(
     extras : tuple of str
         Optional metric-specific figures or tables, by name, that a renderer may add to those of
         the shape (a renderer that does not know one leaves it out).
+    sizes : str, optional
+        ``matched``: where the synthetic data has more rows than the holdout, the metric scores a
+        seeded subsample of it of the holdout's size, so that its score and baseline compare like
+        with like (the metric may add the full-size figure from ``prepared.synthetic_full``);
+        ``full``: every synthetic row. Default: ``full`` for privacy metrics (a leak in any row
+        counts) and for metrics that need sequences (a subsample of rows would cut them),
+        ``matched`` for the others.
     """
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
@@ -339,6 +350,11 @@ def metric(
             declared.append(need)
         elif need not in _NEEDS:
             raise ValueError(f"unknown needs [{need!r}]; known: {tuple(_NEEDS)} (or declare a Need)")
+    if sizes is None:
+        names = {n.name if isinstance(n, Need) else n for n in needs}
+        sizes = "full" if family == "privacy" or "sequence" in names else "matched"
+    if sizes not in ("matched", "full"):
+        raise ValueError(f"metric {name!r}: sizes must be 'matched' or 'full'. Got {sizes!r}.")
     if chunked is not None and not isinstance(chunked, (bool, str)):
         raise ValueError(f"metric {name!r}: chunked must be True, False, a reason (a string) or None. Got {chunked!r}.")
     for text, what in ((summary, "summary"), (one, "one"), (zero, "zero")):
@@ -362,6 +378,7 @@ def metric(
             chunked=chunked,
             extras=tuple(extras),
             plugin=_loading_plugin[-1] if _loading_plugin else None,
+            sizes=sizes,
         )
         for need in declared:
             _NEEDS[need.name] = need

@@ -3,6 +3,7 @@
 Nothing here renders, gates, reads data files or runs metrics: renderers and gates read these
 objects, and :class:`sdq.Report` adds those faces on top."""
 
+from sdq.result.findings import Finding, family_verdicts, find
 from sdq.result.metric_result import STATUSES, About, MetricResult, json_safe
 from sdq.result.report import EvaluationResult
 from sdq.result.summary import column_entries, entry_scores, family_ranges, summarise
@@ -17,4 +18,7 @@ __all__ = [
     "column_entries",
     "entry_scores",
     "STATUSES",
+    "Finding",
+    "find",
+    "family_verdicts",
 ]

@@ -17,6 +17,7 @@ import numpy as np
 
 from sdq.errors import InputError
 from sdq.files import write_atomic
+from sdq.result.findings import Finding, family_verdicts, find, metric_verdicts
 from sdq.result.metric_result import MetricResult, json_safe
 from sdq.result.summary import family_ranges, mean_or_none, summarise
 
@@ -34,6 +35,12 @@ class EvaluationResult:
         ``fidelity``, ``utility``, ``privacy``, ``overall`` (None where no metric of a family ran).
     summary_baseline : dict
         The same for the holdout baselines.
+    findings : list of Finding
+        The metrics and columns below their baseline by more than noise explains
+        (:mod:`sdq.result.findings`).
+    verdicts : dict
+        ``fidelity``, ``utility``, ``privacy``, ``overall`` -> ``on_par``, ``somewhat_below``,
+        ``well_below``, ``no_baseline`` or ``not_measured``, decided by the findings.
     config, data, manifest : dict
         Every setting used; the inputs' shapes and schema; versions, data hashes and timings.
     """
@@ -60,6 +67,29 @@ class EvaluationResult:
     def summary_intervals(self) -> dict[str, list[float] | None]:
         """A range for each family score (and ``overall``): :func:`family_ranges` of the metrics."""
         return family_ranges(self.metrics)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The findings of the report, worst gap first (:func:`sdq.result.findings.find`)."""
+        return find(self.metrics)
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        """Family and overall verdicts from the findings (:func:`sdq.result.findings.family_verdicts`)."""
+        return family_verdicts(self.metrics, self.findings)
+
+    @property
+    def metric_verdicts(self) -> dict[str, str]:
+        """Metric name -> verdict from its own findings (its score's and its columns')."""
+        return metric_verdicts(self.metrics, self.findings)
+
+    def failing_columns(self, family: str | None = None) -> list[str]:
+        """The distinct columns with a finding (in one family, or in any), worst first."""
+        out: list[str] = []
+        for f in self.findings:
+            if f.column is not None and f.column not in out and family in (None, f.family):
+                out.append(f.column)
+        return out
 
     @property
     def summary_details(self) -> dict[str, Any]:
@@ -100,6 +130,8 @@ class EvaluationResult:
                 "summary": self.summary,
                 "summary_baseline": self.summary_baseline,
                 "summary_details": self.summary_details,
+                "verdicts": self.verdicts,
+                "findings": [f.to_dict() for f in self.findings],
                 "metrics": [r.to_dict() for r in self.metrics],
                 "manifest": self.manifest,
             }

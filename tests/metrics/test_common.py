@@ -142,7 +142,7 @@ def test_metrics_share_work_only_through_the_declared_cache_and_within_a_group(m
     for name, spec in registry().items():
         prepared = prepare(build_tables(schema, real, synthetic, holdout, holdout.iloc[::4]), config)
         spec.fn(prepared)  # every need is met: no metric skips
-        assert set(vars(prepared)) == fields, name
+        assert set(vars(prepared)) <= fields, name
         for key in prepared.cache:
             assert key[0] in CACHED_WORK, (name, key)
             readers.setdefault(key[0], set()).add(name)

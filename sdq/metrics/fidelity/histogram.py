@@ -9,7 +9,9 @@ outside the real range and unseen categories each have their own bin)::
 equals SDMetrics' TVComplement except that missing values count (TVComplement drops them).
 Metric = mean over columns (taken in the order of the columns' names, so that it does not depend
 on the order of the given columns, to the last bit). Interval: multinomial bootstrap of both
-histograms.
+histograms; each column's ``se`` is the standard deviation of its bootstrap replicates. Where the
+synthetic data is larger than the holdout, the score is that of a subsample of the holdout's size
+(:meth:`~sdq.prepare.Prepared.at_baseline_size`) and ``score_full_size`` that of every row.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ def histogram_similarity(prepared: Prepared) -> Outcome:
     rng = prepared.rng("histogram_similarity")
     n_boot = prepared.config.n_bootstrap
     real, syn, base = prepared.real, prepared.synthetic, prepared.baseline
-    syn_eq = prepared.synthetic_at_baseline_rows
-    per_column, scores, baselines, scores_eq = [], [], [], []
+    full = prepared.synthetic_full
+    per_column, scores, baselines, scores_full = [], [], [], []
     boot = np.zeros(n_boot)
     # columns in the canonical order (sums over columns do not depend on the given order); details
     # are put back in the given order below
@@ -70,19 +72,24 @@ def histogram_similarity(prepared: Prepared) -> Outcome:
             entry["holdout"] = rounded(h)
             entry["baseline"] = rounded(float(intersection(p, h)))
             baselines.append(float(intersection(p, h)))
-        if syn_eq is not None:
-            scores_eq.append(float(intersection(p, syn_eq.counts(spec.name, k) / syn_eq.n_rows)))
+        if full is not None:
+            scores_full.append(float(intersection(p, full.counts(spec.name, k) / full.n_rows)))
         if n_boot:
             pb = rng.multinomial(real.n_rows, p, size=n_boot) / real.n_rows
             qb = rng.multinomial(syn.n_rows, q, size=n_boot) / syn.n_rows
-            boot += intersection(pb, qb)
+            replicates = intersection(pb, qb)
+            boot += replicates
+            entry["se"] = rounded(float(np.std(replicates, ddof=1)) if n_boot > 1 else None)
         scores.append(score)
         per_column.append(entry)
     per_column = prepared.given_order(per_column, label=lambda entry: entry["column"])
     rows = {"real": real.n_rows, "synthetic": syn.n_rows}
     if base is not None:
         rows["holdout"] = base.n_rows
-    extra = {"score_at_baseline_rows": float(np.mean(scores_eq))} if scores_eq else {}
+    extra = {}
+    if full is not None:
+        rows["synthetic_full"] = full.n_rows
+        extra["score_full_size"] = float(np.mean(scores_full))
     return Outcome(
         score=float(np.mean(scores)),
         baseline=float(np.mean(baselines)) if base is not None else None,

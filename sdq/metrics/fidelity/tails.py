@@ -53,10 +53,12 @@ real 5th and 95th percentiles are its extremes, as for a column of mostly zeros 
 columns of other kinds are left out with a note. Details per column: the thresholds in the
 column's units (aggregates of the real values, no record), the share of each data set in the six
 tail regions and beyond each threshold, the reach, the tail distance ``W`` and the three errors
-per side. Baseline: the same with the holdout (at the synthetic size, see
-:attr:`~sdq.prepare.Prepared.baseline`; the allowances take the sizes into account). Interval: an
-m-out-of-n bootstrap of the synthetic values (``config.bootstrap_rows`` per resample), its spread
-scaled by ``sqrt(m / n)``.
+per side. Baseline: the same with the holdout at the same size as the synthetic data scored
+(the smaller of the two sizes, see :attr:`~sdq.prepare.Prepared.baseline` and
+:meth:`~sdq.prepare.Prepared.at_baseline_size`; ``score_full_size`` is the score of every
+synthetic row where the synthetic data is larger). Interval: an m-out-of-n bootstrap of the
+synthetic values (``config.bootstrap_rows`` per resample), its spread scaled by ``sqrt(m / n)``;
+each column's ``se`` is the standard deviation of its replicates, scaled alike.
 """
 
 from __future__ import annotations
@@ -249,8 +251,8 @@ def tails(prepared: Prepared, *, min_distinct: int = 11) -> Outcome:
     frames = {"synthetic": prepared.synthetic}
     if prepared.baseline is not None:
         frames["holdout"] = prepared.baseline
-    if prepared.synthetic_at_baseline_rows is not None:
-        frames["synthetic_at_baseline_rows"] = prepared.synthetic_at_baseline_rows
+    if prepared.synthetic_full is not None:
+        frames["synthetic_full"] = prepared.synthetic_full
     entries, scores, boot_scores, factors = [], {name: [] for name in frames}, [], []
     for spec in specs:
         raw = prepared.real.values.get(spec.name)
@@ -291,7 +293,7 @@ def tails(prepared: Prepared, *, min_distinct: int = 11) -> Outcome:
             data = _present(frame.values[spec.name], exponent)[None, :]
             score, found = _column_errors(sides, data)
             scores[name].append(float(score[0]))
-            if name == "synthetic_at_baseline_rows":
+            if name == "synthetic_full":
                 continue
             beyond = _beyond(sides, data)
             entry[name] = rounded(_regions(beyond))
@@ -312,6 +314,7 @@ def tails(prepared: Prepared, *, min_distinct: int = 11) -> Outcome:
                 sample = np.sort(syn[rng.integers(0, len(syn), size=(n_boot, m))], axis=1)
                 boot_scores.append(_column_errors(sides, sample)[0])
                 factors.append(np.sqrt(m / len(syn)))
+                entry["se"] = rounded(float(np.std(boot_scores[-1], ddof=1) * factors[-1]) if n_boot > 1 else None)
             else:
                 boot_scores.append(np.zeros(n_boot))
         entries.append(entry)
@@ -329,7 +332,7 @@ def tails(prepared: Prepared, *, min_distinct: int = 11) -> Outcome:
         "n_bootstrap": n_boot,
         "bootstrap_rows": min(cap, prepared.synthetic.n_rows),
     }
-    if "synthetic_at_baseline_rows" in scores:
-        details["score_at_baseline_rows"] = float(np.mean(scores["synthetic_at_baseline_rows"]))
+    if "synthetic_full" in scores:
+        details["score_full_size"] = float(np.mean(scores["synthetic_full"]))
     baseline = float(np.mean(scores["holdout"])) if "holdout" in scores else None
     return Outcome(score=score, baseline=baseline, ci=ci, details=details)

@@ -166,7 +166,7 @@ def test_details_hold_the_matrices_and_pairs():
     rng = np.random.default_rng(5)
     x = rng.normal(size=300)
     real = pd.DataFrame({"x": x, "y": -x + rng.normal(size=300), "c": rng.choice(["u", "v"], size=300)})
-    result = _result(real, real.sample(frac=1.0, random_state=0), holdout=real.iloc[:150])
+    result = _result(real, real.sample(frac=1.0, random_state=0), holdout=real.sample(frac=1.0, random_state=1))
     details = result.details
     assert details["columns"] == ["x", "y", "c"]
     assert set(details["matrices"]) == {"real", "synthetic", "holdout"}

@@ -78,7 +78,9 @@ def test_feature_importance_drops_when_target_is_shuffled(reports):
 
 def test_qscore_ranks_copy_fresh_shuffled_noise(reports):
     s = {name: r["qscore"].score for name, r in reports.items()}
-    assert s["copy"] == pytest.approx(1.0)
+    # the copy (the training rows, more than the holdout) is scored at the holdout's size: a
+    # subsample of the training rows, still above a fresh sample
+    assert s["copy"] > 0.95
     assert s["copy"] > s["fresh"] > s["shuffled"] > s["noise"]
 
 
