@@ -15,9 +15,9 @@ import pytest
 
 import sdq
 from sdq.cli import main, text
-from sdq.render.html import verdict as html_verdict
 from sdq.result import MetricResult
-from sdq.result.verdict import short_verdict, verdict
+from sdq.result.findings import Finding
+from sdq.result.verdict import TEXTS, wording
 
 SEQUENCE = "no time column and no entity column were given: the rows form no sequence"
 
@@ -57,30 +57,34 @@ def test_the_table_has_a_verdict_beside_each_family_and_metric():
     assert lines[0].split() == ["score", "holdout", "baseline", "interval", "verdict"]
     rows = {line.split()[0]: line for line in lines[1:] if line.strip()}
     assert rows["statistics"].endswith("[0.940, 0.970]  on par")
-    assert rows["correlation"].endswith("[0.550, 0.650]  well below (0.30 lower)")
-    assert rows["qscore"].endswith("[0.800, 0.950]  close (baseline in interval)")
-    assert rows["exact_match"].endswith("somewhat below (0.06 lower)")
-    assert rows["fidelity"].endswith("well below (0.15 lower)")  # the mean 0.78 beside 0.93
-    assert rows["utility"].endswith("close (baseline in interval)")
+    # 0.30 below with an interval of half-width 0.05: far beyond noise and the minimum effect
+    assert rows["correlation"].endswith("[0.550, 0.650]  well below (1 finding)")
+    # 0.05 below with an interval of half-width 0.075: within noise, so no finding
+    assert rows["qscore"].endswith("[0.800, 0.950]  on par")
+    # no interval: a gap of 0.06 is not taken as evidence (only gaps over 0.10 are)
+    assert rows["exact_match"].endswith("on par")
+    # the family's verdict comes from its findings, not from its mean 0.78 beside 0.93
+    assert rows["fidelity"].endswith("well below (1 finding)")
+    assert rows["utility"].endswith("on par") and rows["privacy"].endswith("on par")
+    assert rows["overall"].endswith("well below (1 finding)")
     assert rows["overall"].split()[1:3] == ["0.810", "0.897"]
+    assert "findings (below the holdout baseline by more than noise explains):" in lines
+    assert any(line.split()[:2] == ["major", "correlation"] for line in lines)
 
 
 def test_the_table_verdict_is_the_html_verdict_in_short():
-    values = [None, 0.0, 0.5, 0.79, 0.85, 0.88, 0.9, 0.95, 1.0]
-    intervals = [None, [0.7, 0.8], [0.7, 0.95], [None, None]]
-    for score, baseline, ci in itertools.product(values, values, intervals):
-        long, _ = verdict(score, baseline, ci)
-        assert html_verdict(score, baseline, ci) == (long, _)
-        short = short_verdict(score, baseline, ci)
-        if score is None:
-            assert short == ""
-        elif baseline is None:
-            assert short == "no baseline" and long == "no holdout to compare with"
-        else:
-            words = short.split(" (")[0]
-            assert long.startswith(words), (short, long)
-            if "lower" in short:
-                assert long.endswith(short.split(" (")[1].join(["(", ""]))
+    column = Finding("m", "fidelity", "a", 0.5, 0.9, 0.4, 0.01, 0.0, "major", "")
+    whole = Finding("m", "fidelity", None, 0.8, 0.9, 0.1, 0.01, 0.0, "minor", "")
+    for verdict, findings in itertools.product(TEXTS, [[], [whole], [column, whole]]):
+        long, short, tone = wording(verdict, findings)
+        assert tone in ("good", "fair", "poor", "none")
+        if verdict == "not_measured":
+            continue
+        words, _, counts = short.partition(" (")
+        assert long.startswith(TEXTS[verdict]) and TEXTS[verdict].startswith(words.split(":")[0].split()[0])
+        if findings:
+            assert long.endswith(f"({counts}")
+    assert wording("well_below", [column, whole])[1] == "well below (2 findings, 1 column)"
 
 
 def test_without_a_holdout_there_is_no_verdict_column_and_a_hint():
@@ -89,6 +93,7 @@ def test_without_a_holdout_there_is_no_verdict_column_and_a_hint():
     assert out.splitlines()[0].split() == ["score", "holdout", "baseline", "interval"]
     assert "no baseline" not in out
     assert "no holdout: give one (--holdout PATH) for baselines and verdicts" in out
+    assert "fidelity: synthetic against the training rows alone" in out and "utility:" not in out
 
 
 # -- not run, errors -----------------------------------------------------------------------------

@@ -6,11 +6,12 @@ import sys
 import time
 from typing import Any, Callable, TextIO
 
-from sdq.result.verdict import short_verdict
+from sdq.result.verdict import wording
 
 __all__ = ["format_table", "format_leaderboard", "progress", "one_line", "SHOWN_WARNINGS", "QUIET_SECONDS"]
 
 #: At most this many data warnings under the score table (then "and N more").
+SHOWN_FINDINGS = 10
 SHOWN_WARNINGS = 5
 #: Off a terminal, progress lines start once a run has taken this many seconds: short runs
 #: leave a log clean, long ones show that they are moving.
@@ -77,9 +78,10 @@ def _short_reason(message: str | None) -> str:
 
 
 def format_table(report, out: TextIO) -> None:
-    """The family scores beside their holdout baselines with a verdict, then one line per metric
-    that ran or failed, one line for the metrics that did not run (grouped by reason), and the
-    data warnings (at most :data:`SHOWN_WARNINGS`)."""
+    """The family scores beside their holdout baselines with a verdict (decided by findings, with
+    their number and that of the failing columns), then one line per metric that ran or failed,
+    one line for the metrics that did not run (grouped by reason), the findings (at most
+    :data:`SHOWN_FINDINGS`) and the data warnings (at most :data:`SHOWN_WARNINGS`)."""
 
     def fmt(v: Any) -> str:
         return "    —" if v is None else f"{v:5.3f}"
@@ -90,8 +92,8 @@ def format_table(report, out: TextIO) -> None:
     summary, baseline, intervals = report.summary, report.summary_baseline, report.summary_intervals
     judged = any(r.baseline is not None for r in report.metrics)
 
-    def line(label: str, score: Any, base: Any, ci: Any) -> str:
-        words = short_verdict(score, base, ci) if judged else ""
+    def line(label: str, score: Any, base: Any, ci: Any, scope: str) -> str:
+        words = wording(*report.reading(scope))[1] if judged else ""
         return f"{label:<26}{fmt(score):>7}  {fmt(base):>16}  {span(ci):<14}  {words}".rstrip() + "\n"
 
     out.write(
@@ -99,12 +101,12 @@ def format_table(report, out: TextIO) -> None:
     )
     out.write("\n")
     for family in ("fidelity", "utility", "privacy", "overall"):
-        out.write(line(family, summary[family], baseline[family], intervals[family]))
+        out.write(line(family, summary[family], baseline[family], intervals[family], family))
     out.write("\n")
     not_run: dict[str, list[str]] = {}
     for r in report.metrics:
         if r.status == "ok":
-            out.write(line(f"  {r.name}", r.score, r.baseline, r.ci))
+            out.write(line(f"  {r.name}", r.score, r.baseline, r.ci, r.name))
         elif r.status == "skipped":
             not_run.setdefault(_short_reason(r.message), []).append(r.name)
         else:
@@ -112,8 +114,18 @@ def format_table(report, out: TextIO) -> None:
     if not_run:
         groups = "; ".join(f"{', '.join(names)} ({reason})" for reason, names in not_run.items())
         out.write(f"  not run: {one_line(groups)}\n")
+    findings = report.findings
+    if findings:
+        out.write("\nfindings (below the holdout baseline by more than noise explains):\n")
+        for f in findings[:SHOWN_FINDINGS]:
+            where = f"{f.metric}:{f.column}" if f.column is not None else f.metric
+            out.write(f"  {f.severity:<6} {where:<40} {f.score:5.3f} vs {f.baseline:5.3f}\n")
+        if len(findings) > SHOWN_FINDINGS:
+            out.write(f"  and {len(findings) - SHOWN_FINDINGS} more (the report's findings)\n")
     if (report.data or {}).get("holdout") is None:
         out.write("\nno holdout: give one (--holdout PATH) for baselines and verdicts\n")
+        for text in without_holdout(report):
+            out.write(f"  {text}\n")
     warnings = list((report.data or {}).get("warnings") or [])
     if warnings:
         out.write("\ndata warnings:\n")
@@ -121,6 +133,21 @@ def format_table(report, out: TextIO) -> None:
             out.write(f"  {one_line(text)}\n")
         if len(warnings) > SHOWN_WARNINGS:
             out.write(f"  and {len(warnings) - SHOWN_WARNINGS} more (the report's data.warnings)\n")
+
+
+def without_holdout(report) -> list[str]:
+    """What each family that ran compared, in a report without a holdout (nothing is judged)."""
+    ran = {r.family for r in report.metrics if r.status == "ok"}
+    lines = []
+    if "fidelity" in ran:
+        lines.append(
+            "fidelity: synthetic against the training rows alone, beside nothing that says what fresh data scores"
+        )
+    if "utility" in ran:
+        lines.append("utility: models tested on a share of the training rows, which the generator saw (optimistic)")
+    if "privacy" in ran:
+        lines.append("privacy: only the metrics that need no holdout ran")
+    return lines
 
 
 def format_leaderboard(comparison) -> str:

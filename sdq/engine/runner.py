@@ -151,7 +151,11 @@ def run_one(spec: MetricSpec, prepared: Any, available: dict[str, bool], strict:
     # threads that spin while waiting made a logistic regression 5x slower (3.6 s against 0.64 s)
     with capture_warnings() as caught, threadpool_limits(limits=1):
         try:
-            data = prepared.at_baseline_size() if spec.sizes == "matched" and hasattr(prepared, "at_baseline_size") else prepared
+            data = (
+                prepared.at_baseline_size()
+                if spec.sizes == "matched" and hasattr(prepared, "at_baseline_size")
+                else prepared
+            )
             out = spec.fn(data, **spec.arguments(getattr(prepared, "config", None)))
             _check_result(spec.name, out)
             details = json_safe(out.details)

@@ -19,8 +19,8 @@ from sdq.render.html import (
     _packed_plotly,
     _plotly_version,
     script_json,
-    verdict,
 )
+from sdq.result.verdict import wording
 
 __all__ = ["render_comparison"]
 
@@ -136,7 +136,7 @@ def build_context(comparison, *, cdn: bool = False) -> dict[str, Any]:
         report = reports[name]
         families = []
         for f in FAMILIES:
-            text, tone = verdict(report.summary[f], report.summary_baseline[f], report.summary_intervals[f])
+            text, _, tone = wording(*report.reading(f))
             families.append(
                 {
                     "name": f,

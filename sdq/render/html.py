@@ -31,13 +31,12 @@ from markupsafe import Markup
 from sdq.render import figures as fig
 from sdq.render import tables as tab
 from sdq.result import EvaluationResult, MetricResult
-from sdq.result.verdict import verdict
+from sdq.result.verdict import wording
 
 __all__ = [
     "render_report",
     "render_summary",
     "templates_dir",
-    "verdict",
     "script_json",
     "build_context",
     "data_warnings",
@@ -177,7 +176,8 @@ def _families(report: EvaluationResult) -> list[dict[str, Any]]:
     summary, baseline, intervals = report.summary, report.summary_baseline, report.summary_intervals
     rows = []
     for name in (*FAMILY_ORDER, "overall"):
-        text, tone = verdict(summary[name], baseline[name], intervals[name])
+        decided, findings = report.reading(name)
+        text, _, tone = wording(decided, findings)
         rows.append(
             {
                 "name": name,
@@ -207,7 +207,7 @@ class _FigureStore:
         return key
 
 
-def _card(m: MetricResult, store: _FigureStore, show_records: bool) -> dict[str, Any]:
+def _card(m: MetricResult, store: _FigureStore, show_records: bool, reading: tuple[str, list]) -> dict[str, Any]:
     anchor = f"m-{_slug(m.name)}"
     details = m.details if isinstance(m.details, Mapping) else {}
     panels = []
@@ -224,7 +224,7 @@ def _card(m: MetricResult, store: _FigureStore, show_records: bool) -> dict[str,
     except Exception as exc:  # noqa: BLE001 - same as figures
         tables, message = [], f"the tables of this metric could not be built ({type(exc).__name__}: {exc})"
     records = tab.records_table(details) if show_records else []
-    text, tone = verdict(m.score, m.baseline, m.ci)
+    text, _, tone = wording(*reading)
     shown, folded = [p for p in panels if not p.get("fold")], [p for p in panels if p.get("fold")]
     if len(shown) > PANELS_SHOWN:
         shown, folded = shown[:PANELS_SHOWN], shown[PANELS_SHOWN:] + folded
@@ -262,6 +262,15 @@ def _panel_anchor(cards: dict[str, dict], metric: str, key: str) -> str:
     return cards[metric]["anchor"]
 
 
+def _column_tone(report: EvaluationResult, metric: str, column: str) -> str:
+    """``poor`` or ``fair`` where the column has a major or minor finding in the metric, else ``good``
+    (``none`` without a holdout)."""
+    found = [f for f in report.findings if f.metric == metric and f.column == column]
+    if found:
+        return "poor" if any(f.severity == "major" for f in found) else "fair"
+    return "good" if (report.data or {}).get("holdout") is not None else "none"
+
+
 def look_first(report: EvaluationResult, cards: dict[str, dict], limit: int = 3) -> list[dict[str, Any]]:
     """The worst metrics, columns and pairs, with links: what a reader should look at first."""
     items: list[dict[str, Any]] = []
@@ -279,7 +288,7 @@ def look_first(report: EvaluationResult, cards: dict[str, dict], limit: int = 3)
     ok = [m for m in report.metrics if m.status == "ok" and m.score is not None]
     worst = sorted(ok, key=lambda m: m.score - (m.baseline if m.baseline is not None else 1.0))[:limit]
     for m in worst:
-        text, tone = verdict(m.score, m.baseline, m.ci)
+        text, _, tone = wording(*report.reading(m.name))
         items.append(
             {
                 "what": f"{m.family} metric",
@@ -302,7 +311,7 @@ def look_first(report: EvaluationResult, cards: dict[str, dict], limit: int = 3)
             {
                 "what": "column",
                 "label": row["column"],
-                "tone": verdict(row["score"], row["baseline"])[1],
+                "tone": _column_tone(report, row["metric"], row["column"]),
                 "href": f"#{_panel_anchor(cards, row['metric'], row['column'])}",
                 "text": f"{row['metric']} {_fmt_score(row['score'])} (holdout {_fmt_score(row['baseline'])})",
             }
@@ -384,7 +393,7 @@ def build_context(report: EvaluationResult, *, cdn: bool = False, embed_plotly: 
     """Everything the templates show, computed from the report."""
     store = _FigureStore()
     show_records = bool((report.data or {}).get("show_records"))
-    cards = {m.name: _card(m, store, show_records) for m in report.metrics if m.status == "ok"}
+    cards = {m.name: _card(m, store, show_records, report.reading(m.name)) for m in report.metrics if m.status == "ok"}
     sections = []
     families = list(FAMILY_ORDER) + sorted({m.family for m in report.metrics} - set(FAMILY_ORDER))
     for family in families:
@@ -407,6 +416,14 @@ def build_context(report: EvaluationResult, *, cdn: bool = False, embed_plotly: 
         "config": report.config or {},
         "families": _families(report),
         "look_first": look_first(report, cards),
+        "findings": [
+            {
+                "finding": f,
+                "href": "#"
+                + (cards[f.metric]["anchor"] if f.column is None else _panel_anchor(cards, f.metric, f.column)),
+            }
+            for f in report.findings
+        ],
         "sections": sections,
         "problems": problems,
         "schema": _schema_rows(report),
@@ -433,7 +450,7 @@ def render_summary(report: EvaluationResult) -> str:
     the same in Jupyter, JupyterLab and VS Code, even where outputs are sanitised."""
     metrics = []
     for m in report.metrics:
-        text, tone = verdict(m.score, m.baseline, m.ci)
+        text, _, tone = wording(*report.reading(m.name))
         metrics.append({"result": m, "verdict": text, "tone": tone, "about": m.about})
     return (
         _environment()

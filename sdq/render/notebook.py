@@ -26,7 +26,7 @@ import math
 import re
 from typing import Any, Mapping
 
-from sdq.result.verdict import verdict
+from sdq.result.verdict import wording
 
 __all__ = ["PLOTLY_MIME", "MAX_ROWS", "figure_html", "figure_bundle", "plain_text", "comparison_card"]
 
@@ -321,9 +321,7 @@ def comparison_card(comparison: Any) -> str:
     rows = []
     for name, row in board.iterrows():
         report = comparison.reports[name]
-        text, tone = verdict(
-            report.summary["overall"], report.summary_baseline["overall"], report.summary_intervals["overall"]
-        )
+        text, _, tone = wording(*report.reading("overall"))
         low, high = _number(row["overall_low"]), _number(row["overall_high"])
         interval = f"{low:.3f} – {high:.3f}" if low is not None and high is not None else "—"
         tied = ", ".join(str(t) for t in row["tied_with"]) or "—"

@@ -21,7 +21,7 @@ All tests of a report (every family, metric and column) are adjusted together wi
 step-down method, so the chance that fresh real data gets any finding at all is at most
 :data:`ALPHA` when the standard errors are honest. A test whose Holm-adjusted p is at most
 ``ALPHA`` is a **finding**; its severity is ``major`` when the gap is larger than
-:data:`~sdq.result.verdict.BELOW` (0.10), else ``minor``. A metric with a baseline but no
+:data:`BELOW` (0.10), else ``minor``. A metric with a baseline but no
 interval has no standard error: it is a finding only when its gap exceeds ``BELOW``, and its
 evidence says so.
 
@@ -50,7 +50,6 @@ import numpy as np
 from scipy.stats import norm
 
 from sdq.result.metric_result import MetricResult
-from sdq.result.verdict import BELOW
 
 __all__ = [
     "Finding",
@@ -61,8 +60,11 @@ __all__ = [
     "ALPHA",
     "MIN_EFFECT",
     "worst",
+    "BELOW",
 ]
 
+#: A finding whose gap is larger than this is ``major``.
+BELOW = 0.10
 #: Family-wise error rate of a report's findings (Holm across every test of the report).
 ALPHA = 0.05
 #: Gaps up to this are on par whatever the sample size: metric scores, and columns.

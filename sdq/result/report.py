@@ -71,7 +71,10 @@ class EvaluationResult:
     @property
     def findings(self) -> list[Finding]:
         """The findings of the report, worst gap first (:func:`sdq.result.findings.find`)."""
-        return find(self.metrics)
+        key = tuple(map(id, self.metrics))
+        if getattr(self, "_findings", (None, None))[0] != key:
+            self._findings = (key, find(self.metrics))
+        return list(self._findings[1])
 
     @property
     def verdicts(self) -> dict[str, str]:
@@ -82,6 +85,15 @@ class EvaluationResult:
     def metric_verdicts(self) -> dict[str, str]:
         """Metric name -> verdict from its own findings (its score's and its columns')."""
         return metric_verdicts(self.metrics, self.findings)
+
+    def reading(self, scope: str) -> tuple[str, list[Finding]]:
+        """The verdict of a family, ``overall`` or a metric (by name), and the findings behind it."""
+        findings = self.findings
+        if scope in ("fidelity", "utility", "privacy", "overall"):
+            mine = [f for f in findings if scope in ("overall", f.family)]
+            return family_verdicts(self.metrics, findings)[scope], mine
+        mine = [f for f in findings if f.metric == scope]
+        return metric_verdicts(self.metrics, findings).get(scope, "not_measured"), mine
 
     def failing_columns(self, family: str | None = None) -> list[str]:
         """The distinct columns with a finding (in one family, or in any), worst first."""

@@ -1,80 +1,66 @@
-"""The plain-language reading of a score beside its holdout baseline, shared by every face.
+"""The words of a verdict, shared by every face: the HTML report, the command line's table,
+``sdq check``, the comparison and the notebook card all print what :func:`wording` gives, so they
+always agree.
 
-One rule (:func:`reading`) gives the case; :func:`verdict` words it for the HTML report and
-:func:`short_verdict` for the command line's table, so the two always agree.
+Verdicts themselves are decided by findings (:mod:`sdq.result.findings`); this module only words
+them, with the number of findings and of failing columns behind them.
 
 Examples
 --------
->>> verdict(0.95, 0.96)
-('on par with fresh real data', 'good')
->>> short_verdict(0.80, 0.96)
-'well below (0.16 lower)'
+>>> wording("on_par")
+('on par with fresh real data', 'on par', 'good')
+>>> wording("no_baseline")[1]
+'no baseline'
 """
 
 from __future__ import annotations
 
-__all__ = ["ON_PAR", "BELOW", "reading", "verdict", "short_verdict"]
+from typing import Any, Sequence
 
-#: Within this many points of the baseline a score reads "on par"; within BELOW, "somewhat below".
-ON_PAR, BELOW = 0.02, 0.10
+__all__ = ["wording", "TEXTS", "SHORT", "TONES"]
 
-
-def reading(score: float | None, baseline: float | None, ci: list | tuple | None = None) -> tuple[str, float | None]:
-    """The case of a score beside its baseline and the gap (``baseline - score``, None without
-    both): ``not_measured``, ``no_baseline``, ``on_par``, ``close`` (the baseline is inside the
-    score's interval), ``somewhat_below`` or ``well_below``."""
-    if score is None:
-        return "not_measured", None
-    if baseline is None:
-        return "no_baseline", None
-    gap = baseline - score
-    if gap <= ON_PAR:
-        return "on_par", gap
-    if ci is not None and ci[1] is not None and ci[1] >= baseline:
-        return "close", gap
-    if gap <= BELOW:
-        return "somewhat_below", gap
-    return "well_below", gap
-
-
-#: case -> tone of the HTML report
+#: verdict -> its words in the HTML report
+TEXTS = {
+    "on_par": "on par with fresh real data",
+    "somewhat_below": "somewhat below fresh real data",
+    "well_below": "well below fresh real data",
+    "no_baseline": "not judged: no holdout to compare with",
+    "not_measured": "not measured",
+}
+#: verdict -> its words in a table
+SHORT = {
+    "on_par": "on par",
+    "somewhat_below": "somewhat below",
+    "well_below": "well below",
+    "no_baseline": "no baseline",
+    "not_measured": "",
+}
+#: verdict -> tone of the HTML report
 TONES = {
-    "not_measured": "none",
-    "no_baseline": "none",
     "on_par": "good",
-    "close": "good",
     "somewhat_below": "fair",
     "well_below": "poor",
+    "no_baseline": "none",
+    "not_measured": "none",
 }
 
 
-def verdict(score: float | None, baseline: float | None, ci: list | tuple | None = None) -> tuple[str, str]:
-    """A plain-language reading of a score beside its holdout baseline, and its tone
-    (``good``, ``fair``, ``poor`` or ``none``)."""
-    case, gap = reading(score, baseline, ci)
-    gap = 0.0 if gap is None else gap
-    text = {
-        "not_measured": "not measured",
-        "no_baseline": "no holdout to compare with",
-        "on_par": "on par with fresh real data",
-        "close": "close to fresh real data (the baseline is inside the interval)",
-        "somewhat_below": f"somewhat below fresh real data ({gap:.2f} lower)",
-        "well_below": f"well below fresh real data ({gap:.2f} lower)",
-    }[case]
-    return text, TONES[case]
+def _counts(findings: Sequence[Any]) -> str:
+    """``3 findings, 2 columns`` (columns only where some finding names one)."""
+    if not findings:
+        return ""
+    columns = {f.column for f in findings if f.column is not None}
+    text = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
+    if columns:
+        text += f", {len(columns)} column{'s' if len(columns) != 1 else ''}"
+    return text
 
 
-def short_verdict(score: float | None, baseline: float | None, ci: list | tuple | None = None) -> str:
-    """The reading of :func:`verdict` in a few words, for a table: ``on par``, ``close (baseline
-    in interval)``, ``somewhat below (0.05 lower)``, ``well below (0.16 lower)``, ``no baseline``,
-    or ``""`` when there is no score."""
-    case, gap = reading(score, baseline, ci)
-    gap = 0.0 if gap is None else gap
-    return {
-        "not_measured": "",
-        "no_baseline": "no baseline",
-        "on_par": "on par",
-        "close": "close (baseline in interval)",
-        "somewhat_below": f"somewhat below ({gap:.2f} lower)",
-        "well_below": f"well below ({gap:.2f} lower)",
-    }[case]
+def wording(verdict: str, findings: Sequence[Any] = ()) -> tuple[str, str, str]:
+    """``(text, short, tone)`` of a verdict and the findings behind it: the HTML report's words,
+    the table's and the tone (``good``, ``fair``, ``poor`` or ``none``)."""
+    counts = _counts(findings)
+    text, short = TEXTS[verdict], SHORT[verdict]
+    if counts:
+        text, short = f"{text} ({counts})", f"{short} ({counts})"
+    return text, short, TONES[verdict]

@@ -190,14 +190,31 @@ def test_family_header_reads_scores_against_baselines(handmade):
     assert families["privacy"]["verdict"] == "on par with fresh real data"
     assert families["utility"]["verdict"] == "not measured"
     assert families["overall"]["ci"] == pytest.approx([0.815, 0.875])
+    # the verdicts come from findings: the fidelity one decides the overall verdict too
+    assert families["fidelity"]["verdict"] == "well below fresh real data (1 finding)"
+    assert families["overall"]["verdict"].startswith("well below fresh real data")
 
 
-def test_verdicts():
-    assert render.verdict(None, 0.9) == ("not measured", "none")
-    assert render.verdict(0.9, None)[1] == "none"
-    assert render.verdict(0.89, 0.9)[1] == "good"
-    assert render.verdict(0.85, 0.9, [0.8, 0.91])[0].startswith("close to fresh real data")
-    assert render.verdict(0.85, 0.9)[1] == "fair" and render.verdict(0.5, 0.9)[1] == "poor"
+def test_findings_are_listed_with_their_evidence_and_link_to_the_column(handmade):
+    entries = [
+        {"column": "a", "score": 0.40, "baseline": 0.95, "se": 0.01},
+        {"column": "b", "score": 0.94, "baseline": 0.95, "se": 0.01},
+    ]
+    report = handmade(
+        [
+            MetricResult(
+                "statistics", "fidelity", "ok", score=0.67, baseline=0.95, ci=[0.6, 0.7], details={"columns": entries}
+            )
+        ]
+    )
+    context = render.build_context(report, embed_plotly=False)
+    rows = context["findings"]
+    assert [(r["finding"].metric, r["finding"].column) for r in rows] == [("statistics", "a"), ("statistics", None)]
+    page = render.render_report(report)
+    assert '<section id="findings">' in page and "Holm-adjusted" in page
+    anchors = set(re.findall(r'id="([^"]+)"', page))
+    assert all(r["href"].lstrip("#") in anchors for r in rows)
+    assert "well below fresh real data (2 findings, 1 column)" in page
 
 
 def test_look_first_links_worst_metrics_columns_and_pairs(wide_report):
