@@ -30,7 +30,7 @@ import pandas as pd
 import sdq
 from sdq.demo import load_fair
 from sdq.gates import load_config, starter_config
-from sdq.result.verdict import short_verdict
+from sdq.result.verdict import wording
 
 SEED = 0
 N_BOOTSTRAP = 50
@@ -244,7 +244,7 @@ def run_table(table: Table, metrics: list[str]) -> dict:
                 "rows": len(variant),
                 "scores": {r.name: (r.score if r.status == "ok" else None) for r in report.metrics},
                 "fidelity": fid,
-                "verdict": short_verdict(fid, base, ci),
+                "verdict": wording(*report.reading("fidelity"))[1],
                 "starter": report.check(STARTER_GATE).passed,
                 "init": report.check(init_gate).passed,
                 "init_failures": [o.threshold.target for o in report.check(init_gate).failures],

@@ -100,7 +100,7 @@ def test_init_writes_a_config_that_check_reads(tmp_path, capsys):
     path = tmp_path / "sdq.toml"
     code, out, err = run(["init", "--output", path], capsys)
     assert code == 0, err
-    assert {t.target for t in load_config(path)} == {"fidelity", "utility", "privacy"}
+    assert {t.target for t in load_config(path)} == {"findings", "fidelity", "utility", "privacy"}
     code, out, err = run(["init", "--output", path], capsys)
     assert code == 2 and "exists" in err
     code, out, err = run(["init", "--output", path, "--force"], capsys)
@@ -131,9 +131,15 @@ def test_init_from_a_report_sets_thresholds_below_the_baselines(cands, tmp_path,
     config = tmp_path / "sdq.toml"
     code, _, err = run(["init", "--from-report", js, "--output", config, "--margin", "0.1"], capsys)
     assert code == 0, err
-    thresholds = {t.target: t.min for t in load_config(config)}
+    loaded = load_config(config)
+    thresholds = {t.target: t.min for t in loaded}
     for m in report["metrics"]:
         assert thresholds[m["name"]] == pytest.approx(np.floor(round((m["baseline"] - 0.1) * 100, 9)) / 100)
+    # a findings gate, and every column of the metrics whose columns carry a standard error
+    assert {t.target: t.fail_on for t in loaded if t.kind == "findings"} == {"findings": "major"}
+    with_se = [m["name"] for m in report["metrics"] if any("se" in c for c in m["details"].get("columns", []))]
+    assert with_se and all(f"{name}:*" in thresholds for name in with_se)
+    assert all(0.5 <= thresholds[f"{name}:*"] <= 0.95 for name in with_se)
     # the fresh sample passes its own gate, uniform noise fails it
     assert (
         run(["check", cands["train"], cands["fresh"], "--holdout", cands["holdout"], "--config", config], capsys)[0]

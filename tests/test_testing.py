@@ -200,8 +200,9 @@ def test_utility_with_a_target(frames):
     report = st.assert_utility(
         train, train.sample(frac=1.0, random_state=1), holdout, target="had_affair", min_score=0.5, config=FAST
     )
-    # the training rows in another order are the training data: every utility metric scores 1
-    assert {r.family for r in report} == {"utility"} and report.summary["utility"] == pytest.approx(1.0)
+    # the training rows in another order, scored at the holdout's size (a subsample of them):
+    # close to what the training data itself achieves
+    assert {r.family for r in report} == {"utility"} and report.summary["utility"] > 0.85
     with pytest.raises(AssertionError) as info:
         st.assert_utility(train, shuffled(train), holdout, target="had_affair", min_score=0.999, config=FAST)
     score = info.value.report.summary["utility"]

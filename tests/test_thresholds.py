@@ -298,3 +298,69 @@ def test_html_display_shows_failures_and_escapes_targets(report):
 def test_html_display_of_a_passing_check(report):
     text = report.check("fidelity=0.1")._repr_html_()
     assert "sdq check: all 1 thresholds passed" in text and "failed" not in text
+
+
+# -- every column, and the findings gate ----------------------------------------------------------
+def test_parse_every_column_and_findings_gates():
+    items = parse_thresholds("histogram_similarity:*=0.8*baseline, findings=major, findings:privacy=any")
+    assert [(t.target, t.kind, t.min, t.fail_on) for t in items] == [
+        ("histogram_similarity:*", "relative", 0.8, None),
+        ("findings", "findings", 0.0, "major"),
+        ("findings:privacy", "findings", 0.0, "any"),
+    ]
+    assert [t.describe() for t in items[1:]] == ["no major finding", "no finding in privacy"]
+    [t] = as_thresholds({"findings": {"fail_on": "any", "allow_skipped": True}})
+    assert t.allow_skipped and t.fail_on == "any"
+
+
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("findings=0.5", '"major" or "any"'),
+        ("findings=minor", '"major" or "any"'),
+        ("findings:age=major", "takes a family"),
+        ("histogram_similarity:*:ci_low=0.9", "no interval"),
+    ],
+)
+def test_bad_findings_and_column_gates_are_clear_errors(text, needle):
+    with pytest.raises(sdq.ConfigError, match=needle):
+        parse_thresholds(text)
+
+
+def test_every_column_gate_fails_on_any_column_and_names_them(report):
+    # the shuffled training rows keep every marginal: each column within 0.8 of its baseline
+    assert report.check("histogram_similarity:*=0.8*baseline").passed
+    columns = report["histogram_similarity"].shape.column_scores(report["histogram_similarity"].details)
+    worst = min(columns, key=lambda c: c.score)
+    result = report.check(f"histogram_similarity:*={worst.score + 0.01:.4f}")
+    [outcome] = result.failures
+    assert outcome.score == worst.score and "columns below:" in outcome.worst[0]
+    assert worst.column in outcome.worst[0]
+
+
+def test_findings_gate_passes_clean_data_and_fails_with_the_findings(report, frames):
+    train, holdout = frames
+    # independent columns: dependence is lost well beyond noise
+    result = report.check("findings=major")
+    assert not result.passed
+    [outcome] = result.failures
+    assert outcome.reason().endswith("major findings") or "major finding" in outcome.reason()
+    assert any("correlation" in line for line in outcome.worst)
+    message = str(pytest.raises(AssertionError, result.raise_for_failures).value)
+    assert message.startswith("no major finding failed:") and "[score]" not in message
+    # without a holdout nothing is judged: the gate fails (or is skipped when allowed)
+    alone = sdq.evaluate(train, train, metrics=["histogram_similarity"], config=FAST)
+    assert "findings need one" in alone.check("findings=major").failures[0].reason()
+    assert alone.check({"findings": {"fail_on": "major", "allow_skipped": True}}).passed
+
+
+def test_the_starter_config_catches_a_column_shuffled_table(frames, tmp_path):
+    from sdq.gates import starter_config
+
+    train, holdout = frames
+    path = tmp_path / "sdq.toml"
+    path.write_text(starter_config(), encoding="utf-8")
+    gate = load_config(path)
+    bad = sdq.evaluate(train, shuffled(holdout), holdout, metrics=METRICS[:3], config=FAST, seed=0)
+    assert not bad.check(gate).passed
+    assert "findings" in {o.target for o in bad.check(gate).failures}

@@ -28,12 +28,15 @@ def select_metrics(metrics: Iterable[str] | str | None) -> list[registry.MetricS
 
 
 def needed_metrics(thresholds: Any) -> list[str]:
-    """The metrics whose results the thresholds read (a family needs all of its metrics). A target
-    that is neither a family nor a registered metric is a :class:`~sdq.errors.ConfigError`."""
+    """The metrics whose results the thresholds read (a family needs all of its metrics, the
+    findings gate those of its family, or all). A target that is neither a family, the findings
+    gate nor a registered metric is a :class:`~sdq.errors.ConfigError`."""
     names = registry.names()
     needed: list[str] = []
     for t in as_thresholds(thresholds):
-        if t.metric == "overall":
+        if t.kind == "findings":
+            needed.extend(registry.names(t.column) if t.column else names)
+        elif t.metric == "overall":
             needed.extend(names)
         elif t.metric in FAMILY_TARGETS:
             needed.extend(registry.names(t.metric))

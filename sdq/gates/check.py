@@ -12,7 +12,7 @@ from typing import Any
 from sdq.gates import formats
 from sdq.gates.messages import DEFAULT_HINT, format_failure
 from sdq.gates.parse import as_thresholds
-from sdq.gates.threshold import FAMILY_TARGETS, Threshold, score_text
+from sdq.gates.threshold import EVERY_COLUMN, FAMILY_TARGETS, Threshold, score_text
 from sdq.result import json_safe
 from sdq.shapes import ColumnScore, Shape, infer
 
@@ -205,7 +205,66 @@ def _family_worst(report: Any, family: str, n: int = 3) -> list[str]:
     return lines + [f"{ran[0].name}: {line}" for line in worst_offenders(ran[0], n)]
 
 
+def _findings_outcome(report: Any, t: Threshold) -> ThresholdOutcome:
+    """A findings gate: passes when the report (or one family of it) has no finding of the
+    severity it fails on; fails, or is skipped with ``allow_skipped``, when nothing had a baseline."""
+    scope = [r for r in report.metrics if r.status == "ok" and t.column in (None, r.family)]
+    if not any(r.baseline is not None for r in scope):
+        what = f"no {t.column} metric" if t.column else "no metric"
+        problem = f"{what} has a holdout baseline (was a holdout given?): findings need one"
+        status = "skipped" if t.allow_skipped else "failed"
+        return ThresholdOutcome(t, None, None, None, None, None, status, problem, [], t.column)
+    found = [
+        f for f in report.findings if t.column in (None, f.family) and (t.fail_on == "any" or f.severity == "major")
+    ]
+    if not found:
+        return ThresholdOutcome(t, None, None, None, None, None, "passed", None, [], t.column)
+    columns = {f.column for f in found if f.column is not None}
+    message = f"{len(found)} {'major ' if t.fail_on == 'major' else ''}finding{'s' if len(found) > 1 else ''}" + (
+        f" ({len(columns)} column{'s' if len(columns) > 1 else ''})" if columns else ""
+    )
+    worst = [
+        f"{f.severity} {f.metric}{':' + f.column if f.column is not None else ''}: "
+        f"{f.score:.3f} vs baseline {f.baseline:.3f} ({f.evidence})"
+        for f in found[:5]
+    ]
+    if len(found) > 5:
+        worst.append(f"and {len(found) - 5} more (the report's findings)")
+    return ThresholdOutcome(t, None, None, None, None, None, "failed", message, worst, t.column)
+
+
+def _every_column(r: Any, t: Threshold) -> tuple[ColumnScore | None, str | None, list[str]]:
+    """A ``metric:*`` threshold: the column that falls shortest (or, when every column passes, the
+    one closest to its threshold: the outcome reads its score and baseline), the problem if no
+    column could be checked, and lines naming the failing columns."""
+    entries = [e for e in _shape(r).column_scores(r.details) if e.score is not None]
+    if not entries:
+        return None, f"metric {t.metric!r} has no per-column scores", []
+    checked = []
+    for e in entries:
+        if t.kind == "relative":
+            if e.baseline is None:
+                continue
+            checked.append((e, t.min * e.baseline))
+        else:
+            checked.append((e, t.min))
+    if not checked:
+        return None, f"the columns of {t.metric!r} have no holdout baseline (was a holdout given?)", []
+    checked.sort(key=lambda c: c[0].score - c[1])
+    failing = [(e, req) for e, req in checked if e.score < req - _TOLERANCE]
+    lines = []
+    if failing:
+        lines.append(
+            f"{len(failing)} of {len(checked)} columns below: "
+            + "; ".join(f"{e.column} {e.score:.3f} < {req:.3f}" for e, req in failing[:5])
+            + ("; ..." if len(failing) > 5 else "")
+        )
+    return checked[0][0], None, lines
+
+
 def _outcome(report: Any, t: Threshold) -> ThresholdOutcome:
+    if t.kind == "findings":
+        return _findings_outcome(report, t)
     score = baseline = None
     ci = None
     problem = None
@@ -227,6 +286,10 @@ def _outcome(report: Any, t: Threshold) -> ThresholdOutcome:
             if t.column is None:
                 score, baseline, ci = r.score, r.baseline, r.ci
                 worst = worst_offenders(r)
+            elif t.column == EVERY_COLUMN:
+                entry, problem, worst = _every_column(r, t)
+                if entry is not None:
+                    score, baseline = entry.score, entry.baseline
             else:
                 entry, has_columns = _column_entry(r, t.column)
                 if not has_columns:

@@ -112,7 +112,11 @@ def starter_config(report: Any = None, *, margin: float = 0.05, metric_names: li
         '#   name = "0.9*baseline"               relative: score >= 0.9 x the holdout\'s score',
         '#   "name:ci_low" = 0.95                 the lower end of the 95% interval >= 0.95',
         '#   "metric:column" = 0.9                one column of a metric with per-column scores',
+        '#   "metric:*" = "0.8*baseline"          every column of it, each against its own baseline',
         "#   name = { min = 0.7, allow_skipped = true }   pass when the metric did not run",
+        '#   findings = "major"                   no major finding: no metric or column more than 0.10 below',
+        '#                                        its baseline beyond noise ("any": no finding at all;',
+        "#                                        findings:privacy = ... for one family)",
         "#",
         "# Names: the families fidelity, utility, privacy, overall, and the metrics",
         "#   "
@@ -122,6 +126,8 @@ def starter_config(report: Any = None, *, margin: float = 0.05, metric_names: li
     ]
     if report is None:
         lines += [
+            '# no metric or column far below fresh real data (decided on evidence, see "findings" above)',
+            'findings = "major"',
             'fidelity = "0.9*baseline"',
             'utility = { min = 0.8, on = "baseline", allow_skipped = true }   # skipped without a target',
             "privacy = 0.9",
@@ -130,6 +136,7 @@ def starter_config(report: Any = None, *, margin: float = 0.05, metric_names: li
             '# correlation = "0.9*baseline"',
             '# "exact_match:ci_low" = 0.95',
             '# "histogram_similarity:age" = 0.9',
+            '# "histogram_similarity:*" = "0.8*baseline"',
         ]
         return "\n".join(lines) + "\n"
     if not 0 <= margin < 1:
@@ -146,6 +153,7 @@ def starter_config(report: Any = None, *, margin: float = 0.05, metric_names: li
         f"# {margin:g} below the holdout baselines of the report made on "
         f"{(getattr(report, 'manifest', None) or {}).get('created', 'an unknown date')}"
     )
+    lines.append('findings = "major"   # no metric or column far below fresh real data, on evidence')
     for family in ("fidelity", "utility", "privacy", "overall"):
         if base.get(family) is not None:
             lines.append(f"{family} = {floor(base[family]):.2f}   # baseline {base[family]:.3f}")
@@ -155,4 +163,35 @@ def starter_config(report: Any = None, *, margin: float = 0.05, metric_names: li
         if r.status == "ok" and r.baseline is not None:
             score = f", this report's score {r.score:.3f}" if r.score is not None else ""
             lines.append(f"{r.name} = {floor(r.baseline):.2f}   # baseline {r.baseline:.3f}{score}")
+    columns = [(r, factor) for r in report.metrics if (factor := column_factor(r, margin)) is not None]
+    if columns:
+        lines.append("")
+        lines.append("# every column of a metric, each against its own baseline: the factor leaves room for the")
+        lines.append("# noise of the least certain column of this report (its standard error) and the margin")
+        for r, factor in columns:
+            lines.append(f'"{r.name}:*" = "{factor:.2f}*baseline"')
     return "\n".join(lines) + "\n"
+
+
+#: Standard errors of a column's gap (score against baseline) that a per-column gate allows.
+COLUMN_NOISE_SE = 4.0
+
+
+def column_factor(result: Any, margin: float) -> float | None:
+    """The factor of a ``metric:*`` gate written from a report: the smallest over the metric's
+    columns of ``(baseline - margin - 4 * sqrt(2) * se) / baseline``, rounded down to 0.01 (at most
+    0.95, at least 0.5), so that a column of data as good as fresh real rows falls below it only
+    when noise takes it four standard errors of the gap away. None where the metric gives no
+    per-column baseline with a standard error."""
+    if getattr(result, "status", None) != "ok":
+        return None
+    shape = getattr(result, "shape", None)
+    entries = shape.column_scores(result.details) if shape is not None else []
+    factors = [
+        (e.baseline - margin - COLUMN_NOISE_SE * math.sqrt(2.0) * e.se) / e.baseline
+        for e in entries
+        if e.baseline is not None and e.se is not None and e.baseline > 0
+    ]
+    if not factors:
+        return None
+    return min(0.95, max(0.5, math.floor(round(min(factors) * 100, 9)) / 100))

@@ -31,6 +31,9 @@ def format_failure(
     blocks: list[tuple[str, list[tuple[str, str]], list[str]]] = []
     for o in outcomes or []:
         line = f"{o.threshold.describe()} failed: {o.reason()}"
+        if o.kind == "findings":  # no score: the findings themselves are the evidence
+            blocks.append((line, [], list(o.worst)))
+            continue
         if o.kind == "relative":
             threshold = f"{number_text(o.threshold.min)} * baseline" + (
                 f" = {score_text(o.required)}" if o.required is not None else ""

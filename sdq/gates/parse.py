@@ -7,7 +7,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 from sdq.errors import ConfigError
-from sdq.gates.threshold import Threshold
+from sdq.gates.threshold import FAIL_ON, FINDINGS, Threshold
 
 __all__ = ["parse_thresholds", "as_thresholds", "threshold_from_value"]
 
@@ -44,7 +44,31 @@ def _split_target(key: str) -> tuple[str, str]:
     return key, "absolute"
 
 
+def _findings_gate(target: str, value: Any) -> Threshold:
+    """``findings = "major"``, ``"any"``, or ``{ fail_on = "major", allow_skipped = true }``."""
+    allow_skipped = False
+    if isinstance(value, Mapping):
+        unknown = sorted(set(value) - {"fail_on", "allow_skipped"})
+        if unknown:
+            raise ConfigError(
+                f"Threshold {target!r} has unknown key(s) {unknown}; allowed: ['fail_on', 'allow_skipped']."
+            )
+        allow_skipped = value.get("allow_skipped", False)
+        if not isinstance(allow_skipped, bool):
+            raise ConfigError(
+                f"The 'allow_skipped' of threshold {target!r} must be true or false. Got {allow_skipped!r} instead."
+            )
+        value = value.get("fail_on")
+    if not isinstance(value, str) or value.strip() not in FAIL_ON:
+        raise ConfigError(
+            f'The findings gate {target!r} is written {target} = "major" or "any". Got {value!r} instead.'
+        )
+    return Threshold(target, 0.0, "findings", allow_skipped, fail_on=value.strip())
+
+
 def threshold_from_value(key: str, value: Any) -> Threshold:
+    if key.strip().split(":", 1)[0].strip() == FINDINGS:
+        return _findings_gate(key.strip(), value)
     target, kind = _split_target(key)
     allow_skipped = False
     if isinstance(value, Mapping):

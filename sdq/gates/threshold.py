@@ -7,7 +7,12 @@ A :class:`Threshold` names a **target** and a minimum:
 - a metric: any metric of the report, e.g. ``correlation`` (checked against the report, so a
   plugin's metric or one of a newer sdq can be gated on);
 - a column of a metric with per-column scores (``details["columns"]``), written ``metric:column``,
-  e.g. ``histogram_similarity:age`` or ``statistics:income``.
+  e.g. ``histogram_similarity:age`` or ``statistics:income``; ``metric:*`` is every column the
+  metric scores (each against its own baseline for ``relative``): it fails when any column does;
+- the report's findings (:mod:`sdq.result.findings`), written ``findings`` (or ``findings:FAMILY``
+  for one family) with the value ``"major"`` (fail on any major finding) or ``"any"`` (fail on any
+  finding at all). Findings need a holdout: without one the gate fails (or is skipped with
+  ``allow_skipped``), since nothing says the data is as good as fresh real data.
 
 and one of three **kinds**:
 
@@ -34,12 +39,26 @@ from dataclasses import dataclass
 
 from sdq.errors import ConfigError
 
-__all__ = ["Threshold", "FAMILY_TARGETS", "KINDS", "number_text", "score_text"]
+__all__ = [
+    "Threshold",
+    "FAMILY_TARGETS",
+    "KINDS",
+    "FINDINGS",
+    "FAIL_ON",
+    "EVERY_COLUMN",
+    "number_text",
+    "score_text",
+]
 
 FAMILY_TARGETS = ("fidelity", "utility", "privacy", "overall")
 
 
-KINDS = ("absolute", "relative", "ci_low")
+KINDS = ("absolute", "relative", "ci_low", "findings")
+#: The target of a findings gate, and what it fails on.
+FINDINGS = "findings"
+FAIL_ON = ("major", "any")
+#: The column part of a target that means every column of the metric.
+EVERY_COLUMN = "*"
 
 
 def number_text(value: float) -> str:
@@ -67,12 +86,15 @@ class Threshold:
         ``absolute``, ``relative`` or ``ci_low``.
     allow_skipped : bool
         A skipped, failed or missing target is ``skipped`` instead of failing.
+    fail_on : str, optional
+        For a ``findings`` gate: ``major`` or ``any`` (``min`` is then unused, 0).
     """
 
     target: str
     min: float
     kind: str = "absolute"
     allow_skipped: bool = False
+    fail_on: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.target, str) or not self.target.strip():
@@ -95,6 +117,22 @@ class Threshold:
             )
         object.__setattr__(self, "min", float(value))
         metric, column = self.metric, self.column
+        if (metric == FINDINGS) != (self.kind == "findings"):
+            raise ConfigError(
+                f'Threshold {self.target!r}: the findings gate is written findings = "major" or "any" '
+                "(or findings:FAMILY = ...), and only the findings target takes it."
+            )
+        if self.kind == "findings":
+            if self.fail_on not in FAIL_ON:
+                raise ConfigError(
+                    f"The findings gate {self.target!r} fails on one of {list(FAIL_ON)}. Got {self.fail_on!r} instead."
+                )
+            if column is not None and column not in FAMILY_TARGETS[:3]:
+                raise ConfigError(
+                    f"Threshold {self.target!r}: the findings gate takes a family (findings:fidelity, "
+                    f"findings:utility or findings:privacy). Got {column!r} instead."
+                )
+            return
         if metric in FAMILY_TARGETS:
             if column is not None:
                 raise ConfigError(
@@ -122,6 +160,9 @@ class Threshold:
 
     def describe(self) -> str:
         """The threshold as written in a report: ``correlation >= 0.90 * baseline``."""
+        if self.kind == "findings":
+            scope = f" in {self.column}" if self.column else ""
+            return f"no {'major ' if self.fail_on == 'major' else ''}finding{scope}"
         if self.kind == "relative":
             return f"{self.target} >= {number_text(self.min)} * baseline"
         if self.kind == "ci_low":
