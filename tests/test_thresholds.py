@@ -346,6 +346,9 @@ def test_findings_gate_passes_clean_data_and_fails_with_the_findings(report, fra
     [outcome] = result.failures
     assert outcome.reason().endswith("major findings") or "major finding" in outcome.reason()
     assert any("correlation" in line for line in outcome.worst)
+    # sdq check's table and Markdown end with the verdicts and their findings
+    assert "\nverdicts: fidelity well below (" in result.format_table()
+    assert "**Verdicts:** fidelity well below (" in result.to_markdown()
     message = str(pytest.raises(AssertionError, result.raise_for_failures).value)
     assert message.startswith("no major finding failed:") and "[score]" not in message
     # without a holdout nothing is judged: the gate fails (or is skipped when allowed)

@@ -9,8 +9,23 @@ import xml.etree.ElementTree as ET
 
 from sdq.gates.messages import format_failure
 from sdq.gates.threshold import FAMILY_TARGETS, score_text
+from sdq.result.verdict import wording
 
 __all__ = ["text_table", "markdown", "junit", "html_table"]
+
+
+def verdicts_line(result) -> str | None:
+    """``verdicts: fidelity well below (3 findings, 1 column) · utility on par · ...`` of the
+    checked report (None without one, or where it has no holdout baseline at all)."""
+    report = getattr(result, "report", None)
+    if report is None or not hasattr(report, "reading"):
+        return None
+    parts = []
+    for scope in ("fidelity", "utility", "privacy", "overall"):
+        verdict, findings = report.reading(scope)
+        if verdict != "not_measured":
+            parts.append(f"{scope} {wording(verdict, findings)[1]}")
+    return "verdicts: " + " · ".join(parts) if parts else None
 
 
 def text_table(result) -> str:
@@ -39,6 +54,9 @@ def text_table(result) -> str:
         f"{len(result.outcomes) - failed} of {len(result.outcomes)} thresholds passed"
         + (f"; {failed} failed" if failed else "")
     )
+    verdicts = verdicts_line(result)
+    if verdicts:
+        lines.append(verdicts)
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
@@ -60,6 +78,9 @@ def markdown(result) -> str:
             f"| {icons[o.status]} | `{o.threshold.describe()}` | {score_text(o.value)} | "
             f"{score_text(o.required)} | {score_text(o.baseline)} | {interval} | {note} |"
         )
+    verdicts = verdicts_line(result)
+    if verdicts:
+        lines += ["", verdicts.replace("verdicts:", "**Verdicts:**", 1)]
     return "\n".join(lines) + "\n"
 
 
