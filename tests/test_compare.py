@@ -185,8 +185,9 @@ def test_the_leaderboard_is_ordered_by_rank_and_ties_need_not_be_transitive():
     from sdq.result import MetricResult
 
     def report(score, low, high):
+        # no baseline: every candidate has the same verdict, so scores and ranges decide
         return Report(
-            [MetricResult("histogram_similarity", "fidelity", "ok", score=score, baseline=0.9, ci=[low, high])],
+            [MetricResult("histogram_similarity", "fidelity", "ok", score=score, baseline=None, ci=[low, high])],
             config={},
             data={},
             manifest={},
@@ -198,5 +199,48 @@ def test_the_leaderboard_is_ordered_by_rank_and_ties_need_not_be_transitive():
     ).leaderboard
     # y is clearly better than x; z's wide range overlaps both, so nothing is clearly better than z
     assert list(board.index) == ["y", "z", "x"]
+    assert set(board["verdict"]) == {"no_baseline"}
     assert list(board["rank"]) == [1, 1, 2]
     assert board.loc["z", "tied_with"] == ["x", "y"] and board.loc["x", "tied_with"] == ["z"]
+
+
+def test_the_verdict_ranks_first_so_a_leaking_candidate_never_beats_one_on_par():
+    from sdq.report import Report
+    from sdq.result import MetricResult
+
+    def report(fidelity, privacy):
+        return Report(
+            [
+                MetricResult(
+                    "histogram_similarity",
+                    "fidelity",
+                    "ok",
+                    score=fidelity,
+                    baseline=0.95,
+                    ci=[fidelity - 0.01, fidelity + 0.01],
+                ),
+                MetricResult(
+                    "exact_match",
+                    "privacy",
+                    "ok",
+                    score=privacy,
+                    baseline=1.0,
+                    ci=[privacy - 0.01, min(1.0, privacy + 0.01)],
+                ),
+            ],
+            config={},
+            data={"holdout": {"rows": 1}},
+            manifest={},
+            sdq_version="0",
+        )
+
+    # the copy's privacy has a major finding: it ranks below the candidate on par, and ties with nobody
+    board = Comparison({"copy": report(1.0, 0.5), "model": report(0.94, 0.99)}).leaderboard
+    assert list(board.index) == ["model", "copy"]
+    assert list(board["verdict"]) == ["on_par", "well_below"] and list(board["rank"]) == [1, 2]
+    assert board.loc["copy", "findings"] == 1 and board.loc["copy", "tied_with"] == []
+    # a smaller but certain privacy shortfall: a higher overall score still ranks below on par
+    higher = Comparison({"copy": report(1.0, 0.97), "model": report(0.94, 0.99)}).leaderboard
+    assert higher.loc["copy", "overall"] > higher.loc["model", "overall"]
+    assert higher.loc["copy", "verdict"] == "somewhat_below"
+    assert list(higher.index) == ["model", "copy"]

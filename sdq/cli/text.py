@@ -158,18 +158,21 @@ def format_leaderboard(comparison) -> str:
 
     board = comparison.leaderboard
     width = max(9, *(len(str(n)) for n in board.index)) + 2
+    verdicts = {name: wording(row.verdict)[1] or "—" for name, row in board.iterrows()}
+    vwidth = max(9, *(len(v) for v in verdicts.values())) + 2
     lines = [
-        f"{'rank':<5}{'candidate':<{width}}{'overall':>8}  {'range':<15}{'fidelity':>9}{'utility':>9}"
-        f"{'privacy':>9}  tied with"
+        f"{'rank':<5}{'candidate':<{width}}{'verdict':<{vwidth}}{'findings':>8}{'overall':>9}  {'range':<15}"
+        f"{'fidelity':>9}{'utility':>9}{'privacy':>9}  tied with"
     ]
     for name, row in board.iterrows():
         span = f"[{fmt(row.overall_low)}, {fmt(row.overall_high)}]" if row.overall_low == row.overall_low else "—"
         lines.append(
-            f"{int(row['rank']):<5}{str(name):<{width}}{fmt(row.overall):>8}  {span:<15}{fmt(row.fidelity):>9}"
+            f"{int(row['rank']):<5}{str(name):<{width}}{verdicts[name]:<{vwidth}}{int(row.findings):>8}"
+            f"{fmt(row.overall):>9}  {span:<15}{fmt(row.fidelity):>9}"
             f"{fmt(row.utility):>9}{fmt(row.privacy):>9}  {', '.join(row.tied_with) or '—'}"
         )
     base = board["baseline_overall"].iloc[0]
-    lines.append(f"{'':<5}{'(holdout)':<{width}}{fmt(base):>8}")
+    lines.append(f"{'':<5}{'(holdout)':<{width}}{'':<{vwidth}}{'':>8}{fmt(base):>9}")
     return "\n".join(lines) + "\n"
 
 

@@ -5,11 +5,14 @@
 and seed, and returns a :class:`Comparison`: one :class:`~sdq.Report` per candidate and a
 leaderboard.
 
-Ranking: candidates are ordered by their ``overall`` score. Two candidates are **tied** when their
-overall ranges overlap (each range is :func:`sdq.result.family_ranges`: the family rules applied
-to the metrics' 95% intervals, a metric without an interval counting as exact); a candidate's
-``rank`` is 1 + the number of candidates that are clearly better (whose range lies wholly above
-its own), and the leaderboard is ordered by rank, then score. Ties are not transitive: A may tie
+Ranking: candidates are ordered by their overall **verdict** first (on par, no baseline, somewhat
+below, well below: :mod:`sdq.result.findings`; a candidate whose privacy fails is never ranked
+above one on par, whatever its scores), then by their ``overall`` score. Two candidates are
+**tied** when they have the same verdict and their overall ranges overlap (each range is
+:func:`sdq.result.family_ranges`: the family rules applied to the metrics' 95% intervals, a metric
+without an interval counting as exact); a candidate's ``rank`` is 1 + the number of candidates
+that are clearly better (a better verdict, or the same verdict and a range wholly above its own),
+and the leaderboard is ordered by rank, then verdict, then score. Ties are not transitive: A may tie
 with B and B with C while A is clearly better than C; so a candidate's ``tied_with`` lists exactly
 the candidates whose range overlaps its own. Without any range, ranks follow the scores alone and
 nothing is marked tied.
@@ -29,6 +32,7 @@ from sdq.errors import InputError
 from sdq.files import write_atomic
 from sdq.report import Report
 from sdq.result import family_ranges, json_safe
+from sdq.result.findings import VERDICTS
 
 __all__ = ["compare", "Comparison"]
 
@@ -64,18 +68,22 @@ class Comparison:
 
     @property
     def leaderboard(self) -> pd.DataFrame:
-        """One row per candidate, best first: ``rank``, ``overall`` with its range
-        (``overall_low``, ``overall_high``), the family scores, the holdout baseline's overall
-        score, ``tied_with`` (the candidates whose overall range overlaps this one's) and the
-        number of metrics that failed (``error``; metrics that do not apply are not counted)."""
+        """One row per candidate, best first: ``rank``, the overall ``verdict`` and the number of
+        ``findings`` behind it, ``overall`` with its range (``overall_low``, ``overall_high``), the
+        family scores, the holdout baseline's overall score, ``tied_with`` (the candidates with
+        the same verdict whose overall range overlaps this one's) and the number of metrics that
+        failed (``error``; metrics that do not apply are not counted)."""
         rows = []
         for name, report in self.reports.items():
             summary = report.summary
             ranges = family_ranges(report.metrics, missing_as_point=True)
             low, high = ranges["overall"] if ranges["overall"] is not None else (None, None)
+            verdict, findings = report.reading("overall")
             rows.append(
                 {
                     "candidate": name,
+                    "verdict": verdict,
+                    "findings": len(findings),
                     "overall": summary["overall"],
                     "overall_low": low,
                     "overall_high": high,
@@ -88,10 +96,14 @@ class Comparison:
             others = [o for o in rows if o is not row]
             row["tied_with"] = [o["candidate"] for o in others if _overlap(row, o)]
             row["rank"] = 1 + sum(_better(o, row) for o in others)
-        order = sorted(range(len(rows)), key=lambda i: (rows[i]["rank"], -_value(rows[i]["overall"]), i))
+        order = sorted(
+            range(len(rows)), key=lambda i: (rows[i]["rank"], _standing(rows[i]), -_value(rows[i]["overall"]), i)
+        )
         columns = [
             "rank",
             "candidate",
+            "verdict",
+            "findings",
             "overall",
             "overall_low",
             "overall_high",
@@ -155,14 +167,24 @@ def _value(v: Any) -> float:
     return float(v) if v is not None and v == v else float("-inf")
 
 
+def _standing(row: dict) -> int:
+    """The place of a row's verdict, best first (``not_measured`` last)."""
+    return VERDICTS.index(row["verdict"]) if row["verdict"] in VERDICTS else len(VERDICTS)
+
+
 def _overlap(a: dict, b: dict) -> bool:
+    if _standing(a) != _standing(b):
+        return False
     if None in (a["overall_low"], a["overall_high"], b["overall_low"], b["overall_high"]):
         return False
     return a["overall_low"] <= b["overall_high"] and b["overall_low"] <= a["overall_high"]
 
 
 def _better(a: dict, b: dict) -> bool:
-    """``a`` is clearly better than ``b``: its range lies wholly above (or, without ranges, its score is higher)."""
+    """``a`` is clearly better than ``b``: a better verdict, or the same verdict and a range wholly
+    above (or, without ranges, a higher score)."""
+    if _standing(a) != _standing(b):
+        return _standing(a) < _standing(b)
     if None in (a["overall_low"], a["overall_high"], b["overall_low"], b["overall_high"]):
         return _value(a["overall"]) > _value(b["overall"])
     return a["overall_low"] > b["overall_high"]
