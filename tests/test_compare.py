@@ -240,7 +240,7 @@ def test_the_verdict_ranks_first_so_a_leaking_candidate_never_beats_one_on_par()
     assert list(board["verdict"]) == ["on_par", "well_below"] and list(board["rank"]) == [1, 2]
     assert board.loc["copy", "findings"] == 1 and board.loc["copy", "tied_with"] == []
     # a smaller but certain privacy shortfall: a higher overall score still ranks below on par
-    higher = Comparison({"copy": report(1.0, 0.97), "model": report(0.94, 0.99)}).leaderboard
+    higher = Comparison({"copy": report(1.0, 0.955), "model": report(0.94, 0.99)}).leaderboard
     assert higher.loc["copy", "overall"] > higher.loc["model", "overall"]
     assert higher.loc["copy", "verdict"] == "somewhat_below"
     assert list(higher.index) == ["model", "copy"]
