@@ -15,8 +15,8 @@ shape                  what ``details`` holds (required keys; more are allowed) 
 ``scalars``            any JSON mapping: shown as a table of its numbers              (the fallback)
 ``per_column``         ``columns``: one entry per column with ``column``, ``score``  (none; for new metrics)
                        (and ``baseline``)
-``column_statistics``  per_column, each entry with ``stats`` per data set and         statistics
-                       ``score`` = ``{"synthetic", "holdout"}``; ``validity``
+``column_statistics``  per_column, each entry with ``stats`` per data set,           statistics
+                       ``score``, ``baseline``, ``se``; ``validity``
 ``distributions``      per_column, each entry with ``labels`` (bins) and the share    histogram_similarity,
                        of rows per bin in ``real``, ``synthetic`` (``holdout``)        first_differences,
                                                                                       tails
@@ -445,17 +445,34 @@ class ColumnStatistics(PerColumn):
             Field("kind", Text(), "the column's kind (numeric, categorical, ...)", required=False),
             Field(
                 "score",
-                Record(
-                    Field("synthetic", Number(), "the synthetic data's score of the column"),
-                    Field("holdout", Number(), "the holdout's score of the column", required=False),
+                Either(
+                    Number(),
+                    Record(
+                        Field("synthetic", Number(), "the synthetic data's score of the column"),
+                        Field("holdout", Number(), "the holdout's score of the column", required=False),
+                    ),
                 ),
-                "the column's scores in [0, 1]: the mean agreement of its statistics",
+                "the synthetic data's score of the column in [0, 1] (reports written before sdq gave "
+                "baseline and se: a mapping {synthetic, holdout} of both scores)",
+            ),
+            Field("baseline", Number(), "the holdout's score of the column", required=False),
+            Field(
+                "se",
+                Number(),
+                "the standard error of the column's synthetic score (null where it was not estimated)",
+                required=False,
             ),
             Field("stats", MapOf(MapOf(Value()), DATASETS), "statistic name -> value, per data set"),
             Field(
                 "agreement",
                 MapOf(MapOf(Number()), ("synthetic", "holdout")),
                 "statistic name -> agreement in [0, 1] with the real value, per data set",
+                required=False,
+            ),
+            Field(
+                "aspects",
+                MapOf(MapOf(Number()), ("synthetic", "holdout")),
+                "aspect (location, spread, shares, ...) -> agreement in [0, 1], per data set",
                 required=False,
             ),
         )

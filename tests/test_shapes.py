@@ -91,7 +91,16 @@ def test_options_are_part_of_the_shape():
             {"columns": [{"column": "a", "score": 0.9, "real": [0.1], "synthetic": [0.1], "spread": {"fake": [1]}}]},
             "columns[0].spread.fake: unexpected key",
         ),
-        (ColumnStatistics(), {"columns": [{"column": "a", "score": 0.9, "stats": {}}]}, "columns[0].score: expected"),
+        (
+            ColumnStatistics(),
+            {"columns": [{"column": "a", "score": "high", "stats": {}}]},
+            "columns[0].score: expected",
+        ),
+        (
+            ColumnStatistics(),
+            {"columns": [{"column": "a", "score": 0.9, "se": "small", "stats": {}}]},
+            "columns[0].se: expected a number or null",
+        ),
         (
             ColumnStatistics(),
             {"columns": [{"column": "a", "score": {"synthetic": 1.0}, "stats": {"fake": {}}}]},

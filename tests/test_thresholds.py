@@ -212,13 +212,22 @@ def test_ci_low_threshold_uses_the_interval(report):
 
 def test_column_thresholds_read_both_detail_shapes(report):
     hist = {c["column"]: c["score"] for c in report["histogram_similarity"].details["columns"]}
-    stats = {c["column"]: c["score"] for c in report["statistics"].details["columns"]}
+    stats = {c["column"]: (c["score"], c["baseline"]) for c in report["statistics"].details["columns"]}
     result = report.check([Threshold("histogram_similarity:age", 0.0), Threshold("statistics:age", 0.0)])
     assert result.passed
-    assert result[0].score == hist["age"] and result[1].score == stats["age"]["synthetic"]
-    assert result[1].baseline == stats["age"]["holdout"]
+    assert result[0].score == hist["age"] and (result[1].score, result[1].baseline) == stats["age"]
     missing = report.check({"histogram_similarity:nope": 0.1})
     assert not missing.passed and "no score for column 'nope'" in missing[0].message
+    # a report written before per-column entries carried baseline and se: score = {synthetic, holdout}
+    data = report.to_dict()
+    entries = next(m for m in data["metrics"] if m["name"] == "statistics")["details"]["columns"]
+    for entry in entries:
+        entry["score"] = {"synthetic": entry.pop("score"), "holdout": entry.pop("baseline")}
+        entry.pop("se")
+    older = sdq.Report.from_dict(data)
+    assert older["statistics"].status == "ok"
+    again = older.check([Threshold("statistics:age", 0.0)])
+    assert again.passed and (again[0].score, again[0].baseline) == stats["age"]
 
 
 def test_skipped_not_run_and_no_baseline_fail_unless_allowed(report, frames):

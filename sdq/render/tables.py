@@ -65,7 +65,8 @@ def _format_top(values: Any) -> str:
 
 
 def statistics_tables(details: Mapping[str, Any]) -> list[Table]:
-    """The side-by-side summary statistics of every column, with the agreement of each."""
+    """The side-by-side summary statistics of every column, with the agreement of each, then the
+    agreement of each aspect the statistics are grouped in (``aspects``, when given)."""
     rows = []
     for entry in _list(details.get("columns")):
         if not isinstance(entry, Mapping):
@@ -78,6 +79,9 @@ def statistics_tables(details: Mapping[str, Any]) -> list[Table]:
                 value = _dict(stats.get(data_set)).get(stat)
                 cells.append(_format_top(value) if stat == "top" else value if _scalar(value) else None)
             rows.append([str(entry.get("column", "")), stat, *cells, agreement.get(stat)])
+        for aspect, value in _dict(_dict(entry.get("aspects")).get("synthetic")).items():
+            if _scalar(value) and not isinstance(value, str):
+                rows.append([str(entry.get("column", "")), f"aspect: {aspect}", None, None, None, value])
     if not rows:
         return []
     columns = ["column", "statistic", "real", "holdout", "synthetic", "agreement"]

@@ -258,3 +258,26 @@ def test_templates_ship_with_the_package():
         assert any(path.match(p) for p in patterns), f"{path.name} is not in package-data"
     assert "</script" not in (folder / "report.js").read_text().lower()  # inlined in <script>
     assert "</style" not in (folder / "report.css").read_text().lower()
+
+
+def test_the_statistics_table_shows_each_statistic_then_each_aspect():
+    from sdq.render.tables import tables_for
+
+    details = {
+        "columns": [
+            {
+                "column": "x",
+                "score": 0.5,
+                "stats": {"real": {"median": 1.0, "max": 9.0}, "synthetic": {"median": 2.0, "max": 3.0}},
+                "agreement": {"synthetic": {"median": 0.5}},
+                "aspects": {"synthetic": {"location": 0.5, "spread": 1.0}},
+            }
+        ]
+    }
+    (table,) = tables_for("column_statistics", details)
+    assert table["rows"] == [
+        ["x", "median", 1.0, None, 2.0, 0.5],
+        ["x", "max", 9.0, None, 3.0, None],
+        ["x", "aspect: location", None, None, None, 0.5],
+        ["x", "aspect: spread", None, None, None, 1.0],
+    ]
