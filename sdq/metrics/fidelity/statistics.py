@@ -5,8 +5,9 @@ an agreement in [0, 1] per statistic:
 
 numeric, datetime   mean, median, quartiles, min, max: ``1 - min(1, |diff| / scale)`` with scale the
                     real IQR (else std, else range, else 1); std: ratio of the smaller to the larger;
-categorical,        category shares: ``1 - total variation distance`` over all categories; top-5
-boolean             overlap: share of the real top-5 categories also in the synthetic top-5;
+ordinal,            category shares: ``1 - total variation distance`` over all categories (an
+categorical,        ordinal column's levels are its categories); top-5 overlap: share of the
+boolean             real top-5 categories also in the synthetic top-5;
 text                length mean / median / std as for numbers; character shares as for categories;
 every column        missing rate: ``1 - |diff|``; distinct values: ratio of the smaller to the larger
                     count, counted on equally many rows (distinct counts grow with sample size)
@@ -140,7 +141,7 @@ def _profile(series: pd.Series, kind: str, exponent: int = 0) -> dict[str, Any]:
     stats["rows"] = len(series)
     stats["distinct"] = int(len(counts))
     out = {"stats": stats, "counts": counts}
-    if kind in ("categorical", "boolean", "constant", "empty"):
+    if kind in ("ordinal", "categorical", "boolean", "constant", "empty"):
         out["shares"] = categorical_shares(series)
         stats["top"] = [
             [str(k) if kind != "boolean" else str(bool(k)), rounded(out["shares"][k], 4)]
@@ -242,7 +243,7 @@ def _column(prepared: Prepared, spec, frames: dict[str, pd.DataFrame]) -> tuple[
             agree["characters"] = _tvd_agreement(chars_r, chars_o)
             entry.setdefault("characters", {})[frame_name] = [[k, rounded(v, 4)] for k, v in chars_o.head(10).items()]
             entry["characters"]["real"] = [[k, rounded(v, 4)] for k, v in chars_r.head(10).items()]
-        elif kind in ("categorical", "boolean", "constant"):
+        elif kind in ("ordinal", "categorical", "boolean", "constant"):
             p, q = real_profile["shares"], other_profile["shares"]
             agree["shares"] = _tvd_agreement(p, q)
             top_r, top_o = _top(p), set(_top(q))
@@ -288,7 +289,7 @@ def _validity(prepared: Prepared, spec, frame_name: str) -> dict[str, Any]:
             x = series.to_numpy(dtype=float)
             out["below_range"] = int(np.sum(x < lo))
             out["above_range"] = int(np.sum(x > hi))
-    elif spec.kind in ("categorical", "boolean", "constant", "empty"):
+    elif spec.kind in ("ordinal", "categorical", "boolean", "constant", "empty"):
         real_counts = prepared.tables.real[spec.name].value_counts(dropna=True, sort=False)
         known = real_counts.index[real_counts.to_numpy() > 0]
         counts = series.value_counts(dropna=True, sort=False)
@@ -357,7 +358,7 @@ def _bootstrap(prepared: Prepared, specs, exact: list[dict], score: float, rng: 
                 low, high = np.minimum(r["std"], o["std"]), np.maximum(r["std"], o["std"])
                 varying["std"] = np.where(high > 0, low / np.where(high > 0, high, 1.0), 1.0)
             varying["missing_rate"] = 1 - np.abs(r["missing_rate"] - o["missing_rate"])
-        elif spec.kind in ("categorical", "boolean", "constant") and spec.name in prepared.binnings:
+        elif spec.kind in ("ordinal", "categorical", "boolean", "constant") and spec.name in prepared.binnings:
             k = prepared.binnings[spec.name].n_codes
 
             def shares(codes: np.ndarray) -> np.ndarray:
