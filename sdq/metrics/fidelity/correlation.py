@@ -23,20 +23,23 @@ target inverted (y -> 1 - y) reverses it.
 
 Which pairs count: those whose real association is significant (two-sided t-test of rho with
 ``n - 2`` degrees of freedom, chi-square test of the table behind V, F-test of eta), at a
-family-wise level of 0.05 over the pairs scored (Bonferroni). Each counted pair keeps
-``1 - |a_real - a_synthetic| / |a_real|`` (clipped to [0, 1]; the difference is signed, so a
-reversed correlation keeps nothing), and the score is the mean over counted pairs weighted by
-``|a_real|`` (see :mod:`sdq.metrics.fidelity.dependence`).
+family-wise level of 0.05 over the pairs scored (Bonferroni); the others carry no weight. Each
+counted pair keeps ``1 - lost / |a_real|`` (clipped to [0, 1]), where ``lost`` is the difference
+``a_real - a_synthetic`` net of what sampling noise explains at these sizes (``sqrt(max(0,
+d^2 - v))``, ``v`` the variance of the difference between two samples of the real data); the
+difference is signed, so a reversed association keeps nothing. The score is the mean over counted
+pairs weighted by ``|a_real|`` (see :mod:`sdq.metrics.fidelity.dependence`): **the share of the
+real association kept**.
 
 1.0: every real association beyond chance is kept at its strength and with its sign. 0.0: every
-one is lost, reversed, or at least twice as strong as in the real data. The score reads as the
-share of the real association kept: on four real tables (``docs/metrics.md``) independently
-shuffled columns and uniform noise score at most 0.1, fresh real rows at least 0.9. Associations
-the real data lacks are not scored. Spearman is scored rather than Pearson because one extreme
-value can move Pearson's r anywhere; Pearson's r of numeric and datetime pairs is still reported in
-``details.pearson``. Interval: the whole score recomputed on row resamples of real and synthetic
-data, as ``score +- 1.96 se`` (``details.bootstrap_rows``; per column ``se`` too). Without a real
-pair associated beyond chance there is nothing to keep: the metric is skipped.
+one is lost, reversed, or at least twice as strong as in the real data. On four real tables
+(``docs/metrics.md``), independently shuffled columns and uniform noise keep at most about 0.1,
+fresh real rows about 0.9 or more. Associations the real data lacks are not scored. Spearman is
+scored rather than Pearson because one extreme value can move Pearson's r anywhere; Pearson's r
+of numeric and datetime pairs is still reported in ``details.pearson``. Interval: the whole score
+recomputed on row resamples of real and synthetic data, ``score +- 1.96 se``
+(``details.bootstrap_rows``, ``details.se``; per column ``se`` too). Without a real pair
+associated beyond chance there is nothing to keep: the metric is skipped.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ __all__ = [
 NUMERIC_LIKE = ("numeric", "datetime")
 #: Kinds that give the values of a correlation ratio (grouped by an unordered categorical column).
 VALUED = ("numeric", "datetime", "ordinal")
+#: Pairs weigh ``|a_real|``: the score is the share of the total real association kept.
+WEIGHT_POWER = 1.0
 
 
 def masked_pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -396,6 +401,7 @@ def correlation(prepared: Prepared) -> Outcome:
         points,
         thresholds,
         resample,
+        WEIGHT_POWER,
         {"association": kinds},
     )
 

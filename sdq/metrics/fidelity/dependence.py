@@ -21,11 +21,12 @@ association well above its noise). A pair keeps 1 when its association has the r
 when it is gone, twice as strong as in the real data, or (for signed measures, where the
 difference is signed) reversed.
 
-**The score** is the mean of ``kept`` over the counted pairs weighted by ``a_real^2``: the share of
-the real association kept, each pair counting by the share of variation its association explains,
-so that strong, well measured associations count most and the many weak ones, whose estimates are
-mostly noise at small sizes, little. A column's score is the same over the counted pairs that
-include it.
+**The score** is the mean of ``kept`` over the counted pairs weighted by ``|a_real| ** power``:
+the share of the real association kept. ``correlation`` weighs pairs by ``|a_real|`` (rho, V and
+eta are on the scale of a correlation); ``mutual_information`` by ``NMI_real^2``, so that the many
+weak pairs, whose NMI is mostly noise at small sizes, count little (by ``NMI_real`` alone, uniform
+noise kept 0.11 of breast_cancer's dependence). A column's score is the same over the counted
+pairs that include it.
 
 **Intervals and standard errors.** Rows of the real and of the other data set are resampled
 together for every pair (an m-out-of-n bootstrap of at most ``bootstrap_rows`` rows per data set,
@@ -51,6 +52,7 @@ __all__ = [
     "NOISE_ROWS",
     "pair_level",
     "kept",
+    "weights",
     "kept_share",
     "column_shares",
     "incidence",
@@ -99,10 +101,17 @@ def kept(real: np.ndarray, other: np.ndarray, noise: np.ndarray | float = 0.0) -
     return np.clip(1.0 - lost / np.maximum(np.abs(real), TINY), 0.0, 1.0)
 
 
-def kept_share(real: np.ndarray, other: np.ndarray, counted: np.ndarray, noise: np.ndarray | float = 0.0) -> np.ndarray:
+def weights(real: np.ndarray, counted: np.ndarray, power: float) -> np.ndarray:
+    """Each pair's weight: ``|a_real| ** power`` where it counts, else 0."""
+    return np.where(counted, np.abs(real) ** power, 0.0)
+
+
+def kept_share(
+    real: np.ndarray, other: np.ndarray, counted: np.ndarray, noise: np.ndarray | float = 0.0, power: float = 1.0
+) -> np.ndarray:
     """The share of the real association kept, over the last axis: the mean of :func:`kept` over
-    the counted pairs, weighted by ``a_real^2``; NaN where no pair counts."""
-    weight = np.where(counted, real**2, 0.0)
+    the counted pairs, weighted by ``|a_real| ** power``; NaN where no pair counts."""
+    weight = weights(real, counted, power)
     total = weight.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = (weight * kept(real, other, noise)).sum(axis=-1) / np.where(total > 0, total, 1.0)
@@ -120,11 +129,16 @@ def incidence(pairs: Sequence[tuple[int, int]], n_columns: int) -> np.ndarray:
 
 
 def column_shares(
-    real: np.ndarray, other: np.ndarray, counted: np.ndarray, noise: np.ndarray | float, pairs_of: np.ndarray
+    real: np.ndarray,
+    other: np.ndarray,
+    counted: np.ndarray,
+    noise: np.ndarray | float,
+    pairs_of: np.ndarray,
+    power: float = 1.0,
 ) -> np.ndarray:
     """Per column (``pairs_of`` from :func:`incidence`), :func:`kept_share` over the counted pairs
     that include it; NaN for a column in no counted pair. Leading axes are replicates."""
-    weight = np.where(counted, real**2, 0.0)
+    weight = weights(real, counted, power)
     num, den = (weight * kept(real, other, noise)) @ pairs_of, weight @ pairs_of
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
@@ -199,10 +213,11 @@ def dependence_details(
     noise: dict[str, np.ndarray],
     column_se: np.ndarray | None,
     pair_info: dict[str, list] | None = None,
+    power: float = 1.0,
 ) -> dict[str, Any]:
     """Details in the ``pairwise`` shape: one symmetric matrix per data set (diagonal 1, pairs not
     scored null); the counted pairs that lost most (``similarity`` = the share kept, ``weight`` =
-    ``a_real^2``), worst first; the number of pairs scored and counted; per column in a counted
+    ``|a_real| ** power``), worst first; the number of pairs scored and counted; per column in a counted
     pair, its share kept (``score``), the holdout's (``baseline``), the standard error of ``score``
     (``se``) and its counted pairs (``pairs``). ``labels`` and ``pairs`` are in the given order;
     ``noise`` holds, per data set compared, the noise variance of each pair's difference."""
@@ -215,7 +230,7 @@ def dependence_details(
         matrices[name] = [rounded(row, 4) for row in mat]
     real = values["real"]
     similarity = kept(real, values["synthetic"], noise["synthetic"])
-    weight = np.where(counted, real**2, 0.0)
+    weight = weights(real, counted, power)
     loss = np.where(counted, (1 - similarity) * weight, -np.inf)
     rows = []
     for k in [k for k in np.argsort(-loss, kind="stable")[:WORST] if counted[k]]:
@@ -226,7 +241,7 @@ def dependence_details(
         rows.append(row)
     pairs_of = incidence(pairs, len(labels))
     shares = {
-        name: column_shares(real, values[name], counted, noise[name], pairs_of)
+        name: column_shares(real, values[name], counted, noise[name], pairs_of, power)
         for name in ("synthetic", "holdout")
         if name in values
     }
@@ -268,13 +283,15 @@ def outcome(
     points: dict[str, tuple[np.ndarray, np.ndarray]],
     thresholds: np.ndarray,
     resample: Resample,
+    power: float,
     pair_info: dict[str, list] | None = None,
 ) -> tuple[float, float | None, tuple[float, float] | None, dict[str, Any]]:
     """Score, baseline, interval and details of a pairwise dependence metric (see the module's
     docstring) from the associations and test effects of every data set compared (``points``:
     ``real``, ``synthetic``, ``holdout`` and ``synthetic_at_baseline_rows`` where there are, each
     (values, effects) over ``pairs``), the real effects' significance ``thresholds`` and a way to
-    ``resample`` them. ``specs`` are in the canonical order; details come in the given order."""
+    ``resample`` them; pairs weigh ``|a_real| ** power``. ``specs`` are in the canonical order;
+    details come in the given order."""
     frames = {
         "real": prepared.real,
         "synthetic": prepared.synthetic,
@@ -292,9 +309,11 @@ def outcome(
     noise_values, _, m = resample(real, NOISE_REPLICATES, NOISE_ROWS, prepared.rng(f"{name}.noise"))
     variance = noise_variance(noise_values, real.n_rows, m)
     noise = {key: difference_noise(variance, real.n_rows, frames[key].n_rows) for key in values if key != "real"}
-    score = float(kept_share(values["real"], values["synthetic"], counted, noise["synthetic"]))
+    score = float(kept_share(values["real"], values["synthetic"], counted, noise["synthetic"], power))
     baseline = (
-        float(kept_share(values["real"], values["holdout"], counted, noise["holdout"])) if "holdout" in values else None
+        float(kept_share(values["real"], values["holdout"], counted, noise["holdout"], power))
+        if "holdout" in values
+        else None
     )
 
     given = prepared.given_order(specs)
@@ -309,18 +328,22 @@ def outcome(
         factor = rescale({"real": real.n_rows, "synthetic": prepared.synthetic.n_rows}, drawn)
         # the score as it is at the resampled sizes: its noise is that of a difference at those sizes
         boot_noise = difference_noise(variance * real.n_rows / drawn["real"], drawn["real"], drawn["synthetic"])
-        columns = column_shares(boot_real, boot_syn, boot_counted, boot_noise, incidence(pairs, len(specs)))
-        result = spread(score, kept_share(boot_real, boot_syn, boot_counted, boot_noise), columns, factor)
+        columns = column_shares(boot_real, boot_syn, boot_counted, boot_noise, incidence(pairs, len(specs)), power)
+        result = spread(score, kept_share(boot_real, boot_syn, boot_counted, boot_noise, power), columns, factor)
         ci, se = result.ci, result.se
         if result.column_se is not None:
             column_se = np.empty(len(specs))
             column_se[to_given] = result.column_se
     compared = {key: v for key, v in values.items() if key != "synthetic_at_baseline_rows"}
-    details = dependence_details(labels, given_pairs, compared, counted, noise, column_se, pair_info)
+    details = dependence_details(labels, given_pairs, compared, counted, noise, column_se, pair_info, power)
     if "synthetic_at_baseline_rows" in values:
         details["score_at_baseline_rows"] = float(
             kept_share(
-                values["real"], values["synthetic_at_baseline_rows"], counted, noise["synthetic_at_baseline_rows"]
+                values["real"],
+                values["synthetic_at_baseline_rows"],
+                counted,
+                noise["synthetic_at_baseline_rows"],
+                power,
             )
         )
     details.update(

@@ -12,21 +12,25 @@ different sizes would disagree for no reason.
 
 Which pairs count: those whose real dependence is significant by the G-test of independence
 (``G = 2 n MI`` against a chi-square with ``(K_x - 1)(K_y - 1)`` degrees of freedom), at a
-family-wise level of 0.05 over the pairs scored (Bonferroni). Each counted pair keeps
-``1 - |NMI_real - NMI_synthetic| / NMI_real`` (clipped to [0, 1]), and the score is the mean over
-counted pairs weighted by ``NMI_real`` (see :mod:`sdq.metrics.fidelity.dependence`).
+family-wise level of 0.05 over the pairs scored (Bonferroni); the others carry no weight. The
+holdout's and the synthetic data's MI are divided by the **real** columns' ``sqrt(H_x H_y)`` (a
+column that collapses to a few values carries little information, and its MI divided by its own
+small entropy would look like dependence), so that each counted pair keeps ``1 - lost /
+NMI_real``, with ``lost`` the difference of the MIs in those units net of sampling noise (see
+:mod:`sdq.metrics.fidelity.dependence`). The score is the mean over counted pairs weighted by
+``NMI_real^2``: **the share of the real dependence kept**.
 
 1.0: every real dependence beyond chance is kept at its strength. 0.0: every one is lost (the
-columns independent) or at least twice as strong as in the real data. The score reads as the share
-of the real dependence kept: on four real tables (``docs/metrics.md``) independently shuffled
-columns and uniform noise score at most 0.1, fresh real rows at least 0.9. Dependence the real
-data lacks is not scored. Interval: the whole score recomputed on row resamples of real and
-synthetic data, as ``score +- 1.96 se`` (per column ``se`` too); on counts read in chunks (no rows
-to resample) each table is resampled on its own (Poisson), which ignores that the pairs share
-their rows and gives narrower intervals (``details.bootstrap``). Without a real pair dependent
-beyond chance there is nothing to keep: the metric is skipped. Columns are paired and summed in
-the canonical order of :meth:`~sdq.prepare.Prepared.columns`, so the result does not depend on
-the order of the given columns.
+columns independent) or at least twice as strong as in the real data. On four real tables
+(``docs/metrics.md``), independently shuffled columns and uniform noise keep at most about 0.1,
+fresh real rows about 0.9 or more. Dependence the real data lacks is not scored. Interval: the
+whole score recomputed on row resamples of real and synthetic data, ``score +- 1.96 se``
+(``details.se``; per column ``se`` too); on counts read in chunks (no rows to resample) each table
+is resampled on its own (Poisson), which ignores that the pairs share their rows and gives narrower
+intervals (``details.bootstrap``: ``rows`` or ``tables``). Without a real pair dependent beyond
+chance there is nothing to keep: the metric is skipped. Columns are paired and summed in the
+canonical order of :meth:`~sdq.prepare.Prepared.columns`, so the result does not depend on the
+order of the given columns.
 """
 
 from __future__ import annotations
@@ -42,7 +46,10 @@ from sdq.prepare import AggregateFrame, Prepared, pair_bins
 from sdq.schema import DEPENDENCE_KINDS
 from sdq.shapes import Pairwise
 
-__all__ = ["mutual_information", "nmi"]
+__all__ = ["mutual_information", "nmi", "g_threshold"]
+
+#: Pairs weigh ``NMI_real ** 2`` (see the module's docstring).
+WEIGHT_POWER = 2.0
 
 
 def _entropy(counts: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -65,10 +72,11 @@ def nmi(table: np.ndarray) -> np.ndarray:
     return _nmi(table)[0]
 
 
-def _nmi(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _nmi(table: np.ndarray, scale: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """NMI and the bias-corrected MI before it is floored at 0 (what the G-test reads: the
     plug-in MI less the Miller-Madow term, so that a resample of fewer rows is tested as the full
-    sample is)."""
+    sample is). With ``scale`` (one per table), the MI is divided by it rather than by the
+    table's own ``sqrt(H_x H_y)``."""
     table = np.asarray(table, dtype=float)
     n = table.sum(axis=(-2, -1))
     safe_n = np.where(n > 0, n, 1.0)
@@ -78,10 +86,19 @@ def _nmi(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     k_xy = (table > 0).sum(axis=(-2, -1))
     k_x, k_y = (rows > 0).sum(axis=-1), (cols > 0).sum(axis=-1)
     mi = hx + hy - hxy - (k_xy - k_x - k_y + 1) / (2 * safe_n)
-    denom = np.sqrt(np.clip(hx, 0, None) * np.clip(hy, 0, None))
+    denom = np.sqrt(np.clip(hx, 0, None) * np.clip(hy, 0, None)) if scale is None else scale
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(denom > 1e-12, np.clip(mi, 0, None) / np.where(denom > 1e-12, denom, 1.0), 0.0)
     return np.clip(out, 0.0, 1.0), mi
+
+
+def _scale(table: np.ndarray) -> float:
+    """``sqrt(H_x H_y)`` of a table: what its MI is divided by."""
+    n = float(table.sum())
+    if n <= 0:
+        return 0.0
+    hx, hy = _entropy(table.sum(axis=1).astype(float), n), _entropy(table.sum(axis=0).astype(float), n)
+    return float(np.sqrt(max(hx, 0.0) * max(hy, 0.0)))
 
 
 def g_threshold(table: np.ndarray, level: float) -> float:
@@ -147,33 +164,35 @@ def mutual_information(prepared: Prepared) -> Outcome:
         if frame is not None
     }
     points = {name: (np.zeros(len(pairs)), np.zeros(len(pairs))) for name in frames}
-    thresholds = np.zeros(len(pairs))
+    thresholds, scale = np.zeros(len(pairs)), np.zeros(len(pairs))
     for k, (i, j) in enumerate(pairs):
         a, b = specs[i].name, specs[j].name
+        table = contingency(prepared, prepared.real, a, b)
+        thresholds[k], scale[k] = g_threshold(table, level), _scale(table)
         for name, frame in frames.items():
-            table = contingency(prepared, frame, a, b)
-            points[name][0][k], points[name][1][k] = _nmi(table)
-            if name == "real":
-                thresholds[k] = g_threshold(table, level)
+            own = name == "real"
+            points[name][0][k], points[name][1][k] = _nmi(contingency(prepared, frame, a, b), None if own else scale[k])
     aggregate = any(isinstance(frame, AggregateFrame) for frame in frames.values())
 
     def resample(frame, n_boot: int, cap: int, generator: np.random.Generator):
         values, effects = np.zeros((n_boot, len(pairs))), np.zeros((n_boot, len(pairs)))
+        own = frame is prepared.real
         if aggregate:  # counts read in chunks: each table resampled on its own (Poisson)
             for k, (i, j) in enumerate(pairs):
                 tables = poisson_resample(contingency(prepared, frame, specs[i].name, specs[j].name), n_boot, generator)
-                values[:, k], effects[:, k] = _nmi(tables)
+                values[:, k], effects[:, k] = _nmi(tables, None if own else np.full(n_boot, scale[k]))
             return values, effects, frame.n_rows
         idx = bootstrap_rows(frame.n_rows, cap, n_boot, generator)
         codes = {s.name: frame.pair_codes[s.name][idx].astype(np.int16) for s in specs}
         for k, (i, j) in enumerate(pairs):
             a, b = specs[i].name, specs[j].name
             ka, kb = prepared.pair_binnings[a].n_codes, prepared.pair_binnings[b].n_codes
-            values[:, k], effects[:, k] = _nmi(_row_tables(codes, a, b, ka, kb))
+            tables = _row_tables(codes, a, b, ka, kb)
+            values[:, k], effects[:, k] = _nmi(tables, None if own else np.full(n_boot, scale[k]))
         return values, effects, idx.shape[1]
 
     score, baseline, ci, details = outcome(
-        prepared, "mutual_information", "dependent", specs, pairs, sampled, points, thresholds, resample
+        prepared, "mutual_information", "dependent", specs, pairs, sampled, points, thresholds, resample, WEIGHT_POWER
     )
     details.update(
         {"pair_bins": pair_bins(prepared.real.n_rows, prepared.config), "bootstrap": "tables" if aggregate else "rows"}
