@@ -14,7 +14,7 @@ score well.
 difference ``a_real - a_other`` net of sampling noise: ``sqrt(max(0, (a_real - a_other)^2 - v))``
 with ``v`` the variance that difference has when the other data set is a fresh sample of the real
 distribution (``v = s^2 (1 + n_real / n_other)``, ``s`` the standard error of the real
-association, from :data:`NOISE_REPLICATES` row resamples of the real data). ``(a_real -
+association, from :data:`NOISE_REPLICATES` resamples of the real data drawn with a fixed seed). ``(a_real -
 a_other)^2 - v`` is an unbiased estimate of the squared true difference: fresh real rows keep about
 everything, while a lost association is still lost (``sqrt(a^2 - v)`` is close to ``|a|`` for an
 association well above its noise). A pair keeps 1 when its association has the real strength, 0
@@ -50,6 +50,7 @@ __all__ = [
     "ALPHA",
     "NOISE_REPLICATES",
     "NOISE_ROWS",
+    "NOISE_SEED",
     "pair_level",
     "kept",
     "weights",
@@ -69,11 +70,15 @@ __all__ = [
 
 #: Family-wise level of the tests that decide which real pairs are associated.
 ALPHA = 0.05
-#: Row resamples of the real data behind the standard error of each real association (always
-#: drawn, whatever ``n_bootstrap`` says: the score itself depends on them).
+#: Resamples of the real data behind the standard error of each real association (always drawn,
+#: whatever ``n_bootstrap`` says: the score itself depends on them).
 NOISE_REPLICATES = 50
 #: Rows per resample behind those standard errors (their variance rescaled to all the rows).
 NOISE_ROWS = 2_000
+#: The seed of those resamples: fixed, so that a score depends on the data only (the seed of the
+#: configuration moves the intervals, not the scores); rows come in the canonical order, so the
+#: resamples do not depend on the order of the given rows either.
+NOISE_SEED = 20_240_601
 #: Smallest real association a share is taken of (significant pairs are far above it).
 TINY = 1e-12
 #: How many pairs the details list, worst first.
@@ -285,12 +290,14 @@ def outcome(
     resample: Resample,
     power: float,
     pair_info: dict[str, list] | None = None,
+    noise_resample: Resample | None = None,
 ) -> tuple[float, float | None, tuple[float, float] | None, dict[str, Any]]:
     """Score, baseline, interval and details of a pairwise dependence metric (see the module's
     docstring) from the associations and test effects of every data set compared (``points``:
     ``real``, ``synthetic``, ``holdout`` and ``synthetic_at_baseline_rows`` where there are, each
     (values, effects) over ``pairs``), the real effects' significance ``thresholds`` and a way to
-    ``resample`` them; pairs weigh ``|a_real| ** power``. ``specs`` are in the canonical order;
+    ``resample`` them (``noise_resample``, if given, for the standard errors of the real
+    associations); pairs weigh ``|a_real| ** power``. ``specs`` are in the canonical order;
     details come in the given order."""
     frames = {
         "real": prepared.real,
@@ -306,7 +313,9 @@ def outcome(
             f"{len(pairs)} pairs tested at a family-wise level of {ALPHA:g}): there is nothing to keep"
         )
     real = prepared.real
-    noise_values, _, m = resample(real, NOISE_REPLICATES, NOISE_ROWS, prepared.rng(f"{name}.noise"))
+    noise_values, _, m = (noise_resample or resample)(
+        real, NOISE_REPLICATES, NOISE_ROWS, np.random.default_rng(NOISE_SEED)
+    )
     variance = noise_variance(noise_values, real.n_rows, m)
     noise = {key: difference_noise(variance, real.n_rows, frames[key].n_rows) for key in values if key != "real"}
     score = float(kept_share(values["real"], values["synthetic"], counted, noise["synthetic"], power))

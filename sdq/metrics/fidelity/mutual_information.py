@@ -17,7 +17,8 @@ holdout's and the synthetic data's MI are divided by the **real** columns' ``sqr
 column that collapses to a few values carries little information, and its MI divided by its own
 small entropy would look like dependence), so that each counted pair keeps ``1 - lost /
 NMI_real``, with ``lost`` the difference of the MIs in those units net of sampling noise (see
-:mod:`sdq.metrics.fidelity.dependence`). The score is the mean over counted pairs weighted by
+:mod:`sdq.metrics.fidelity.dependence`; the noise from Poisson resamples of the real tables, so
+that counts read in chunks score as the rows do). The score is the mean over counted pairs weighted by
 ``NMI_real^2``: **the share of the real dependence kept**.
 
 1.0: every real dependence beyond chance is kept at its strength. 0.0: every one is lost (the
@@ -174,14 +175,21 @@ def mutual_information(prepared: Prepared) -> Outcome:
             points[name][0][k], points[name][1][k] = _nmi(contingency(prepared, frame, a, b), None if own else scale[k])
     aggregate = any(isinstance(frame, AggregateFrame) for frame in frames.values())
 
-    def resample(frame, n_boot: int, cap: int, generator: np.random.Generator):
+    def resample_tables(frame, n_boot: int, cap: int, generator: np.random.Generator):
+        # each table on its own (Poisson): the only way on counts read in chunks, and the standard
+        # error of each pair's NMI, read on its own, is the same as from resampled rows
         values, effects = np.zeros((n_boot, len(pairs))), np.zeros((n_boot, len(pairs)))
         own = frame is prepared.real
-        if aggregate:  # counts read in chunks: each table resampled on its own (Poisson)
-            for k, (i, j) in enumerate(pairs):
-                tables = poisson_resample(contingency(prepared, frame, specs[i].name, specs[j].name), n_boot, generator)
-                values[:, k], effects[:, k] = _nmi(tables, None if own else np.full(n_boot, scale[k]))
-            return values, effects, frame.n_rows
+        for k, (i, j) in enumerate(pairs):
+            tables = poisson_resample(contingency(prepared, frame, specs[i].name, specs[j].name), n_boot, generator)
+            values[:, k], effects[:, k] = _nmi(tables, None if own else np.full(n_boot, scale[k]))
+        return values, effects, frame.n_rows
+
+    def resample(frame, n_boot: int, cap: int, generator: np.random.Generator):
+        if aggregate:
+            return resample_tables(frame, n_boot, cap, generator)
+        values, effects = np.zeros((n_boot, len(pairs))), np.zeros((n_boot, len(pairs)))
+        own = frame is prepared.real
         idx = bootstrap_rows(frame.n_rows, cap, n_boot, generator)
         codes = {s.name: frame.pair_codes[s.name][idx].astype(np.int16) for s in specs}
         for k, (i, j) in enumerate(pairs):
@@ -192,7 +200,17 @@ def mutual_information(prepared: Prepared) -> Outcome:
         return values, effects, idx.shape[1]
 
     score, baseline, ci, details = outcome(
-        prepared, "mutual_information", "dependent", specs, pairs, sampled, points, thresholds, resample, WEIGHT_POWER
+        prepared,
+        "mutual_information",
+        "dependent",
+        specs,
+        pairs,
+        sampled,
+        points,
+        thresholds,
+        resample,
+        WEIGHT_POWER,
+        noise_resample=resample_tables,
     )
     details.update(
         {"pair_bins": pair_bins(prepared.real.n_rows, prepared.config), "bootstrap": "tables" if aggregate else "rows"}
