@@ -498,7 +498,8 @@ CACHED_WORK: dict[str, str] = {
         "frame (sdq.metrics._common.contingency); mutual_information"
     ),
     "fidelity.ranks": (
-        "(frame name, id, column): centred average ranks of a numeric column (fidelity/correlation.py); correlation"
+        "(frame name, id, column): centred mid-ranks of an ordered column (numeric, datetime, ordinal, boolean) "
+        "(fidelity/correlation.py); correlation"
     ),
     "fidelity.sequences": (
         "(data set): its rows grouped into sequences in time order (fidelity/sequences.py); autocorrelation, "

@@ -16,6 +16,8 @@ How a file is read (three passes over the real file, one over each other file):
 
 Differences from :func:`sdq.engine.evaluate` on the same data, all documented in the report's manifest:
 numeric bin edges come from a sample of the real rows (the counts in those bins are exact); the
+interval of ``mutual_information`` resamples each pair's table on its own (there are no rows to
+resample together), which ignores that the pairs share their rows and makes it too narrow; the
 holdout baseline uses the whole holdout rather than a subsample at the synthetic size (at the
 sizes this path is for, the finite-sample effect that subsample corrects is negligible); the
 schema is inferred from the sample (pass ``column_types`` to pin it); in CSV files, columns read
