@@ -327,3 +327,53 @@ def test_ordinal_bins_follow_the_levels_order_not_their_frequency():
     assert labels == ["(missing)", "high", "low", "mid", "(unseen)"]
     # the same strings as categories: most frequent first, with (other)
     assert _histogram_labels(real, "words")[-2:] == ["(other)", "(unseen)"]
+
+
+def _ratings(n: int, seed: int) -> pd.DataFrame:
+    """A 1-7 rating that rises with a score, an ordered category and a boolean that follow it."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    rating = np.clip(np.round(4 + 1.5 * x + rng.normal(size=n)), 1, 7).astype(int)
+    levels = ["low", "mid", "high"]
+    band = pd.Categorical(np.array(levels)[np.digitize(x, [-0.5, 0.5])], categories=levels, ordered=True)
+    return pd.DataFrame({"score": x, "rating": rating, "band": band, "churn": x + rng.normal(size=n) > 0.5})
+
+
+def test_ordinal_columns_in_the_report_json_and_html(tmp_path):
+    real, synthetic = _ratings(400, 0), _ratings(300, 1)
+    report = sdq.evaluate(real, synthetic, metrics=["histogram_similarity", "correlation"])
+    columns = {c["name"]: c for c in report.to_dict()["data"]["columns"]}
+    assert columns["rating"]["kind"] == "ordinal" and columns["band"]["kind"] == "ordinal"
+    assert columns["rating"]["reason"] == "integers with only 7 distinct values (ordered)"
+    assert "low < mid < high" in columns["band"]["reason"]
+    report.to_html(tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<td>ordinal</td>" in html and "integers with only 7 distinct values (ordered)" in html
+
+
+def test_a_rating_read_backwards_fails_its_column_threshold():
+    import sdq.testing as st
+
+    real, synthetic, holdout = _ratings(1500, 0), _ratings(1500, 1), _ratings(1500, 2)
+    threshold = "correlation:rating=0.8*baseline"
+    st.assert_quality(real, synthetic, holdout, thresholds=threshold, config=sdq.Config(n_bootstrap=0))
+    backwards = synthetic.assign(rating=8 - synthetic["rating"])
+    with pytest.raises(AssertionError, match="correlation:rating"):
+        st.assert_quality(real, backwards, holdout, thresholds=threshold, config=sdq.Config(n_bootstrap=0))
+
+
+def test_chunked_files_read_ordinal_columns_as_in_memory(tmp_path):
+    from sdq.engine.chunked import evaluate_chunked
+
+    real, synthetic = _ratings(600, 0), _ratings(500, 1)
+    real.to_parquet(tmp_path / "real.parquet")
+    synthetic.to_parquet(tmp_path / "synthetic.parquet")
+    metrics = ["histogram_similarity", "mutual_information"]
+    chunked = evaluate_chunked(
+        tmp_path / "real.parquet", tmp_path / "synthetic.parquet", chunk_rows=100, metrics=metrics
+    )
+    memory = sdq.evaluate(real, synthetic, metrics=metrics)
+    kinds = {c["name"]: c["kind"] for c in chunked.to_dict()["data"]["columns"]}
+    assert kinds["rating"] == kinds["band"] == "ordinal"
+    for name in metrics:
+        assert chunked[name].score == pytest.approx(memory[name].score, abs=1e-12), name
