@@ -50,8 +50,8 @@ from scipy import stats
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import rounded, select_pairs
-from sdq.metrics.fidelity.dependence import bootstrap_rows, outcome, pair_level
-from sdq.prepare import Prepared, PreparedFrame, ordered_values
+from sdq.metrics.fidelity.dependence import bootstrap_rows, outcome, pair_level, table_variance
+from sdq.prepare import Prepared, PreparedFrame, ordered_values, pair_table
 from sdq.schema import DEPENDENCE_KINDS, ORDERED_KINDS
 from sdq.shapes import Pairwise
 
@@ -318,30 +318,55 @@ def spearman_threshold(n: np.ndarray, level: float) -> np.ndarray:
     return np.where(n > 2, t / np.sqrt(dof + t**2), np.inf)
 
 
-def _thresholds(prepared: Prepared, specs, pairs, kinds, level: float) -> np.ndarray:
-    """Per pair, the smallest real effect (see :func:`_associations`) significant at ``level``:
-    for rho the t-test's, for V the chi-square test's (``chi^2 > c`` is ``phi^2 - df / n >
-    (c - df) / n``), for eta the F-test's (``F > c`` read on the adjusted eta^2)."""
+def _tests(
+    prepared: Prepared, specs, pairs, kinds, level: float, real_values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair, the smallest real effect (see :func:`_associations`) significant at ``level``,
+    and the variance of the real association at the real size (what sampling noise explains).
+
+    Tests: for rho the t-test's (``n`` rows where both are present); for V the chi-square test's
+    (``chi^2 > c`` is ``phi^2 - df / n > (c - df) / n``); for eta the F-test's (``F > c`` read on
+    the adjusted eta^2). Variances: for rho ``(1 + rho^2 / 2)(1 - rho^2)^2 / (n - 3)`` (Bonett and
+    Wright's for Spearman's rho), for eta ``(1 - eta^2)^2 / (n - g)`` (as a correlation's), for V
+    over Poisson resamples of the real table (:func:`~sdq.metrics.fidelity.dependence.table_variance`).
+    All read counts, never which row is where."""
     real = prepared.real
-    out = np.full(len(pairs), np.inf)
+    thresholds, variance = np.full(len(pairs), np.inf), np.zeros(len(pairs))
+    tables, at = [], []
+    present = {}
+
+    def present_of(i: int) -> np.ndarray:
+        if i not in present:
+            present[i] = ~np.isnan(_ordered(prepared, real, specs[i]))
+        return present[i]
+
     for k, (i, j) in enumerate(pairs):
+        a = real_values[k]
         if kinds[k] == "spearman":
-            both = ~(np.isnan(_ordered(prepared, real, specs[i])) | np.isnan(_ordered(prepared, real, specs[j])))
-            out[k] = spearman_threshold(np.array(both.sum()), level)
+            n = int((present_of(i) & present_of(j)).sum())
+            thresholds[k] = spearman_threshold(np.array(n), level)
+            variance[k] = (1 + a**2 / 2) * (1 - a**2) ** 2 / max(n - 3, 1)
         elif kinds[k] == "cramers_v":
-            a, b = real.pair_codes[specs[i].name], real.pair_codes[specs[j].name]
-            r, c = len(np.unique(a)), len(np.unique(b))
+            ka = prepared.pair_binnings[specs[i].name].n_codes
+            kb = prepared.pair_binnings[specs[j].name].n_codes
+            table = pair_table(real.pair_codes[specs[i].name], real.pair_codes[specs[j].name], ka, kb)
+            r, c = np.count_nonzero(table.sum(axis=1)), np.count_nonzero(table.sum(axis=0))
             if r > 1 and c > 1:
                 df = (r - 1) * (c - 1)
-                out[k] = (stats.chi2.isf(level, df) - df) / real.n_rows
+                thresholds[k] = (stats.chi2.isf(level, df) - df) / real.n_rows
+            tables.append(table)
+            at.append(k)
         else:
             cat, num = (j, i) if specs[i].kind in VALUED else (i, j)
-            present = ~np.isnan(_ordered(prepared, real, specs[num]))
-            n, g = int(present.sum()), len(np.unique(real.pair_codes[specs[cat].name][present]))
+            rows = present_of(num)
+            n, g = int(rows.sum()), len(np.unique(real.pair_codes[specs[cat].name][rows]))
             if 1 < g < n:
                 c = stats.f.isf(level, g - 1, n - g) * (g - 1) / (n - g)  # eta^2 / (1 - eta^2) > c
-                out[k] = 1 - (n - 1) / ((1 + c) * (n - g))
-    return out
+                thresholds[k] = 1 - (n - 1) / ((1 + c) * (n - g))
+            variance[k] = (1 - a**2) ** 2 / max(n - g, 1)
+    if tables:
+        variance[at] = table_variance(tables, cramers_v)
+    return thresholds, variance
 
 
 @metric(
@@ -385,7 +410,7 @@ def correlation(prepared: Prepared) -> Outcome:
     for name, frame in frames.items():
         v, e = _associations(prepared, frame, specs, pairs, kinds, np.arange(frame.n_rows)[None, :])
         points[name] = (v[0], e[0])
-    thresholds = _thresholds(prepared, specs, pairs, kinds, pair_level(len(pairs)))
+    thresholds, variance = _tests(prepared, specs, pairs, kinds, pair_level(len(pairs)), points["real"][0])
 
     def resample(frame: PreparedFrame, n_boot: int, cap: int, generator: np.random.Generator):
         idx = bootstrap_rows(frame.n_rows, cap, n_boot, generator)
@@ -400,6 +425,7 @@ def correlation(prepared: Prepared) -> Outcome:
         sampled,
         points,
         thresholds,
+        variance,
         resample,
         WEIGHT_POWER,
         {"association": kinds},

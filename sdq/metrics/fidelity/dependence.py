@@ -14,7 +14,9 @@ score well.
 difference ``a_real - a_other`` net of sampling noise: ``sqrt(max(0, (a_real - a_other)^2 - v))``
 with ``v`` the variance that difference has when the other data set is a fresh sample of the real
 distribution (``v = s^2 (1 + n_real / n_other)``, ``s`` the standard error of the real
-association, from :data:`NOISE_REPLICATES` resamples of the real data drawn with a fixed seed). ``(a_real -
+association, from a formula of its own or from :data:`NOISE_REPLICATES` Poisson resamples of the
+real contingency table drawn with a fixed seed: nothing that depends on which row is where, so
+that a value changed in its last bit, which moves rows in the canonical order, moves no score). ``(a_real -
 a_other)^2 - v`` is an unbiased estimate of the squared true difference: fresh real rows keep about
 everything, while a lost association is still lost (``sqrt(a^2 - v)`` is close to ``|a|`` for an
 association well above its noise). A pair keeps 1 when its association has the real strength, 0
@@ -43,13 +45,12 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from sdq.metrics import Skip
-from sdq.metrics._common import clip01, rounded
+from sdq.metrics._common import clip01, poisson_resample, rounded
 from sdq.prepare import Prepared
 
 __all__ = [
     "ALPHA",
     "NOISE_REPLICATES",
-    "NOISE_ROWS",
     "NOISE_SEED",
     "pair_level",
     "kept",
@@ -58,7 +59,7 @@ __all__ = [
     "column_shares",
     "incidence",
     "bootstrap_rows",
-    "noise_variance",
+    "table_variance",
     "difference_noise",
     "rescale",
     "given_order",
@@ -70,14 +71,11 @@ __all__ = [
 
 #: Family-wise level of the tests that decide which real pairs are associated.
 ALPHA = 0.05
-#: Resamples of the real data behind the standard error of each real association (always drawn,
-#: whatever ``n_bootstrap`` says: the score itself depends on them).
+#: Poisson resamples of a real contingency table behind the standard error of an association read
+#: from it (always drawn, whatever ``n_bootstrap`` says: the score itself depends on them).
 NOISE_REPLICATES = 50
-#: Rows per resample behind those standard errors (their variance rescaled to all the rows).
-NOISE_ROWS = 2_000
 #: The seed of those resamples: fixed, so that a score depends on the data only (the seed of the
-#: configuration moves the intervals, not the scores); rows come in the canonical order, so the
-#: resamples do not depend on the order of the given rows either.
+#: configuration moves the intervals, not the scores).
 NOISE_SEED = 20_240_601
 #: Smallest real association a share is taken of (significant pairs are far above it).
 TINY = 1e-12
@@ -154,12 +152,16 @@ def bootstrap_rows(n: int, cap: int, n_boot: int, rng: np.random.Generator) -> n
     return rng.integers(0, n, size=(n_boot, min(n, cap)))
 
 
-def noise_variance(replicates: np.ndarray, n: int, m: int) -> np.ndarray:
-    """Per pair, the variance of an association estimated on ``n`` rows, from its replicates on
-    resamples of ``m`` rows (B, pairs): their variance times ``m / n``."""
-    if replicates.shape[0] < 2:
-        return np.zeros(replicates.shape[1:])
-    return np.var(replicates, axis=0, ddof=1) * (m / max(n, 1))
+def table_variance(tables: list[np.ndarray], measure: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Per table, the variance of ``measure`` (batched over tables (B, r, k)) over
+    :data:`NOISE_REPLICATES` Poisson resamples of it, drawn with :data:`NOISE_SEED`: a function of
+    the tables' counts only."""
+    rng = np.random.default_rng(NOISE_SEED)
+    out = np.zeros(len(tables))
+    for k, table in enumerate(tables):
+        replicates = measure(poisson_resample(table, NOISE_REPLICATES, rng))
+        out[k] = np.var(replicates, ddof=1)
+    return out
 
 
 def difference_noise(variance: np.ndarray, n_real: int, n_other: int) -> np.ndarray:
@@ -287,17 +289,17 @@ def outcome(
     sampled: bool,
     points: dict[str, tuple[np.ndarray, np.ndarray]],
     thresholds: np.ndarray,
+    variance: np.ndarray,
     resample: Resample,
     power: float,
     pair_info: dict[str, list] | None = None,
-    noise_resample: Resample | None = None,
 ) -> tuple[float, float | None, tuple[float, float] | None, dict[str, Any]]:
     """Score, baseline, interval and details of a pairwise dependence metric (see the module's
     docstring) from the associations and test effects of every data set compared (``points``:
     ``real``, ``synthetic``, ``holdout`` and ``synthetic_at_baseline_rows`` where there are, each
     (values, effects) over ``pairs``), the real effects' significance ``thresholds`` and a way to
-    ``resample`` them (``noise_resample``, if given, for the standard errors of the real
-    associations); pairs weigh ``|a_real| ** power``. ``specs`` are in the canonical order;
+    the ``variance`` of each real association at the real size, and a way to ``resample`` them;
+    pairs weigh ``|a_real| ** power``. ``specs`` are in the canonical order;
     details come in the given order."""
     frames = {
         "real": prepared.real,
@@ -313,10 +315,6 @@ def outcome(
             f"{len(pairs)} pairs tested at a family-wise level of {ALPHA:g}): there is nothing to keep"
         )
     real = prepared.real
-    noise_values, _, m = (noise_resample or resample)(
-        real, NOISE_REPLICATES, NOISE_ROWS, np.random.default_rng(NOISE_SEED)
-    )
-    variance = noise_variance(noise_values, real.n_rows, m)
     noise = {key: difference_noise(variance, real.n_rows, frames[key].n_rows) for key in values if key != "real"}
     score = float(kept_share(values["real"], values["synthetic"], counted, noise["synthetic"], power))
     baseline = (

@@ -18,7 +18,7 @@ column that collapses to a few values carries little information, and its MI div
 small entropy would look like dependence), so that each counted pair keeps ``1 - lost /
 NMI_real``, with ``lost`` the difference of the MIs in those units net of sampling noise (see
 :mod:`sdq.metrics.fidelity.dependence`; the noise from Poisson resamples of the real tables, so
-that counts read in chunks score as the rows do). The score is the mean over counted pairs weighted by
+that it depends on their counts only). The score is the mean over counted pairs weighted by
 ``NMI_real^2``: **the share of the real dependence kept**.
 
 1.0: every real dependence beyond chance is kept at its strength. 0.0: every one is lost (the
@@ -42,7 +42,7 @@ from scipy.special import xlogy
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import contingency, poisson_resample, select_pairs
-from sdq.metrics.fidelity.dependence import bootstrap_rows, outcome, pair_level
+from sdq.metrics.fidelity.dependence import bootstrap_rows, outcome, pair_level, table_variance
 from sdq.prepare import AggregateFrame, Prepared, pair_bins
 from sdq.schema import DEPENDENCE_KINDS
 from sdq.shapes import Pairwise
@@ -175,9 +175,8 @@ def mutual_information(prepared: Prepared) -> Outcome:
             points[name][0][k], points[name][1][k] = _nmi(contingency(prepared, frame, a, b), None if own else scale[k])
     aggregate = any(isinstance(frame, AggregateFrame) for frame in frames.values())
 
-    def resample_tables(frame, n_boot: int, cap: int, generator: np.random.Generator):
-        # each table on its own (Poisson): the only way on counts read in chunks, and the standard
-        # error of each pair's NMI, read on its own, is the same as from resampled rows
+    def resample_tables(frame, n_boot: int, generator: np.random.Generator):
+        # each table on its own (Poisson): counts read in chunks have no rows to resample together
         values, effects = np.zeros((n_boot, len(pairs))), np.zeros((n_boot, len(pairs)))
         own = frame is prepared.real
         for k, (i, j) in enumerate(pairs):
@@ -187,7 +186,7 @@ def mutual_information(prepared: Prepared) -> Outcome:
 
     def resample(frame, n_boot: int, cap: int, generator: np.random.Generator):
         if aggregate:
-            return resample_tables(frame, n_boot, cap, generator)
+            return resample_tables(frame, n_boot, generator)
         values, effects = np.zeros((n_boot, len(pairs))), np.zeros((n_boot, len(pairs)))
         own = frame is prepared.real
         idx = bootstrap_rows(frame.n_rows, cap, n_boot, generator)
@@ -208,9 +207,9 @@ def mutual_information(prepared: Prepared) -> Outcome:
         sampled,
         points,
         thresholds,
+        table_variance([contingency(prepared, prepared.real, specs[i].name, specs[j].name) for i, j in pairs], nmi),
         resample,
         WEIGHT_POWER,
-        noise_resample=resample_tables,
     )
     details.update(
         {"pair_bins": pair_bins(prepared.real.n_rows, prepared.config), "bootstrap": "tables" if aggregate else "rows"}
