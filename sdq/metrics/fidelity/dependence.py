@@ -14,14 +14,14 @@ score well.
 difference ``a_real - a_other`` net of sampling noise: ``sqrt(max(0, (a_real - a_other)^2 - v))``
 with ``v`` the variance that difference has when the other data set is a fresh sample of the real
 distribution (``v = s^2 (1 + n_real / n_other)``, ``s`` the standard error of the real
-association, from a formula of its own or from :data:`NOISE_REPLICATES` Poisson resamples of the
-real contingency table drawn with a fixed seed: nothing that depends on which row is where, so
-that a value changed in its last bit, which moves rows in the canonical order, moves no score). ``(a_real -
-a_other)^2 - v`` is an unbiased estimate of the squared true difference: fresh real rows keep about
-everything, while a lost association is still lost (``sqrt(a^2 - v)`` is close to ``|a|`` for an
-association well above its noise). A pair keeps 1 when its association has the real strength, 0
-when it is gone, twice as strong as in the real data, or (for signed measures, where the
-difference is signed) reversed.
+association: from a formula, or from :data:`NOISE_REPLICATES` Poisson resamples of the real
+contingency table drawn with a fixed seed; from counts, never from which row is where, so that a
+value changed in its last bit, which moves rows in the canonical order, moves no score).
+``(a_real - a_other)^2 - v`` is an unbiased estimate of the squared true difference: fresh real
+rows keep about everything, while a lost association is still lost (``sqrt(a^2 - v)`` is close to
+``|a|`` for an association well above its noise). A pair keeps 1 when its association has the real
+strength, 0 when it is gone, twice as strong as in the real data, or (for signed measures, where
+the difference is signed) reversed.
 
 **The score** is the mean of ``kept`` over the counted pairs weighted by ``|a_real| ** power``:
 the share of the real association kept. ``correlation`` weighs pairs by ``|a_real|`` (rho, V and
@@ -297,10 +297,10 @@ def outcome(
     """Score, baseline, interval and details of a pairwise dependence metric (see the module's
     docstring) from the associations and test effects of every data set compared (``points``:
     ``real``, ``synthetic``, ``holdout`` and ``synthetic_at_baseline_rows`` where there are, each
-    (values, effects) over ``pairs``), the real effects' significance ``thresholds`` and a way to
-    the ``variance`` of each real association at the real size, and a way to ``resample`` them;
-    pairs weigh ``|a_real| ** power``. ``specs`` are in the canonical order;
-    details come in the given order."""
+    (values, effects) over ``pairs``), the real effects' significance ``thresholds``, the
+    ``variance`` of each real association at the real size, and a way to ``resample`` them; pairs
+    weigh ``|a_real| ** power``. ``specs`` are in the canonical order; details come in the given
+    order."""
     frames = {
         "real": prepared.real,
         "synthetic": prepared.synthetic,
