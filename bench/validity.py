@@ -57,9 +57,16 @@ def load_tables() -> dict[str, Table]:
     import statsmodels.datasets.randhie as randhie
     from sklearn.datasets import load_breast_cancer
 
-    from sdq.demo.data import RATE_MARRIAGE_LABELS
+    from sdq.demo.data import EDUC_LABELS, RATE_MARRIAGE_LABELS, RELIGIOUS_LABELS
 
     fair = load_fair()
+    for column, labels in (
+        ("rate_marriage", RATE_MARRIAGE_LABELS),
+        ("religious", RELIGIOUS_LABELS),
+        ("educ", EDUC_LABELS),
+    ):
+        levels = [labels[code] for code in sorted(labels)]  # the codebook's order
+        fair[column] = pd.Categorical(fair[column], categories=levels, ordered=True)
     rh = randhie.load_pandas().data
     bc = load_breast_cancer(as_frame=True).frame
     return {
@@ -67,8 +74,10 @@ def load_tables() -> dict[str, Table]:
             "fair",
             fair,
             "had_affair",
-            "statsmodels' Fair affairs survey as sdq's demo reads it (`sdq.demo.load_fair()`): "
-            "6,366 rows, 3 banded numeric columns, 5 labelled categorical ones, target `had_affair` (bool). "
+            "statsmodels' Fair affairs survey as sdq's demo reads it (`sdq.demo.load_fair()`), with its three "
+            "rated scales (`rate_marriage`, `religious`, `educ`) as ordered pandas categories in the codebook's "
+            "order (ordinal columns): 6,366 rows, 3 banded numeric columns, 3 ordinal and 2 categorical ones, "
+            "target `had_affair` (bool). "
             "`tails` skips every column (none has more than 10 distinct values), so its cells are empty.",
             shift="age",
             categorical="occupation",

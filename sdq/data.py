@@ -6,8 +6,9 @@ canonical per kind:
 ``numeric``                       float64 (infinite values become missing and are counted as invalid)
 ``datetime``                      float64 seconds since 1970-01-01 UTC (naive times read as UTC)
 ``boolean``                       float64 0.0 / 1.0
-``categorical``, ``id``, ``text``,
-``constant``, ``empty``           strings (numbers written canonically, so 1, 1.0 and "1" agree)
+``ordinal``, ``categorical``,     strings (numbers written canonically, so 1, 1.0 and "1" agree);
+``id``, ``text``, ``constant``,   an ordinal column's order is kept by the bins
+``empty``                         (:func:`sdq.prepare.fit_binning`), not by the strings
 
 Missing stays missing. A value that cannot be coerced to its column's kind becomes missing and is
 **counted** per frame and column (``Tables.invalid``), never silently dropped; each count is also
@@ -54,6 +55,7 @@ __all__ = [
     "check_excluded",
     "index_note",
     "near_name",
+    "canonical_levels",
 ]
 
 _READERS = {
@@ -302,6 +304,20 @@ def _canonical_strings(series: pd.Series, numbers_as_text: bool) -> pd.Series:
     canon_codes, categories = pd.factorize(canon, use_na_sentinel=True)
     final = np.where(codes >= 0, canon_codes[np.maximum(codes, 0)] if len(canon_codes) else -1, -1)
     return pd.Series(pd.Categorical.from_codes(final, categories=pd.Index(categories, dtype=object)))
+
+
+def canonical_levels(levels: Any) -> list[str]:
+    """The declared levels of an ordinal column (an ordered pandas category's categories) written
+    as its values are (:func:`_canonical_strings`), in their order.
+
+    Examples
+    --------
+    >>> canonical_levels([1, 2.0, 10])
+    ['1', '2', '10']
+    >>> canonical_levels(["low", "high"])
+    ['low', 'high']
+    """
+    return [str(v) for v in _canonical_values(pd.Series(list(levels), dtype=object), False).tolist()]
 
 
 def _canonical_values(series: pd.Series, numbers_as_text: bool) -> pd.Series:

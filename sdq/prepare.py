@@ -14,6 +14,12 @@ numeric/datetime    ``1`` below the real range, ``2..k+1`` the quantile bins, ``
                     that value, and only values beyond that range are below or above it. (Exact
                     value bins sent every such value to one "other" bin, so data jittered by 1e-6
                     shared no bin with the real data.)
+ordinal             ``1..K`` the real levels **in their order** (:func:`sdq.schema.level_order`),
+                    one code per level, or, where there are more levels than the bins allow,
+                    runs of consecutive levels of about equal real counts; ``K+1``
+                    ``(unseen)`` (values that are no level of the real data). So the codes are
+                    ordered as the values are, and rank measures read them as they are
+                    (:func:`ordered_values`)
 categorical etc.    ``1..K`` the most frequent real categories, ``K+1`` ``(other)`` (rarer real
                     categories), ``K+2`` ``(unseen)`` (values the real data does not have)
 
@@ -43,13 +49,15 @@ import numpy as np
 import pandas as pd
 
 from sdq.config import Config
-from sdq.data import Tables
-from sdq.schema import BINNED_KINDS, KINDS, ColumnSpec, Schema
+from sdq.data import Tables, canonical_levels
+from sdq.schema import BINNED_KINDS, KINDS, ColumnSpec, Schema, level_order
 
 __all__ = [
     "Binning",
     "fit_binning",
     "category_binning",
+    "level_binning",
+    "ordered_values",
     "PreparedFrame",
     "AggregateFrame",
     "pair_table",
@@ -85,13 +93,17 @@ class Binning:
 
     column: Any
     kind: str
-    mode: str  # "edges" (quantile bins), "values" (a bin around each real value) or "categories"
+    # "edges" (quantile bins), "values" (a bin around each real value), "categories" or "levels"
+    # (an ordinal column's levels in their order)
+    mode: str
     labels: tuple[str, ...]
     # modes "edges" and "values": the sorted bin edges (k bins between k + 1 edges; the last bin
     # includes its upper edge). Empty only in mode "values" for a column without real values.
     edges: np.ndarray | None = None
-    categories: tuple = ()  # mode "categories": the kept categories, most frequent first
+    # mode "categories": the kept categories, most frequent first; mode "levels": every level, in order
+    categories: tuple = ()
     known: frozenset = frozenset()  # mode "categories": every real category
+    groups: tuple = ()  # mode "levels": the code of each level (non-decreasing, from 1)
 
     @property
     def n_codes(self) -> int:
@@ -103,11 +115,7 @@ class Binning:
         if self.mode == "categories":
             # factorise once (a Categorical already is), then map the few distinct values to codes
             # (missing -> -1 -> 0)
-            if isinstance(values.dtype, pd.CategoricalDtype):
-                row_codes, uniques = values.cat.codes.to_numpy(), values.cat.categories.to_numpy(dtype=object)
-            else:
-                arr = values.to_numpy(dtype=object) if self.kind != "boolean" else values.to_numpy(dtype=float)
-                row_codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+            row_codes, uniques = _factorized(values, self.kind)
             kept = (
                 pd.Index(list(self.categories)).get_indexer(uniques)
                 if len(self.categories)
@@ -118,6 +126,15 @@ class Binning:
             lut[:-1] = np.where(
                 kept >= 0, kept + 1, np.where(known, len(self.categories) + 1, len(self.categories) + 2)
             )
+            lut[-1] = 0
+            return lut[row_codes]
+        if self.mode == "levels":
+            row_codes, uniques = _factorized(values, "ordinal")
+            position = pd.Index(list(self.categories)).get_indexer(uniques) if len(self.categories) else None
+            groups = np.asarray(self.groups, dtype=np.int32)
+            lut = np.full(len(uniques) + 1, self.n_codes - 1, dtype=np.int32)  # (unseen)
+            if position is not None:
+                lut[:-1] = np.where(position >= 0, groups[np.maximum(position, 0)], self.n_codes - 1)
             lut[-1] = 0
             return lut[row_codes]
         x = values.to_numpy(dtype=float)
@@ -135,6 +152,14 @@ class Binning:
 
     def to_dict(self) -> dict[str, Any]:
         return {"mode": self.mode, "labels": list(self.labels)}
+
+
+def _factorized(values: pd.Series, kind: str) -> tuple[np.ndarray, Any]:
+    """Row codes (missing -1) and the distinct values, factorised once (a Categorical already is)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), values.cat.categories.to_numpy(dtype=object)
+    arr = values.to_numpy(dtype=object) if kind != "boolean" else values.to_numpy(dtype=float)
+    return pd.factorize(arr, use_na_sentinel=True)
 
 
 def pair_bins(n_rows: int, config: Config) -> int:
@@ -238,7 +263,52 @@ def fit_binning(
         ]
         labels = (MISSING, f"< {_fmt_number(edges[0], kind)}", *inner, f"> {_fmt_number(edges[-1], kind)}")
         return Binning(spec.name, kind, "edges", labels, edges=edges)
-    return category_binning(spec, real_values.dropna().value_counts(sort=False), max_categories)
+    counts = real_values.dropna().value_counts(sort=False)
+    if kind == "ordinal":
+        return level_binning(spec, counts, max_categories)
+    return category_binning(spec, counts, max_categories)
+
+
+def level_binning(spec: ColumnSpec, counts: pd.Series, max_levels: int) -> Binning:
+    """An ordinal column's codes from the real count of each value: one code per level in the
+    levels' order (:func:`sdq.schema.level_order`; declared levels the real data lacks included),
+    or, beyond ``max_levels`` levels, ``max_levels`` runs of consecutive levels cut at equal
+    steps of the real cumulative share; values that are no level ``(unseen)``.
+
+    Examples
+    --------
+    >>> spec = ColumnSpec("rating", "ordinal", "")
+    >>> level_binning(spec, pd.Series({"10": 5, "2": 3, "9": 1}), 50).labels
+    ('(missing)', '2', '9', '10', '(unseen)')
+    >>> level_binning(spec, pd.Series({str(v): 1 for v in range(1, 7)}), 3).labels
+    ('(missing)', '1 to 2', '3 to 4', '5 to 6', '(unseen)')
+    """
+    present = [str(k) for k, c in counts.items() if c > 0]
+    order = level_order(present, canonical_levels(spec.levels))
+    by_level = {str(k): float(c) for k, c in counts.items()}
+    weights = np.array([by_level.get(level, 0.0) for level in order])
+    if len(order) <= max_levels:
+        groups = np.arange(len(order))
+    else:
+        total = weights.sum()
+        middle = (np.cumsum(weights) - weights / 2) / (total if total > 0 else 1.0)
+        groups = np.unique(np.minimum((middle * max_levels).astype(np.int64), max_levels - 1), return_inverse=True)[1]
+    names = []
+    for g in range(int(groups.max()) + 1 if len(groups) else 0):
+        members = [order[i] for i in np.flatnonzero(groups == g)]
+        names.append(members[0] if len(members) == 1 else f"{members[0]} to {members[-1]}")
+    labels = (MISSING, *names, "(unseen)")
+    return Binning(
+        spec.name, spec.kind, "levels", labels, categories=tuple(order), groups=tuple(int(g) + 1 for g in groups)
+    )
+
+
+def ordered_values(binning: Binning, codes: np.ndarray) -> np.ndarray:
+    """An ordinal column's codes as ordered numbers (float; missing and unseen values NaN): what
+    rank measures read. The codes follow the levels' order, so their ranks are the values'."""
+    x = codes.astype(float)
+    x[(codes == 0) | (codes == binning.n_codes - 1)] = np.nan
+    return x
 
 
 def category_binning(spec: ColumnSpec, counts: pd.Series, max_categories: int) -> Binning:
@@ -429,7 +499,8 @@ CACHED_WORK: dict[str, str] = {
         "frame (sdq.metrics._common.contingency); mutual_information"
     ),
     "fidelity.ranks": (
-        "(frame name, id, column): centred average ranks of a numeric column (fidelity/correlation.py); correlation"
+        "(frame name, id, column): centred mid-ranks of an ordered column (numeric, datetime, ordinal, boolean) "
+        "(fidelity/correlation.py); correlation"
     ),
     "fidelity.sequences": (
         "(data set): its rows grouped into sequences in time order (fidelity/sequences.py); autocorrelation, "

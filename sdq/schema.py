@@ -3,10 +3,12 @@
 Each column gets one kind and a plain-language reason:
 
 ``numeric``      numbers (int or float) with more than a few distinct values
-``categorical``  strings, pandas categories, and integers with few distinct values (a float column
-                 whose present values are all whole numbers counts as integers: pandas stores
-                 integers with missing values as floats, and missing values must not change
-                 the kind)
+``ordinal``      ordered categories: integers with few distinct values (a rating, a count, a
+                 coded level; a float column whose present values are all whole numbers counts
+                 as integers: pandas stores integers with missing values as floats, and missing
+                 values must not change the kind) and ordered pandas categories. Their levels
+                 are ordered by value, or in the category order (:func:`level_order`)
+``categorical``  strings and unordered pandas categories
 ``boolean``      bool dtype, 0/1 numbers, or strings such as true/false, yes/no
 ``datetime``     datetime dtype, Python ``date``/``datetime`` objects, or strings that parse as dates
 ``id``           a unique value in every row (unique strings, or unique integers that are a
@@ -35,15 +37,31 @@ import pandas as pd
 
 from sdq.errors import InputError
 
-__all__ = ["KINDS", "ROLES", "ColumnSpec", "Schema", "infer_kind", "fit_schema"]
+__all__ = [
+    "KINDS",
+    "ROLES",
+    "BINNED_KINDS",
+    "DEPENDENCE_KINDS",
+    "ORDERED_KINDS",
+    "VALUE_KINDS",
+    "ColumnSpec",
+    "Schema",
+    "infer_kind",
+    "fit_schema",
+    "level_order",
+]
 
-KINDS = ("numeric", "categorical", "boolean", "datetime", "id", "text", "constant", "empty")
+KINDS = ("numeric", "ordinal", "categorical", "boolean", "datetime", "id", "text", "constant", "empty")
 ROLES = ("feature", "target", "time", "entity", "excluded")
 
 #: Kinds whose values can be binned and compared as distributions.
-BINNED_KINDS = ("numeric", "datetime", "categorical", "boolean", "constant", "empty")
+BINNED_KINDS = ("numeric", "datetime", "ordinal", "categorical", "boolean", "constant", "empty")
 #: Kinds that carry dependence between columns (pairwise metrics, models).
-DEPENDENCE_KINDS = ("numeric", "datetime", "categorical", "boolean")
+DEPENDENCE_KINDS = ("numeric", "datetime", "ordinal", "categorical", "boolean")
+#: Kinds whose values are ordered, so that an association with them has a sign (rank measures).
+ORDERED_KINDS = ("numeric", "datetime", "ordinal", "boolean")
+#: Kinds compared as distinct values (category shares, top values, unseen values).
+VALUE_KINDS = ("ordinal", "categorical", "boolean", "constant", "empty")
 
 TRUE_STRINGS = frozenset({"true", "t", "yes", "y"})
 FALSE_STRINGS = frozenset({"false", "f", "no", "n"})
@@ -56,12 +74,15 @@ TEXT_MIN_MEAN_LENGTH = 30
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One column of the schema: its name, kind, role and the reason for its kind."""
+    """One column of the schema: its name, kind, role and the reason for its kind; for an
+    ordinal column read from an ordered pandas category, ``levels`` holds its categories in
+    their order (other ordinal columns are ordered by value, see :func:`level_order`)."""
 
     name: Any
     kind: str
     reason: str
     role: str = "feature"
+    levels: tuple = ()
 
     @property
     def label(self) -> str:
@@ -191,6 +212,51 @@ def _to_datetime_utc(values: pd.Series) -> pd.Series:
         return pd.to_datetime(values.astype(str), errors="coerce", utc=True, format="mixed")
 
 
+def _order_text(levels: Iterable[Any], shown: int = 6) -> str:
+    """Levels joined by ``<``, the middle ones elided beyond ``shown`` levels."""
+    names = [str(v) for v in levels]
+    if len(names) > shown:
+        names = [*names[: shown - 2], "...", *names[-2:]]
+    return " < ".join(names)
+
+
+def level_order(levels: Iterable[str], declared: Iterable[str] = ()) -> list[str]:
+    """The order of an ordinal column's levels (distinct values written as text, as
+    :mod:`sdq.data` writes them): the ``declared`` order first (an ordered pandas category's),
+    then the other levels by value where they are all numbers, else alphabetically.
+
+    Examples
+    --------
+    >>> level_order(["10", "9", "2.5"])
+    ['2.5', '9', '10']
+    >>> level_order(["high", "low", "mid"], declared=["low", "mid", "high"])
+    ['low', 'mid', 'high']
+    >>> level_order(["b", "a", "10"])
+    ['10', 'a', 'b']
+    """
+    declared = list(dict.fromkeys(declared))
+    known = set(declared)
+    rest = sorted({str(v) for v in levels} - known)
+    numbers = pd.to_numeric(pd.Series(rest, dtype=object), errors="coerce").to_numpy(dtype=float)
+    if len(rest) and np.isfinite(numbers).all():
+        rest = [rest[i] for i in np.argsort(numbers, kind="stable")]
+    return declared + rest
+
+
+def _user_order(series: pd.Series) -> tuple[tuple, str]:
+    """The declared levels of a column the user says is ordinal, and how its levels are ordered."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.ordered:
+        return tuple(dtype.categories), f"in the category order: {_order_text(dtype.categories)}"
+    values = series.dropna()
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        return (), "levels ordered by value"
+    numbers = pd.to_numeric(pd.Series(values.unique()).astype(str), errors="coerce")
+    if len(numbers) and numbers.notna().all():
+        return (), "levels ordered by value"
+    return (), "levels in alphabetical order (give an ordered pandas category for another order)"
+
+
 def infer_kind(series: pd.Series) -> tuple[str, str]:
     """The kind of one real column and the reason for it.
 
@@ -198,6 +264,8 @@ def infer_kind(series: pd.Series) -> tuple[str, str]:
     --------
     >>> infer_kind(pd.Series([1.5, 2.0, 3.25, 4.0, 5.5, 6.0, 7.5, 8.0, 9.0, 10.0, 11.5]))
     ('numeric', 'numbers with 11 distinct values')
+    >>> infer_kind(pd.Series([1, 5, 3, 4, 2, 4, 7]))
+    ('ordinal', 'integers with only 6 distinct values (ordered)')
     >>> infer_kind(pd.Series(["a", "b", "a", None]))
     ('categorical', 'strings with 2 distinct values')
     >>> infer_kind(pd.Series([None, None], dtype=object))
@@ -235,13 +303,17 @@ def infer_kind(series: pd.Series) -> tuple[str, str]:
             if span == n_values or _ID_NAME.search(str(series.name) or ""):
                 return "id", "unique integers in every row (a counter or key)"
         if whole and n_distinct <= MAX_INTEGER_CATEGORIES:
-            return "categorical", f"integers with only {n_distinct} distinct values"
+            return "ordinal", f"integers with only {n_distinct} distinct values (ordered)"
         return "numeric", f"numbers with {n_distinct} distinct values"
     # strings, objects, pandas categories
     if isinstance(dtype, pd.CategoricalDtype):
         n_distinct = values.nunique()
         if n_distinct <= 1:
             return "constant", "a single distinct value"
+        if dtype.ordered:
+            return "ordinal", (
+                f"ordered pandas category with {n_distinct} distinct values ({_order_text(dtype.categories)})"
+            )
         return "categorical", f"pandas category dtype with {n_distinct} distinct values"
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     if inferred == "boolean":
@@ -325,15 +397,24 @@ def fit_schema(
         _check_classes(real[target], target)
     specs = []
     for name in real.columns:
+        levels: tuple = ()
         if name in column_types:
             kind, reason = column_types[name], "set by the user"
+            if kind == "ordinal":
+                levels, order = _user_order(real[name])
+                reason = f"{reason}; {order}"
         else:
             kind, reason = infer_kind(real[name])
+            dtype = real[name].dtype
+            if kind == "ordinal" and isinstance(dtype, pd.CategoricalDtype):
+                levels = tuple(dtype.categories)
         role = "excluded" if name in exclude else roles.get(name, "feature")
         if role == "time" and name not in column_types and kind not in ("numeric", "datetime", "empty"):
             # the time column orders the rows: numbers or dates, however few distinct values
             kind, reason = _time_kind(real[name]) or (kind, reason)
         if role == "excluded":
             reason = f"{reason}; excluded by the user"
-        specs.append(ColumnSpec(name=name, kind=kind, reason=reason, role=role))
+        if kind != "ordinal":
+            levels = ()
+        specs.append(ColumnSpec(name=name, kind=kind, reason=reason, role=role, levels=levels))
     return Schema(columns=tuple(specs), target=target, time_column=time_column, entity_column=entity_column, task=task)

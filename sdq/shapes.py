@@ -598,7 +598,9 @@ class Histogram(Shape):
 class Pairwise(Shape):
     """An association per pair of columns in each data set: the figure is a heatmap of the
     matrices (synthetic − real first), the table lists the pairs that differ most, and each
-    column's score is the weighted mean similarity of its pairs (``column_scores``)."""
+    column's score is the weighted mean similarity of its pairs (``column_scores``), with its
+    standard error where the metric gives one (``se``: what a test of a column's score against
+    its baseline reads)."""
 
     name = "pairwise"
     summary = "a matrix of associations per data set, the pairs that differ most, and per-column scores"
@@ -630,7 +632,11 @@ class Pairwise(Shape):
                         Field("real", Number(), "the real association"),
                         Field("synthetic", Number(), "the synthetic association"),
                         Field("holdout", Number(), "the holdout's association", required=False),
-                        Field("similarity", Number(), "the pair's similarity in [0, 1]"),
+                        Field(
+                            "similarity",
+                            Number(),
+                            "the pair's similarity in [0, 1] (e.g. the share of its association kept)",
+                        ),
                         Field("weight", Number(), "the pair's weight in the score", required=False),
                         Field("association", Text(), "the measure used for this pair", required=False),
                     )
@@ -644,7 +650,8 @@ class Pairwise(Shape):
                         Field("column", Text(), "the column"),
                         Field("score", Number(), "the weighted mean similarity of its pairs (synthetic)"),
                         Field("baseline", Number(), "the same for the holdout", required=False),
-                        Field("se", Number(), "the standard error of the column's score", required=False),
+                        Field("se", Number(), "the standard error of score (from the bootstrap)", required=False),
+                        Field("pairs", Number(), "how many of its pairs are scored", required=False),
                     )
                 ),
                 "per column, the similarity of the pairs that include it",

@@ -510,7 +510,7 @@ def _check_mismatched(d: dict) -> None:
 
 def _check_nullable(d: dict) -> None:
     got = kinds(d)
-    assert got["k"] == "categorical" and got["flag"] == "boolean" and got["c"] == "categorical"
+    assert got["k"] == "ordinal" and got["flag"] == "boolean" and got["c"] == "categorical"
     assert got["cat"] == "categorical"
     no_invalid(d)
 
@@ -722,7 +722,7 @@ CASE_LIST: list[Case] = [
         "integers_as_floats",
         "report: 1 and 1.0 agree (no invalid, histograms identical)",
         _ints_as_floats,
-        check=all_of(expect_kinds(k="categorical", n="numeric"), no_invalid, score_is("histogram_similarity", 1.0)),
+        check=all_of(expect_kinds(k="ordinal", n="numeric"), no_invalid, score_is("histogram_similarity", 1.0)),
     ),
     Case(
         "datetimes_mixed_formats_and_zones",

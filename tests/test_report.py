@@ -223,20 +223,36 @@ def test_columns_frame_has_every_column_and_finds_the_broken_one(drill):
 
 
 def test_column_score_of_a_pairwise_metric_by_hand():
-    from sdq.metrics._common import pair_details
+    from sdq.metrics.fidelity.dependence import dependence_details
 
     values = {
         "real": np.array([0.5, 0.1, 0.2]),
         "synthetic": np.array([0.5, 0.1, 0.0]),
         "holdout": np.array([0.4, 0.1, 0.2]),
     }
-    rows = pair_details(["a", "b", "c"], [(0, 1), (0, 2), (1, 2)], values)["column_scores"]
+    noise = {"synthetic": np.zeros(3), "holdout": np.zeros(3)}
+    counted = np.array([True, True, True])
+    se = np.array([0.01, 0.02, 0.03])
+    rows = dependence_details(["a", "b", "c"], [(0, 1), (0, 2), (1, 2)], values, counted, noise, se)["column_scores"]
     by = {r["column"]: r for r in rows}
-    # b: pairs (a, b) similarity 1, weight 0.5 and (b, c) similarity 0.8, weight 0.2 -> 0.66 / 0.7
-    assert by["b"]["score"] == pytest.approx(0.66 / 0.7, abs=1e-4)
-    # a in the holdout: (a, b) 0.9 x 0.5 and (a, c) 1 x 0.1 -> 0.55 / 0.6
-    assert by["a"]["baseline"] == pytest.approx(0.55 / 0.6, abs=1e-4)
+    # b: pairs (a, b) keeps 1 with weight 0.5 and (b, c) keeps 1 - 0.2 / 0.2 = 0 with weight 0.2
+    assert by["b"]["score"] == pytest.approx(0.5 / 0.7, abs=1e-4)
+    # a in the holdout: (a, b) keeps 1 - 0.1 / 0.5 = 0.8 (weight 0.5) and (a, c) keeps 1 (weight 0.1)
+    assert by["a"]["baseline"] == pytest.approx(0.5 / 0.6, abs=1e-4)
     assert by["a"]["score"] == 1.0
+    assert [by[c]["se"] for c in "abc"] == [0.01, 0.02, 0.03] and by["a"]["pairs"] == 2
+    # weights |a_real| ** 2: b keeps 0.25 / (0.25 + 0.04)
+    squared = dependence_details(["a", "b", "c"], [(0, 1), (0, 2), (1, 2)], values, counted, noise, se, power=2.0)
+    assert {r["column"]: r for r in squared["column_scores"]}["b"]["score"] == pytest.approx(0.25 / 0.29, abs=1e-4)
+    # noise: (b, c) differs by 0.2; with a noise variance of 0.03 it lost sqrt(0.04 - 0.03) = 0.1 of 0.2
+    noisy = {"synthetic": np.array([0.0, 0.0, 0.03]), "holdout": np.zeros(3)}
+    rows = dependence_details(["a", "b", "c"], [(0, 1), (0, 2), (1, 2)], values, counted, noisy, se)["column_scores"]
+    assert {r["column"]: r for r in rows}["b"]["score"] == pytest.approx((0.5 + 0.2 * 0.5) / 0.7, abs=1e-4)
+    # a pair the real data does not show to be associated carries no weight: b keeps all of (a, b)
+    counted = np.array([True, True, False])
+    rows = dependence_details(["a", "b", "c"], [(0, 1), (0, 2), (1, 2)], values, counted, noise, None)["column_scores"]
+    by = {r["column"]: r for r in rows}
+    assert by["b"]["score"] == 1.0 and by["b"]["pairs"] == 1 and "se" not in by["b"]
 
 
 def test_pairs_frame_matches_the_matrices(drill):

@@ -21,7 +21,11 @@ def _series_of_every_kind() -> dict[str, tuple[pd.Series, str]]:
         "durations": (pd.Series(pd.to_timedelta(rng.integers(0, 10_000, size=N), unit="s")), "numeric"),
         "strings": (pd.Series(rng.choice(["a", "b", "c"], size=N)), "categorical"),
         "pandas category": (pd.Series(pd.Categorical(rng.choice(["x", "y"], size=N))), "categorical"),
-        "few integers": (pd.Series(rng.integers(1, 6, size=N)), "categorical"),
+        "few integers": (pd.Series(rng.integers(1, 6, size=N)), "ordinal"),
+        "ordered pandas category": (
+            pd.Series(pd.Categorical(rng.choice(["low", "mid", "high"], size=N), ["low", "mid", "high"], ordered=True)),
+            "ordinal",
+        ),
         "bool dtype": (pd.Series(rng.random(N) < 0.5), "boolean"),
         "zero-one floats": (pd.Series((rng.random(N) < 0.5).astype(float)), "boolean"),
         "yes/no strings": (pd.Series(rng.choice(["yes", "no"], size=N)), "boolean"),
@@ -80,7 +84,7 @@ def test_missing_values_do_not_change_the_kind():
 @pytest.mark.parametrize(
     "values, kind",
     [
-        ([1, 2, 1, 3] * 10, "categorical"),  # few integers
+        ([1, 2, 1, 3] * 10, "ordinal"),  # few integers
         (list(np.arange(100, 100 + 40)), "id"),  # a counter
         ([1.5, 2.0, 1.5, 3.0] * 10, "numeric"),  # not whole numbers: stay numbers
     ],
@@ -114,9 +118,9 @@ def test_python_dates_are_datetimes():
 @pytest.mark.parametrize(
     "values, as_feature, as_time",
     [
-        (np.repeat(np.arange(5), 8), "categorical", "numeric"),  # integers with few distinct values
-        (np.repeat(np.arange(5.0), 8), "categorical", "numeric"),  # the same as floats
-        (np.r_[np.repeat(np.arange(5.0), 8), np.nan], "categorical", "numeric"),  # ... with a missing value
+        (np.repeat(np.arange(5), 8), "ordinal", "numeric"),  # integers with few distinct values
+        (np.repeat(np.arange(5.0), 8), "ordinal", "numeric"),  # the same as floats
+        (np.r_[np.repeat(np.arange(5.0), 8), np.nan], "ordinal", "numeric"),  # ... with a missing value
         (np.repeat([7], 41), "constant", "numeric"),  # a single value
         (np.repeat(["2021-01-01"], 40), "constant", "datetime"),  # a single date
         (np.repeat(pd.date_range("2021-01-01", periods=4).strftime("%Y-%m-%d").to_numpy(), 10), "datetime", "datetime"),
@@ -147,7 +151,7 @@ def test_fit_schema_keeps_the_real_order_and_gives_every_column_a_reason(mixed_f
         "when": "datetime",
         "cat": "categorical",
         "flag": "boolean",
-        "code": "categorical",
+        "code": "ordinal",
         "row_id": "id",
         "const": "constant",
         "empty": "empty",
@@ -173,7 +177,8 @@ def test_exclusion_sets_the_role_and_leaves_the_column_out_of_names(mixed_frame)
     assert schema["cat"].role == "excluded" and schema["row_id"].role == "excluded"
     assert "excluded" in schema["cat"].reason
     assert "cat" not in schema.names and "row_id" not in schema.names
-    assert [s.name for s in schema.select(["categorical"])] == ["code"]
+    assert [s.name for s in schema.select(["categorical"])] == []
+    assert [s.name for s in schema.select(["ordinal"])] == ["code"]
 
 
 def test_roles_of_target_time_and_entity(mixed_frame):
@@ -256,3 +261,119 @@ def test_a_sorted_unique_integer_measurement_is_not_an_id_and_row_order_does_not
     # a counter stays an id in any order
     counter = pd.Series(np.arange(300) + 7, name="n")
     assert infer_kind(counter)[0] == infer_kind(counter.sample(frac=1.0, random_state=2))[0] == "id"
+
+
+# -- ordinal columns ------------------------------------------------------------------------------
+
+
+def test_few_integers_are_ordinal_with_a_reason_that_says_so():
+    rng = np.random.default_rng(3)
+    seven = pd.Series(rng.integers(1, 8, size=200))
+    assert infer_kind(seven) == ("ordinal", "integers with only 7 distinct values (ordered)")
+    # as floats with a missing value (how pandas stores integers with missing values): the same
+    assert infer_kind(pd.Series(np.r_[seven.to_numpy(dtype=float), np.nan])) == infer_kind(seven)
+    # more than ten distinct integers are numbers; 0/1 stays boolean; strings stay categorical
+    assert infer_kind(pd.Series(np.arange(200) % 11))[0] == "numeric"
+    assert infer_kind(pd.Series(rng.integers(0, 2, size=50)))[0] == "boolean"
+    assert infer_kind(pd.Series(rng.choice(["1", "2", "3"], size=50)))[0] == "categorical"
+
+
+def test_an_ordered_pandas_category_is_ordinal_and_keeps_its_order():
+    levels = ["very poor", "poor", "fair", "good", "very good"]
+    values = pd.Categorical(np.random.default_rng(4).choice(levels, size=100), categories=levels, ordered=True)
+    kind, reason = infer_kind(pd.Series(values))
+    assert kind == "ordinal"
+    assert "ordered pandas category" in reason and "very poor < poor < fair < good < very good" in reason
+    spec = fit_schema(pd.DataFrame({"rate": values, "x": np.arange(100.0)}))["rate"]
+    assert spec.levels == tuple(levels)
+    # an unordered category stays categorical, without levels
+    plain = fit_schema(pd.DataFrame({"rate": pd.Categorical(values, ordered=False)}))["rate"]
+    assert (plain.kind, plain.levels) == ("categorical", ())
+
+
+@pytest.mark.parametrize(
+    "values, order",
+    [
+        (pd.Series([3.0, 1.5, 2.0, 10.0] * 10), "ordered by value"),
+        (pd.Series(["10", "9", "2"] * 10), "ordered by value"),
+        (pd.Series(["high", "low", "mid"] * 10), "alphabetical"),
+        (pd.Series(pd.Categorical(["b", "a"] * 10, categories=["b", "a"], ordered=True)), "category order: b < a"),
+    ],
+    ids=["numbers", "number-strings", "words", "ordered-category"],
+)
+def test_column_types_ordinal_says_how_the_levels_are_ordered(values, order):
+    spec = fit_schema(pd.DataFrame({"x": values}), column_types={"x": "ordinal"})["x"]
+    assert spec.kind == "ordinal"
+    assert spec.reason.startswith("set by the user; ") and order in spec.reason
+
+
+def _histogram_labels(real: pd.DataFrame, column: str, **kwargs) -> list[str]:
+    report = sdq.evaluate(real, real.copy(), metrics=["histogram_similarity"], **kwargs)
+    entry = next(c for c in report["histogram_similarity"].details["columns"] if c["column"] == column)
+    return entry["labels"]
+
+
+def test_ordinal_bins_follow_the_levels_order_not_their_frequency():
+    rng = np.random.default_rng(5)
+    scores = rng.choice([10, 2, 9], p=[0.6, 0.3, 0.1], size=300)  # 10 most frequent, 9 rarest
+    levels = ["low", "mid", "high"]
+    rated = pd.Categorical(rng.choice(levels, p=[0.2, 0.2, 0.6], size=300), categories=levels, ordered=True)
+    words = rng.choice(["high", "low", "mid"], size=300)
+    real = pd.DataFrame({"score": scores, "rated": rated, "words": words, "x": rng.normal(size=300)})
+    assert _histogram_labels(real, "score") == ["(missing)", "2", "9", "10", "(unseen)"]
+    assert _histogram_labels(real, "rated") == ["(missing)", "low", "mid", "high", "(unseen)"]
+    # strings set to ordinal: alphabetical (as the reason says)
+    labels = _histogram_labels(real, "words", column_types={"words": "ordinal"})
+    assert labels == ["(missing)", "high", "low", "mid", "(unseen)"]
+    # the same strings as categories: most frequent first, with (other)
+    assert _histogram_labels(real, "words")[-2:] == ["(other)", "(unseen)"]
+
+
+def _ratings(n: int, seed: int) -> pd.DataFrame:
+    """A 1-7 rating that rises with a score, an ordered category and a boolean that follow it."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    rating = np.clip(np.round(4 + 1.5 * x + rng.normal(size=n)), 1, 7).astype(int)
+    levels = ["low", "mid", "high"]
+    band = pd.Categorical(np.array(levels)[np.digitize(x, [-0.5, 0.5])], categories=levels, ordered=True)
+    return pd.DataFrame({"score": x, "rating": rating, "band": band, "churn": x + rng.normal(size=n) > 0.5})
+
+
+def test_ordinal_columns_in_the_report_json_and_html(tmp_path):
+    real, synthetic = _ratings(400, 0), _ratings(300, 1)
+    report = sdq.evaluate(real, synthetic, metrics=["histogram_similarity", "correlation"])
+    columns = {c["name"]: c for c in report.to_dict()["data"]["columns"]}
+    assert columns["rating"]["kind"] == "ordinal" and columns["band"]["kind"] == "ordinal"
+    assert columns["rating"]["reason"] == "integers with only 7 distinct values (ordered)"
+    assert "low < mid < high" in columns["band"]["reason"]
+    report.to_html(tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<td>ordinal</td>" in html and "integers with only 7 distinct values (ordered)" in html
+
+
+def test_a_rating_read_backwards_fails_its_column_threshold():
+    import sdq.testing as st
+
+    real, synthetic, holdout = _ratings(1500, 0), _ratings(1500, 1), _ratings(1500, 2)
+    threshold = "correlation:rating=0.8*baseline"
+    st.assert_quality(real, synthetic, holdout, thresholds=threshold, config=sdq.Config(n_bootstrap=0))
+    backwards = synthetic.assign(rating=8 - synthetic["rating"])
+    with pytest.raises(AssertionError, match="correlation:rating"):
+        st.assert_quality(real, backwards, holdout, thresholds=threshold, config=sdq.Config(n_bootstrap=0))
+
+
+def test_chunked_files_read_ordinal_columns_as_in_memory(tmp_path):
+    from sdq.engine.chunked import evaluate_chunked
+
+    real, synthetic = _ratings(600, 0), _ratings(500, 1)
+    real.to_parquet(tmp_path / "real.parquet")
+    synthetic.to_parquet(tmp_path / "synthetic.parquet")
+    metrics = ["histogram_similarity", "mutual_information"]
+    chunked = evaluate_chunked(
+        tmp_path / "real.parquet", tmp_path / "synthetic.parquet", chunk_rows=100, metrics=metrics
+    )
+    memory = sdq.evaluate(real, synthetic, metrics=metrics)
+    kinds = {c["name"]: c["kind"] for c in chunked.to_dict()["data"]["columns"]}
+    assert kinds["rating"] == kinds["band"] == "ordinal"
+    for name in metrics:
+        assert chunked[name].score == pytest.approx(memory[name].score, abs=1e-12), name

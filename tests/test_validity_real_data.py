@@ -99,7 +99,11 @@ def test_a_copy_scores_about_one(scores, metric):
 def test_a_fresh_real_sample_scores_close_to_the_holdout_baseline(scores, metric):
     score, baseline = scores["fresh"][metric]
     assert baseline is not None
-    assert abs(score - baseline) <= 0.05, (scores["name"], score, baseline)
+    # the pairwise scores run from about 0 (every dependence lost) to 1 where the marginal ones
+    # stay near 1 for any sensible data, and the weak associations of these tables move them by
+    # a few hundredths between two samples of 1,500 rows
+    tolerance = 0.1 if metric in PAIRWISE else 0.05
+    assert abs(score - baseline) <= tolerance, (scores["name"], score, baseline)
 
 
 @pytest.mark.parametrize("metric", PAIRWISE)

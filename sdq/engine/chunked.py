@@ -16,6 +16,8 @@ How a file is read (three passes over the real file, one over each other file):
 
 Differences from :func:`sdq.engine.evaluate` on the same data, all documented in the report's manifest:
 numeric bin edges come from a sample of the real rows (the counts in those bins are exact); the
+interval of ``mutual_information`` resamples each pair's table on its own (there are no rows to
+resample together), which ignores that the pairs share their rows and makes it too narrow; the
 holdout baseline uses the whole holdout rather than a subsample at the synthetic size (at the
 sizes this path is for, the finite-sample effect that subsample corrects is negligible); the
 schema is inferred from the sample (pass ``column_types`` to pin it); in CSV files, columns read
@@ -53,7 +55,15 @@ from sdq.engine.options import Options
 from sdq.engine.runner import run_metrics
 from sdq.engine.select import select_metrics
 from sdq.errors import ConfigError, InputError
-from sdq.prepare import AggregateFrame, Prepared, category_binning, fit_binning, pair_bins, pair_table
+from sdq.prepare import (
+    AggregateFrame,
+    Prepared,
+    category_binning,
+    fit_binning,
+    level_binning,
+    pair_bins,
+    pair_table,
+)
 from sdq.report import Report
 from sdq.result import About, MetricResult
 from sdq.schema import BINNED_KINDS, DEPENDENCE_KINDS, Schema, fit_schema
@@ -201,14 +211,17 @@ def _fit(
     n_bins: int | None = None,
     max_categories: int | None = None,
 ):
-    """Numeric bins from the sample's quantiles with the exact extremes added; categories from the
-    exact counts over the whole real file."""
+    """Numeric bins from the sample's quantiles with the exact extremes added; categories (and an
+    ordinal column's levels) from the exact counts over the whole real file."""
     if spec.kind in ("numeric", "datetime"):
         extra = pd.Series(list(extent) if extent is not None else [], dtype=float)
         values = pd.concat([sample_values.astype(float), extra], ignore_index=True)
         return fit_binning(spec, values, config, n_bins=n_bins)
     counts = counts if counts is not None else pd.Series(dtype=np.int64)
-    return category_binning(spec, counts, config.max_categories if max_categories is None else max_categories)
+    max_categories = config.max_categories if max_categories is None else max_categories
+    if spec.kind == "ordinal":
+        return level_binning(spec, counts, max_categories)
+    return category_binning(spec, counts, max_categories)
 
 
 def _accumulate(

@@ -39,8 +39,9 @@ Modules and what they may import:
   ``privacy/exact_match.py``). A metric module never imports another
   metric module: work or code that two metric modules share lives in a helper module.
 * A **helper module** registers no metric. ``sdq.metrics._common`` holds what the metrics of
-  every family use; a family's helpers (``fidelity/sequences.py``, ``utility/models.py``,
-  ``privacy/distance.py``, ``privacy/matching.py``) hold what the metrics of that family share, and
+  every family use; a family's helpers (``fidelity/sequences.py``, ``fidelity/dependence.py``,
+  ``utility/models.py``, ``privacy/distance.py``, ``privacy/matching.py``) hold what the metrics of
+  that family share, and
   only that family's metrics import them. Helpers import no metric module.
 * Metrics share computed work only through :meth:`sdq.prepare.Prepared.cached`, whose keys are
   declared in :data:`sdq.prepare.CACHED_WORK`; metrics that read the same work have the same

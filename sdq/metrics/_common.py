@@ -1,5 +1,5 @@
-"""Small helpers shared by the metrics of every family: intervals, weighted means, pair selection,
-contingency tables, histogram intersections, AUC. (Helpers shared within one family live in that
+"""Small helpers shared by the metrics of every family: intervals, pair selection, contingency
+tables, histogram intersections, AUC. (Helpers shared within one family live in that
 family's helper modules; see :mod:`sdq.metrics` for the rule.)"""
 
 from __future__ import annotations
@@ -15,23 +15,14 @@ from sdq.prepare import AggregateFrame, Prepared, PreparedFrame, pair_table
 __all__ = [
     "percentile_ci",
     "shifted_ci",
-    "pair_similarity",
-    "weighted_pair_score",
-    "pair_details",
     "select_pairs",
     "contingency",
     "rounded",
     "clip01",
-    "WEIGHT_FLOOR",
     "poisson_resample",
     "auc",
-    "pairs_in_given_order",
     "intersection",
 ]
-
-#: Smallest weight of a pair in dependence-weighted means (so that all-independent data still
-#: gets a defined mean).
-WEIGHT_FLOOR = 1e-3
 
 
 def clip01(x: float) -> float:
@@ -83,95 +74,6 @@ def poisson_resample(table: np.ndarray, n_boot: int, rng: np.random.Generator) -
     occupied = table > 0
     out[:, occupied] = rng.poisson(table[occupied], size=(n_boot, int(occupied.sum())))
     return out
-
-
-def pair_similarity(real_v: np.ndarray, other_v: np.ndarray, ranges: Any = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Per pair: similarity ``1 - |a_real - a_other| / range`` and the dependence weight
-    ``max(|a_real|, |a_other|)`` floored at :data:`WEIGHT_FLOOR`."""
-    sim = 1.0 - np.abs(real_v - other_v) / ranges
-    weight = np.maximum(np.maximum(np.abs(real_v), np.abs(other_v)), WEIGHT_FLOOR)
-    return sim, weight
-
-
-def weighted_pair_score(real_v: np.ndarray, other_v: np.ndarray, ranges: Any = 1.0) -> np.ndarray:
-    """The dependence-weighted mean of pair similarities along the last axis."""
-    sim, weight = pair_similarity(real_v, other_v, ranges)
-    return (sim * weight).sum(axis=-1) / weight.sum(axis=-1)
-
-
-def pair_details(
-    labels: list[str],
-    pairs: list[tuple[int, int]],
-    values: dict[str, np.ndarray],
-    ranges: Any = 1.0,
-    pair_info: dict[str, list] | None = None,
-    worst: int = 10,
-) -> dict[str, Any]:
-    """Details shared by pairwise metrics: one symmetric matrix per data set (diagonal 1, pairs not
-    scored None) and the ``worst`` pairs by weighted dissimilarity, worst first."""
-    matrices = {}
-    for name, vals in values.items():
-        mat = np.full((len(labels), len(labels)), np.nan)
-        np.fill_diagonal(mat, 1.0)
-        for k, (i, j) in enumerate(pairs):
-            mat[i, j] = mat[j, i] = vals[k]
-        matrices[name] = [rounded(row, 4) for row in mat]
-    sim, weight = pair_similarity(values["real"], values["synthetic"], ranges)
-    order = np.argsort(-((1 - sim) * weight), kind="stable")[:worst]
-    rows = []
-    for k in order:
-        row = {"columns": [labels[pairs[k][0]], labels[pairs[k][1]]]}
-        row.update({key: info[k] for key, info in (pair_info or {}).items()})
-        row.update({name: rounded(vals[k], 4) for name, vals in values.items()})
-        row.update(similarity=rounded(sim[k], 4), weight=rounded(weight[k], 4))
-        rows.append(row)
-    return {
-        "columns": labels,
-        "matrices": matrices,
-        "pairs": rows,
-        "n_pairs": len(pairs),
-        "column_scores": _column_scores(labels, pairs, values, ranges),
-    }
-
-
-def _column_scores(
-    labels: list[str], pairs: list[tuple[int, int]], values: dict[str, np.ndarray], ranges: Any
-) -> list[dict[str, Any]]:
-    """Per column: the dependence-weighted mean similarity of the scored pairs that include it
-    (``score`` for the synthetic data, ``baseline`` for the holdout; columns in no scored pair
-    are left out). 1.0: every relation of this column is kept; 0.0: none is."""
-    if not pairs:
-        return []
-    ends = np.asarray(pairs, dtype=np.int64)
-    per_set = {}
-    for name in ("synthetic", "holdout"):
-        if name not in values:
-            continue
-        sim, weight = pair_similarity(values["real"], values[name], ranges)
-        num = np.bincount(ends.ravel(), weights=np.repeat(sim * weight, 2), minlength=len(labels))
-        den = np.bincount(ends.ravel(), weights=np.repeat(weight, 2), minlength=len(labels))
-        per_set[name] = (num, den)
-    num_s, den_s = per_set["synthetic"]
-    rows = []
-    for c, label in enumerate(labels):
-        if den_s[c] <= 0:
-            continue
-        row = {"column": label, "score": rounded(num_s[c] / den_s[c], 4)}
-        if "holdout" in per_set:
-            num_h, den_h = per_set["holdout"]
-            row["baseline"] = rounded(num_h[c] / den_h[c], 4) if den_h[c] > 0 else None
-        rows.append(row)
-    return rows
-
-
-def pairs_in_given_order(
-    given: Sequence[Any], ordered: Sequence[Any], pairs: list[tuple[int, int]]
-) -> tuple[list[str], list[tuple[int, int]]]:
-    """For details: the labels of the columns in the ``given`` order, and ``pairs`` (indices into
-    ``ordered``, the same specs in another order) as indices into that list, smaller first."""
-    position = {id(spec): k for k, spec in enumerate(given)}
-    mapped = [tuple(sorted((position[id(ordered[i])], position[id(ordered[j])]))) for i, j in pairs]
-    return [spec.label for spec in given], mapped
 
 
 def select_pairs(

@@ -193,8 +193,8 @@ class EvaluationResult:
         ``level="columns"``: one row per column of the schema (kind, role), and for every metric
         whose details have per-column scores (its shape's :meth:`~sdq.shapes.Shape.column_scores`),
         ``<metric>`` and ``<metric>_baseline`` (NaN where a metric does not score that column). For
-        the pairwise metrics (mutual information, correlation) a column's score is the
-        dependence-weighted mean similarity of the pairs that include it.
+        the pairwise metrics (mutual information, correlation) a column's score is the share of the
+        real dependence kept over the pairs that include it.
 
         ``level="pairs"``: one row per scored pair of each metric with pairwise matrices (its
         shape's :meth:`~sdq.shapes.Shape.matrices`): ``metric``, ``column_a``, ``column_b`` and the

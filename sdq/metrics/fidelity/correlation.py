@@ -3,48 +3,56 @@
 Per pair of columns, the association that fits their types, computed on real, synthetic and
 holdout data alike:
 
-==========================  ===============================================================  =====
-pair                        association                                                      range
-==========================  ===============================================================  =====
-numeric - numeric           Spearman's rho (signed; ranks over each column's present values,   2
-                            correlated over rows where both are present)
-categorical - categorical   Cramer's V with Bergsma's bias correction (missing is a category)  1
-numeric - categorical       correlation ratio eta, bias-adjusted like V (missing is a group)   1
-==========================  ===============================================================  =====
+====================================  =========================================================
+pair                                  association
+====================================  =========================================================
+ordered - ordered (numeric, datetime,  Spearman's rho, **signed**: Pearson's r of the mid-ranks
+ordinal, boolean)                     (ties share their mean rank), each column ranked over its
+                                      present values, correlated over rows where both are
+                                      present; an ordinal column by its levels' order, a
+                                      boolean as 0/1
+categorical - categorical or boolean  Cramer's V with Bergsma's bias correction (missing is a
+                                      category)
+categorical - numeric, datetime or    correlation ratio eta, bias-adjusted like V (missing is a
+ordinal                               group); an ordinal column by its levels' order
+====================================  =========================================================
 
-Datetime columns count as numeric, boolean columns as categorical. Pair similarity
-``1 - |a_real - a_synthetic| / range``. The metric is the **dependence-weighted** mean of pair
-similarities, weight ``max(|a_real|, |a_synthetic|)`` (floored at 1e-3), because most real pairs
-are nearly independent and a plain mean scores independently shuffled columns near 0.95.
-Spearman is scored rather than Pearson because one extreme value can move Pearson's r anywhere;
-Pearson's r is still reported in ``details``.
+Only an unordered categorical column makes a pair's measure sign-free: every other pair has a
+direction, and a synthetic rating scale read backwards (x -> 8 - x on a 1-7 scale) or a binary
+target inverted (y -> 1 - y) reverses it.
 
-1.0: every association has the real strength (and sign). 0.0: every pair is perfectly associated
-in one data set and reversed (numeric pairs) or unassociated (other pairs) in the other. A pair is
-penalised by the association it lost, so a Spearman correlation of 0.5 lost completely costs 0.25
-of that pair's similarity: independently shuffled columns score about 0.8 on real survey data,
-against about 0.99 for fresh real rows; read the score beside its baseline. Interval: an m-out-of-n row bootstrap of the whole score, rescaled to the full
-sample sizes (``details.bootstrap_rows``).
+Which pairs count: those whose real association is significant (two-sided t-test of rho with
+``n - 2`` degrees of freedom, chi-square test of the table behind V, F-test of eta), at a
+family-wise level of 0.05 over the pairs scored (Bonferroni); the others carry no weight. Each
+counted pair keeps ``1 - lost / |a_real|`` (clipped to [0, 1]), where ``lost`` is the difference
+``a_real - a_synthetic`` net of what sampling noise explains at these sizes (``sqrt(max(0,
+d^2 - v))``, ``v`` the variance of the difference between two samples of the real data); the
+difference is signed, so a reversed association keeps nothing. The score is the mean over counted
+pairs weighted by ``|a_real|`` (see :mod:`sdq.metrics.fidelity.dependence`): **the share of the
+real association kept**.
+
+1.0: every real association beyond chance is kept at its strength and with its sign. 0.0: every
+one is lost, reversed, or at least twice as strong as in the real data. On four real tables
+(``docs/metrics.md``), independently shuffled columns and uniform noise keep at most about 0.1,
+fresh real rows about 0.9 or more. Associations the real data lacks are not scored. Spearman is
+scored rather than Pearson because one extreme value can move Pearson's r anywhere; Pearson's r
+of numeric and datetime pairs is still reported in ``details.pearson``. Interval: the whole score
+recomputed on row resamples of real and synthetic data, ``score +- 1.96 se``
+(``details.bootstrap_rows``, ``details.se``; per column ``se`` too). Without a real pair
+associated beyond chance there is nothing to keep: the metric is skipped.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import (
-    pair_details,
-    pairs_in_given_order,
-    rounded,
-    select_pairs,
-    shifted_ci,
-    weighted_pair_score,
-)
-from sdq.prepare import Prepared, PreparedFrame
-from sdq.schema import DEPENDENCE_KINDS
+from sdq.metrics._common import rounded, select_pairs
+from sdq.metrics.fidelity.dependence import bootstrap_rows, outcome, pair_level, table_variance
+from sdq.prepare import Prepared, PreparedFrame, ordered_values, pair_table
+from sdq.schema import DEPENDENCE_KINDS, ORDERED_KINDS
 from sdq.shapes import Pairwise
 
 __all__ = [
@@ -56,7 +64,12 @@ __all__ = [
     "masked_corr_matrix",
 ]
 
+#: Kinds whose Pearson's r is reported beside Spearman's rho.
 NUMERIC_LIKE = ("numeric", "datetime")
+#: Kinds that give the values of a correlation ratio (grouped by an unordered categorical column).
+VALUED = ("numeric", "datetime", "ordinal")
+#: Pairs weigh ``|a_real|``: the score is the share of the total real association kept.
+WEIGHT_POWER = 1.0
 
 
 def masked_pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -86,6 +99,12 @@ def cramers_v(table: np.ndarray) -> np.ndarray:
     >>> float(cramers_v(np.array([[250, 250], [250, 250]])))
     0.0
     """
+    return _cramers(table)[0]
+
+
+def _cramers(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bias-corrected Cramer's V of tables ``(..., r, k)``, and the bias-corrected phi^2 before it
+    is floored at 0 (``chi^2 / n - (r - 1)(k - 1) / (n - 1)``, what its test reads)."""
     table = np.asarray(table, dtype=float)
     n = table.sum(axis=(-2, -1))
     safe_n = np.where(n > 1, n, 2.0)
@@ -96,13 +115,14 @@ def cramers_v(table: np.ndarray) -> np.ndarray:
         expected = rows[..., :, None] * cols[..., None, :] / safe_n[..., None, None]
         chi2 = np.where(expected > 0, (table - expected) ** 2 / np.where(expected > 0, expected, 1.0), 0.0)
     phi2 = chi2.sum(axis=(-2, -1)) / safe_n
-    phi2_corr = np.maximum(0.0, phi2 - (k - 1) * (r - 1) / (safe_n - 1))
+    excess = phi2 - (k - 1) * (r - 1) / (safe_n - 1)
+    phi2_corr = np.maximum(0.0, excess)
     r_corr = r - (r - 1) ** 2 / (safe_n - 1)
     k_corr = k - (k - 1) ** 2 / (safe_n - 1)
     denom = np.minimum(r_corr - 1, k_corr - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.where(denom > 0, np.sqrt(phi2_corr / np.where(denom > 0, denom, 1.0)), 0.0)
-    return np.clip(v, 0.0, 1.0)
+    return np.clip(v, 0.0, 1.0), excess
 
 
 def _eta_inputs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -118,7 +138,7 @@ def _eta_inputs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return stacked, total, n
 
 
-def correlation_ratios(groups: np.ndarray, values: np.ndarray, n_groups: int, inputs=None) -> np.ndarray:
+def _correlation_ratios(groups: np.ndarray, values: np.ndarray, n_groups: int, inputs=None) -> tuple:
     """Correlation ratio eta of several value columns by one integer grouping, per replicate.
 
     ``groups`` has shape (B, m), ``values`` (B, m, p) with NaN for missing; returns (B, p).
@@ -126,7 +146,8 @@ def correlation_ratios(groups: np.ndarray, values: np.ndarray, n_groups: int, in
     floored at 0) before the root, as Cramer's V is, so that independent columns score about 0
     at any sample size. Rows with a missing value are ignored for that column; a missing group
     code is a group of its own. Group sums come from one sparse product; ``inputs`` (from
-    ``_eta_inputs(values)``) can be shared between groupings of the same values.
+    ``_eta_inputs(values)``) can be shared between groupings of the same values. Also returns
+    the adjusted eta^2 before it is floored at 0 (what its test reads), (B, p).
     """
     from scipy import sparse
 
@@ -141,7 +162,14 @@ def correlation_ratios(groups: np.ndarray, values: np.ndarray, n_groups: int, in
         eta2 = np.where(total > 0, between / np.where(total > 0, total, 1.0), 0.0)
         g = (counts > 0).sum(axis=1)
         adjusted = np.where(n > g, 1.0 - (1.0 - eta2) * (n - 1) / np.maximum(n - g, 1), 0.0)
-    return np.sqrt(np.clip(adjusted, 0.0, 1.0))
+    return np.sqrt(np.clip(adjusted, 0.0, 1.0)), adjusted
+
+
+def correlation_ratios(groups: np.ndarray, values: np.ndarray, n_groups: int, inputs=None) -> np.ndarray:
+    """Correlation ratio eta of several value columns by one integer grouping, per replicate:
+    ``groups`` (B, m), ``values`` (B, m, p) with NaN for missing; returns (B, p) (see
+    :func:`_correlation_ratios`)."""
+    return _correlation_ratios(groups, values, n_groups, inputs)[0]
 
 
 def correlation_ratio(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
@@ -183,22 +211,29 @@ def masked_corr_matrix(x: np.ndarray) -> np.ndarray:
     return np.clip(r, -1.0, 1.0)
 
 
-def _ranks(prepared: Prepared, frame: PreparedFrame, column: Any) -> np.ndarray:
-    """Average ranks of a numeric column over its present values, centred; NaN where missing
+def _ordered(prepared: Prepared, frame: PreparedFrame, spec) -> np.ndarray:
+    """A column of an ordered kind as numbers (NaN missing): the values of numeric, datetime and
+    boolean (0/1) columns, the levels' order of an ordinal one (unseen values missing)."""
+    if spec.kind == "ordinal":
+        return ordered_values(prepared.binnings[spec.name], frame.codes[spec.name])
+    return frame.values[spec.name]
+
+
+def _ranks(prepared: Prepared, frame: PreparedFrame, spec) -> np.ndarray:
+    """Mid-ranks of an ordered column over its present values, centred; NaN where missing
     (cached: the bootstrap draws its rows from them)."""
 
     def compute() -> np.ndarray:
-        ranks = pd.Series(frame.values[column]).rank(method="average").to_numpy()
+        ranks = pd.Series(_ordered(prepared, frame, spec)).rank(method="average").to_numpy()
         return ranks - np.nanmean(ranks) if np.isfinite(ranks).any() else ranks
 
-    return prepared.cached(("fidelity.ranks", frame.name, id(frame), column), compute)
+    return prepared.cached(("fidelity.ranks", frame.name, id(frame), spec.name), compute)
 
 
-def _centred(frame: PreparedFrame, column: Any) -> np.ndarray:
-    """A numeric column divided by its largest absolute value and centred: Pearson's r and the
+def _centred(x: np.ndarray) -> np.ndarray:
+    """Values divided by their largest absolute value and centred: Pearson's r and the
     correlation ratio do not change with the scale, and values near the float limits (1e308)
     would overflow their sums of squares."""
-    x = frame.values[column]
     if not np.isfinite(x).any():
         return x
     scale = float(np.nanmax(np.abs(x)))
@@ -206,50 +241,132 @@ def _centred(frame: PreparedFrame, column: Any) -> np.ndarray:
     return x - np.nanmean(x)
 
 
-def _associations(prepared: Prepared, frame: PreparedFrame, specs, pairs, kinds, idx: np.ndarray) -> np.ndarray:
-    """Association of every pair on rows ``idx`` (shape (B, m)); returns (B, n_pairs).
+def _pair_kind(a, b) -> str:
+    if a.kind in ORDERED_KINDS and b.kind in ORDERED_KINDS:
+        return "spearman"
+    if a.kind in VALUED or b.kind in VALUED:
+        return "correlation_ratio"
+    return "cramers_v"
+
+
+def _associations(
+    prepared: Prepared, frame: PreparedFrame, specs, pairs, kinds, idx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Association of every pair on rows ``idx`` (shape (B, m)), and the effect its test of
+    independence reads (|rho|; for V and eta the bias-corrected phi^2 and eta^2 before they are
+    floored at 0, so that a resample of fewer rows is tested as the full sample is); each
+    (B, n_pairs).
 
     Each column is gathered once; Spearman pairs come from one batched correlation matrix,
     correlation ratios from one sparse product per categorical column, Cramer's V from one
     two-way table per pair.
     """
     batch = idx.shape[0]
-    numeric = [i for i, s in enumerate(specs) if s.kind in NUMERIC_LIKE]
-    position = {i: k for k, i in enumerate(numeric)}
-    out = np.zeros((batch, len(pairs)))
-    if numeric:
-        ranks = np.stack([_ranks(prepared, frame, specs[i].name)[idx] for i in numeric], axis=-1)
-        rho = masked_corr_matrix(ranks)
-        del ranks
-    codes = {i: frame.pair_codes[specs[i].name][idx] for i in range(len(specs)) if i not in position}
+    ordered = sorted({i for (i, j), kd in zip(pairs, kinds) if kd == "spearman" for i in (i, j)})
+    position = {i: k for k, i in enumerate(ordered)}
+    valued = sorted(
+        {n for (i, j), kd in zip(pairs, kinds) if kd == "correlation_ratio" for n in (i, j) if specs[n].kind in VALUED}
+    )
+    where = {i: k for k, i in enumerate(valued)}
+    out, effect = np.zeros((batch, len(pairs))), np.zeros((batch, len(pairs)))
+    if ordered:
+        rho = masked_corr_matrix(np.stack([_ranks(prepared, frame, specs[i])[idx] for i in ordered], axis=-1))
+    codes = {}
+
+    def codes_of(i: int) -> np.ndarray:
+        if i not in codes:
+            codes[i] = frame.pair_codes[specs[i].name][idx]
+        return codes[i]
+
     etas, eta_inputs = {}, None
     for k, (i, j) in enumerate(pairs):
         if kinds[k] == "spearman":
             out[:, k] = rho[:, position[i], position[j]]
+            effect[:, k] = np.abs(out[:, k])
         elif kinds[k] == "cramers_v":
             ka = prepared.pair_binnings[specs[i].name].n_codes
             kb = prepared.pair_binnings[specs[j].name].n_codes
-            joint = codes[i].astype(np.int64) * kb + codes[j] + (np.arange(batch) * ka * kb)[:, None]
-            out[:, k] = cramers_v(np.bincount(joint.ravel(), minlength=batch * ka * kb).reshape(-1, ka, kb))
+            joint = codes_of(i).astype(np.int64) * kb + codes_of(j) + (np.arange(batch) * ka * kb)[:, None]
+            out[:, k], effect[:, k] = _cramers(
+                np.bincount(joint.ravel(), minlength=batch * ka * kb).reshape(-1, ka, kb)
+            )
         else:
-            cat, num = (j, i) if i in position else (i, j)
+            cat, num = (j, i) if i in where else (i, j)
             if cat not in etas:
                 if eta_inputs is None:
-                    values = np.stack([_centred(frame, specs[n].name)[idx] for n in numeric], axis=-1)
+                    values = np.stack([_centred(_ordered(prepared, frame, specs[n]))[idx] for n in valued], axis=-1)
                     eta_inputs = (values, _eta_inputs(values))
-                etas[cat] = correlation_ratios(
-                    codes[cat], eta_inputs[0], prepared.pair_binnings[specs[cat].name].n_codes, eta_inputs[1]
+                etas[cat] = _correlation_ratios(
+                    codes_of(cat), eta_inputs[0], prepared.pair_binnings[specs[cat].name].n_codes, eta_inputs[1]
                 )
-            out[:, k] = etas[cat][:, position[num]]
-    return out
+            out[:, k], effect[:, k] = etas[cat][0][:, where[num]], etas[cat][1][:, where[num]]
+    return out, effect
 
 
-def _pair_kind(a, b) -> str:
-    if a.kind in NUMERIC_LIKE and b.kind in NUMERIC_LIKE:
-        return "spearman"
-    if a.kind not in NUMERIC_LIKE and b.kind not in NUMERIC_LIKE:
-        return "cramers_v"
-    return "correlation_ratio"
+def spearman_threshold(n: np.ndarray, level: float) -> np.ndarray:
+    """The smallest |rho| significant at ``level`` (two-sided) in ``n`` rows: the t-test
+    ``t = rho sqrt((n - 2) / (1 - rho^2))`` with ``n - 2`` degrees of freedom; inf below 3 rows.
+
+    Examples
+    --------
+    >>> round(float(spearman_threshold(np.array(100), 0.05)), 4)
+    0.1966
+    """
+    n = np.asarray(n, dtype=float)
+    dof = np.maximum(n - 2, 1)
+    t = stats.t.isf(level / 2, dof)
+    return np.where(n > 2, t / np.sqrt(dof + t**2), np.inf)
+
+
+def _tests(
+    prepared: Prepared, specs, pairs, kinds, level: float, real_values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair, the smallest real effect (see :func:`_associations`) significant at ``level``,
+    and the variance of the real association at the real size (what sampling noise explains).
+
+    Tests: for rho the t-test's (``n`` rows where both are present); for V the chi-square test's
+    (``chi^2 > c`` is ``phi^2 - df / n > (c - df) / n``); for eta the F-test's (``F > c`` read on
+    the adjusted eta^2). Variances: for rho ``(1 + rho^2 / 2)(1 - rho^2)^2 / (n - 3)`` (Bonett and
+    Wright's for Spearman's rho), for eta ``(1 - eta^2)^2 / (n - g)`` (as a correlation's), for V
+    over Poisson resamples of the real table (:func:`~sdq.metrics.fidelity.dependence.table_variance`).
+    All read counts, never which row is where."""
+    real = prepared.real
+    thresholds, variance = np.full(len(pairs), np.inf), np.zeros(len(pairs))
+    tables, at = [], []
+    present = {}
+
+    def present_of(i: int) -> np.ndarray:
+        if i not in present:
+            present[i] = ~np.isnan(_ordered(prepared, real, specs[i]))
+        return present[i]
+
+    for k, (i, j) in enumerate(pairs):
+        a = real_values[k]
+        if kinds[k] == "spearman":
+            n = int((present_of(i) & present_of(j)).sum())
+            thresholds[k] = spearman_threshold(np.array(n), level)
+            variance[k] = (1 + a**2 / 2) * (1 - a**2) ** 2 / max(n - 3, 1)
+        elif kinds[k] == "cramers_v":
+            ka = prepared.pair_binnings[specs[i].name].n_codes
+            kb = prepared.pair_binnings[specs[j].name].n_codes
+            table = pair_table(real.pair_codes[specs[i].name], real.pair_codes[specs[j].name], ka, kb)
+            r, c = np.count_nonzero(table.sum(axis=1)), np.count_nonzero(table.sum(axis=0))
+            if r > 1 and c > 1:
+                df = (r - 1) * (c - 1)
+                thresholds[k] = (stats.chi2.isf(level, df) - df) / real.n_rows
+            tables.append(table)
+            at.append(k)
+        else:
+            cat, num = (j, i) if specs[i].kind in VALUED else (i, j)
+            rows = present_of(num)
+            n, g = int(rows.sum()), len(np.unique(real.pair_codes[specs[cat].name][rows]))
+            if 1 < g < n:
+                c = stats.f.isf(level, g - 1, n - g) * (g - 1) / (n - g)  # eta^2 / (1 - eta^2) > c
+                thresholds[k] = 1 - (n - 1) / ((1 + c) * (n - g))
+            variance[k] = (1 - a**2) ** 2 / max(n - g, 1)
+    if tables:
+        variance[at] = table_variance(tables, cramers_v)
+    return thresholds, variance
 
 
 @metric(
@@ -258,9 +375,12 @@ def _pair_kind(a, b) -> str:
     shape=Pairwise(measure="association", signed=True),
     extras=("pearson",),
     chunked="rank correlations are not sums over rows",
-    summary="Pairwise correlations (Spearman), associations (Cramer's V) and correlation ratios are preserved.",
-    one="every pair of columns has the real association, with the same sign",
-    zero="every pair has a perfect association in one data set and the opposite (or none) in the other",
+    summary=(
+        "The share of the real pairwise associations (Spearman, Cramer's V, correlation ratio) beyond chance "
+        "kept, with their signs."
+    ),
+    one="every real association beyond chance is kept at its strength and with its sign",
+    zero="every real association is lost, reversed or doubled",
 )
 def correlation(prepared: Prepared) -> Outcome:
     # computed in the canonical order, so that no float sum depends on the order of the given
@@ -276,71 +396,60 @@ def correlation(prepared: Prepared) -> Outcome:
     rng = prepared.rng("correlation")
     pairs, sampled = select_pairs(specs, prepared.config.max_pairs, rng)
     kinds = [_pair_kind(specs[i], specs[j]) for i, j in pairs]
-    ranges = np.array([2.0 if kd == "spearman" else 1.0 for kd in kinds])
-    frames = {"real": prepared.real, "synthetic": prepared.synthetic}
-    if prepared.baseline is not None:
-        frames["holdout"] = prepared.baseline
-    if prepared.synthetic_at_baseline_rows is not None:
-        frames["synthetic_at_baseline_rows"] = prepared.synthetic_at_baseline_rows
-    values = {
-        name: _associations(prepared, f, specs, pairs, kinds, np.arange(f.n_rows)[None, :])[0]
-        for name, f in frames.items()
-    }
-    eq = values.pop("synthetic_at_baseline_rows", None)
-    frames.pop("synthetic_at_baseline_rows", None)
-
-    def score_of(real_v: np.ndarray, other_v: np.ndarray) -> np.ndarray:
-        return weighted_pair_score(real_v, other_v, ranges)
-
-    score = float(score_of(values["real"], values["synthetic"]))
-    baseline = float(score_of(values["real"], values["holdout"])) if "holdout" in values else None
-
-    n_boot, cap = prepared.config.n_bootstrap, prepared.config.bootstrap_rows
-    ci, boot_rows = None, {}
-    if n_boot:
-        real, syn = prepared.real, prepared.synthetic
-        m_r, m_s = min(real.n_rows, cap), min(syn.n_rows, cap)
-        idx_r = rng.integers(0, real.n_rows, size=(n_boot, m_r))
-        idx_s = rng.integers(0, syn.n_rows, size=(n_boot, m_s))
-        boot = score_of(
-            _associations(prepared, real, specs, pairs, kinds, idx_r),
-            _associations(prepared, syn, specs, pairs, kinds, idx_s),
+    frames = {
+        name: frame
+        for name, frame in (
+            ("real", prepared.real),
+            ("synthetic", prepared.synthetic),
+            ("holdout", prepared.baseline),
+            ("synthetic_full", prepared.synthetic_full),
         )
-        factor = np.sqrt((1 / real.n_rows + 1 / syn.n_rows) / (1 / m_r + 1 / m_s))
-        ci = shifted_ci(score, boot, factor)
-        boot_rows = {"real": m_r, "synthetic": m_s}
+        if frame is not None
+    }
+    points = {}
+    for name, frame in frames.items():
+        v, e = _associations(prepared, frame, specs, pairs, kinds, np.arange(frame.n_rows)[None, :])
+        points[name] = (v[0], e[0])
+    thresholds, variance = _tests(prepared, specs, pairs, kinds, pair_level(len(pairs)), points["real"][0])
 
-    labels = [s.label for s in specs]
+    def resample(frame: PreparedFrame, n_boot: int, cap: int, generator: np.random.Generator):
+        idx = bootstrap_rows(frame.n_rows, cap, n_boot, generator)
+        return (*_associations(prepared, frame, specs, pairs, kinds, idx), idx.shape[1])
+
+    score, baseline, ci, details = outcome(
+        prepared,
+        "correlation",
+        "associated",
+        specs,
+        pairs,
+        sampled,
+        points,
+        thresholds,
+        variance,
+        resample,
+        WEIGHT_POWER,
+        {"association": kinds},
+    )
+
     # Pearson's r of the numeric pairs, for reference: one batched matrix per data set
     numeric = [i for i, sp in enumerate(specs) if sp.kind in NUMERIC_LIKE]
     where = {i: k for k, i in enumerate(numeric)}
     pearson_matrix = (
         {
-            name: masked_corr_matrix(np.stack([_centred(f, specs[i].name) for i in numeric], axis=-1)[None])[0]
+            name: masked_corr_matrix(np.stack([_centred(f.values[specs[i].name]) for i in numeric], axis=-1)[None])[0]
             for name, f in frames.items()
+            if name != "synthetic_full"
         }
         if numeric
         else {}
     )
     pearson = [
         {
-            "columns": [labels[i], labels[j]],
+            "columns": [specs[i].label, specs[j].label],
             **{name: rounded(float(mat[where[i], where[j]]), 4) for name, mat in pearson_matrix.items()},
         }
-        for (i, j), kd in zip(pairs, kinds)
-        if kd == "spearman"
+        for (i, j) in pairs
+        if i in where and j in where
     ]
-    details = pair_details(*pairs_in_given_order(given, specs, pairs), values, ranges, pair_info={"association": kinds})
-    if eq is not None:
-        details["score_at_baseline_rows"] = float(score_of(values["real"], eq))
-    details.update(
-        {
-            "kinds": [s.kind for s in given],
-            "pearson": pearson,
-            "pairs_sampled": sampled,
-            "rows": {name: f.n_rows for name, f in frames.items()},
-            "n_bootstrap": n_boot,
-            "bootstrap_rows": boot_rows,
-        }
-    )
+    details.update({"kinds": [s.kind for s in given], "pearson": pearson})
     return Outcome(score=score, baseline=baseline, ci=ci, details=details)

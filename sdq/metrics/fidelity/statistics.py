@@ -34,7 +34,7 @@ Statistics and their agreements (``d = other - real``; ``(x)+ = max(0, x)``)::
                to the larger, net of noise; a real spread of 0 counts as S).
                std: a = z sqrt(sd_r^2 (kurt_r - 1) / (4 N') + sd_o^2 (kurt_o - 1) / (4 n'));
                IQR: a = sqrt of the sum over both data sets of h_25^2 + h_75^2, h = (u + l) / 2
-    categories (every kind but numeric, datetime, text and id: categorical, boolean, constant,
+    categories (every kind but numeric, datetime, text and id: ordinal, categorical, boolean, constant,
                and any kind whose values are labels)
       shares   shares p (real) and q (other) of each value among present values:
                (1 - E) / (1 + E),  E = sum_v (|p_v - q_v| - z sqrt(c_v (1 - c_v) (1/N' + 1/n')))+ / 2,

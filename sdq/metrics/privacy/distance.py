@@ -11,9 +11,11 @@ columns:
   between"), and continuous, so a tiny change of a value is a tiny distance even where many real
   rows share one value (a plain rank transform would turn 0 + 1e-9 into a jump across the whole
   block of zeros).
-* categorical and boolean columns: one-hot over the ``privacy_categories`` most frequent real
-  levels plus one "other" coordinate, each scaled by 1/sqrt(2), so two different levels are at
-  distance exactly 1 and equal levels at 0.
+* ordinal, categorical and boolean columns: one-hot over the ``privacy_categories`` most
+  frequent real levels (an ordinal column's codes, see :mod:`sdq.prepare`) plus one "other"
+  coordinate, each scaled by 1/sqrt(2), so two different levels are at distance exactly 1 and
+  equal levels at 0. (An ordinal column's levels are not put on a line: two ratings one step
+  apart differ as much as two categories do, as for a few-valued column read as categories.)
 * missing values: an indicator coordinate (weight 1) for every column that has missing values in
   any data set, and the value coordinates of a missing cell set to the column's "neutral" point
   (0.5 for numbers, all zeros for categories). So missing vs missing is 0, missing vs present

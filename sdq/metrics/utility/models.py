@@ -4,10 +4,11 @@ Train-synthetic-test-real (TSTR) and train-real-test-real (TRTR) models are trai
 evaluation** and cached on the prepared data, so ``prediction`` and ``feature_importance`` read the
 same models.
 
-* Features: every ``feature``-role column of kind numeric, datetime (seconds), boolean or
-  categorical. ID, text, constant and empty columns are left out; so are the time and entity
-  columns. Numeric values keep their missing values (the tree models handle them); categorical
-  columns enter as the shared codes (missing and unseen values have codes of their own).
+* Features: every ``feature``-role column of kind numeric, datetime (seconds), boolean, ordinal
+  or categorical. ID, text, constant and empty columns are left out; so are the time and entity
+  columns. Numeric values keep their missing values (the tree models handle them); ordinal and
+  categorical columns enter as the shared codes (missing and unseen values have codes of their
+  own; an ordinal column's codes follow its levels' order, so a tree splits them as ordered).
 * Tree models (xgboost with the ``hist`` method, a random forest) read that matrix as it is. The
   linear model (logistic regression / ridge) gets a pipeline fitted on each training set:
   median imputation with missing indicators and scaling for numbers, one-hot encoding of the
@@ -203,7 +204,7 @@ def _setup(prepared: Prepared) -> UtilitySetup:
     # order of the given columns
     features = prepared.columns(DEPENDENCE_KINDS, roles=("feature",), binned=True)
     if not features:
-        raise Skip("no feature columns to train on (numeric, datetime, boolean or categorical)")
+        raise Skip("no feature columns to train on (numeric, datetime, boolean, ordinal or categorical)")
     frames = {"real": prepared.real, "synthetic": prepared.synthetic}
     holdout = prepared.frames.get("holdout")
     if holdout is not None:

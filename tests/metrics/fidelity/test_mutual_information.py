@@ -7,10 +7,11 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from sklearn.metrics import mutual_info_score
 
 import sdq
-from sdq.metrics.fidelity.mutual_information import nmi
+from sdq.metrics.fidelity.mutual_information import g_threshold, nmi
 
 NAME = "mutual_information"
 
@@ -83,13 +84,29 @@ def test_determined_columns_have_nmi_one_and_independent_columns_zero():
     assert float(nmi(_crosstab(pd.Series(x), pd.Series(y_independent)))) < 0.005
 
 
-def test_independent_continuous_columns_are_not_dependent():
+def test_independent_columns_have_no_dependence_to_keep():
     rng = np.random.default_rng(1)
     real = pd.DataFrame({"x": rng.normal(size=3000), "y": rng.exponential(size=3000)})
-    result = _result(real, real.copy())
-    matrix = np.array(result.details["matrices"]["real"], dtype=float)
-    assert matrix[0, 1] < 0.01
-    assert result.score == pytest.approx(1.0)
+    result = sdq.evaluate(real, real.copy(), metrics=[NAME])[NAME]
+    assert result.status == "skipped" and "beyond chance" in result.message
+
+
+@pytest.mark.parametrize(
+    "table",
+    [[[30, 10], [5, 55]], [[12, 7, 3], [4, 15, 6], [8, 3, 20]], [[20, 18, 22], [19, 21, 20]]],
+    ids=["strong", "three-by-three", "weak"],
+)
+def test_the_g_test_decides_which_pairs_count(table):
+    # the bias-corrected MI is above the threshold exactly where the G-test of independence
+    # (G = 2 n MI, chi-square with (r - 1)(k - 1) degrees of freedom) rejects at the level
+    table = np.array(table)
+    g, p_value, dof, _ = stats.chi2_contingency(table, correction=False, lambda_="log-likelihood")
+    mi_plugin = mutual_info_score(None, None, contingency=table)
+    assert g == pytest.approx(2 * table.sum() * mi_plugin)
+    k_xy = (table > 0).sum()
+    mi_mm = mi_plugin - (k_xy - table.shape[0] - table.shape[1] + 1) / (2 * table.sum())
+    for level in (0.05, 0.001):
+        assert (mi_mm > g_threshold(table, level)) == (p_value < level), (level, p_value)
 
 
 def test_a_non_linear_dependence_is_seen():
@@ -100,40 +117,69 @@ def test_a_non_linear_dependence_is_seen():
     assert np.array(result.details["matrices"]["real"], dtype=float)[0, 1] > 0.4
 
 
-def test_single_pair_score_is_one_minus_the_nmi_difference():
-    # real: y = x exactly (NMI 1); synthetic: a partial dependence whose NMI is worked out by hand
+def _mi_mm_by_hand(table) -> float:
+    """The plug-in MI (nats) less the Miller-Madow term (K_xy - K_x - K_y + 1) / (2n)."""
+    t = np.asarray(table, dtype=float)
+    k_xy, k_x, k_y = (t > 0).sum(), (t.sum(axis=1) > 0).sum(), (t.sum(axis=0) > 0).sum()
+    return mutual_info_score(None, None, contingency=t) - (k_xy - k_x - k_y + 1) / (2 * t.sum())
+
+
+def test_single_pair_score_is_the_share_of_the_nmi_kept():
+    # real: y = x exactly (NMI 1, the same in every resample: no noise); synthetic: a partial
+    # dependence. Its MI is divided by the real columns' sqrt(H_x H_y) = ln 2 (not by its own
+    # entropies), and the share kept is 1 - (1 - MI_synthetic / ln 2) / 1.
     real = pd.DataFrame({"x": ["a"] * 50 + ["b"] * 50, "y": ["a"] * 50 + ["b"] * 50})
     synthetic = pd.DataFrame({"x": ["a"] * 40 + ["b"] * 60, "y": ["a"] * 30 + ["b"] * 10 + ["a"] * 5 + ["b"] * 55})
-    nmi_synthetic = _nmi_by_hand([[30, 10], [5, 55]])
+    in_real_units = _mi_mm_by_hand([[30, 10], [5, 55]]) / np.log(2)
+    assert in_real_units != pytest.approx(_nmi_by_hand([[30, 10], [5, 55]]), abs=1e-3)  # its own NMI differs
     result = _result(real, synthetic)
-    assert result.score == pytest.approx(1.0 - abs(1.0 - nmi_synthetic), abs=1e-12)
+    assert result.score == pytest.approx(in_real_units, abs=1e-12)
     pair = result.details["pairs"][0]
-    assert pair["real"] == pytest.approx(1.0) and pair["synthetic"] == pytest.approx(nmi_synthetic, abs=1e-4)
+    assert pair["real"] == pytest.approx(1.0) and pair["synthetic"] == pytest.approx(in_real_units, abs=1e-4)
+    assert pair["similarity"] == pytest.approx(in_real_units, abs=1e-4)
 
 
-def test_dependence_weighted_mean_by_hand():
+def test_a_column_collapsed_to_few_values_carries_no_borrowed_dependence():
+    # the synthetic x is nearly constant: its MI with y is tiny, but divided by its own tiny
+    # entropy it looked like dependence; in the real columns' units it keeps almost nothing
+    rng = np.random.default_rng(2)
+    n = 2000
+    x = rng.integers(0, 4, n)
+    real = pd.DataFrame({"x": x.astype(str), "y": np.where(rng.random(n) < 0.8, x, rng.integers(0, 4, n)).astype(str)})
+    xs = np.where(rng.random(n) < 0.97, 0, rng.integers(0, 4, n))
+    synthetic = pd.DataFrame({"x": xs.astype(str), "y": np.where(xs > 0, xs, rng.integers(0, 4, n)).astype(str)})
+    own = float(nmi(_crosstab(synthetic["x"], synthetic["y"])))
+    result = _result(real, synthetic)
+    assert result.details["pairs"][0]["synthetic"] < own / 2
+    assert result.score < 0.15
+
+
+def test_pairs_are_weighted_by_their_squared_real_nmi():
     rng = np.random.default_rng(3)
-    n = 400
+    n = 6000
     a = rng.choice(["a1", "a2", "a3"], size=n)
     b = np.where(rng.random(n) < 0.8, pd.Series(a).map({"a1": "b1", "a2": "b2", "a3": "b1"}), "b3")
-    c = rng.choice(["c1", "c2"], size=n)
+    c = np.where(
+        rng.random(n) < 0.8, pd.Series(a).map({"a1": "c1", "a2": "c2", "a3": "c2"}), rng.choice(["c1", "c2"], n)
+    )
     real = pd.DataFrame({"a": a, "b": b, "c": c})
-    # synthetic: every column shuffled on its own, which keeps the marginals and breaks the pairs
-    synthetic = pd.DataFrame({k: rng.permutation(v.to_numpy()) for k, v in real.items()})
-    sims, weights = [], []
+    # synthetic: c shuffled, which keeps (a, b) and loses (a, c) and (b, c)
+    synthetic = real.assign(c=rng.permutation(c))
+    kept, weights = [], []
     for u, v in itertools.combinations(real.columns, 2):
         r = _nmi_by_hand(_crosstab(real[u], real[v]))
         s = _nmi_by_hand(_crosstab(synthetic[u], synthetic[v]))
-        sims.append(1 - abs(r - s))
-        weights.append(max(r, s, 1e-3))
-    expected = float(np.dot(sims, weights) / np.sum(weights))
+        kept.append(float(np.clip(1 - abs(r - s) / r, 0, 1)))
+        weights.append(r**2)
+    expected = float(np.dot(kept, weights) / np.sum(weights))
     result = _result(real, synthetic)
-    assert result.score == pytest.approx(expected, abs=1e-9)
-    # the plain mean over pairs would hide the lost dependence
-    assert result.score < np.mean(sims) - 0.1
+    assert result.details["n_counted"] == 3
+    # at 6,000 rows the noise allowance moves the weak pairs' shares a little
+    assert result.score == pytest.approx(expected, abs=0.01)
+    assert 0.3 < result.score < 0.9
 
 
-def test_shuffled_columns_score_below_a_fresh_sample():
+def test_shuffled_columns_keep_nothing_and_a_fresh_sample_nearly_all():
     rng = np.random.default_rng(4)
 
     def draw(n):
@@ -147,7 +193,7 @@ def test_shuffled_columns_score_below_a_fresh_sample():
     result_fresh = _result(real, fresh, holdout=fresh)
     result_shuffled = _result(real, shuffled)
     assert result_fresh.score > 0.95
-    assert result_shuffled.score < result_fresh.score - 0.1
+    assert result_shuffled.score < 0.05
     assert result_fresh.baseline == pytest.approx(result_fresh.score)
 
 
@@ -180,6 +226,25 @@ def test_details_hold_the_matrices_and_pairs():
     # the synthetic rows are the real rows in another order: the same matrix
     np.testing.assert_allclose(details["matrices"]["synthetic"], details["matrices"]["real"], atol=1e-12)
     assert details["n_pairs"] == 3 and details["pairs_sampled"] is False
+
+
+def test_intervals_and_per_column_standard_errors_come_from_joint_row_resamples():
+    rng = np.random.default_rng(7)
+    n = 800
+    x = rng.normal(size=n)
+    real = pd.DataFrame({"x": x, "y": x + rng.normal(size=n), "z": x + 2 * rng.normal(size=n)})
+    synthetic = real.assign(z=rng.permutation(real["z"].to_numpy()))
+    result = _result(real, synthetic, n_bootstrap=100)
+    assert result.details["bootstrap"] == "rows"
+    se = result.details["se"]
+    assert result.ci == pytest.approx(
+        (max(0.0, result.score - 1.96 * se), min(1.0, result.score + 1.96 * se)), abs=1e-5
+    )
+    columns = {c["column"]: c for c in result.details["column_scores"]}
+    assert set(columns) == {"x", "y", "z"}
+    assert all(c["se"] > 0 for c in columns.values())
+    # z lost both its pairs, x and y keep the one they share
+    assert columns["z"]["score"] < 0.1 < 0.5 < columns["x"]["score"]
 
 
 def test_skipped_with_fewer_than_two_dependent_columns():
