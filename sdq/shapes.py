@@ -694,6 +694,13 @@ class Rankings(Shape):
     name = "rankings"
     summary = "per model kind: each data set's feature importances and ranking, and their agreement"
 
+    def __init__(self, measure: str = "drop of the score when shuffled", agreement: str = "top-k agreement") -> None:
+        # what an importance is (the figure's axis) and what the agreement is (its caption)
+        self.measure, self.agreement = _option("measure", measure, str), _option("agreement", agreement, str)
+
+    def options(self) -> dict[str, Any]:
+        return {"measure": self.measure, "agreement": self.agreement}
+
     def fields(self) -> tuple[Field, ...]:
         ranking = Record(
             Field("importance", ListOf(Number()), "one importance per feature, in the order of features"),
@@ -707,6 +714,7 @@ class Rankings(Shape):
                     Record(
                         Field("model", Text(), "the model kind"),
                         Field("score", Number(), "agreement of the synthetic ranking with the real", False),
+                        Field("ci", ListOf(Number()), "95% interval of that agreement", required=False),
                         Field("baseline", Number(), "agreement of the holdout ranking with the real", False),
                         Field("spearman", Number(), "rank correlation of real and synthetic importances", False),
                         Field("real", ranking, "the model trained on real rows", required=False),

@@ -656,9 +656,15 @@ def prediction_panels(details: Mapping[str, Any]) -> list[Panel]:
     return [_panel({"data": data, "layout": layout}, f"models: {key_name} and TSTR / TRTR ratio")]
 
 
-def importance_panels(details: Mapping[str, Any]) -> list[Panel]:
-    """Per model: permutation importance of every feature for the models trained on real,
-    holdout and synthetic rows, features in the real model's order (most important on top)."""
+def importance_panels(
+    details: Mapping[str, Any],
+    *,
+    measure: str = "drop of the score when shuffled",
+    agreement: str = "top-k agreement",
+) -> list[Panel]:
+    """Per model: the importance of every feature (``measure``) for the models trained on real,
+    holdout and synthetic rows, features in the real model's order (most important on top); the
+    caption gives the ``agreement``."""
     features = [str(f) for f in _list(details.get("features"))]
     panels = []
     for model in _list(details.get("models")):
@@ -691,11 +697,11 @@ def importance_panels(details: Mapping[str, Any]) -> list[Panel]:
                 max(240, 90 + 30 * len(order)),
                 barmode="group",
                 bargap=0.2,
-                xaxis={"title": {"text": "drop of the score when shuffled"}},
+                xaxis={"title": {"text": plot_text(measure)}},
                 yaxis={"type": "category", "autorange": "reversed", "automargin": True},
             ),
         }
-        caption = f"top-k agreement {_fmt(model.get('score'))} · holdout {_fmt(model.get('baseline'))}"
+        caption = f"{agreement} {_fmt(model.get('score'))} · holdout {_fmt(model.get('baseline'))}"
         if _num(model.get("spearman")) is not None:
             caption += f" · rank correlation {_fmt(model.get('spearman'))}"
         panels.append(
@@ -881,7 +887,11 @@ BUILDERS: dict[str, Builder] = {
     "histogram": lambda d, s: single_histogram_panels(d, title=s.title, axis=s.axis),
     "pairwise": lambda d, s: heatmap_panels(d, signed=s.signed, what=s.measure),
     "models": lambda d, s: prediction_panels(d),
-    "rankings": lambda d, s: importance_panels(d),
+    "rankings": lambda d, s: importance_panels(
+        d,
+        measure=getattr(s, "measure", "drop of the score when shuffled"),
+        agreement=getattr(s, "agreement", "top-k agreement"),
+    ),
     "query_errors": lambda d, s: qscore_panels(d),
     "distances": lambda d, s: dcr_panels(d),
     "attacks": lambda d, s: roc_panels(d),

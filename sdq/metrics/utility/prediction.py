@@ -80,9 +80,9 @@ def chance_ratio(task: str, tstr: np.ndarray, trtr: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> float(chance_ratio("classification", np.array(0.7), np.array(0.9)))  # 0.2 / 0.4
+    >>> float(chance_ratio("classification", np.array(0.75), np.array(1.0)))  # 0.25 / 0.5
     0.5
-    >>> float(chance_ratio("classification", np.array(0.4), np.array(0.9)))  # -0.1 / 0.4: kept
+    >>> float(chance_ratio("classification", np.array(0.375), np.array(1.0)))  # -0.125 / 0.5: kept
     -0.25
     >>> float(chance_ratio("regression", np.array(0.6), np.array(0.5)))
     1.2
