@@ -23,7 +23,8 @@ indistinguishable to it. 0.0: it tells every synthetic row from every real one (
   rows are a pair the classifier learns to tell apart by their labels alone.)
 * **Columns**: every feature and target column of kind numeric, datetime (seconds), boolean or
   categorical. Numbers keep their missing values (the trees send them their own way); values too
-  large for float32 are divided by the column's power of two (see :mod:`sdq.prepare`) and bounded.
+  large for float32 are divided by a power of two (:func:`~sdq.prepare.downscale_exponent`, set
+  by every data set compared; exact, so no split changes) and bounded.
   Categorical columns enter as the shared codes (the ``max_categories`` most frequent real
   categories, ``(other)``, ``(unseen)``, ``(missing)``) with xgboost's native categorical splits.
   ID, text, constant and empty columns are left out.
@@ -60,7 +61,7 @@ from scipy.stats import rankdata
 
 from sdq.metrics import Outcome, Param, Skip, metric
 from sdq.metrics._common import clip01, rounded
-from sdq.prepare import Prepared, PreparedFrame, scaled, subsample_rows
+from sdq.prepare import Prepared, PreparedFrame, downscale_exponent, scaled, subsample_rows
 from sdq.schema import DEPENDENCE_KINDS
 from sdq.shapes import PerColumn
 
@@ -68,7 +69,10 @@ __all__ = ["detection", "delong", "detection_score", "best_bin_auc", "content_fo
 
 #: Kinds the classifier reads as numbers (the others as categories).
 NUMERIC = ("numeric", "datetime", "boolean")
-#: Values beyond float32 become its largest value (after the column's power of two).
+#: Columns whose largest absolute value exceeds 2**MODEL_EXPONENT are divided by a power of two
+#: that brings it to about 2**SCALE_TO; values still beyond float32 become its largest value.
+MODEL_EXPONENT = 64
+SCALE_TO = 32
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 #: Columns whose most synthetic value range ``details.giveaways`` shows.
 TOP = 5
@@ -151,11 +155,11 @@ def content_folds(x: np.ndarray, k: int, salt: int) -> np.ndarray:
     return (h % np.uint64(k)).astype(np.int64)
 
 
-def _matrix(prepared: Prepared, frame: PreparedFrame, rows: np.ndarray, columns: list) -> np.ndarray:
+def _matrix(frame: PreparedFrame, rows: np.ndarray, columns: list, exponents: dict) -> np.ndarray:
     parts = []
     for spec in columns:
         if spec.kind in NUMERIC:
-            values = scaled(frame.values[spec.name][rows], prepared.exponent(spec.name))
+            values = scaled(frame.values[spec.name][rows], exponents[spec.name])
             parts.append(np.clip(values, -FLOAT32_MAX, FLOAT32_MAX))
         else:
             parts.append(frame.codes[spec.name][rows].astype(float))
@@ -255,15 +259,23 @@ def detection(
     salt = int(rng.integers(0, 2**63))
     seed = int(rng.integers(0, 2**31))
     types = ["q" if spec.kind in NUMERIC else "c" for spec in columns]
+    # values beyond float32 are divided by a power of two set by every data set compared (an exact
+    # division: no split changes), then bounded
+    frames = [real, synthetic] + ([holdout] if holdout is not None else [])
+    exponents = {
+        spec.name: downscale_exponent(*(f.values[spec.name] for f in frames), limit=MODEL_EXPONENT, to=SCALE_TO)
+        for spec in columns
+        if spec.kind in NUMERIC
+    }
     options = dict(folds=folds, trees=trees, depth=depth, threads=_threads(threads), seed=seed)
     real_rows = subsample_rows(real.n_rows, n, rng)
     syn_rows = subsample_rows(synthetic.n_rows, n, rng)
-    x_real = _matrix(prepared, real, real_rows, columns)
-    found = _classify(x_real, _matrix(prepared, synthetic, syn_rows, columns), types, salt, **options)
+    x_real = _matrix(real, real_rows, columns, exponents)
+    found = _classify(x_real, _matrix(synthetic, syn_rows, columns, exponents), types, salt, **options)
     base = None
     if holdout is not None:
         hold_rows = subsample_rows(holdout.n_rows, n, rng)
-        base = _classify(x_real, _matrix(prepared, holdout, hold_rows, columns), types, salt, **options)
+        base = _classify(x_real, _matrix(holdout, hold_rows, columns, exponents), types, salt, **options)
     score = detection_score(found["auc"])
     ci = None
     if np.isfinite(found["se"]):
@@ -326,8 +338,8 @@ def detection(
     if full > n:
         # the same test at the size of the real and synthetic data (the headline is at the baseline's size)
         at_full = _classify(
-            _matrix(prepared, real, subsample_rows(real.n_rows, full, rng), columns),
-            _matrix(prepared, synthetic, subsample_rows(synthetic.n_rows, full, rng), columns),
+            _matrix(real, subsample_rows(real.n_rows, full, rng), columns, exponents),
+            _matrix(synthetic, subsample_rows(synthetic.n_rows, full, rng), columns, exponents),
             types,
             salt,
             **options,

@@ -145,12 +145,13 @@ def feature_importance(prepared: Prepared) -> Outcome:
             "model": kind,
             "score": rounded(score),
             "raw_score": rounded(raw),
-            "ci": rounded(list(interval)) if interval is not None else None,
             "spearman": rounded(rho),
             "real": _ranked(imp_r, labels),
             "synthetic": _ranked(imp_s, labels),
             "checks": {"real": real_check.to_dict(), "synthetic": synthetic_check.to_dict()},
         }
+        if interval is not None:
+            entry["ci"] = rounded(list(interval))
         if not synthetic_check.passed:
             entry["note"] = (
                 "counted as chance (0): the synthetic rows do not follow the real relation between features and "
