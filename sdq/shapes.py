@@ -13,7 +13,7 @@ is wrong, instead of a figure that silently disappears.
 shape                  what ``details`` holds (required keys; more are allowed)      built-in metrics
 =====================  ============================================================  ===========================
 ``scalars``            any JSON mapping: shown as a table of its numbers              (the fallback)
-``per_column``         ``columns``: one entry per column with ``column``, ``score``  (none; for new metrics)
+``per_column``         ``columns``: one entry per column with ``column``, ``score``  detection
                        (and ``baseline``)
 ``column_statistics``  per_column, each entry with ``stats`` per data set and         statistics
                        ``score`` = ``{"synthetic", "holdout"}``; ``validity``

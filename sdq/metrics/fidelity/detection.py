@@ -232,6 +232,7 @@ def _counts(frame: PreparedFrame, rows: np.ndarray, column, n_codes: int) -> np.
     "fidelity",
     shape=PerColumn(),
     chunked="a classifier needs the rows themselves, not counts",
+    extras=("giveaways",),
     params={
         "rows": Param(low=100, doc="most rows per side (a seeded sample above it)"),
         "folds": Param(low=2, high=10, doc="cross-fitting folds"),
