@@ -676,7 +676,12 @@ class Models(Shape):
                         Field("trtr", scores, "scores of the model trained on real rows", required=False),
                         Field("tstr", scores, "scores of the model trained on synthetic rows", required=False),
                         Field("baseline", scores, "scores (and ratio) of the model trained on holdout rows", False),
-                        Field("ratio", Number(), "TSTR / TRTR, chance-adjusted, in [0, 1]", required=False),
+                        Field(
+                            "ratio",
+                            Number(),
+                            "TSTR / TRTR, chance-adjusted, not clipped (the metric clips the mean over models)",
+                            required=False,
+                        ),
                         Field("ci", ListOf(Number()), "95% interval of the ratio", required=False),
                         Field("train_rows", MapOf(Number()), "training rows per data set", required=False),
                         Field("note", Text(), "why a model was left out", required=False),
@@ -713,7 +718,12 @@ class Rankings(Shape):
                 ListOf(
                     Record(
                         Field("model", Text(), "the model kind"),
-                        Field("score", Number(), "agreement of the synthetic ranking with the real", False),
+                        Field(
+                            "score",
+                            Number(),
+                            "agreement of the synthetic ranking with the real (may be negative)",
+                            False,
+                        ),
                         Field("ci", ListOf(Number()), "95% interval of that agreement", required=False),
                         Field("baseline", Number(), "agreement of the holdout ranking with the real", False),
                         Field("spearman", Number(), "rank correlation of real and synthetic importances", False),

@@ -600,16 +600,23 @@ def prediction_panels(details: Mapping[str, Any]) -> list[Panel]:
                 }
             )
     ratios = [_num(m.get("ratio")) for m in models]
+    ratio_range = [0.0, 1.05]
     if any(r is not None for r in ratios):
         ci = [_list(m.get("ci")) for m in models]
         upper = [
-            (_num(c[1]) - r) if len(c) == 2 and r is not None and _num(c[1]) is not None else None
+            max(0.0, _num(c[1]) - r) if len(c) == 2 and r is not None and _num(c[1]) is not None else None
             for c, r in zip(ci, ratios)
         ]
         lower = [
-            (r - _num(c[0])) if len(c) == 2 and r is not None and _num(c[0]) is not None else None
+            max(0.0, r - _num(c[0])) if len(c) == 2 and r is not None and _num(c[0]) is not None else None
             for c, r in zip(ci, ratios)
         ]
+        # ratios are not clipped (a model worse than chance is below 0, one better than the real
+        # model above 1): the axis shows them all
+        shown = [v for v in ratios if v is not None] + [
+            v for c in ci if len(c) == 2 for v in (_num(c[0]), _num(c[1])) if v is not None
+        ]
+        ratio_range = [min(0.0, min(shown, default=0.0)) - 0.05, max(1.0, max(shown, default=1.0)) + 0.05]
         data.append(
             {
                 "type": "bar",
@@ -651,7 +658,7 @@ def prediction_panels(details: Mapping[str, Any]) -> list[Panel]:
         xaxis={"domain": [0, 0.55], "type": "category"},
         yaxis={"title": {"text": f"{name} on real test rows"}, "rangemode": "tozero"},
         xaxis2={"domain": [0.68, 1], "type": "category", "anchor": "y2"},
-        yaxis2={"anchor": "x2", "range": [0, 1.05], "title": {"text": "ratio (1 = as good as real)"}},
+        yaxis2={"anchor": "x2", "range": ratio_range, "title": {"text": "ratio (1 = as good as real)"}},
     )
     return [_panel({"data": data, "layout": layout}, f"models: {key_name} and TSTR / TRTR ratio")]
 

@@ -92,6 +92,17 @@ def chance_ratio(task: str, tstr: np.ndarray, trtr: np.ndarray) -> np.ndarray:
         return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
 
 
+def _interval(point: float, samples: np.ndarray, factor: float) -> list[float] | None:
+    """A model's ratio's interval, as :func:`~sdq.metrics._common.shifted_ci` but not clipped (the
+    ratio is not): the bootstrap replicates' spread around their mean, scaled by ``factor``."""
+    samples = np.asarray(samples, dtype=float)
+    samples = samples[np.isfinite(samples)]
+    if len(samples) < 2:
+        return None
+    low, high = np.quantile(samples, [0.025, 0.975]) - samples.mean()
+    return [point + factor * low, point + factor * high]
+
+
 @metric(
     "prediction",
     "utility",
@@ -160,7 +171,7 @@ def prediction(prepared: Prepared) -> Outcome:
             else:
                 boot = np.zeros(len(idx))
             boots.append(boot)
-            entry["ci"] = shifted_ci(ratio, boot, np.sqrt(m / n_test))
+            entry["ci"] = rounded(_interval(ratio, boot, np.sqrt(m / n_test)))
         if s.folds is not None:
             fold_ratios, fold_scores = [], []
             for f, rows in enumerate(s.folds):

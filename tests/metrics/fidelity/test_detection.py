@@ -11,6 +11,7 @@ from sklearn.metrics import roc_auc_score
 import sdq
 from sdq.metrics._common import auc
 from sdq.metrics.fidelity.detection import best_bin_auc, content_folds, delong, detection_score
+from sdq.render.tables import result_tables
 
 FAST = sdq.Config(n_bootstrap=0)
 
@@ -96,6 +97,9 @@ def test_known_quality_on_a_real_table(cancer):
     first = details["giveaways"][0]
     assert first["column"] == "mean radius" and first["importance"] > 0.5
     assert first["synthetic_share"] > 0.5 > first["real_share"]
+    # the report shows them as a table (aggregates only)
+    (table,) = result_tables(results["shifted"])
+    assert table["rows"][0][:3] == ["mean radius", first["importance"], first["range"]]
     by_column = {c["column"]: c for c in details["columns"]}
     assert by_column["mean radius"]["score"] < 0.2 < by_column["mean radius"]["baseline"]
     assert max(c["importance"] for c in details["columns"]) == by_column["mean radius"]["importance"]
