@@ -155,11 +155,13 @@ def content_folds(x: np.ndarray, k: int, salt: int) -> np.ndarray:
     return (h % np.uint64(k)).astype(np.int64)
 
 
-def _matrix(frame: PreparedFrame, rows: np.ndarray, columns: list, exponents: dict) -> np.ndarray:
+def _matrix(frame: PreparedFrame, rows: np.ndarray, columns: list, exponents: dict, offsets: dict) -> np.ndarray:
     parts = []
     for spec in columns:
         if spec.kind in NUMERIC:
-            values = scaled(frame.values[spec.name][rows], exponents[spec.name])
+            # less the real median, so float32 keeps the detail of values far from 0 (dates in
+            # seconds since 1970 are 1.7e9: float32 steps of two minutes there)
+            values = scaled(frame.values[spec.name][rows], exponents[spec.name]) - offsets[spec.name]
             parts.append(np.clip(values, -FLOAT32_MAX, FLOAT32_MAX))
         else:
             parts.append(frame.codes[spec.name][rows].astype(float))
@@ -268,15 +270,20 @@ def detection(
         for spec in columns
         if spec.kind in NUMERIC
     }
+    offsets = {}
+    for name, e in exponents.items():
+        present = scaled(real.values[name], e)
+        present = present[np.isfinite(present)]
+        offsets[name] = float(np.median(present)) if len(present) else 0.0
     options = dict(folds=folds, trees=trees, depth=depth, threads=_threads(threads), seed=seed)
     real_rows = subsample_rows(real.n_rows, n, rng)
     syn_rows = subsample_rows(synthetic.n_rows, n, rng)
-    x_real = _matrix(real, real_rows, columns, exponents)
-    found = _classify(x_real, _matrix(synthetic, syn_rows, columns, exponents), types, salt, **options)
+    x_real = _matrix(real, real_rows, columns, exponents, offsets)
+    found = _classify(x_real, _matrix(synthetic, syn_rows, columns, exponents, offsets), types, salt, **options)
     base = None
     if holdout is not None:
         hold_rows = subsample_rows(holdout.n_rows, n, rng)
-        base = _classify(x_real, _matrix(holdout, hold_rows, columns, exponents), types, salt, **options)
+        base = _classify(x_real, _matrix(holdout, hold_rows, columns, exponents, offsets), types, salt, **options)
     score = detection_score(found["auc"])
     ci = None
     if np.isfinite(found["se"]):
@@ -339,8 +346,8 @@ def detection(
     if full > n:
         # the same test at the size of the real and synthetic data (the headline is at the baseline's size)
         at_full = _classify(
-            _matrix(real, subsample_rows(real.n_rows, full, rng), columns, exponents),
-            _matrix(synthetic, subsample_rows(synthetic.n_rows, full, rng), columns, exponents),
+            _matrix(real, subsample_rows(real.n_rows, full, rng), columns, exponents, offsets),
+            _matrix(synthetic, subsample_rows(synthetic.n_rows, full, rng), columns, exponents, offsets),
             types,
             salt,
             **options,
