@@ -1,11 +1,12 @@
-"""The validity table: how sdq's fidelity metrics, verdict and gates score data of known quality.
+"""The validity table: how sdq's fidelity and utility metrics, verdict and gates score data of known quality.
 
 Real tables that ship with installed packages (no downloads) are split, seeded, into a training
 part (50%), a holdout (25%) and fresh rows (25%). Variants of known quality are made from the fresh
 rows (the copy from the training rows) and each is scored against the training part with the
-holdout as baseline. The result is a Markdown file (``docs/validity.md`` by default) with one table
-per real table: every fidelity metric that runs on tables, the fidelity family score, its verdict
-and the outcome of two gates.
+holdout as baseline. The result is a Markdown file (``docs/validity.md`` by default) with, per real
+table: every fidelity metric that runs on tables, the fidelity family score, its verdict and the
+outcome of two gates; the utility metrics with their intervals; and how much the utility metrics
+and ``detection`` move when only the seed changes (the fresh rows scored with five seeds).
 
 Run from the repository root::
 
@@ -37,6 +38,12 @@ N_BOOTSTRAP = 50
 STARTER_GATE = "fidelity=0.9*baseline"
 #: Fidelity metrics that need a time or entity column; they do not run on plain tables.
 TIME_SERIES = {"autocorrelation", "partial_autocorrelation", "sequence_length", "first_differences", "seasonal_profile"}
+#: Utility metrics (each table has a target); scored in a report of their own, so that the
+#: fidelity gates read the fidelity metrics only.
+UTILITY = ["prediction", "feature_importance", "qscore"]
+#: Seeds of the stability table, and the metrics it follows.
+STABILITY_SEEDS = 5
+STABILITY = ["prediction", "feature_importance", "detection"]
 
 
 @dataclass
@@ -210,6 +217,10 @@ def make_variants(table: Table, train: pd.DataFrame, holdout: pd.DataFrame, fres
         inverted[table.target] = ~y if pd.api.types.is_bool_dtype(y) else 1 - y
         variants[f"{key} (`{table.target}`)"] = inverted
 
+    shuffled_target = fresh.copy()
+    shuffled_target[table.target] = fresh[table.target].to_numpy()[rng.permutation(len(fresh))]
+    variants[f"target shuffled (`{table.target}`)"] = shuffled_target
+
     clipped = fresh.copy()
     for c in numeric:
         lo, hi = fresh[c].quantile([0.01, 0.99])
@@ -223,6 +234,32 @@ def make_variants(table: Table, train: pd.DataFrame, holdout: pd.DataFrame, fres
 def score(train, variant, holdout, target, metrics):
     config = sdq.Config(n_bootstrap=N_BOOTSTRAP)
     return sdq.evaluate(train, variant, holdout=holdout, target=target, metrics=metrics, seed=SEED, config=config)
+
+
+def _utility(report) -> dict:
+    return {
+        r.name: {"score": r.score, "baseline": r.baseline, "ci": r.ci, "status": r.status, "message": r.message}
+        for r in report.metrics
+    }
+
+
+def stability(table: Table, train: pd.DataFrame, holdout: pd.DataFrame, fresh: pd.DataFrame) -> dict:
+    """Metric -> the scores and baselines of the fresh rows with seeds 0..STABILITY_SEEDS-1."""
+    out = {m: {"scores": [], "baselines": []} for m in STABILITY}
+    for seed in range(STABILITY_SEEDS):
+        report = sdq.evaluate(
+            train,
+            fresh,
+            holdout=holdout,
+            target=table.target,
+            metrics=STABILITY,
+            seed=seed,
+            config=sdq.Config(n_bootstrap=0),
+        )
+        for m in STABILITY:
+            out[m]["scores"].append(report[m].score)
+            out[m]["baselines"].append(report[m].baseline)
+    return out
 
 
 def run_table(table: Table, metrics: list[str]) -> dict:
@@ -253,6 +290,7 @@ def run_table(table: Table, metrics: list[str]) -> dict:
                 "starter": report.check(STARTER_GATE).passed,
                 "init": report.check(init_gate).passed,
                 "init_failures": [o.threshold.target for o in report.check(init_gate).failures],
+                "utility": _utility(score(train, variant, holdout, table.target, UTILITY)),
             }
         )
     return {
@@ -261,6 +299,7 @@ def run_table(table: Table, metrics: list[str]) -> dict:
         "rows": rows,
         "baseline": baseline,
         "init_gate": init_gate,
+        "stability": stability(table, train, holdout, fresh),
     }
 
 
@@ -330,13 +369,74 @@ def _f(value) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
+def _cell(result: dict) -> str:
+    """A utility score with its interval, or why it did not run."""
+    if result["status"] != "ok":
+        return f"{result['status']}: {result['message']}"
+    text = _f(result["score"])
+    if result["ci"] is not None:
+        text += f" [{result['ci'][0]:.2f}, {result['ci'][1]:.2f}]"
+    return text
+
+
+#: The variants whose utility should be nil: nothing of the real relation to the target is left.
+NO_UTILITY = ("target shuffled", "independent columns", "uniform garbage")
+
+
+def utility_findings(results: list[dict]) -> list[str]:
+    """Facts from the utility numbers: noise at zero, fresh rows and their baseline, seed stability."""
+    out = []
+    for metric in ("prediction", "feature_importance"):
+        parts = []
+        for kind in NO_UTILITY:
+            values = [
+                (res["table"].name, row["utility"][metric]["score"])
+                for res in results
+                for row in res["rows"]
+                if "utility" in row and _kind(row["variant"]) == kind and row["utility"][metric]["score"] is not None
+            ]
+            if values:
+                mean = sum(v for _, v in values) / len(values)
+                parts.append(f"{kind} {mean:.3f} (" + ", ".join(f"{t} {v:.3f}" for t, v in values) + ")")
+        if parts:
+            out.append(f"**`{metric}` on data with no utility**, mean over the tables: " + "; ".join(parts) + ".")
+        inside = []
+        for res in results:
+            fresh = next(r for r in res["rows"] if r["variant"] == "fresh")["utility"][metric]
+            if fresh["ci"] is not None and fresh["baseline"] is not None:
+                low, high = fresh["ci"]
+                where = "inside" if low <= fresh["baseline"] <= high else "outside"
+                inside.append(
+                    f"{res['table'].name} {fresh['score']:.3f} [{low:.3f}, {high:.3f}], baseline "
+                    f"{fresh['baseline']:.3f} ({where})"
+                )
+        if inside:
+            out.append(
+                f"**`{metric}` on fresh rows** (interval, and the baseline inside or outside it): "
+                + "; ".join(inside)
+                + "."
+            )
+    for metric in STABILITY:
+        ranges = [
+            (res["table"].name, max(res["stability"][metric]["scores"]) - min(res["stability"][metric]["scores"]))
+            for res in results
+            if None not in res["stability"][metric]["scores"]
+        ]
+        if ranges:
+            out.append(
+                f"**`{metric}`, five seeds on the same fresh rows**: the score moves by at most "
+                f"{max(r for _, r in ranges):.3f} (" + ", ".join(f"{t} {r:.3f}" for t, r in ranges) + ")."
+            )
+    return ["- " + line for line in out]
+
+
 def render(results: list[dict], metrics: list[str], command: str) -> str:
     lines = [
-        "# Validity table: sdq's fidelity scores on data of known quality",
+        "# Validity table: sdq's fidelity and utility scores on data of known quality",
         "",
-        "How today's fidelity metrics, the fidelity verdict and two gates score variants of real data whose",
-        "quality is known by construction. This is a record of current behaviour, failures included; it is",
-        "regenerated, not edited:",
+        "How today's fidelity metrics, the fidelity verdict, two gates and the utility metrics score variants of",
+        "real data whose quality is known by construction. This is a record of current behaviour, failures",
+        "included; it is regenerated, not edited:",
         "",
         "```",
         command,
@@ -358,6 +458,8 @@ def render(results: list[dict], metrics: list[str], command: str) -> str:
         "becomes the rarest).",
         "- **ordinal scale reversed**: a few-valued rating's k-th lowest value becomes its k-th highest.",
         "- **binary target inverted**: y -> 1 - y (not y for a bool).",
+        "- **target shuffled**: the fresh rows with the target permuted (its share kept, its relation to "
+        "every feature destroyed).",
         "- **tails clipped**: every numeric column clipped at its own 1st/99th percentiles.",
         "- **independent columns**: every column shuffled on its own (marginals kept, dependence destroyed).",
         "- **uniform garbage**: each numeric column uniform over its real range (rounded for integers), each "
@@ -369,6 +471,13 @@ def render(results: list[dict], metrics: list[str], command: str) -> str:
         "thresholds `sdq init --from-report` writes from the *fresh* variant's report (0.05 below each "
         "family's and each metric's baseline), with the targets that failed. The baseline row is the "
         "holdout's score.",
+        "",
+        "Each real table's utility table scores the same variants with the utility metrics ("
+        + ", ".join(f"`{m}`" for m in UTILITY)
+        + ", target as named",
+        "below; in a report of their own, so the gates above read the fidelity metrics only), each score with its",
+        "95% interval; the baseline row is the holdout's score. Its stability table scores the fresh rows with",
+        f"seeds 0 to {STABILITY_SEEDS - 1} (nothing else changes) and gives the range of the scores and of the baselines.",
         "",
     ]
     header = ["variant", *[f"`{m}`" for m in metrics], "fidelity", "verdict", "starter gate", "init gate"]
@@ -397,7 +506,27 @@ def render(results: list[dict], metrics: list[str], command: str) -> str:
             cells += [row["verdict"], "pass" if row["starter"] else "fail", init]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
-    lines += ["## What this shows", "", *findings(results, metrics), ""]
+        lines += [f"### {t.name}: utility (target `{t.target}`)", ""]
+        lines.append("| variant | " + " | ".join(f"`{m}`" for m in UTILITY) + " |")
+        lines.append("| --- | " + " | ".join("---:" for _ in UTILITY) + " |")
+        fresh = next(row for row in res["rows"] if row["variant"] == "fresh")["utility"]
+        lines.append("| *baseline (holdout)* | " + " | ".join(_f(fresh[m]["baseline"]) for m in UTILITY) + " |")
+        for row in res["rows"]:
+            if "utility" in row:
+                lines.append(f"| {row['variant']} | " + " | ".join(_cell(row["utility"][m]) for m in UTILITY) + " |")
+        lines.append("")
+        lines += [f"### {t.name}: the same fresh rows, seeds 0 to {STABILITY_SEEDS - 1}", ""]
+        lines.append("| metric | scores | range | baselines | range |")
+        lines.append("| --- | --- | ---: | --- | ---: |")
+        for m, found in res["stability"].items():
+            scores, bases = found["scores"], found["baselines"]
+            spread = lambda v: _f(max(v) - min(v)) if None not in v else ""  # noqa: E731
+            lines.append(
+                f"| `{m}` | {', '.join(_f(v) for v in scores)} | {spread(scores)} | "
+                f"{', '.join(_f(v) for v in bases)} | {spread(bases)} |"
+            )
+        lines.append("")
+    lines += ["## What this shows", "", *findings(results, metrics), *utility_findings(results), ""]
     return "\n".join(lines) + "\n"
 
 

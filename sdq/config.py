@@ -83,9 +83,12 @@ class Config:
     model_categories : int
         Most frequent levels one-hot encoded per categorical feature for the linear model.
     importance_rows : int
-        Largest number of test rows on which permutation importance is measured.
+        Largest number of test rows over which ``feature_importance`` measures how far the linear
+        model's output moves with each feature.
     importance_repeats : int
-        Permutations per feature in permutation importance.
+        Not read any more: ``feature_importance`` compares the models' own importances (gain,
+        impurity, contribution) instead of shuffling features; kept so that configurations and
+        reports that set it still load.
     n_queries : int
         Random aggregation queries of ``qscore``.
     query_rows : int

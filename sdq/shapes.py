@@ -13,7 +13,7 @@ is wrong, instead of a figure that silently disappears.
 shape                  what ``details`` holds (required keys; more are allowed)      built-in metrics
 =====================  ============================================================  ===========================
 ``scalars``            any JSON mapping: shown as a table of its numbers              (the fallback)
-``per_column``         ``columns``: one entry per column with ``column``, ``score``  (none; for new metrics)
+``per_column``         ``columns``: one entry per column with ``column``, ``score``  detection
                        (and ``baseline``)
 ``column_statistics``  per_column, each entry with ``stats`` per data set,           statistics
                        ``score``, ``baseline``, ``se``; ``validity``
@@ -709,7 +709,12 @@ class Models(Shape):
                         Field("trtr", scores, "scores of the model trained on real rows", required=False),
                         Field("tstr", scores, "scores of the model trained on synthetic rows", required=False),
                         Field("baseline", scores, "scores (and ratio) of the model trained on holdout rows", False),
-                        Field("ratio", Number(), "TSTR / TRTR, chance-adjusted, in [0, 1]", required=False),
+                        Field(
+                            "ratio",
+                            Number(),
+                            "TSTR / TRTR, chance-adjusted, not clipped (the metric clips the mean over models)",
+                            required=False,
+                        ),
                         Field("ci", ListOf(Number()), "95% interval of the ratio", required=False),
                         Field("train_rows", MapOf(Number()), "training rows per data set", required=False),
                         Field("note", Text(), "why a model was left out", required=False),
@@ -727,6 +732,13 @@ class Rankings(Shape):
     name = "rankings"
     summary = "per model kind: each data set's feature importances and ranking, and their agreement"
 
+    def __init__(self, measure: str = "drop of the score when shuffled", agreement: str = "top-k agreement") -> None:
+        # what an importance is (the figure's axis) and what the agreement is (its caption)
+        self.measure, self.agreement = _option("measure", measure, str), _option("agreement", agreement, str)
+
+    def options(self) -> dict[str, Any]:
+        return {"measure": self.measure, "agreement": self.agreement}
+
     def fields(self) -> tuple[Field, ...]:
         ranking = Record(
             Field("importance", ListOf(Number()), "one importance per feature, in the order of features"),
@@ -739,7 +751,13 @@ class Rankings(Shape):
                 ListOf(
                     Record(
                         Field("model", Text(), "the model kind"),
-                        Field("score", Number(), "agreement of the synthetic ranking with the real", False),
+                        Field(
+                            "score",
+                            Number(),
+                            "agreement of the synthetic ranking with the real (may be negative)",
+                            False,
+                        ),
+                        Field("ci", ListOf(Number()), "95% interval of that agreement", required=False),
                         Field("baseline", Number(), "agreement of the holdout ranking with the real", False),
                         Field("spearman", Number(), "rank correlation of real and synthetic importances", False),
                         Field("real", ranking, "the model trained on real rows", required=False),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -46,7 +47,8 @@ def test_fidelity_failure_message(frames):
     )
     worst = min((r for r in report if r.status == "ok"), key=lambda r: r.score)
     assert f"worst metrics: {worst.name} {worst.score:.3f}" in message
-    assert "worst pairs: (" in message  # the weakest pairwise metric's pairs, with numbers
+    # the weakest metric's worst columns or pairs, with numbers
+    assert re.search(rf"\n\s*{worst.name}: worst (columns|pairs): .*\d\.\d{{3}}", message), message
     assert lines[-1].startswith("hint: run `sdq report")
 
 

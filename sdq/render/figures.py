@@ -600,16 +600,23 @@ def prediction_panels(details: Mapping[str, Any]) -> list[Panel]:
                 }
             )
     ratios = [_num(m.get("ratio")) for m in models]
+    ratio_range = [0.0, 1.05]
     if any(r is not None for r in ratios):
         ci = [_list(m.get("ci")) for m in models]
         upper = [
-            (_num(c[1]) - r) if len(c) == 2 and r is not None and _num(c[1]) is not None else None
+            max(0.0, _num(c[1]) - r) if len(c) == 2 and r is not None and _num(c[1]) is not None else None
             for c, r in zip(ci, ratios)
         ]
         lower = [
-            (r - _num(c[0])) if len(c) == 2 and r is not None and _num(c[0]) is not None else None
+            max(0.0, r - _num(c[0])) if len(c) == 2 and r is not None and _num(c[0]) is not None else None
             for c, r in zip(ci, ratios)
         ]
+        # ratios are not clipped (a model worse than chance is below 0, one better than the real
+        # model above 1): the axis shows them all
+        shown = [v for v in ratios if v is not None] + [
+            v for c in ci if len(c) == 2 for v in (_num(c[0]), _num(c[1])) if v is not None
+        ]
+        ratio_range = [min(0.0, min(shown, default=0.0)) - 0.05, max(1.0, max(shown, default=1.0)) + 0.05]
         data.append(
             {
                 "type": "bar",
@@ -651,14 +658,20 @@ def prediction_panels(details: Mapping[str, Any]) -> list[Panel]:
         xaxis={"domain": [0, 0.55], "type": "category"},
         yaxis={"title": {"text": f"{name} on real test rows"}, "rangemode": "tozero"},
         xaxis2={"domain": [0.68, 1], "type": "category", "anchor": "y2"},
-        yaxis2={"anchor": "x2", "range": [0, 1.05], "title": {"text": "ratio (1 = as good as real)"}},
+        yaxis2={"anchor": "x2", "range": ratio_range, "title": {"text": "ratio (1 = as good as real)"}},
     )
     return [_panel({"data": data, "layout": layout}, f"models: {key_name} and TSTR / TRTR ratio")]
 
 
-def importance_panels(details: Mapping[str, Any]) -> list[Panel]:
-    """Per model: permutation importance of every feature for the models trained on real,
-    holdout and synthetic rows, features in the real model's order (most important on top)."""
+def importance_panels(
+    details: Mapping[str, Any],
+    *,
+    measure: str = "drop of the score when shuffled",
+    agreement: str = "top-k agreement",
+) -> list[Panel]:
+    """Per model: the importance of every feature (``measure``) for the models trained on real,
+    holdout and synthetic rows, features in the real model's order (most important on top); the
+    caption gives the ``agreement``."""
     features = [str(f) for f in _list(details.get("features"))]
     panels = []
     for model in _list(details.get("models")):
@@ -691,11 +704,11 @@ def importance_panels(details: Mapping[str, Any]) -> list[Panel]:
                 max(240, 90 + 30 * len(order)),
                 barmode="group",
                 bargap=0.2,
-                xaxis={"title": {"text": "drop of the score when shuffled"}},
+                xaxis={"title": {"text": plot_text(measure)}},
                 yaxis={"type": "category", "autorange": "reversed", "automargin": True},
             ),
         }
-        caption = f"top-k agreement {_fmt(model.get('score'))} · holdout {_fmt(model.get('baseline'))}"
+        caption = f"{agreement} {_fmt(model.get('score'))} · holdout {_fmt(model.get('baseline'))}"
         if _num(model.get("spearman")) is not None:
             caption += f" · rank correlation {_fmt(model.get('spearman'))}"
         panels.append(
@@ -881,7 +894,11 @@ BUILDERS: dict[str, Builder] = {
     "histogram": lambda d, s: single_histogram_panels(d, title=s.title, axis=s.axis),
     "pairwise": lambda d, s: heatmap_panels(d, signed=s.signed, what=s.measure),
     "models": lambda d, s: prediction_panels(d),
-    "rankings": lambda d, s: importance_panels(d),
+    "rankings": lambda d, s: importance_panels(
+        d,
+        measure=getattr(s, "measure", "drop of the score when shuffled"),
+        agreement=getattr(s, "agreement", "top-k agreement"),
+    ),
     "query_errors": lambda d, s: qscore_panels(d),
     "distances": lambda d, s: dcr_panels(d),
     "attacks": lambda d, s: roc_panels(d),

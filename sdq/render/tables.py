@@ -169,6 +169,42 @@ def pearson_tables(details: Mapping[str, Any]) -> list[Table]:
     ]
 
 
+def giveaway_tables(details: Mapping[str, Any]) -> list[Table]:
+    """The columns a classifier relied on most to tell synthetic from real rows, each with the
+    value range holding the most synthetic rather than real rows (``details.giveaways``)."""
+    rows = [
+        [
+            g.get("column"),
+            g.get("importance"),
+            g.get("range"),
+            g.get("real_share"),
+            g.get("holdout_share"),
+            g.get("synthetic_share"),
+            g.get("predicted_synthetic"),
+        ]
+        for g in _list(details.get("giveaways"))
+        if isinstance(g, Mapping)
+    ]
+    if not rows:
+        return []
+    return [
+        {
+            "title": "what gives the synthetic rows away: the columns the classifier relied on most, and in each the "
+            "value range with the most synthetic rather than real rows",
+            "columns": [
+                "column",
+                "share of the classifier's gain",
+                "value range",
+                "share of real rows",
+                "of holdout rows",
+                "of synthetic rows",
+                "mean P(synthetic) there",
+            ],
+            "rows": rows,
+        }
+    ]
+
+
 #: Table builders by shape name (a shape without one gets the table of the nearest shape it refines).
 TABLES: dict[str, Callable[[Mapping[str, Any]], list[Table]]] = {
     "column_statistics": statistics_tables,
@@ -178,7 +214,10 @@ TABLES: dict[str, Callable[[Mapping[str, Any]], list[Table]]] = {
     "query_errors": qscore_tables,
 }
 #: Optional metric-specific tables, by the name a metric lists in ``extras`` (after those of its shape).
-EXTRAS: dict[str, Callable[[Mapping[str, Any]], list[Table]]] = {"pearson": pearson_tables}
+EXTRAS: dict[str, Callable[[Mapping[str, Any]], list[Table]]] = {
+    "pearson": pearson_tables,
+    "giveaways": giveaway_tables,
+}
 
 
 def tables_for(shape: Shape | str | None, details: Mapping[str, Any] | None) -> list[Table]:

@@ -46,7 +46,7 @@ def hostile_frame(n: int, seed: int, shift: float = 0.0) -> pd.DataFrame:
     )
 
 
-FAST = sdq.Config(n_bootstrap=10, models=("linear",), n_queries=100, importance_repeats=1)
+FAST = sdq.Config(n_bootstrap=10, models=("linear",), n_queries=100)
 
 
 @pytest.fixture(scope="session")

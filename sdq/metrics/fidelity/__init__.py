@@ -9,6 +9,7 @@ from sdq.metrics.fidelity import histogram  # noqa: F401
 from sdq.metrics.fidelity import tails  # noqa: F401
 from sdq.metrics.fidelity import mutual_information  # noqa: F401
 from sdq.metrics.fidelity import correlation  # noqa: F401
+from sdq.metrics.fidelity import detection  # noqa: F401
 from sdq.metrics.fidelity import autocorrelation  # noqa: F401
 from sdq.metrics.fidelity import seasonal_profile  # noqa: F401
 # isort: on

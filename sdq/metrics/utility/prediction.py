@@ -8,17 +8,31 @@ holdout. Per model, the chance-adjusted ratio
     classification:  (AUC_tstr - 0.5) / (AUC_trtr - 0.5)     (one-vs-rest macro AUC for several classes)
     regression:      R2_tstr / R2_trtr
 
-clipped to [0, 1]; the metric is the mean over model kinds. 1.0: synthetic data trains models
-that are as good as real data does. 0.0: models trained on it do no better than chance (as the
-constant model of a synthetic target with a single class does).
-A model kind whose real-data model is itself barely better than chance (edge below 0.02) is left
-out of the mean, and if all are, the metric is ``skipped``: there is nothing to preserve.
+**unclipped**: the metric is the mean of the ratios over model kinds, clipped to [0, 1] once, at
+the end. (Clipping each model's ratio at 0 before the mean counted luck above chance and dropped
+luck below it: uniform noise scored 0.18 on average where independent columns scored 0.) 1.0:
+synthetic data trains models that are as good as real data does. 0.0: models trained on it do no
+better than chance (as the constant model of a synthetic target with a single class does).
+
+Two chance checks, shared with ``feature_importance`` (see :func:`sdq.metrics.utility.models.signal`):
+
+* a model kind whose real-data model is not better than chance on the test rows (a permutation
+  test at 5%, and an edge of at least 0.02) is left out of the mean, and if all are, the metric is
+  ``skipped``: there is nothing to preserve;
+* a model trained on synthetic data counts as chance, a ratio of 0, however it scores on the test
+  rows, when the synthetic rows do not follow the real relation between features and target
+  (the real-data model predicts the synthetic rows no better than chance: train real, test
+  synthetic). On data whose features all move together, a model fitted to noise separates the
+  real classes well or badly by luck; unclipped, that luck averages out only over many draws.
+
 Baseline: models trained on one half of the holdout, scored on the other half (cross-fitted),
-over TRTR on the same rows. Interval: bootstrap over test rows (m-out-of-n, rescaled).
-Details: accuracy and macro F1 (classification) or MAE and RMSE (regression, in the target's units;
-null where they exceed the float range, as errors on a target near the float maximum can) of
-every model; ``large_values`` where numbers too large for the models were divided by a power of two
-or bounded (see :mod:`sdq.metrics.utility.models`).
+over TRTR on the same rows. Interval: bootstrap over test rows (m-out-of-n,
+rescaled). Details: accuracy and macro F1 (classification) or MAE and RMSE (regression, in the
+target's units; null where they exceed the float range, as errors on a target near the float
+maximum can) of every model; each model's checks (``checks``: score on unseen rows, edge, p-value,
+rows, passed) and the ratio before the synthetic check (``raw_ratio``); ``large_values`` where
+numbers too large for the models were divided by a power of two or bounded (see
+:mod:`sdq.metrics.utility.models`).
 """
 
 from __future__ import annotations
@@ -28,7 +42,6 @@ import numpy as np
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import clip01, rounded, shifted_ci
 from sdq.metrics.utility.models import (
-    MIN_TRTR_EDGE,
     ConstantClassifier,
     chance_adjusted,
     fit,
@@ -36,11 +49,12 @@ from sdq.metrics.utility.models import (
     predict,
     primary_score,
     setup,
+    signal,
 )
 from sdq.prepare import Prepared, in_units
 from sdq.shapes import Models
 
-__all__ = ["prediction"]
+__all__ = ["prediction", "chance_ratio"]
 
 
 def _secondary(task: str, y: np.ndarray, pred: np.ndarray, exponent: int = 0) -> dict[str, float]:
@@ -59,10 +73,34 @@ def _secondary(task: str, y: np.ndarray, pred: np.ndarray, exponent: int = 0) ->
     }
 
 
-def _ratio(task: str, tstr: np.ndarray, trtr: np.ndarray) -> np.ndarray:
+def chance_ratio(task: str, tstr: np.ndarray, trtr: np.ndarray) -> np.ndarray:
+    """The chance-adjusted ratio of a score to the real model's, **not clipped** (NaN where the
+    real model is not above chance): below 0 when the model is worse than chance, above 1 when it
+    beats the real one.
+
+    Examples
+    --------
+    >>> float(chance_ratio("classification", np.array(0.75), np.array(1.0)))  # 0.25 / 0.5
+    0.5
+    >>> float(chance_ratio("classification", np.array(0.375), np.array(1.0)))  # -0.125 / 0.5: kept
+    -0.25
+    >>> float(chance_ratio("regression", np.array(0.6), np.array(0.5)))
+    1.2
+    """
     a, b = chance_adjusted(task, tstr), chance_adjusted(task, trtr)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.clip(np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan), 0.0, 1.0)
+        return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
+
+
+def _interval(point: float, samples: np.ndarray, factor: float) -> list[float] | None:
+    """A model's ratio's interval, as :func:`~sdq.metrics._common.shifted_ci` but not clipped (the
+    ratio is not): the bootstrap replicates' spread around their mean, scaled by ``factor``."""
+    samples = np.asarray(samples, dtype=float)
+    samples = samples[np.isfinite(samples)]
+    if len(samples) < 2:
+        return None
+    low, high = np.quantile(samples, [0.025, 0.975]) - samples.mean()
+    return [point + factor * low, point + factor * high]
 
 
 @metric(
@@ -100,29 +138,47 @@ def prediction(prepared: Prepared) -> Outcome:
             entry["tstr"]["note"] = (
                 f"the synthetic target has a single class ({s.classes[tstr.classes_present[0]]!r}): a constant model"
             )
-        edge = float(chance_adjusted(s.task, score_r))
-        if not np.isfinite(edge) or edge < MIN_TRTR_EDGE:
-            entry["note"] = f"left out: the model trained on real data is no better than chance ({name} {score_r:.3f})"
+        real_check = signal(s, prepared, kind, "real")
+        entry["checks"] = {"real": real_check.to_dict()}
+        if not real_check.passed:
+            entry["note"] = (
+                f"left out: the model trained on real data is no better than chance "
+                f"({name} {real_check.score:.3f}, p = {real_check.p:.3f})"
+            )
             left_out.append(kind)
             models.append(entry)
             continue
-        ratio = float(_ratio(s.task, np.array(score_s), np.array(score_r)))
+        synthetic_check = signal(s, prepared, kind, "synthetic")
+        entry["checks"]["synthetic"] = synthetic_check.to_dict()
+        raw = float(chance_ratio(s.task, np.array(score_s), np.array(score_r)))
+        ratio = raw if synthetic_check.passed else 0.0
+        entry["raw_ratio"] = rounded(raw)
         entry["ratio"] = rounded(ratio)
-        if idx is not None:
-            boot = _ratio(
-                s.task,
-                primary_score(s.task, test_y[idx], p_s[idx], s.n_classes),
-                primary_score(s.task, test_y[idx], p_r[idx], s.n_classes),
+        if not synthetic_check.passed:
+            entry["tstr"].setdefault(
+                "note",
+                "counted as chance (0): the synthetic rows do not follow the real relation between features and "
+                f"target (the model trained on real data predicts them with {name} {synthetic_check.score:.3f}, "
+                f"p = {synthetic_check.p:.3f})",
             )
+        if idx is not None:
+            if synthetic_check.passed:
+                boot = chance_ratio(
+                    s.task,
+                    primary_score(s.task, test_y[idx], p_s[idx], s.n_classes),
+                    primary_score(s.task, test_y[idx], p_r[idx], s.n_classes),
+                )
+            else:
+                boot = np.zeros(len(idx))
             boots.append(boot)
-            entry["ci"] = shifted_ci(ratio, boot, np.sqrt(m / n_test))
+            entry["ci"] = rounded(_interval(ratio, boot, np.sqrt(m / n_test)))
         if s.folds is not None:
             fold_ratios, fold_scores = [], []
             for f, rows in enumerate(s.folds):
                 thtr = fit(s, prepared, kind, f"holdout-{f}")
                 score_h = primary_score(s.task, test_y[rows], predict(s, thtr, test_x[rows]), s.n_classes)
                 score_rf = primary_score(s.task, test_y[rows], p_r[rows], s.n_classes)
-                fold_ratios.append(float(_ratio(s.task, np.array(score_h), np.array(score_rf))))
+                fold_ratios.append(float(chance_ratio(s.task, np.array(score_h), np.array(score_rf))))
                 fold_scores.append(float(score_h))
             entry["baseline"] = {
                 name: rounded(np.mean(fold_scores)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from sklearn.metrics import r2_score, roc_auc_score
 
 import sdq
-from sdq.metrics.utility.feature_importance import top_k_agreement
+from sdq.metrics.utility.feature_importance import agreement_interval, importance_agreement
 from sdq.metrics.utility.models import auc, chance_adjusted, primary_score, r2
 
 
@@ -51,14 +52,34 @@ def test_chance_adjustment():
     assert chance_adjusted("regression", 0.3) == 0.3
 
 
-def test_top_k_agreement_by_hand():
-    a = np.array([5.0, 4.0, 3.0, 2.0])
-    assert top_k_agreement(a, a) == 1.0
-    # b swaps the two most important: k=1 -> 0, k=2..4 -> 1
-    assert top_k_agreement(a, np.array([4.0, 5.0, 3.0, 2.0])) == pytest.approx(3 / 4)
-    # b reversed: k=1 0, k=2 0, k=3 1/3, k=4 1
-    assert top_k_agreement(a, a[::-1].copy()) == pytest.approx((0 + 0 + 2 / 3 + 1) / 4)
-    assert top_k_agreement(a, np.array([5.0, 4.0, 3.0, 2.0]), k_max=2) == 1.0
+def test_importance_agreement_by_hand():
+    a = np.array([0.64, 0.36, 0.0, 0.0])
+    assert importance_agreement(a, a) == pytest.approx(1.0)
+    # the two most important swapped: square roots (.8, .6, 0, 0) and (.6, .8, 0, 0), mean .35 each;
+    # centred (.45, .25, -.35, -.35) and (.25, .45, -.35, -.35): products .1125 + .1125 + .1225 + .1225
+    # = .47 over squares .2025 + .0625 + .1225 + .1225 = .51
+    assert importance_agreement(a, np.array([0.36, 0.64, 0.0, 0.0])) == pytest.approx(0.47 / 0.51)
+    # what matters is the proportions, not the scale
+    assert importance_agreement(a, 10 * a) == pytest.approx(1.0)
+    assert importance_agreement(a, a[::-1].copy()) < 0
+
+
+def test_two_random_rankings_agree_zero_on_average():
+    # chance-corrected: over every order of one importance vector, the agreement averages exactly 0
+    # (the top-k overlap it replaced scored two random rankings of nine features 0.555 on average)
+    a = np.array([0.5, 0.3, 0.15, 0.05])
+    b = np.array([0.4, 0.4, 0.2, 0.0])
+    values = [importance_agreement(a, b[list(order)]) for order in itertools.permutations(range(4))]
+    assert np.mean(values) == pytest.approx(0.0, abs=1e-12)
+    assert max(values) > 0.9 and min(values) < -0.5
+
+
+def test_agreement_interval_is_fishers():
+    low, high = agreement_interval(0.5, 28)  # z = atanh(.5) = .5493, +/- 1.96 / sqrt(25)
+    assert (low, high) == pytest.approx((np.tanh(0.5493 - 0.392), np.tanh(0.5493 + 0.392)), abs=1e-3)
+    assert agreement_interval(0.5, 3) is None
+    low, high = agreement_interval(0.9, 8)
+    assert low < 0.9 < high <= 1.0
 
 
 def _utility_setup(real, synthetic, holdout, seed, target="y"):
@@ -97,14 +118,10 @@ def test_holdout_halves_fall_back_to_a_plain_split_with_a_class_of_one_row():
 
 
 def test_a_model_that_ranks_no_feature_agrees_with_no_ranking():
-    from sdq.metrics.utility.feature_importance import ranking_agreement
-
     real = np.array([0.3, 0.1, 0.2])
-    # all importances 0 (the constant model of a one-class synthetic target): no agreement, where
-    # reading the tie as the column order scores (1 + 1/2 + 1) / 3
-    assert top_k_agreement(real, np.zeros(3)) == pytest.approx(2.5 / 3)
-    assert ranking_agreement(real, np.zeros(3)) == 0.0
-    assert ranking_agreement(real, np.array([0.3, 0.2, 0.1])) == top_k_agreement(real, np.array([0.3, 0.2, 0.1]))
+    # all importances 0 (the constant model of a one-class synthetic target): no agreement
+    assert importance_agreement(real, np.zeros(3)) == 0.0
+    assert importance_agreement(np.zeros(3), real) == 0.0
 
 
 def _regression_frames(seed: int = 2, n: int = 200):
@@ -127,7 +144,7 @@ def _regression_frames(seed: int = 2, n: int = 200):
 
 
 #: the models whose fits do not depend on the order of the rows (the forest's bootstrap does)
-ORDER_FREE = sdq.Config(n_bootstrap=0, models=("xgboost", "linear"), importance_repeats=2)
+ORDER_FREE = sdq.Config(n_bootstrap=0, models=("xgboost", "linear"))
 
 
 def test_numbers_beyond_float32_are_divided_by_a_power_of_two_set_by_the_real_data():

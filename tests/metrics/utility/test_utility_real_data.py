@@ -14,7 +14,7 @@ import sdq
 from sdq.demo.data import load_fair
 
 UTILITY = ["prediction", "feature_importance", "qscore"]
-CONFIG = sdq.Config(n_bootstrap=30, importance_repeats=2, n_queries=300)
+CONFIG = sdq.Config(n_bootstrap=30, n_queries=300)
 
 
 @pytest.fixture(scope="module")
