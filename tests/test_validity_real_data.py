@@ -81,7 +81,12 @@ def scores(request):
         report = sdq.evaluate(train, synthetic, holdout, metrics=FOUR, config=CONFIG)
         for result in report:
             assert result.status == "ok", (request.param, label, result.name, result.message)
-        out[label] = {r.name: (r.score, r.baseline) for r in report}
+        # the copy (every training row) is larger than the holdout, so its headline scores a
+        # subsample of it at the holdout's size; the copy itself is its full-size score
+        full = label == "copy"
+        out[label] = {
+            r.name: ((r.details.get("score_full_size", r.score) if full else r.score), r.baseline) for r in report
+        }
     out["name"] = request.param
     return out
 

@@ -109,7 +109,8 @@ def test_known_quality_ranks_copy_fresh_then_noise_at_zero(fair_variants):
         scores[name] = {m: (r[m].score, r[m].baseline, r[m].ci) for m in ("prediction", "feature_importance")}
     for metric in ("prediction", "feature_importance"):
         s = {name: scores[name][metric][0] for name in scores}
-        assert s["copy"] == pytest.approx(1.0) and s["fresh"] > 0.8, (metric, s)
+        # the copy (more rows than the holdout) is scored on a subsample of the holdout's size
+        assert s["copy"] >= 0.9 and s["copy"] >= s["fresh"] - 0.05 and s["fresh"] > 0.8, (metric, s)
         for bad in ("shuffled target", "independent", "garbage"):
             assert s[bad] <= 0.05, (metric, bad, s)
     # the interval of fresh real rows holds the baseline (models trained on other real rows)
