@@ -100,8 +100,9 @@ def starter_config(report: Any = None, *, margin: float = 0.05, metric_names: li
     Without a report: family thresholds relative to the holdout baseline (``0.9 * baseline``;
     privacy absolute, since its baseline is the holdout's own near-perfect score), and every other
     kind of threshold shown commented out. With a report made with a holdout: absolute thresholds
-    ``margin`` below each family's and each metric's baseline (rounded down to 0.01), so that data
-    as good as fresh real rows pass and clearly worse data fail."""
+    ``margin`` below each family's and each metric's baseline, less the room its noise needs
+    (:func:`noise_room`: three standard errors of the gap, read from the report's interval), rounded
+    down to 0.01, so that data as good as fresh real rows pass and clearly worse data fail."""
     lines = [
         "# sdq thresholds: `sdq check REAL SYNTHETIC --holdout HOLDOUT` reads this file (./sdq.toml),",
         "# or the same table as [tool.sdq.thresholds] in pyproject.toml. Every score is in [0, 1], higher is",
@@ -141,28 +142,34 @@ def starter_config(report: Any = None, *, margin: float = 0.05, metric_names: li
         return "\n".join(lines) + "\n"
     if not 0 <= margin < 1:
         raise ConfigError(f"margin must be in [0, 1). Got {margin!r} instead.")
+
     # rounded before the floor: 0.96 - 0.05 is 0.9099999999999999 in floating point
-    floor = lambda v: math.floor(round(max(0.0, v - margin) * 100, 9)) / 100  # noqa: E731
+    def floor(value: float, interval: Any = None, score: float | None = None) -> float:
+        return math.floor(round(max(0.0, value - margin - noise_room(interval, score)) * 100, 9)) / 100
+
     base = report.summary_baseline
+    ranges = report.summary_intervals
+    summary = report.summary
     if all(base.get(f) is None for f in FAMILY_TARGETS):
         raise ConfigError(
             "the report has no holdout baselines (it was made without a holdout); "
             "run it with a holdout, or start without --from-report"
         )
     lines.append(
-        f"# {margin:g} below the holdout baselines of the report made on "
+        f"# {margin:g} below the holdout baselines, less three standard errors of noise, of the report made on "
         f"{(getattr(report, 'manifest', None) or {}).get('created', 'an unknown date')}"
     )
     lines.append('findings = "major"   # no metric or column far below fresh real data, on evidence')
     for family in ("fidelity", "utility", "privacy", "overall"):
         if base.get(family) is not None:
-            lines.append(f"{family} = {floor(base[family]):.2f}   # baseline {base[family]:.3f}")
+            threshold = floor(base[family], ranges.get(family), summary.get(family))
+            lines.append(f"{family} = {threshold:.2f}   # baseline {base[family]:.3f}")
     lines.append("")
     lines.append("# each metric (delete what you do not want to gate on)")
     for r in report.metrics:
         if r.status == "ok" and r.baseline is not None:
             score = f", this report's score {r.score:.3f}" if r.score is not None else ""
-            lines.append(f"{r.name} = {floor(r.baseline):.2f}   # baseline {r.baseline:.3f}{score}")
+            lines.append(f"{r.name} = {floor(r.baseline, r.ci, r.score):.2f}   # baseline {r.baseline:.3f}{score}")
     columns = [(r, factor) for r in report.metrics if (factor := column_factor(r, margin)) is not None]
     if columns:
         lines.append("")
@@ -175,6 +182,18 @@ def starter_config(report: Any = None, *, margin: float = 0.05, metric_names: li
 
 #: Standard errors of a column's gap (score against baseline) that a per-column gate allows.
 COLUMN_NOISE_SE = 4.0
+#: Standard errors of a metric's or family's gap that its threshold allows beyond the margin.
+NOISE_SE = 3.0
+
+
+def noise_room(interval: Any, score: float | None) -> float:
+    """How far below its baseline noise alone takes a score with this 95% interval: ``NOISE_SE``
+    standard errors of the gap between two samples (``sqrt(2) * se``, ``se`` the interval's larger
+    half-width over 1.96); 0 without an interval."""
+    if not interval or score is None or None in interval:
+        return 0.0
+    se = max(score - interval[0], interval[1] - score, 0.0) / 1.96
+    return NOISE_SE * math.sqrt(2.0) * se
 
 
 def column_factor(result: Any, margin: float) -> float | None:
