@@ -84,7 +84,7 @@ def test_names_numbers_and_strings():
         ("a in {}", "expected a number, string, true or false in the set"),
         ("a in {null}", "a set cannot hold null"),
         ("a in b", "expected a set of values"),
-        ('a matches b', "expected a quoted regular expression"),
+        ("a matches b", "expected a quoted regular expression"),
         ('a matches "("', "invalid regular expression '('"),
         ("a is 1", "expected 'null' after 'is'"),
         ('a == "open', "is not closed"),

@@ -123,7 +123,10 @@ def test_state_names_have_a_format_and_never_repeat():
     mined = mine(coerced, kinds, max_patterns=4)
     rules = {m.rule.name: m.rule for m in mined.mined}
     assert rules["state_unique"].unique == ("state",)
-    assert rules["state_format"].matches == "^(?:[A-Z]+[a-z]+|[A-Z]+[a-z]+\\ +|[A-Z]+[a-z]+\\ +[A-Z]+[a-z]+|[A-Z]+[a-z]+\\ +[a-z]+\\ +[A-Z]+[a-z]+)$"
+    assert (
+        rules["state_format"].matches
+        == "^(?:[A-Z]+[a-z]+|[A-Z]+[a-z]+\\ +|[A-Z]+[a-z]+\\ +[A-Z]+[a-z]+|[A-Z]+[a-z]+\\ +[a-z]+\\ +[A-Z]+[a-z]+)$"
+    )
     assert "murder < single" in {r.text for r in rules.values()}
 
 
