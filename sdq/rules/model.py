@@ -32,6 +32,7 @@ a key that is not one of :data:`KEYS` or a severity that is not one of :data:`SE
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -111,13 +112,13 @@ class RuleCheck:
     def broken(self) -> np.ndarray:
         return self.applies & ~self.kept
 
-    @property
+    @functools.cached_property
     def n_applies(self) -> int:
-        return int(self.applies.sum())
+        return int(np.count_nonzero(self.applies))
 
-    @property
+    @functools.cached_property
     def n_kept(self) -> int:
-        return int(self.kept.sum())
+        return int(np.count_nonzero(self.kept))
 
     @property
     def share(self) -> float | None:
@@ -362,9 +363,12 @@ def value_codes(table: Table, name: str) -> np.ndarray:
 def _follows_majority(keys: list[np.ndarray], target: np.ndarray) -> np.ndarray:
     """For each row, whether its ``target`` is the most frequent target among the rows with the
     same key (ties to the smallest code)."""
-    group = pd.MultiIndex.from_arrays(keys).factorize()[0] if len(keys) > 1 else keys[0]
+    group = pd.MultiIndex.from_arrays(keys).factorize()[0].astype(np.int64) if len(keys) > 1 else keys[0]
+    n_groups, k = int(group.max()) + 1, int(target.max()) + 1
+    if n_groups * k <= 4_000_000:  # a table of counts; argmax takes the first (smallest) of tied targets
+        table = np.bincount(group * k + target, minlength=n_groups * k).reshape(n_groups, k)
+        return target == table.argmax(axis=1)[group]
     group = pd.factorize(group)[0].astype(np.int64)
-    k = int(target.max()) + 1
     pair = group * k + target
     uniq, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
     pair_group, pair_target = uniq // k, uniq % k
