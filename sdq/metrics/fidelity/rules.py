@@ -139,6 +139,47 @@ def _weighted(scores: np.ndarray, weights: np.ndarray) -> Any:
     return (scores * weights).sum(axis=-1) / weights.sum()
 
 
+def _entry(rule: Rule, source: str, per: dict[str, RuleCheck], tolerance: float) -> tuple[dict[str, Any], Any]:
+    """A rule's entry in the details (without examples), and its (score, baseline) where it is
+    scored (None where the real data breaks it beyond the tolerance or never reaches it)."""
+    entry: dict[str, Any] = {
+        "column": rule.name,
+        "rule": rule.text,
+        "kind": rule.kind,
+        "severity": rule.severity,
+        "source": source,
+        "score": None,
+    }
+    shares = {name: per[name].share for name in ("real", "holdout", "synthetic") if name in per}
+    entry["shares"] = {k: rounded(v) for k, v in shares.items()}
+    entry["rows"] = {name: c.n_applies for name, c in per.items()}
+    entry["violations"] = {name: c.n_applies - c.n_kept for name, c in per.items()}
+    real_share, n_syn = shares["real"], per["synthetic"].n_applies
+    if real_share is None:
+        entry["note"] = "it applies to no real row: not scored"
+        return entry, None
+    if 1.0 - real_share > tolerance + 1e-12:
+        entry["note"] = (
+            f"the real data breaks it in {1 - real_share:.2%} of the {per['real'].n_applies:,} rows it applies "
+            f"to (more than the tolerance, {tolerance:.2%}): not scored; the rule is wrong or the data dirty"
+        )
+        return entry, None
+    score = min(1.0, (1.0 if n_syn == 0 else shares["synthetic"]) / real_share)
+    entry["score"] = rounded(score)
+    baseline = None
+    if "holdout" in per:
+        held = 1.0 if per["holdout"].n_applies == 0 else shares["holdout"]
+        baseline = min(1.0, held / real_share)
+        entry["baseline"] = rounded(baseline)
+    if n_syn:
+        low, high = wilson(per["synthetic"].n_kept, n_syn)
+        entry["ci"] = [rounded(low), rounded(high)]
+        entry["se"] = rounded((high - low) / (2 * _Z) / real_share)
+    else:
+        entry["note"] = "it applies to no synthetic row: kept vacuously"
+    return entry, (score, baseline)
+
+
 @metric(
     "rules",
     "fidelity",
@@ -194,47 +235,19 @@ def rules(prepared: Prepared, *, mine: bool = False, tolerance: float = 0.01, mi
     if not found:
         raise Skip("no rule was given and none was found in the real rows")
     checks = {name: [rule.check(table) for rule in found] for name, table in tables.items()}
-    entries, scored = [], []
+    entries, scored, scores, baselines = [], [], [], []
     for i, rule in enumerate(found):
         per = {name: checks[name][i] for name in checks}
-        entry: dict[str, Any] = {
-            "column": rule.name,
-            "rule": rule.text,
-            "kind": rule.kind,
-            "severity": rule.severity,
-            "source": source[rule.name],
-            "score": None,
-        }
-        shares = {name: per[name].share for name in ("real", "holdout", "synthetic") if name in per}
-        entry["shares"] = {k: rounded(v) for k, v in shares.items()}
-        entry["rows"] = {name: c.n_applies for name, c in per.items()}
-        entry["violations"] = {name: c.n_applies - c.n_kept for name, c in per.items()}
-        real_share, n_syn = shares["real"], per["synthetic"].n_applies
-        if real_share is None:
-            entry["note"] = "it applies to no real row: not scored"
-        elif 1.0 - real_share > tolerance + 1e-12:
-            entry["note"] = (
-                f"the real data breaks it in {1 - real_share:.2%} of the {per['real'].n_applies:,} rows it applies "
-                f"to (more than the tolerance, {tolerance:.2%}): not scored; the rule is wrong or the data dirty"
-            )
-        else:
-            syn_share = 1.0 if n_syn == 0 else shares["synthetic"]
-            entry["score"] = rounded(min(1.0, syn_share / real_share))
-            if "holdout" in per:
-                held = 1.0 if per["holdout"].n_applies == 0 else shares["holdout"]
-                entry["baseline"] = rounded(min(1.0, held / real_share))
-            if n_syn:
-                low, high = wilson(per["synthetic"].n_kept, n_syn)
-                entry["ci"] = [rounded(low), rounded(high)]
-                entry["se"] = rounded((high - low) / (2 * _Z) / real_share)
-            else:
-                entry["note"] = "it applies to no synthetic row: kept vacuously"
-            scored.append(i)
-        examples_from = "synthetic_full" if "synthetic_full" in per else "synthetic"
-        examples = _examples(rule, per[examples_from], full if full is not None else syn, kinds)
+        entry, score_baseline = _entry(rule, source[rule.name], per, tolerance)
+        shown = (per["synthetic_full"], full) if full is not None else (per["synthetic"], syn)
+        examples = _examples(rule, *shown, kinds)
         if examples:
             entry["examples"] = examples
         entries.append(entry)
+        if score_baseline is not None:
+            scored.append(i)
+            scores.append(score_baseline[0])
+            baselines.append(score_baseline[1])
     n_given = sum(1 for s in source.values() if s == "given")
     counts = {"given": n_given, "mined": len(found) - n_given, "scored": len(scored)}
     if not scored:
@@ -243,11 +256,9 @@ def rules(prepared: Prepared, *, mine: bool = False, tolerance: float = 0.01, mi
             f"({tolerance:.2%}) or they apply to no real row"
         )
     weights = np.array([WEIGHTS[found[i].severity] for i in scored])
-    exact_real = np.array([checks["real"][i].n_kept / checks["real"][i].n_applies for i in scored])
-    score = float(_weighted(np.array([entries[i]["score"] for i in scored], dtype=float), weights))
-    baseline = None
-    if base is not None:
-        baseline = float(_weighted(np.array([entries[i]["baseline"] for i in scored], dtype=float), weights))
+    exact_real = np.array([checks["real"][i].share for i in scored])
+    score = float(_weighted(np.array(scores), weights))
+    baseline = float(_weighted(np.array(baselines), weights)) if base is not None else None
     details: dict[str, Any] = {
         "columns": entries,
         "rows": {name: table.n for name, table in tables.items()},
