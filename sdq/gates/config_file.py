@@ -128,6 +128,9 @@ def starter_config(report: Any = None, *, margin: float = 0.05, metric_names: li
         "# Names: the families fidelity, utility, privacy, overall, and the metrics",
         "#   "
         + ", ".join(metric_names if metric_names is not None else [r.name for r in getattr(report, "metrics", [])]),
+        "#",
+        '# Domain rules, checked by the metric `rules`, go in a [rules] table of this file (name = "expression");',
+        "# `sdq rules suggest REAL --output rules.toml` writes the rules the real rows keep, to start from.",
         "",
         "[thresholds]",
     ]
