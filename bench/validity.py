@@ -254,7 +254,9 @@ def gate_from(text: str):
 
 def score(train, variant, holdout, target, metrics):
     config = sdq.Config(n_bootstrap=N_BOOTSTRAP)
-    return sdq.evaluate(train, variant, holdout=holdout, target=target, metrics=metrics, seed=SEED, config=config)
+    return sdq.evaluate(
+        train, variant, holdout=holdout, target=target, metrics=metrics, seed=SEED, config=config, mine_rules=True
+    )
 
 
 def _utility(report) -> dict:
@@ -470,7 +472,8 @@ def render(results: list[dict], metrics: list[str], command: str) -> str:
         "Scores are deterministic (every random step is seeded). Each real table is split, seeded, into",
         "training rows (50%), a holdout (25%) and fresh rows (25%). Every variant is scored against the",
         f"training rows with the holdout as baseline (`sdq.evaluate(..., seed={SEED})`, `n_bootstrap={N_BOOTSTRAP}`),",
-        "on the fidelity metrics that run on tables (" + ", ".join(f"`{m}`" for m in metrics) + ").",
+        "on the fidelity metrics that run on tables (" + ", ".join(f"`{m}`" for m in metrics) + "); "
+        "`rules` checks the rules mined from the training rows (`mine_rules=True`).",
         "",
         "Variants:",
         "",

@@ -7,6 +7,9 @@ generator never saw (what a perfect generator would score).
 >>> report = sdq.evaluate(real, synthetic, holdout=holdout)      # doctest: +SKIP
 >>> report.summary                                                # doctest: +SKIP
 
+Domain rules are checked by the ``rules`` metric (``sdq.evaluate(..., rules="rules.toml")``) and
+suggested from real rows by :func:`sdq.suggest_rules`; see :mod:`sdq.rules`.
+
 Your own metrics register with :func:`sdq.metric` (or through the entry-point group
 ``sdq.metrics`` of an installed package); see :mod:`sdq.metrics`.
 """
@@ -17,12 +20,14 @@ from sdq.config import Config
 from sdq.data import load_table
 from sdq.engine.compare import Comparison, compare
 from sdq.engine.evaluate import evaluate
+from sdq.engine.suggest import suggest_rules
 from sdq.errors import ConfigError, InputError, MetricError, SdqError
 from sdq.gates import CheckResult, Threshold
 from sdq.metrics import metric
 from sdq.metrics import names as metric_names
 from sdq.report import Report
 from sdq.result import MetricResult
+from sdq.rules import Rule
 
 __version__ = "0.1.0"
 
@@ -35,6 +40,7 @@ __all__ = [
     "MetricError",
     "MetricResult",
     "Report",
+    "Rule",
     "SdqError",
     "Threshold",
     "__version__",
@@ -43,4 +49,5 @@ __all__ = [
     "load_table",
     "metric",
     "metric_names",
+    "suggest_rules",
 ]

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from sdq.errors import ConfigError
+from sdq.rules.model import as_rules, rules_to_mapping
 
 __all__ = ["Config", "MODEL_KINDS"]
 
@@ -106,6 +107,12 @@ class Config:
         of its function (see :func:`sdq.metric`); the evaluation checks names and values against
         them before anything runs, and the report's ``config.metric_params`` holds the values each
         metric ran with (defaults included).
+    rules : mapping or iterable of sdq.rules.Rule
+        The domain rules the ``rules`` metric checks (:mod:`sdq.rules`): a mapping shaped like the
+        ``[rules]`` table of a TOML file (name -> expression, or name -> long form), or rule
+        objects; held as a tuple of :class:`sdq.rules.Rule` and written into the report as the
+        mapping (so ``Config.from_dict`` reads them back). ``sdq.evaluate(rules=...)`` also takes
+        a path to a rules file.
     """
 
     seed: int = 0
@@ -126,6 +133,7 @@ class Config:
     privacy_categories: int = 20
     attack_rows: int = 5_000
     metric_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
+    rules: tuple = ()
 
     def __post_init__(self) -> None:
         _check_int("seed", self.seed, 0, 2**32 - 1)
@@ -152,6 +160,7 @@ class Config:
             )
         object.__setattr__(self, "models", models)
         object.__setattr__(self, "metric_params", _metric_params(self.metric_params))
+        object.__setattr__(self, "rules", as_rules(self.rules))
 
     def replace(self, **changes: Any) -> "Config":
         """A copy with some settings changed (validated again)."""
@@ -189,6 +198,8 @@ class Config:
             value = getattr(self, f.name)
             if f.name == "metric_params":
                 out[f.name] = {name: dict(params) for name, params in value.items()}
+            elif f.name == "rules":
+                out[f.name] = rules_to_mapping(value)
             else:
                 out[f.name] = list(value) if isinstance(value, tuple) else int(value)
         return out

@@ -56,6 +56,7 @@ __all__ = [
     "index_note",
     "near_name",
     "canonical_levels",
+    "coerce_frame",
 ]
 
 _READERS = {
@@ -733,3 +734,17 @@ def build_tables(
         out = pd.DataFrame(coerced, columns=[s.name for s in schema.columns if s.role != "excluded"])
         frames[what], invalid[what] = out, failures
     return Tables(schema=schema, frames=frames, invalid=invalid, hashes=hashes, notes=notes)
+
+
+def coerce_frame(schema: Schema, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The frame the schema was fitted on, coerced to it as :func:`build_tables` coerces the real
+    frame (excluded columns left out), and the number of values per column that could not be
+    read as their kind (for work on the real data alone, such as mining rules)."""
+    coerced, failures = {}, {}
+    for spec in schema.columns:
+        if spec.role == "excluded":
+            continue
+        series = frame[spec.name]
+        numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+        coerced[spec.name], failures[spec.label] = _coerce(series, spec.kind, numeric)
+    return pd.DataFrame(coerced, columns=[s.name for s in schema.columns if s.role != "excluded"]), failures

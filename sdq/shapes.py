@@ -23,6 +23,8 @@ shape                  what ``details`` holds (required keys; more are allowed) 
 ``series``             per_column, each entry with ``real``, ``synthetic``            autocorrelation,
                        (``holdout``) values at lags 1..L and a ``band``;               partial_autocorrelation,
                        named positions (``labels``), a ``spread`` per data set        seasonal_profile
+``rule_checks``        per_column, one entry per rule (``column``: its name) with     rules
+                       ``shares`` per data set, ``violations``, ``examples``
 ``histogram``          ``histogram``: one distribution (``labels``, shares)           sequence_length
 ``pairwise``           ``columns``, ``matrices`` per data set, the worst ``pairs``    mutual_information,
                        and ``column_scores``                                          correlation
@@ -68,6 +70,7 @@ __all__ = [
     "ColumnStatistics",
     "Distributions",
     "Series",
+    "RuleChecks",
     "Histogram",
     "Pairwise",
     "Models",
@@ -561,6 +564,41 @@ class Series(PerColumn):
                     yield f"columns[{i}].spread.{key}: {len(_numbers(values))} values for {n} lags"
 
 
+class RuleChecks(PerColumn):
+    """Per rule (an entry of ``columns`` whose ``column`` is the rule's name), the share of the rows
+    it applies to that keep it in each data set, the violations, and the rule's score beside the
+    holdout's; the figure shows the shares side by side, the tables the rules and a few violating
+    synthetic rows. Rules the real data itself breaks have no score (their ``note`` says why).
+    Faces that do not know this shape read it as ``per_column`` (a score per rule)."""
+
+    name = "rule_checks"
+    summary = "per rule: the share of rows that keep it in each data set, violations and examples, and its score"
+
+    def entry_fields(self) -> tuple[Field, ...]:
+        per_dataset = MapOf(Number())
+        return super().entry_fields() + (
+            Field("rule", Text(), "the rule in words (its expression, set, format, key or dependency)", required=False),
+            Field("kind", Text(), "row, set, format, unique or depends", required=False),
+            Field("severity", Text(), "error or warning", required=False),
+            Field("source", Text(), "given (by the user) or mined (from the real rows)", required=False),
+            Field("shares", per_dataset, "per data set, the share of the rows it applies to that keep it"),
+            Field("rows", per_dataset, "per data set, the rows it applies to", required=False),
+            Field("violations", per_dataset, "per data set, the rows that break it", required=False),
+            Field("ci", ListOf(Number()), "95% Wilson interval of the synthetic share", required=False),
+            Field(
+                "examples",
+                ListOf(
+                    Record(
+                        Field("row", Number(), "the row's position in the synthetic data (from 0)"),
+                        Field("values", MapOf(Value()), "the values the rule reads"),
+                    )
+                ),
+                "a few synthetic rows that break it (never a real row)",
+                required=False,
+            ),
+        )
+
+
 class Histogram(Shape):
     """One distribution (not per column) on shared bins, per data set."""
 
@@ -902,6 +940,7 @@ SHAPES: dict[str, type[Shape]] = {
         ColumnStatistics,
         Distributions,
         Series,
+        RuleChecks,
         Histogram,
         Pairwise,
         Models,

@@ -129,6 +129,7 @@ def test_cli_chunk_rows(parquet_files, tmp_path, capsys):
         "tails": "skipped",
         "correlation": "skipped",
         "detection": "skipped",
+        "rules": "skipped",
     }
     assert by_name["histogram_similarity"]["baseline"] > 0.9 and by_name["mutual_information"]["baseline"] > 0.9
     code = main(["report", str(paths["real"]), str(paths["synthetic"]), "--chunk-rows", "1000", "--target", "age"])

@@ -15,7 +15,7 @@ def test_demo_writes_reports_and_prints_scores(demo_run):
     assert report["data"]["target"] == "had_affair"
     # the survey has a target and a holdout but no time order and no sensitive data set: the
     # sequence metrics and sensitive_match skip; its columns have at most 7 distinct values (bands
-    # and ratings), too few for tails; every other metric runs
+    # and ratings), too few for tails; every other metric runs (rules: one given, the rest mined)
     statuses = {m["name"]: m["status"] for m in report["metrics"]}
     assert list(statuses) == sdq.metric_names()
     skipped = {
@@ -37,6 +37,11 @@ def test_demo_writes_reports_and_prints_scores(demo_run):
     # the copula is a decent but imperfect generator: close to, not above, fresh real data on dependence
     mi = next(m for m in report["metrics"] if m["name"] == "mutual_information")
     assert 0.5 < mi["score"] <= mi["baseline"] + 0.01
+    # the copula draws observed values only, and keeps each woman married for fewer years than her age
+    rules = next(m for m in report["metrics"] if m["name"] == "rules")
+    entries = {e["column"]: e for e in rules["details"]["columns"]}
+    assert entries["married_after_born"]["source"] == "given" and entries["married_after_born"]["score"] == 1.0
+    assert rules["details"]["rules"]["mined"] > 10 and rules["score"] > 0.99
 
 
 def test_demo_page_holds_only_its_own_scripts(demo_run):

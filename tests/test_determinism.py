@@ -1,6 +1,6 @@
 """Determinism, in one place: the same inputs and seed give the same report outside its manifest,
 through the API with every metric (with a target and holdout, with a target and no holdout, with a
-time column) and through the command line. In the first case and on the command line one run has
+time column; rules mined from the real rows in each) and through the command line. In the first case and on the command line one run has
 one job and the other two (so the result does not depend on the number of processes either).
 
 Each case states which metrics it skips, and why: a metric that starts skipping would otherwise
@@ -41,7 +41,7 @@ CASES = {
     "api-holdout-target-jobs-1-vs-2": (
         "api",
         (1, 2),
-        {"holdout": True, "target": "flag"},
+        {"holdout": True, "target": "flag", "mine_rules": True},
         dict.fromkeys(SEQUENCE, NO_SEQUENCE),
     ),
     # without a holdout the models are tested on 30% of the 120 real rows: on 36 rows no model
@@ -49,7 +49,7 @@ CASES = {
     "api-target-no-holdout": (
         "api",
         (1, 1),
-        {"holdout": False, "target": "flag"},
+        {"holdout": False, "target": "flag", "mine_rules": True},
         dict.fromkeys(SEQUENCE, NO_SEQUENCE)
         | dict.fromkeys(HOLDOUT_ONLY, "no holdout was given")
         | dict.fromkeys(TARGET_ONLY, "no better than chance"),
@@ -57,10 +57,15 @@ CASES = {
     "api-time-column": (
         "api",
         (1, 1),
-        {"holdout": True, "time_column": "when", "entity_column": "code"},
+        {"holdout": True, "time_column": "when", "entity_column": "code", "mine_rules": True},
         dict.fromkeys(TARGET_ONLY, "no target column was given"),
     ),
-    "cli-jobs-1-vs-2": ("cli", (1, 2), {"holdout": True, "target": "flag"}, dict.fromkeys(SEQUENCE, NO_SEQUENCE)),
+    "cli-jobs-1-vs-2": (
+        "cli",
+        (1, 2),
+        {"holdout": True, "target": "flag", "mine_rules": True},
+        dict.fromkeys(SEQUENCE, NO_SEQUENCE),
+    ),
 }
 
 
@@ -106,6 +111,8 @@ def _cli(frames, roles, jobs, folder):
     args += ["--seed", str(SEED), "--quiet"]
     if roles.get("holdout"):
         args += ["--holdout", str(paths["holdout"])]
+    if roles.get("mine_rules"):
+        args += ["--mine-rules"]
     for role in ("target", "time_column", "entity_column"):
         if role in roles:
             args += [f"--{role.replace('_', '-')}", roles[role]]

@@ -40,6 +40,7 @@ def test_public_api_is_pinned():
             "MetricError",
             "MetricResult",
             "Report",
+            "Rule",
             "SdqError",
             "Threshold",
             "__version__",
@@ -48,6 +49,7 @@ def test_public_api_is_pinned():
             "load_table",
             "metric",
             "metric_names",
+            "suggest_rules",
         ]
     )
     for name in sdq.__all__:
@@ -280,9 +282,9 @@ def test_a_messy_frame_gets_a_report_that_says_how_each_column_was_treated():
     assert columns["city"]["kind"] in ("categorical", "text")
     for column in columns.values():
         assert column["reason"]
-    # no target, time column or sensitive data set is given: the metrics that need one skip, the
-    # rest run on what the frame holds
-    roles = {"target", "sequence", "sensitive"}
+    # no target, time column, sensitive data set or rules are given: the metrics that need one
+    # skip, the rest run on what the frame holds
+    roles = {"target", "sequence", "sensitive", "rules"}
     assert {r.name: r.status for r in report} == {
         n: "skipped" if roles & set(registry.registry()[n].needs) else "ok" for n in sdq.metric_names()
     }

@@ -1,5 +1,5 @@
-"""The ``sdq`` sub-commands: ``report``, ``check``, ``compare``, ``init`` and ``demo``, each a thin
-adapter over the Python API that returns an exit code."""
+"""The ``sdq`` sub-commands: ``report``, ``check``, ``compare``, ``init``, ``rules suggest`` and
+``demo``, each a thin adapter over the Python API that returns an exit code."""
 
 from __future__ import annotations
 
@@ -44,7 +44,23 @@ def _options(args: argparse.Namespace, real, sensitive=None):
         show_records=args.show_records,
         jobs=args.jobs,
         metric_timeout=args.metric_timeout,
+        rules=_rules(args),
+        mine_rules=args.mine_rules,
     )
+
+
+def _rules(args: argparse.Namespace):
+    """The rules named on the command line: the file of ``--rules``; else the ``[rules]`` table of
+    the configuration file (``--config``, else ./sdq.toml or ``[tool.sdq]`` in ./pyproject.toml),
+    if it has one; else None."""
+    from sdq.gates import find_config
+    from sdq.rules import read_rules
+
+    if args.rules:
+        return read_rules(args.rules)
+    config = getattr(args, "config", None)
+    path = Path(config) if config else find_config(".")
+    return (read_rules(path, required=False) or None) if path is not None else None
 
 
 def _evaluation(args: argparse.Namespace):
@@ -142,6 +158,8 @@ def _evaluate_chunked(args: argparse.Namespace):
             ("--show-records", args.show_records),
             ("--metric-timeout", args.metric_timeout),
             ("--full", args.full),
+            ("--rules", args.rules),
+            ("--mine-rules", args.mine_rules),
         )
         if value
     ]
@@ -283,8 +301,11 @@ def _run_check(args: argparse.Namespace) -> int:
     thresholds = _check_thresholds(args)  # before the evaluation: a bad config fails fast
     if args.metrics is None and not (args.output or args.json_path):
         # nothing but the gate is wanted: run only the metrics the thresholds read (each metric's
-        # seed is derived from its name, so its score is the same as in a full report)
+        # seed is derived from its name, so its score is the same as in a full report), and the
+        # rules when there are any (they are shown in the table and their findings count)
         args.metrics = needed_metrics(thresholds)
+        if (args.rules or args.mine_rules or _rules(args)) and "rules" not in args.metrics:
+            args.metrics.append("rules")
     report = _evaluate_args(args)
     result = report.check(thresholds)
     if args.output or args.json_path:
@@ -317,6 +338,33 @@ def _resolve_names(frame, mapping: dict, flag: str) -> dict:
     return {_resolve_name(frame, k): v for k, v in mapping.items()}
 
 
+def _run_rules(args: argparse.Namespace) -> int:
+    """``sdq rules suggest REAL``: the rules mined from the real rows, as a commented TOML file."""
+    import sdq
+
+    real = sdq.load_table(args.real)
+    mined = sdq.suggest_rules(
+        real,
+        tolerance=args.tolerance,
+        column_types=_resolve_names(real, dict(args.column_type), "--column-type") or None,
+        exclude=list(_resolve_names(real, {c: None for c in args.exclude}, "--exclude")) or None,
+        seed=args.seed,
+    )
+    text = mined.to_toml(source=Path(args.real).name)
+    if not args.output:
+        sys.stdout.write(text)
+        return EXIT_OK
+    path = Path(args.output)
+    if path.exists() and not args.force:
+        raise InputError(f"{path} exists; use --force to overwrite it")
+    _write_text(str(path), text)
+    sys.stdout.write(
+        f"wrote {len(mined)} rules mined from {mined.rows:,} rows to {path}; edit it, then check synthetic "
+        f"data with: sdq report REAL SYNTHETIC --holdout HOLDOUT --rules {path}\n"
+    )
+    return EXIT_OK
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     import sdq
     from sdq.demo import GaussianCopula, load_fair, split
@@ -329,6 +377,9 @@ def _run_demo(args: argparse.Namespace) -> int:
         synthetic,
         holdout,
         target="had_affair",
+        # a rule of the survey's domain, and the rules the real rows keep (see `sdq rules suggest`)
+        rules={"married_after_born": "yrs_married <= age"},
+        mine_rules=True,
         seed=args.seed,
         jobs=args.jobs,
         config=_config(args),
@@ -349,4 +400,11 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 #: sub-command -> its function
-COMMANDS = {"report": _run_report, "check": _run_check, "compare": _run_compare, "init": _run_init, "demo": _run_demo}
+COMMANDS = {
+    "report": _run_report,
+    "check": _run_check,
+    "compare": _run_compare,
+    "init": _run_init,
+    "rules": _run_rules,
+    "demo": _run_demo,
+}

@@ -46,6 +46,7 @@ def _number_type(convert, valid, expected: str, bounds: str):
 
 
 _seed = _number_type(int, lambda v: 0 <= v < 2**32, "an integer", "must be in [0, 2**32)")
+_share = _number_type(float, lambda v: 0 <= v < 0.5, "a share such as 0.01", "must be in [0, 0.5)")
 _positive_int = _number_type(int, lambda v: v >= 1, "a positive integer", "must be at least 1")
 _seconds = _number_type(
     float, lambda v: 0 < v < float("inf"), "a number of seconds", "must be a positive number of seconds"
@@ -92,6 +93,17 @@ def _add_input_arguments(parser: argparse.ArgumentParser, synthetic: bool = True
     parser.add_argument("--sensitive", help="records the generator must never reproduce (scored by sensitive_match)")
     parser.add_argument(
         "--show-records", action="store_true", help="allow real records (matched rows) in the report; off by default"
+    )
+    parser.add_argument(
+        "--rules",
+        metavar="PATH",
+        help="domain rules to check (a TOML file with a [rules] table, e.g. from 'sdq rules suggest'); "
+        "default: the [rules] table of ./sdq.toml (or of --config), if any",
+    )
+    parser.add_argument(
+        "--mine-rules",
+        action="store_true",
+        help="also check the rules mined from the real rows (see 'sdq rules suggest')",
     )
 
 
@@ -227,11 +239,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
 
+    rules = sub.add_parser(
+        "rules",
+        help="domain rules: suggest them from real data",
+        description='Rules are constraints on the rows (start <= end, zip matches "^[0-9]{5}$", ...) '
+        "that the 'rules' metric checks on the synthetic data beside the real and holdout data.",
+    )
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
+    suggest = rules_sub.add_parser(
+        "suggest",
+        help="mine the rules that hold on the real rows and write them as a commented TOML file",
+        description="Mine the constraints that hold on every row of REAL (or all but --tolerance of "
+        "them): non-null columns, value sets, formats, ranges, column orders, sums, functional "
+        "dependencies and unique ids; each with its support. The file is meant to be edited, and "
+        "is read back with --rules.",
+    )
+    suggest.add_argument("real", help="the real table: .csv, .parquet, .json, .jsonl, .feather")
+    suggest.add_argument("--output", metavar="PATH", help="write the rules here (default: print them)")
+    suggest.add_argument(
+        "--tolerance",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="the share of the rows a rule applies to that may break it (default 0: every row keeps it)",
+    )
+    suggest.add_argument(
+        "--column-type",
+        type=_column_type,
+        action="append",
+        default=[],
+        metavar="COL=KIND",
+        help="override a column's kind (repeatable)",
+    )
+    suggest.add_argument(
+        "--exclude", action="append", default=[], metavar="COL", help="leave a column out (repeatable)"
+    )
+    suggest.add_argument("--seed", type=_seed, default=0, help="seed of the row sample that screens pairs (default 0)")
+    suggest.add_argument("--force", action="store_true", help="overwrite an existing --output file")
+
     demo = sub.add_parser(
         "demo",
         help="run the whole evaluation on the embedded demo data",
         description="Split statsmodels' 'fair' data (real survey answers) into training "
         "and holdout rows, make synthetic rows with a baseline Gaussian copula, "
+        "score them (with a domain rule and the rules mined from the training rows) "
         "and write demo.html and demo.json.",
     )
     demo.add_argument("--output-dir", default="reports", help="folder for demo.html and demo.json (default: reports/)")

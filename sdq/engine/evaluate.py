@@ -31,6 +31,7 @@ from sdq.engine.select import select_metrics
 from sdq.errors import InputError
 from sdq.prepare import Prepared, prepare
 from sdq.report import Report
+from sdq.rules import check_rules
 from sdq.schema import Schema, fit_schema
 
 __all__ = ["evaluate", "Evaluation", "Progress"]
@@ -59,6 +60,8 @@ def evaluate(
     jobs: int = 1,
     metric_timeout: float | None = None,
     progress: Progress | None = None,
+    rules: Any = None,
+    mine_rules: bool = False,
 ) -> Report:
     """Score synthetic data against the real data it was made from, beside a holdout baseline.
 
@@ -98,6 +101,15 @@ def evaluate(
         process and ``manifest["run"]["child_processes"]`` is false).
     progress : callable, optional
         ``progress(event, metric_name, done, total)``, called around each metric.
+    rules : path, mapping or iterable of sdq.rules.Rule, optional
+        Domain rules checked by the ``rules`` metric: a TOML file (its ``[rules]`` table), a
+        mapping shaped like that table (``{"married_after_born": "yrs_married <= age"}``, long
+        forms as mappings), or rule objects (``sdq.rules.Rule``, or what :func:`sdq.suggest_rules`
+        returns). They replace ``config.rules``. A rule that names an unknown column or combines
+        values that do not go together is a :class:`~sdq.ConfigError` before anything runs.
+    mine_rules : bool
+        Also check the rules mined from the real rows (:func:`sdq.suggest_rules`'s rules, found on
+        the fly); without rules and mining the ``rules`` metric is skipped.
 
     Returns
     -------
@@ -129,6 +141,8 @@ def evaluate(
         strict=strict,
         jobs=jobs,
         metric_timeout=metric_timeout,
+        rules=rules,
+        mine_rules=mine_rules,
     )
     return Evaluation(real, holdout, options).run(synthetic, progress=progress)
 
@@ -186,8 +200,21 @@ class Evaluation:
             entity_column=options.entity_column,
             task=options.task,
         )
+        # every rule reads columns of the real data, in ways their kinds allow (checked before anything runs)
+        check_rules(
+            self.config.rules,
+            {spec.label: spec.kind for spec in self.schema.columns if spec.role != "excluded"},
+            excluded=[spec.label for spec in self.schema.columns if spec.role == "excluded"],
+        )
         # need name -> whether these inputs provide it (the needs are declared with the metrics)
-        self.available = registry.available({"holdout": self.holdout, "sensitive": self.sensitive, **self.roles})
+        inputs = {
+            "holdout": self.holdout,
+            "sensitive": self.sensitive,
+            "rules": self.config.rules,
+            "mine_rules": bool(self.params.get("rules", {}).get("mine")),
+            **self.roles,
+        }
+        self.available = registry.available(inputs)
         self._shared: Prepared | None = None
         self._notes: list[str] = []
         self._index = self._saved_index(exclude)

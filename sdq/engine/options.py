@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 
 from sdq.config import Config
 from sdq.errors import ConfigError, InputError
+from sdq.rules import load_rules
 
 __all__ = ["Options", "TASKS"]
 
@@ -63,14 +64,25 @@ class Options:
     metric_timeout: float | None = None
 
     @classmethod
-    def make(cls, *, seed: int | None = None, config: Config | None = None, **options: Any) -> "Options":
+    def make(
+        cls,
+        *,
+        seed: int | None = None,
+        config: Config | None = None,
+        rules: Any = None,
+        mine_rules: bool = False,
+        **options: Any,
+    ) -> "Options":
         """Options from keyword arguments (those of :func:`sdq.evaluate`), checked; ``seed``
-        overrides ``config.seed``."""
+        overrides ``config.seed``; ``rules`` (a path to a rules file, a mapping shaped like its
+        ``[rules]`` table, or :class:`sdq.rules.Rule` objects) replace ``config.rules``, and
+        ``mine_rules`` sets the ``rules`` metric's parameter ``mine``."""
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(options) - known)
         if unknown:
             raise InputError(
-                f"unknown option(s) {unknown}; the options of sdq.evaluate are {sorted(known | {'seed'})}."
+                f"unknown option(s) {unknown}; the options of sdq.evaluate are "
+                f"{sorted(known | {'seed', 'rules', 'mine_rules'})}."
             )
         if config is None:
             config = Config()
@@ -78,6 +90,14 @@ class Options:
             raise ConfigError(f"The 'config' argument must be an sdq.Config. Got {type(config).__name__} instead.")
         if seed is not None:
             config = config.replace(seed=seed)
+        if rules is not None:
+            config = config.replace(rules=load_rules(rules))
+        if not isinstance(mine_rules, bool):
+            raise InputError(f"The 'mine_rules' argument must be true or false. Got {mine_rules!r} instead.")
+        if mine_rules:
+            params = {name: dict(values) for name, values in config.metric_params.items()}
+            params.setdefault("rules", {})["mine"] = True
+            config = config.replace(metric_params=params)
         task = options.get("task")
         if task is not None and task not in TASKS:
             raise InputError(f"The 'task' argument must be 'classification' or 'regression'. Got {task!r} instead.")

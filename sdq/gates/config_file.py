@@ -1,5 +1,8 @@
 """Configuration files of the gates: ``sdq.toml`` and ``[tool.sdq]`` in ``pyproject.toml``.
 
+Besides the thresholds, the file may hold the domain rules of the ``rules`` metric in a
+``[rules]`` table (``[tool.sdq.rules]``), read by :func:`sdq.rules.read_rules`.
+
 ``sdq.toml`` (a ``[thresholds]`` table) or ``pyproject.toml`` (a ``[tool.sdq.thresholds]``
 table)::
 
@@ -30,7 +33,11 @@ from sdq.errors import ConfigError
 from sdq.gates.parse import threshold_from_value
 from sdq.gates.threshold import FAMILY_TARGETS, Threshold
 
-__all__ = ["find_config", "load_config", "starter_config"]
+__all__ = ["find_config", "load_config", "starter_config", "SECTIONS"]
+
+#: The tables of a configuration file: ``[thresholds]`` (read here) and ``[rules]`` (domain rules,
+#: read by :func:`sdq.rules.read_rules`).
+SECTIONS = ("thresholds", "rules")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -82,9 +89,9 @@ def load_config(path: str | Path) -> list[Threshold]:
             raise ConfigError(f"{path}: no [tool.sdq] table")
     else:
         section, where = data, "the top level"
-    unknown = sorted(set(section) - {"thresholds"})
+    unknown = sorted(set(section) - set(SECTIONS))
     if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {unknown} in {where}; allowed: ['thresholds']")
+        raise ConfigError(f"{path}: unknown key(s) {unknown} in {where}; allowed: {list(SECTIONS)}")
     table = section.get("thresholds", {})
     if not isinstance(table, Mapping):
         raise ConfigError(f"{path}: 'thresholds' must be a table of TARGET = VALUE")
@@ -122,6 +129,9 @@ def starter_config(report: Any = None, *, margin: float = 0.05, metric_names: li
         "# Names: the families fidelity, utility, privacy, overall, and the metrics",
         "#   "
         + ", ".join(metric_names if metric_names is not None else [r.name for r in getattr(report, "metrics", [])]),
+        "#",
+        '# Domain rules, checked by the metric `rules`, go in a [rules] table of this file (name = "expression");',
+        "# `sdq rules suggest REAL --output rules.toml` writes the rules the real rows keep, to start from.",
         "",
         "[thresholds]",
     ]

@@ -122,8 +122,9 @@ class Need:
     """Something a metric needs from the evaluation's inputs.
 
     ``met(inputs)`` says whether the inputs provide it; ``inputs`` maps ``holdout`` and
-    ``sensitive`` (the frames, or None) and ``target``, ``task``, ``time_column``,
-    ``entity_column`` (as given, or None). ``reason`` is what a report says when a metric is
+    ``sensitive`` (the frames, or None), ``target``, ``task``, ``time_column``,
+    ``entity_column`` (as given, or None), ``rules`` (the rules given) and ``mine_rules``
+    (whether rules are mined from the real rows). ``reason`` is what a report says when a metric is
     skipped for the lack of it."""
 
     name: str
@@ -142,6 +143,12 @@ _NEEDS: dict[str, Need] = {
             lambda inputs: inputs.get("time_column") is not None or inputs.get("entity_column") is not None,
         ),
         Need("sensitive", "no sensitive data set was given", lambda inputs: inputs.get("sensitive") is not None),
+        Need(
+            "rules",
+            "no rules were given (rules=, --rules or [rules] in sdq.toml) and mining is off "
+            "(mine_rules=True or --mine-rules)",
+            lambda inputs: bool(inputs.get("rules")) or bool(inputs.get("mine_rules")),
+        ),
     )
 }
 #: The needs sdq defines (a metric may declare a :class:`Need` of its own).
@@ -319,7 +326,7 @@ def metric(
     summary, one, zero : str
         What it measures; what a score of 1.0 and of 0.0 mean (shown on its card).
     needs : tuple
-        Names of :data:`NEEDS` (``holdout``, ``target``, ``sequence``, ``sensitive``) or
+        Names of :data:`NEEDS` (``holdout``, ``target``, ``sequence``, ``sensitive``, ``rules``) or
         :class:`Need` objects of its own; without them the metric is ``skipped`` with the reason.
     group : str, optional
         The cached work it shares with other metrics (default: its module); with several jobs,

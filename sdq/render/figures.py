@@ -354,6 +354,58 @@ def column_score_panels(details: Mapping[str, Any], worst: int = 15, shape: Shap
     ]
 
 
+def rule_share_figure(entries: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Horizontal bars of the share of rows that keep each rule, per data set, worst on top."""
+    names = [plot_text(e.get("column", "")) for e in entries]
+    shown = [name for name in DATASETS if any(_num(_dict(e.get("shares")).get(name)) is not None for e in entries)]
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": LABELS[name],
+            "y": names,
+            "x": [_num(_dict(e.get("shares")).get(name)) for e in entries],
+            "marker": {"color": COLORS[name]},
+            "hovertemplate": f"%{{y}}: %{{x:.2%}}<extra>{name}</extra>",
+        }
+        for name in shown
+    ]
+    values = [v for d in data for v in d["x"] if v is not None]
+    low = min(values, default=0.0)
+    return {
+        "data": data,
+        "layout": _layout(
+            max(180, 60 + 30 * len(entries)),
+            barmode="group",
+            xaxis={
+                "range": [max(0.0, low - 0.05 * (1.0 - low) - 0.001), 1.0],
+                "tickformat": ".1%",
+                "title": {"text": "share of the rows it applies to that keep the rule"},
+            },
+            yaxis={"type": "category", "autorange": "reversed", "automargin": True},
+        ),
+    }
+
+
+def rule_panels(details: Mapping[str, Any], worst: int = 15) -> list[Panel]:
+    """Per rule, the share of rows that keep it in each data set, the rules furthest below their
+    baseline on top (rules that were not scored last); with many rules, the worst of them and,
+    folded, all of them."""
+    entries = [e for e in _list(details.get("columns")) if isinstance(e, Mapping) and "column" in e]
+    if not entries:
+        return []
+    entries.sort(key=lambda e: -_gap(e.get("score"), e.get("baseline")))
+    if len(entries) <= worst + 5:
+        return [_panel(rule_share_figure(entries), "share of rows that keep each rule")]
+    return [
+        _panel(
+            rule_share_figure(entries[:worst]),
+            f"share of rows that keep each rule: the {worst} worst of {len(entries)}",
+        ),
+        {**_panel(rule_share_figure(entries), f"share of rows that keep each rule: all {len(entries)}"), "fold": True},
+    ]
+
+
 def relation_panels(details: Mapping[str, Any], column: str, *, what: str) -> list[Panel]:
     """One column's row of a pairwise matrix: its association with every other scored column, in
     the real, holdout and synthetic data (bars side by side, the largest synthetic − real gap first)."""
@@ -891,6 +943,7 @@ BUILDERS: dict[str, Builder] = {
     "per_column": lambda d, s: column_score_panels(d, shape=s),
     "distributions": lambda d, s: histogram_panels(d),
     "series": lambda d, s: correlogram_panels(d, what=s.measure, axis=s.axis),
+    "rule_checks": lambda d, s: rule_panels(d),
     "histogram": lambda d, s: single_histogram_panels(d, title=s.title, axis=s.axis),
     "pairwise": lambda d, s: heatmap_panels(d, signed=s.signed, what=s.measure),
     "models": lambda d, s: prediction_panels(d),

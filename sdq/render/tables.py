@@ -150,6 +150,59 @@ def qscore_tables(details: Mapping[str, Any]) -> list[Table]:
     )
 
 
+def rule_tables(details: Mapping[str, Any]) -> list[Table]:
+    """Every rule with the share of rows that keep it per data set, its synthetic violations, score
+    and note; then a few violating synthetic rows per rule (never real rows)."""
+    rows, examples = [], []
+    for e in _list(details.get("columns")):
+        if not isinstance(e, Mapping):
+            continue
+        shares, violations = _dict(e.get("shares")), _dict(e.get("violations"))
+        broken = violations.get("synthetic_full", violations.get("synthetic"))
+        rows.append(
+            [
+                str(e.get("column", "")),
+                e.get("rule"),
+                e.get("severity"),
+                e.get("source"),
+                shares.get("real"),
+                shares.get("holdout"),
+                shares.get("synthetic"),
+                broken,
+                e.get("score"),
+                e.get("note"),
+            ]
+        )
+        for example in _list(e.get("examples")):
+            if isinstance(example, Mapping):
+                values = ", ".join(f"{k} = {v}" for k, v in _dict(example.get("values")).items())
+                examples.append([str(e.get("column", "")), example.get("row"), values])
+    if not rows:
+        return []
+    columns = [
+        "rule",
+        "what",
+        "severity",
+        "source",
+        "real",
+        "holdout",
+        "synthetic",
+        "broken (synthetic)",
+        "score",
+        "note",
+    ]
+    tables = [{"title": "rules: the share of the rows each applies to that keep it", "columns": columns, "rows": rows}]
+    if examples:
+        tables.append(
+            {
+                "title": "synthetic rows that break a rule (position in the synthetic data, from 0)",
+                "columns": ["rule", "row", "values"],
+                "rows": examples,
+            }
+        )
+    return tables
+
+
 def pearson_tables(details: Mapping[str, Any]) -> list[Table]:
     """Pearson's r of the numeric pairs (``details.pearson``), reported beside a score that uses
     another association."""
@@ -208,6 +261,7 @@ def giveaway_tables(details: Mapping[str, Any]) -> list[Table]:
 #: Table builders by shape name (a shape without one gets the table of the nearest shape it refines).
 TABLES: dict[str, Callable[[Mapping[str, Any]], list[Table]]] = {
     "column_statistics": statistics_tables,
+    "rule_checks": rule_tables,
     "pairwise": _pairs_table,
     "models": prediction_tables,
     "rankings": importance_tables,

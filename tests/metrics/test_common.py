@@ -41,6 +41,9 @@ def _strict_loads(text: str):
 
 def _run(name, real, synthetic, holdout=None, **kwargs):
     kwargs.setdefault("config", CONFIG)
+    if name == "rules":
+        # the rules metric checks rules: here those mined from the real rows
+        kwargs.setdefault("mine_rules", True)
     if "sensitive" in registry()[name].needs:
         # a metric that compares against a sensitive data set gets one: real rows the caller fixed
         kwargs.setdefault("sensitive", holdout if holdout is not None else real)
@@ -141,7 +144,7 @@ def test_metrics_share_work_only_through_the_declared_cache_and_within_a_group(m
     readers: dict[str, set[str]] = {}
     for name, spec in registry().items():
         prepared = prepare(build_tables(schema, real, synthetic, holdout, holdout.iloc[::4]), config)
-        spec.fn(prepared)  # every need is met: no metric skips
+        spec.fn(prepared, **({"mine": True} if name == "rules" else {}))  # every need is met: no metric skips
         assert set(vars(prepared)) <= fields, name
         for key in prepared.cache:
             assert key[0] in CACHED_WORK, (name, key)
@@ -251,7 +254,9 @@ def test_row_and_column_order_with_every_model_kind(mixed_factory):
     rng = np.random.default_rng(45)
     columns = list(real.columns)[::-1]
     # every role, so that every metric runs
-    roles = dict(target="flag", time_column="when", entity_column="code", sensitive=holdout, config=config)
+    roles = dict(
+        target="flag", time_column="when", entity_column="code", sensitive=holdout, config=config, mine_rules=True
+    )
     a = sdq.evaluate(real, synthetic, holdout, **roles)
     rows = sdq.evaluate(real.iloc[rng.permutation(100)], synthetic.iloc[rng.permutation(100)], holdout, **roles)
     cols = sdq.evaluate(real[columns], synthetic[columns], holdout[columns], **roles)

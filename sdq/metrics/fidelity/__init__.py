@@ -12,4 +12,5 @@ from sdq.metrics.fidelity import correlation  # noqa: F401
 from sdq.metrics.fidelity import detection  # noqa: F401
 from sdq.metrics.fidelity import autocorrelation  # noqa: F401
 from sdq.metrics.fidelity import seasonal_profile  # noqa: F401
+from sdq.metrics.fidelity import rules  # noqa: F401
 # isort: on
