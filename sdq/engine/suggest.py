@@ -9,6 +9,7 @@ import pandas as pd
 
 from sdq.data import check_frame, check_named_columns, coerce_frame
 from sdq.rules import MinedRules, mine
+from sdq.rules.evaluate import rule_kinds
 from sdq.schema import fit_schema
 
 __all__ = ["suggest_rules"]
@@ -42,6 +43,6 @@ def suggest_rules(
     check_named_columns(real, {"column_types": column_types})
     schema = fit_schema(real, column_types=column_types, exclude=exclude)
     frame, _ = coerce_frame(schema, real)
-    kinds = {spec.label: spec.kind for spec in schema.columns if spec.role != "excluded"}
     frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+    kinds = rule_kinds(frame, {spec.label: spec.kind for spec in schema.columns if spec.role != "excluded"})
     return mine(frame, kinds, tolerance=tolerance, seed=seed)

@@ -57,7 +57,17 @@ from sdq.rules.grammar import (
     Unary,
 )
 
-__all__ = ["Table", "Value", "evaluate", "condition", "RuleTypeError", "UnknownColumn", "TEXT_KINDS", "seconds"]
+__all__ = [
+    "Table",
+    "Value",
+    "evaluate",
+    "condition",
+    "RuleTypeError",
+    "UnknownColumn",
+    "TEXT_KINDS",
+    "seconds",
+    "rule_kinds",
+]
 
 #: Column kinds held as text.
 TEXT_KINDS = ("categorical", "id", "text", "constant", "empty")
@@ -160,6 +170,20 @@ def _number_text(values: np.ndarray) -> np.ndarray:
     whole = (np.floor(values) == values) & (np.abs(values) < 2**53)
     text[whole] = values[whole].astype(np.int64).astype(str)
     return text
+
+
+def rule_kinds(frame: pd.DataFrame, kinds: Mapping[str, str]) -> dict[str, str]:
+    """The kinds rules read the columns as: an ``ordinal`` column (ordered levels) is a number
+    where its values are numbers (a rating 1-5: ``rate <= 5`` reads as written), else a text
+    kind (an ordered pandas category of labels); the other kinds as they are."""
+    out = {}
+    for name, kind in kinds.items():
+        if kind == "ordinal":
+            series = frame[name] if name in frame.columns else None
+            numeric = series is not None and pd.api.types.is_numeric_dtype(series.dtype)
+            kind = "numeric" if numeric and not pd.api.types.is_bool_dtype(series.dtype) else "categorical"
+        out[name] = kind
+    return out
 
 
 # -- tables ---------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ from sdq.metrics._common import clip01, rounded, shifted_ci
 from sdq.prepare import Prepared, PreparedFrame
 from sdq.rules import Rule, RuleCheck, Table
 from sdq.rules import mine as mine_rules
+from sdq.rules.evaluate import rule_kinds
 from sdq.shapes import RuleChecks
 
 __all__ = ["rules", "wilson", "WEIGHTS"]
@@ -209,8 +210,9 @@ def rules(prepared: Prepared, *, mine: bool = False, tolerance: float = 0.01, mi
             "(mine_rules=True or --mine-rules)"
         )
     specs = {spec.label: spec for spec in prepared.schema.columns if spec.role != "excluded"}
-    kinds = {label: spec.kind for label, spec in specs.items()}
     real, syn, base, full = prepared.real, prepared.synthetic, prepared.baseline, prepared.synthetic_full
+    named = real.frame.set_axis([str(c) for c in real.frame.columns], axis=1)
+    kinds = rule_kinds(named, {label: spec.kind for label, spec in specs.items()})
     tables = {"real": _table(real, kinds), "synthetic": _table(syn, kinds)}
     if base is not None:
         tables["holdout"] = _table(base, kinds)
