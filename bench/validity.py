@@ -317,7 +317,7 @@ def run_table(table: Table, metrics: list[str]) -> dict:
                 "starter": report.check(starter).passed,
                 "init": report.check(init_gate).passed,
                 "init_failures": [o.threshold.target for o in report.check(init_gate).failures],
-                "utility": _utility(score(train, variant, holdout, table.target, UTILITY)),
+                "utility": _utility(score(train, variant, against, table.target, UTILITY)),
             }
         )
     return {
