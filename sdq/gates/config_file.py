@@ -186,12 +186,20 @@ def starter_config(report: Any = None, *, margin: float = 0.05, metric_names: li
         lines.append("# every column of a metric, each against its own baseline: the factor leaves room for the")
         lines.append("# noise of the least certain column of this report (its standard error) and the margin")
         for r, factor in columns:
-            lines.append(f'"{r.name}:*" = "{factor:.2f}*baseline"')
+            if factor < MIN_COLUMN_FACTOR:
+                lines.append(
+                    f'# "{r.name}:*": not written: its columns are too noisy at these sizes for a gate '
+                    f"(the noise alone would need a factor of {factor:.2f}); the findings gate tests them"
+                )
+            else:
+                lines.append(f'"{r.name}:*" = "{factor:.2f}*baseline"')
     return "\n".join(lines) + "\n"
 
 
 #: Standard errors of a column's gap (score against baseline) that a per-column gate allows.
 COLUMN_NOISE_SE = 4.0
+#: Below this factor a per-column gate would pass nearly anything: it is left out (commented).
+MIN_COLUMN_FACTOR = 0.5
 #: Standard errors of a metric's or family's gap that its threshold allows beyond the margin.
 NOISE_SE = 3.0
 
@@ -209,9 +217,9 @@ def noise_room(interval: Any, score: float | None) -> float:
 def column_factor(result: Any, margin: float) -> float | None:
     """The factor of a ``metric:*`` gate written from a report: the smallest over the metric's
     columns of ``(baseline - margin - 4 * sqrt(2) * se) / baseline``, rounded down to 0.01 (at most
-    0.95, at least 0.5), so that a column of data as good as fresh real rows falls below it only
-    when noise takes it four standard errors of the gap away. None where the metric gives no
-    per-column baseline with a standard error."""
+    0.95), so that a column of data as good as fresh real rows falls below it only when noise
+    takes it four standard errors of the gap away. None where the metric gives no per-column
+    baseline with a standard error; below :data:`MIN_COLUMN_FACTOR` the gate is not written."""
     if getattr(result, "status", None) != "ok":
         return None
     shape = getattr(result, "shape", None)
@@ -223,4 +231,4 @@ def column_factor(result: Any, margin: float) -> float | None:
     ]
     if not factors:
         return None
-    return min(0.95, max(0.5, math.floor(round(min(factors) * 100, 9)) / 100))
+    return min(0.95, max(0.0, math.floor(round(min(factors) * 100, 9)) / 100))
