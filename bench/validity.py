@@ -233,11 +233,7 @@ def run_table(table: Table, metrics: list[str]) -> dict:
                 init_gate = load_config(path)
             baseline = {r.name: r.baseline for r in report.metrics}
             baseline["fidelity"] = report.summary_baseline["fidelity"]
-        fid, base, ci = (
-            report.summary["fidelity"],
-            report.summary_baseline["fidelity"],
-            report.summary_intervals["fidelity"],
-        )
+        fid = report.summary["fidelity"]
         rows.append(
             {
                 "variant": name,

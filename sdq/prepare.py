@@ -446,7 +446,7 @@ CACHED_WORK: dict[str, str] = {
     ),
     "privacy.encoder": (
         "(): the distance encoding fitted on the real rows (privacy/distance.py); neighbours_privacy, "
-        "membership_inference, sensitive_match (group privacy-distances)"
+        "membership_inference, outlier_privacy, sensitive_match (group privacy-distances)"
     ),
 }
 
