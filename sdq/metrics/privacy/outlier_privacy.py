@@ -48,7 +48,7 @@ from sdq.metrics.privacy.distance import CloserShare, check_distances, closer_sh
 from sdq.prepare import Prepared, subsample_rows
 from sdq.shapes import Shares
 
-__all__ = ["outlier_privacy", "outlier_rows", "MIN_OUTLIERS"]
+__all__ = ["outlier_privacy", "outlier_rows", "outlier_count", "MIN_OUTLIERS"]
 
 #: Fewest outliers scored (where the training sample has four times as many rows).
 MIN_OUTLIERS = 25
@@ -56,22 +56,58 @@ MIN_OUTLIERS = 25
 MIN_TRAINING_ROWS = 20
 #: Most rows per side counted at an outlier's nearest distance (ties).
 K_TIES = 50
+#: Above this many training rows, outliers are found in two steps (see :func:`outlier_rows`).
+PREFILTER = 50_000
 
 
-def outlier_rows(knn_distance: np.ndarray, share: float) -> np.ndarray:
-    """Positions of the outliers among rows with the given k-nearest-neighbour distances: the
-    ``share`` farthest (ties by position), at least :data:`MIN_OUTLIERS` and at most a quarter of
-    the rows.
+def outlier_count(n: int, share: float) -> int:
+    """How many of ``n`` sampled training rows are outliers: the ``share``, at least
+    :data:`MIN_OUTLIERS` and at most a quarter of the rows.
 
     Examples
     --------
-    >>> outlier_rows(np.array([0.1, 0.9, 0.2, 0.9, 0.5, 0.3, 0.0, 0.2]), 0.01).tolist()
-    [1, 3]
+    >>> outlier_count(10_000, 0.01), outlier_count(1_000, 0.01), outlier_count(40, 0.01)
+    (100, 25, 10)
     """
-    n = len(knn_distance)
-    count = int(min(n // 4, max(MIN_OUTLIERS, np.ceil(share * n))))
-    order = np.argsort(-knn_distance, kind="stable")
-    return np.sort(order[:count])
+    return int(min(n // 4, max(MIN_OUTLIERS, np.ceil(share * n))))
+
+
+def outlier_rows(
+    train: np.ndarray, sample: np.ndarray, k: int, count: int, rng: np.random.Generator, prefilter: int = PREFILTER
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``count`` rows of ``sample`` (sorted positions in ``train``) farthest from their ``k``-th
+    nearest other training row (ties by position), and those distances, exactly.
+
+    With more than ``prefilter`` training rows the search is done in two steps that give the same
+    rows: the ``k``-th nearest row within a fifth of the training rows is at least as far as the
+    ``k``-th nearest of all (an upper bound), so only the rows whose bound reaches the outliers'
+    distance are searched among all training rows (the most isolated by their bound first,
+    doubling until the bound of the rest falls below the ``count``-th exact distance).
+    """
+    n = len(sample)
+    if len(train) <= prefilter:
+        d, _ = search(train, train[sample], k=k, exclude=sample)
+        exact = d[:, k - 1]
+        top = np.argsort(-exact, kind="stable")[:count]
+        return sample[np.sort(top)], exact[np.sort(top)]
+    subset = subsample_rows(len(train), len(train) // 5, rng)
+    at = np.searchsorted(subset, sample).clip(0, len(subset) - 1)
+    own = np.where(subset[at] == sample, at, -1)  # a sampled row's own position in the subset
+    bound = search(train[subset], train[sample], k=k, exclude=own)[0][:, k - 1]
+    by_bound = np.argsort(-bound, kind="stable")
+    exact = np.full(n, -np.inf)
+    done = 0
+    size = min(n, 4 * count)
+    while True:
+        rows = by_bound[done:size]
+        exact[rows] = search(train, train[sample[rows]], k=k, exclude=sample[rows])[0][:, k - 1]
+        done = size
+        threshold = np.sort(exact[by_bound[:done]])[::-1][count - 1]
+        if done == n or bound[by_bound[done]] < threshold:
+            break
+        size = min(n, 2 * size)
+    top = np.sort(np.argsort(-exact, kind="stable")[:count])
+    return sample[top], exact[top]
 
 
 def _nearer_share(
@@ -123,10 +159,8 @@ def outlier_privacy(prepared: Prepared, *, share: float = 0.01, k: int = 5) -> O
     train = enc.encode("real")
     k = int(min(k, len(train) - 1))
     sample = subsample_rows(len(train), config.privacy_rows, rng)
-    d_knn, _ = search(train, train[sample], k=k, exclude=sample)
-    knn = d_knn[:, k - 1]
-    chosen = outlier_rows(knn, share)
-    outliers = train[sample[chosen]]
+    chosen, knn = outlier_rows(train, sample, k, outlier_count(len(sample), share), rng)
+    outliers = train[chosen]
     synthetic, holdout = enc.encode("synthetic"), enc.encode("holdout")
     nearer, d_syn, d_hold = _nearer_share(outliers, synthetic, holdout)
     score = share_part(nearer.interval[0], nearer.expected)
@@ -156,10 +190,7 @@ def outlier_privacy(prepared: Prepared, *, share: float = 0.01, k: int = 5) -> O
         },
         "outlier_share": share,
         "k": k,
-        "knn_distance": {
-            "outliers_from": rounded(float(knn[chosen].min()), 6),
-            "median_training_row": rounded(float(np.median(knn)), 6),
-        },
+        "knn_distance_of_outliers": {"min": rounded(float(knn.min()), 6), "max": rounded(float(knn.max()), 6)},
         "nearer_share": rounded(nearer.share),
         "holdout_nearer_share": None if baseline_share is None else rounded(baseline_share.share),
         "synthetic": _share_details(nearer),
