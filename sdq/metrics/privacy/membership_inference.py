@@ -5,14 +5,18 @@ Candidates: up to ``attack_rows`` training rows (members) and up to ``attack_row
 (non-members), seeded samples. The holdout is split in two halves; the attacker's reference sample
 of the population for a candidate is the half it is not in (for members, the same share of them
 is referred to each half as of the non-members), so every holdout row can be a non-member and no
-candidate is its own reference. Two attacks, each a score per candidate (higher = "member"):
+candidate is its own reference. Three attacks, each a score per candidate (higher = "member"):
 
 ``distance``       minus the distance to the closest synthetic row (a generator that memorises
                    puts synthetic rows on top of its training rows);
 ``density_ratio``  log d_k(x, reference) - log d_k(x, synthetic), k = 5: the k-nearest-neighbour
                    estimate of the log ratio of the synthetic data's density to the population's
-                   (in the spirit of DOMIAS), which discounts rows that are merely typical, and
-                   finds rows the synthetic data holds many copies of.
+                   (in the spirit of DOMIAS), which discounts rows that are merely typical;
+``repeats``        log((s + 1/2) / n_synthetic) - log((r + 1/2) / n_reference), with ``s`` and
+                   ``r`` the synthetic and reference rows at the candidate's very point (at most
+                   1e-4 away, counted up to 100): the same ratio at radius 0, which finds rows
+                   the synthetic data holds many copies of also where natural clusters of
+                   identical rows hide them from the k-th neighbour.
 
 Per attack: ROC AUC (ties as half) and, at thresholds that call at most 0, 0.1% and 1% of the
 non-members members (a threshold just above the highest, the 0.1%-th and the 1%-th highest
@@ -22,11 +26,13 @@ is exact for a threshold set at an order statistic of the non-members' scores). 
 proves an **empirical epsilon** ``ln(TPR_lower / FPR_upper)`` (at least 0): an
 epsilon-differentially private generator keeps every attack's TPR at most ``exp(epsilon)`` times
 its FPR. ``epsilon`` is the largest over the attacks and thresholds (each bound holds at 95%; the
-largest of the six is somewhat optimistic, as any reported best attack is).
+largest of the nine is somewhat optimistic, as any reported best attack is). A copied row that has
+an exact twin among the non-members proves nothing (the twin scores as high), so the bound needs
+copies of rows that are unique.
 
 The score reflects the strongest evidence, average or worst case::
 
-    auc_part     = 1 - (AUC - 0.5) / 0.5          (AUC of the stronger attack; above 1 below 0.5)
+    auc_part     = 1 - (AUC - 0.5) / 0.5          (AUC of the strongest attack; above 1 below 0.5)
     epsilon_part = exp(-epsilon)                  (the attacker's FPR/TPR ratio it proves)
     score        = clip(min(auc_part, epsilon_part), 0, 1)     (clipped once, at the end)
 
@@ -37,9 +43,11 @@ separates members from non-members perfectly. Needs a holdout.
 
 Baseline: the same score with the member / non-member labels shuffled among the candidates (the
 attack facing data that reveal nothing about membership), the mean over 200 shuffles. It carries
-the same noise, best-of-two-attacks choice and clipping as the score, so a generator that draws
-fresh rows scores about its baseline. Interval: bootstrap over the candidates (members and
-non-members resampled separately, every part recomputed, bounds included). Distances as in
+the same noise, best-of-three-attacks choice and clipping as the score, so a generator that draws
+fresh rows scores about its baseline. Interval: the AUCs bootstrapped over the candidates (members
+and non-members resampled separately), and the true positives at each threshold drawn as binomials
+on the members (one uniform draw per replicate for every threshold: the count each bound is
+about; resampled rows would count a copied row twice), each replicate scored as the point is. Distances as in
 :mod:`sdq.metrics.privacy.distance`. Skipped without columns to measure distances on, with fewer
 than 10 training rows (members) or fewer than 20 holdout rows.
 """
