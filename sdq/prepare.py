@@ -448,6 +448,10 @@ CACHED_WORK: dict[str, str] = {
         "(): the distance encoding fitted on the real rows (privacy/distance.py); neighbours_privacy, "
         "membership_inference, outlier_privacy, sensitive_match (group privacy-distances)"
     ),
+    "privacy.vectors": (
+        "(data set): every row of it in that encoding (privacy/distance.py); neighbours_privacy, "
+        "membership_inference, outlier_privacy (group privacy-distances)"
+    ),
 }
 
 

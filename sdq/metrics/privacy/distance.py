@@ -66,6 +66,7 @@ from sdq.schema import DEPENDENCE_KINDS
 __all__ = [
     "Encoder",
     "encoder",
+    "vectors",
     "search",
     "CHUNK",
     "check_distances",
@@ -248,6 +249,12 @@ def check_distances(enc: Encoder, min_training_rows: int = 1) -> None:
 def encoder(prepared: Prepared) -> Encoder:
     """The privacy encoding of this evaluation (fitted once, cached)."""
     return prepared.cached(("privacy.encoder",), lambda: _fit(prepared))
+
+
+def vectors(prepared: Prepared, name: str) -> np.ndarray:
+    """Every row of data set ``name`` encoded (once, cached; rows are taken from it by position,
+    which gives the same vectors as encoding them alone)."""
+    return prepared.cached(("privacy.vectors", name), lambda: encoder(prepared).encode(name))
 
 
 def threshold(distances: np.ndarray, q: float) -> float:

@@ -60,7 +60,7 @@ from scipy.stats import binom
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import percentile_ci, rounded
 from sdq.metrics.privacy.bounds import clopper_pearson_lower, clopper_pearson_upper
-from sdq.metrics.privacy.distance import check_distances, encoder, search
+from sdq.metrics.privacy.distance import check_distances, encoder, search, vectors
 from sdq.prepare import Prepared, subsample_rows
 from sdq.shapes import Attacks
 
@@ -202,10 +202,11 @@ def membership_inference(prepared: Prepared) -> Outcome:
     non_member_in_a = np.isin(non_members, fold_a)
     member_in_a = np.zeros(m, dtype=bool)
     member_in_a[rng.permutation(m)[: int(round(m * non_member_in_a.mean()))]] = True
-    candidates = np.concatenate([enc.encode("real", members), enc.encode("holdout", non_members)])
+    holdout = vectors(prepared, "holdout")
+    candidates = np.concatenate([vectors(prepared, "real")[members], holdout[non_members]])
     in_a = np.concatenate([member_in_a, non_member_in_a])
     labels = np.concatenate([np.ones(m), np.zeros(n)])
-    synthetic = enc.encode("synthetic")
+    synthetic = vectors(prepared, "synthetic")
     ref_sizes = (len(fold_b), len(fold_a))  # the reference of a candidate in half A is half B
     k = int(min(K_DENSITY, *ref_sizes, len(synthetic)))
     k_count = int(min(K_COUNT, *ref_sizes, len(synthetic)))
@@ -213,7 +214,7 @@ def membership_inference(prepared: Prepared) -> Outcome:
     d_ref = np.full((len(candidates), k_count), np.inf)
     for side, reference in ((in_a, fold_b), (~in_a, fold_a)):
         if side.any():
-            d_ref[side] = search(enc.encode("holdout", reference), candidates[side], k=k_count)[0]
+            d_ref[side] = search(holdout[reference], candidates[side], k=k_count)[0]
     n_ref = np.where(in_a, len(fold_b), len(fold_a))
     attacks = {
         "distance": -d_syn[:, 0],

@@ -61,7 +61,15 @@ import numpy as np
 from sdq.metrics import Outcome, metric
 from sdq.metrics._common import percentile_ci, rounded
 from sdq.metrics.privacy.bounds import share_part, wilson
-from sdq.metrics.privacy.distance import CloserShare, check_distances, closer_share, encoder, search, threshold
+from sdq.metrics.privacy.distance import (
+    CloserShare,
+    check_distances,
+    closer_share,
+    encoder,
+    search,
+    threshold,
+    vectors,
+)
 from sdq.prepare import Prepared, subsample_rows
 from sdq.shapes import Distances
 
@@ -179,11 +187,11 @@ def neighbours_privacy(prepared: Prepared) -> Outcome:
     rng = prepared.rng("neighbours_privacy")
     enc = encoder(prepared)
     check_distances(enc, MIN_TRAINING_ROWS)
-    train = enc.encode("real")
+    train = vectors(prepared, "real")
     n_syn, n_hold = prepared.frames["synthetic"].n_rows, prepared.frames["holdout"].n_rows
     syn_rows = subsample_rows(n_syn, config.privacy_rows, rng)
     hold_rows = subsample_rows(n_hold, config.privacy_rows, rng)
-    syn_x, hold_x = enc.encode("synthetic", syn_rows), enc.encode("holdout", hold_rows)
+    syn_x, hold_x = vectors(prepared, "synthetic")[syn_rows], vectors(prepared, "holdout")[hold_rows]
     # the nearest few training rows of each synthetic row: the two nearest for the distances below,
     # and the nearest of the training sample the DCR share compares with, read off where it is
     # among them (for all but about 0.5**K_NEAREST of the rows), instead of a second search
@@ -197,7 +205,7 @@ def neighbours_privacy(prepared: Prepared) -> Outcome:
     close_part = float(excess_score(close_s.mean(), close_h.mean()))
 
     # closer to training than to holdout, at equal sizes
-    share = _dcr_share(train, enc.encode("holdout"), syn_x, rng, known=(d_syn_all, i_syn_all))
+    share = _dcr_share(train, vectors(prepared, "holdout"), syn_x, rng, known=(d_syn_all, i_syn_all))
     dcr_part = share_part(share.interval[0], share.expected)
     score = min(close_part, dcr_part)
 

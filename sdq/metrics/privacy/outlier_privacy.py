@@ -44,7 +44,7 @@ import numpy as np
 from sdq.metrics import Outcome, Param, metric
 from sdq.metrics._common import percentile_ci, rounded
 from sdq.metrics.privacy.bounds import share_part, wilson
-from sdq.metrics.privacy.distance import CloserShare, check_distances, closer_share, encoder, search
+from sdq.metrics.privacy.distance import CloserShare, check_distances, closer_share, encoder, search, vectors
 from sdq.prepare import Prepared, subsample_rows
 from sdq.shapes import Shares
 
@@ -156,12 +156,12 @@ def outlier_privacy(prepared: Prepared, *, share: float = 0.01, k: int = 5) -> O
     rng = prepared.rng("outlier_privacy")
     enc = encoder(prepared)
     check_distances(enc, MIN_TRAINING_ROWS)
-    train = enc.encode("real")
+    train = vectors(prepared, "real")
     k = int(min(k, len(train) - 1))
     sample = subsample_rows(len(train), config.privacy_rows, rng)
     chosen, knn = outlier_rows(train, sample, k, outlier_count(len(sample), share), rng)
     outliers = train[chosen]
-    synthetic, holdout = enc.encode("synthetic"), enc.encode("holdout")
+    synthetic, holdout = vectors(prepared, "synthetic"), vectors(prepared, "holdout")
     nearer, d_syn, d_hold = _nearer_share(outliers, synthetic, holdout)
     score = share_part(nearer.interval[0], nearer.expected)
 
