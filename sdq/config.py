@@ -96,7 +96,9 @@ class Config:
         Largest number of rows per data set on which queries run (a seeded sample above it).
     privacy_rows : int
         Largest number of synthetic (and holdout) rows whose distance to the training rows is
-        measured (a seeded sample above it; the training rows are never subsampled).
+        measured (a seeded sample above it; the training rows are never subsampled as the side
+        distances are measured to), and of training rows among which ``outlier_privacy`` looks
+        for outliers.
     privacy_categories : int
         Most frequent real levels one-hot encoded per categorical column in the distance space.
     attack_rows : int

@@ -517,7 +517,11 @@ CACHED_WORK: dict[str, str] = {
     ),
     "privacy.encoder": (
         "(): the distance encoding fitted on the real rows (privacy/distance.py); neighbours_privacy, "
-        "membership_inference, sensitive_match (group privacy-distances)"
+        "membership_inference, outlier_privacy, sensitive_match (group privacy-distances)"
+    ),
+    "privacy.vectors": (
+        "(data set): every row of it in that encoding (privacy/distance.py); neighbours_privacy, "
+        "membership_inference, outlier_privacy (group privacy-distances)"
     ),
 }
 

@@ -36,7 +36,8 @@ shape                  what ``details`` holds (required keys; more are allowed) 
 ``distances``          ``dcr_bins``, ``dcr_counts`` per data set, ``threshold``        neighbours_privacy
 ``attacks``            ``attacks``: per attack its ``auc`` and ``roc`` curve           membership_inference
 ``shares``             one share among synthetic rows and the same among holdout       exact_match,
-                       rows, under keys the shape names                               sensitive_match
+                       rows, under keys the shape names                               outlier_privacy,
+                                                                                      sensitive_match
 =====================  ============================================================  ===========================
 
 Each shape documents its keys (:meth:`Shape.describe`), lists what is wrong with a given

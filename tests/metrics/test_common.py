@@ -171,6 +171,7 @@ def test_status_scores_and_intervals(name, reference):
 SKIPPED_WITHOUT_HOLDOUT = {
     "neighbours_privacy": "no holdout was given",
     "membership_inference": "no holdout was given",
+    "outlier_privacy": "no holdout was given",
     "prediction": "no better than chance",
     "feature_importance": "no better than chance",
 }

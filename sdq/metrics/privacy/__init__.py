@@ -7,5 +7,6 @@ metrics in every report."""
 from sdq.metrics.privacy import exact_match  # noqa: F401
 from sdq.metrics.privacy import neighbours  # noqa: F401
 from sdq.metrics.privacy import membership_inference  # noqa: F401
+from sdq.metrics.privacy import outlier_privacy  # noqa: F401
 from sdq.metrics.privacy import sensitive_match  # noqa: F401
 # isort: on

@@ -1,5 +1,6 @@
 """The distance space of the privacy metrics: one encoding of mixed rows, fitted on the real
-training rows, and exact nearest-neighbour search with faiss.
+training rows, exact nearest-neighbour search with faiss, and the "closer to one side than to the
+other" share the privacy metrics test against a half.
 
 Every row becomes a float32 vector whose Euclidean distance reads like a count of differing
 columns:
@@ -11,11 +12,18 @@ columns:
   between"), and continuous, so a tiny change of a value is a tiny distance even where many real
   rows share one value (a plain rank transform would turn 0 + 1e-9 into a jump across the whole
   block of zeros).
-* ordinal, categorical and boolean columns: one-hot over the ``privacy_categories`` most
-  frequent real levels (an ordinal column's codes, see :mod:`sdq.prepare`) plus one "other"
-  coordinate, each scaled by 1/sqrt(2), so two different levels are at distance exactly 1 and
-  equal levels at 0. (An ordinal column's levels are not put on a line: two ratings one step
-  apart differ as much as two categories do, as for a few-valued column read as categories.)
+* ordered codes, encoded like numbers (their real values' distribution function): columns of
+  kind ``ordinal`` (by their values where every real level is a number, else by the position of
+  the level in the column's order), and categorical columns whose real values are all whole
+  numbers (integer codes: counts, ratings, levels, which the schema reads as categories when they
+  have few distinct values). So a code one step away is a small distance, in proportion to the
+  real rows between the two codes, and a code the real data lacks lies beside its neighbours,
+  not a full unit away as an unseen category would (a generator that jitters the codes of the
+  rows it copies is not hidden by its jitter). A value of such a column that is no number (or no
+  level) counts as missing.
+* other categorical and boolean columns: one-hot over the ``privacy_categories`` most frequent
+  real levels plus one "other" coordinate, each scaled by 1/sqrt(2), so two different levels are
+  at distance exactly 1 and equal levels at 0.
 * missing values: an indicator coordinate (weight 1) for every column that has missing values in
   any data set, and the value coordinates of a missing cell set to the column's "neutral" point
   (0.5 for numbers, all zeros for categories). So missing vs missing is 0, missing vs present
@@ -30,24 +38,99 @@ Search: ``faiss.IndexFlatL2`` (exact; it returns squared distances, converted he
 chunks of 8,192 rows so memory stays O(rows x dimensions), with one OpenMP thread (parallelism
 comes from the runner's jobs; the calling thread's setting is restored after). The reference side
 is indexed whole.
+
+The closer share (:func:`closer_share`): for each query row, whether its nearest row on side A
+is closer than its nearest row on side B (ties count half). Where A and B are samples of the same
+size from one population and the query rows were drawn independently of which rows went to
+which side, it is 1/2 in expectation, whatever the data. Query rows that share their nearest
+reference row are not independent trials (a generator that repeats a few rows many times puts
+all their copies next to the same few training rows), so its interval uses the variance of the
+share when the labels A and B are shuffled among the reference rows (exact, no simulation): a
+binomial (Wilson) interval on the effective number of rows ``n / design effect``.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Iterator, NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from sdq.metrics import Skip
-from sdq.prepare import Prepared
+from sdq.metrics.privacy.bounds import wilson
+from sdq.prepare import Binning, Prepared
 from sdq.schema import DEPENDENCE_KINDS
 
-__all__ = ["Encoder", "encoder", "search", "CHUNK", "check_distances", "threshold"]
+__all__ = [
+    "Encoder",
+    "encoder",
+    "vectors",
+    "search",
+    "CHUNK",
+    "check_distances",
+    "threshold",
+    "ordered_values",
+    "closer_share",
+    "CloserShare",
+]
 
 CHUNK = 8_192
 _HALF = np.float32(1 / np.sqrt(2))
+#: Kinds whose columns take part in distances (``ordinal`` where the schema knows it).
+_KINDS = (*DEPENDENCE_KINDS, "ordinal")
+
+
+def _factorized(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Row codes (missing -1) and the distinct values of a column (a Categorical already is one)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), pd.Index(column.cat.categories, dtype=object)
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+    return codes, pd.Index(uniques, dtype=object)
+
+
+def _as_numbers(values: pd.Index) -> np.ndarray:
+    """Distinct values as floats (NaN where a value is no finite number)."""
+    x = pd.to_numeric(pd.Series(values.to_numpy(dtype=object), dtype=object), errors="coerce")
+    x = x.to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isfinite(x), x, np.nan)
+
+
+def _order_of(kind: str, binning: Binning | None, real: pd.Series) -> str | None:
+    """How a column of codes is put on a line: ``"numbers"`` (by value), ``"levels"`` (by the
+    position of the level in an ordinal column's order), or None (one-hot, as categories)."""
+    if kind not in ("ordinal", "categorical"):
+        return None
+    _, distinct = _factorized(real)
+    numbers = _as_numbers(distinct)
+    if len(numbers) == 0:
+        return None
+    if not np.isnan(numbers).any() and (kind == "ordinal" or bool(np.all(numbers == np.floor(numbers)))):
+        return "numbers"
+    if kind == "ordinal" and binning is not None and binning.mode == "levels" and len(binning.categories):
+        return "levels"
+    return None
+
+
+def ordered_values(column: pd.Series, order: str, binning: Binning | None = None) -> np.ndarray:
+    """A column of ordered codes as floats (missing, and values that are no number or no level,
+    NaN): its values as numbers (``order="numbers"``), or the position of each value among the
+    binning's levels (``order="levels"``), vectorised over the distinct values.
+
+    Examples
+    --------
+    >>> ordered_values(pd.Series(["3", "10", None, "x"], dtype="category"), "numbers").tolist()
+    [3.0, 10.0, nan, nan]
+    """
+    codes, distinct = _factorized(column)
+    if order == "numbers":
+        lut = _as_numbers(distinct)
+    else:
+        position = pd.Index(list(binning.categories), dtype=object).get_indexer(distinct).astype(float)
+        lut = np.where(position >= 0, position, np.nan)
+    lut = np.append(lut, np.nan)  # code -1 (missing) -> the last entry
+    return lut[np.where(codes >= 0, codes, len(lut) - 1)]
 
 
 @dataclass
@@ -60,6 +143,16 @@ class Encoder:
     with_missing: list
     width: int
     prepared: Prepared
+    #: columns of codes encoded as ordered values, and how (``"numbers"`` or ``"levels"``)
+    ordered: dict[Any, str] = field(default_factory=dict)
+
+    def values(self, name: str, column: Any) -> np.ndarray:
+        """The values (floats, NaN missing) of a column encoded like a number, in data set ``name``."""
+        frame = self.prepared.frames[name]
+        order = self.ordered.get(column)
+        if order is None:
+            return frame.values[column]
+        return ordered_values(frame.frame[column], order, self.prepared.binnings.get(column))
 
     def encode(self, name: str, rows: np.ndarray | None = None) -> np.ndarray:
         """Vectors (float32, C order) of data set ``name`` (``real``, ``synthetic``, ``holdout``,
@@ -70,7 +163,8 @@ class Encoder:
         col = 0
         for spec in self.columns:
             if spec.name in self.grids:
-                x = frame.values[spec.name] if rows is None else frame.values[spec.name][rows]
+                x = self.values(name, spec.name)
+                x = x if rows is None else x[rows]
                 values, shares = self.grids[spec.name]
                 missing = np.isnan(x)
                 out[:, col] = np.where(missing, 0.5, np.interp(np.where(missing, 0.0, x), values, shares))
@@ -95,33 +189,44 @@ class Encoder:
 
 def _fit(prepared: Prepared) -> Encoder:
     k = prepared.config.privacy_categories
-    columns, grids, levels, with_missing = [], {}, {}, []
+    columns, grids, levels, with_missing, ordered = [], {}, {}, [], {}
     width = 0
     names = [n for n in ("real", "synthetic", "holdout", "sensitive") if n in prepared.frames]
-    for spec in prepared.columns(DEPENDENCE_KINDS, binned=True):
+    enc = Encoder(
+        columns=columns,
+        grids=grids,
+        levels=levels,
+        with_missing=with_missing,
+        width=0,
+        prepared=prepared,
+        ordered=ordered,
+    )
+    for spec in prepared.columns(_KINDS, binned=True):
         columns.append(spec)
-        if spec.kind in ("numeric", "datetime"):
-            real = prepared.real.values[spec.name]
+        order = _order_of(spec.kind, prepared.binnings.get(spec.name), prepared.real.frame[spec.name])
+        if order is not None:
+            ordered[spec.name] = order
+        if spec.kind in ("numeric", "datetime") or order is not None:
+            real = enc.values("real", spec.name)
             values, counts = np.unique(real[~np.isnan(real)], return_counts=True)
             if len(values) == 0:
                 values, counts = np.array([0.0]), np.array([1])
             cumulative = np.cumsum(counts)
             grids[spec.name] = (values, (cumulative - counts / 2.0) / cumulative[-1])
             width += 1
-            any_missing = any(np.isnan(prepared.frames[n].values[spec.name]).any() for n in names)
+            any_missing = any(np.isnan(enc.values(n, spec.name)).any() for n in names)
         else:
             counts = np.bincount(prepared.real.codes[spec.name], minlength=prepared.binnings[spec.name].n_codes)
             counts[0] = 0  # missing has its own indicator
-            order = [int(c) for c in np.argsort(-counts, kind="stable") if counts[c] > 0][:k]
-            levels[spec.name] = sorted(order)
-            width += len(order) + 1
+            order_ = [int(c) for c in np.argsort(-counts, kind="stable") if counts[c] > 0][:k]
+            levels[spec.name] = sorted(order_)
+            width += len(order_) + 1
             any_missing = any((prepared.frames[n].codes[spec.name] == 0).any() for n in names)
         if any_missing:
             with_missing.append(spec.name)
             width += 1
-    return Encoder(
-        columns=columns, grids=grids, levels=levels, with_missing=with_missing, width=width, prepared=prepared
-    )
+    enc.width = width
+    return enc
 
 
 def check_distances(enc: Encoder, min_training_rows: int = 1) -> None:
@@ -146,6 +251,12 @@ def encoder(prepared: Prepared) -> Encoder:
     return prepared.cached(("privacy.encoder",), lambda: _fit(prepared))
 
 
+def vectors(prepared: Prepared, name: str) -> np.ndarray:
+    """Every row of data set ``name`` encoded (once, cached; rows are taken from it by position,
+    which gives the same vectors as encoding them alone)."""
+    return prepared.cached(("privacy.vectors", name), lambda: encoder(prepared).encode(name))
+
+
 def threshold(distances: np.ndarray, q: float) -> float:
     """The q-quantile of the positive distances (0 if there are none): distance 0 (a natural
     duplicate) says nothing about how close a new row usually is."""
@@ -165,15 +276,23 @@ def _one_thread(faiss) -> Iterator[None]:
 
 
 def search(
-    reference: np.ndarray, queries: np.ndarray, k: int = 1, *, exclude_self: bool = False
+    reference: np.ndarray,
+    queries: np.ndarray,
+    k: int = 1,
+    *,
+    exclude_self: bool = False,
+    exclude: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Euclidean distances (not squared) and positions of the ``k`` nearest reference rows of
     every query row, exact, in chunks. With ``exclude_self`` the queries are the reference rows
-    themselves (same order) and each row's own position is removed (by position, not by
-    distance 0, so true duplicates still count)."""
+    themselves (same order); with ``exclude`` query ``i`` is reference row ``exclude[i]``. Either
+    way each query's own position is removed (by position, not by distance 0, so true duplicates
+    still count)."""
     import faiss
 
-    kk = min(k + (1 if exclude_self else 0), reference.shape[0])
+    if exclude_self:
+        exclude = np.arange(len(queries))
+    kk = min(k + (1 if exclude is not None else 0), reference.shape[0])
     dist = np.empty((len(queries), kk), dtype=np.float32)
     pos = np.empty((len(queries), kk), dtype=np.int64)
     with _one_thread(faiss):
@@ -183,8 +302,8 @@ def search(
             d, i = index.search(np.ascontiguousarray(queries[start : start + CHUNK], dtype=np.float32), kk)
             dist[start : start + CHUNK], pos[start : start + CHUNK] = d, i
     dist = np.sqrt(np.maximum(dist, 0.0))
-    if exclude_self:
-        own = pos == np.arange(len(queries))[:, None]
+    if exclude is not None:
+        own = pos == np.asarray(exclude)[:, None]
         # drop the own position; where it was not found among the neighbours, drop the last
         drop = np.where(own.any(axis=1), own.argmax(axis=1), kk - 1)
         keep = np.ones_like(own)
@@ -192,3 +311,78 @@ def search(
         dist = dist[keep].reshape(len(queries), kk - 1)
         pos = pos[keep].reshape(len(queries), kk - 1)
     return dist[:, :k].astype(np.float64), pos[:, :k]
+
+
+class CloserShare(NamedTuple):
+    """The share of query rows nearer to side A than to side B, with its interval."""
+
+    share: float  #: query rows nearer to A than to B, ties counted by the sides' shares of the tie
+    expected: float  #: the share when A and B are exchangeable: ``n_a / (n_a + n_b)``
+    rows: int  #: query rows
+    effective_rows: float  #: ``rows / design effect`` (at most ``rows``)
+    interval: tuple[float, float]  #: 95% Wilson interval on the effective rows
+    closer: int  #: query rows strictly nearer to A
+    farther: int  #: query rows strictly nearer to B
+    ties: int  #: query rows as near to both
+
+
+def closer_share(d_a: np.ndarray, i_a: np.ndarray, n_a: int, d_b: np.ndarray, i_b: np.ndarray, n_b: int) -> CloserShare:
+    """For query rows with distances ``d_a`` to their nearest rows ``i_a`` of side A (of ``n_a``
+    rows), nearest first, and ``d_b``, ``i_b`` on side B: the share nearer to A, and its Wilson
+    interval on the effective number of rows.
+
+    Each query row counts 1 where A's nearest row is strictly nearer, 0 where B's is, and, where
+    both are at the same distance, the share of A among the rows at that distance (among the
+    neighbours given: with one neighbour per side a tie counts half). Where A and B are samples of
+    one population drawn independently of the query rows, the rows at the nearest distance are a
+    random subset of the pooled reference rows, so the expected share is ``n_a / (n_a + n_b)``
+    exactly, ties included (1/2 at equal sizes).
+
+    The effective number: with the labels A and B shuffled among the ``n_a + n_b`` reference rows
+    (each query row's nearest rows fixed), the share's variance is that of the sum of a sample
+    without replacement of ``n_a`` of the reference rows' query counts ``c`` (each query row
+    counted at its nearest row on each side, by its share): ``n_a n_b / (N - 1) var(c) / n^2``.
+    Where no two query rows share a nearest row this is the binomial ``p0 (1 - p0) / n``; the
+    design effect is the ratio (at least 1).
+
+    Examples
+    --------
+    >>> r = closer_share(np.array([0.0, 1.0, 2.0, 1.0]), np.arange(4), 8, np.array([1.0, 0.0, 2.0, 3.0]), np.arange(4), 8)
+    >>> r.share, r.expected, r.closer, r.farther, r.ties, r.effective_rows
+    (0.625, 0.5, 2, 1, 1, 4.0)
+    """
+    d_a = np.asarray(d_a, dtype=float).reshape(len(d_a), -1)
+    d_b = np.asarray(d_b, dtype=float).reshape(len(d_b), -1)
+    i_a, i_b = np.asarray(i_a).reshape(len(d_a), -1)[:, 0], np.asarray(i_b).reshape(len(d_b), -1)[:, 0]
+    n = len(d_a)
+    nearest = np.minimum(d_a[:, 0], d_b[:, 0])
+    # rows "at the nearest distance": equal up to float rounding of the search
+    reach = nearest * (1 + 1e-6) + 1e-7
+    at_a, at_b = (d_a <= reach[:, None]).sum(axis=1), (d_b <= reach[:, None]).sum(axis=1)
+    nearer = at_a / np.maximum(at_a + at_b, 1)
+    share = float(nearer.mean()) if n else 0.5
+    expected = n_a / (n_a + n_b) if n_a + n_b else 0.5
+    counts = np.concatenate(
+        [
+            np.bincount(i_a.astype(np.int64), weights=nearer, minlength=n_a),
+            np.bincount(i_b.astype(np.int64), weights=1.0 - nearer, minlength=n_b),
+        ]
+    )
+    big_n = n_a + n_b
+    effective = float(n)
+    binomial = expected * (1 - expected) / n if n else 0.0
+    if n and big_n > 1 and binomial > 0:
+        variance = n_a * n_b / (big_n - 1) * float(np.var(counts)) / n**2
+        effective = n / max(1.0, variance / binomial)
+    low, high = wilson(share * effective, effective)
+    tie = (at_a > 0) & (at_b > 0)
+    return CloserShare(
+        share=share,
+        expected=float(expected),
+        rows=n,
+        effective_rows=effective,
+        interval=(low, high),
+        closer=int((at_b == 0).sum()),
+        farther=int((at_a == 0).sum()),
+        ties=int(tie.sum()),
+    )

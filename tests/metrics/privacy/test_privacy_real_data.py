@@ -15,7 +15,7 @@ import pytest
 import sdq
 from sdq.demo.data import load_fair
 
-PRIVACY = ["exact_match", "neighbours_privacy", "membership_inference"]
+PRIVACY = ["exact_match", "neighbours_privacy", "membership_inference", "outlier_privacy"]
 CONFIG = sdq.Config(n_bootstrap=50)
 
 
@@ -52,6 +52,8 @@ def test_copy_scores_near_zero(fair_reports):
     assert r["neighbours_privacy"].score < 0.05
     # fair is coarse: a fifth of fresh rows have an exact twin in training, which caps the attack
     assert r["membership_inference"].score < 0.3
+    # every outlier is copied (the synthetic data is twice the holdout's size, which caps the score)
+    assert r["outlier_privacy"].score < 0.5
 
 
 def test_noisy_copy_passes_exact_match_but_not_the_others(fair_reports):
@@ -85,7 +87,7 @@ def test_without_holdout(fair):
     train, _, fresh = fair
     r = sdq.evaluate(train, fresh, metrics=PRIVACY, config=CONFIG)
     assert r["exact_match"].status == "ok" and "no holdout" in r["exact_match"].message
-    for metric in ("neighbours_privacy", "membership_inference"):
+    for metric in ("neighbours_privacy", "membership_inference", "outlier_privacy"):
         assert r[metric].status == "skipped" and "no holdout" in r[metric].message
 
 
