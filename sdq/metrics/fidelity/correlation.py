@@ -50,7 +50,7 @@ from scipy import stats
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import rounded, select_pairs
-from sdq.metrics.fidelity.dependence import bootstrap_rows, outcome, pair_level, table_variance
+from sdq.metrics.fidelity.dependence import bootstrap_rows, compared_frames, outcome, pair_level, table_variance
 from sdq.prepare import Prepared, PreparedFrame, ordered_values, pair_table
 from sdq.schema import DEPENDENCE_KINDS, ORDERED_KINDS
 from sdq.shapes import Pairwise
@@ -396,16 +396,7 @@ def correlation(prepared: Prepared) -> Outcome:
     rng = prepared.rng("correlation")
     pairs, sampled = select_pairs(specs, prepared.config.max_pairs, rng)
     kinds = [_pair_kind(specs[i], specs[j]) for i, j in pairs]
-    frames = {
-        name: frame
-        for name, frame in (
-            ("real", prepared.real),
-            ("synthetic", prepared.synthetic),
-            ("holdout", prepared.baseline),
-            ("synthetic_full", prepared.synthetic_full),
-        )
-        if frame is not None
-    }
+    frames = compared_frames(prepared)
     points = {}
     for name, frame in frames.items():
         v, e = _associations(prepared, frame, specs, pairs, kinds, np.arange(frame.n_rows)[None, :])

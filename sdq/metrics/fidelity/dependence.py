@@ -49,6 +49,7 @@ from sdq.metrics._common import clip01, poisson_resample, rounded
 from sdq.prepare import Prepared
 
 __all__ = [
+    "compared_frames",
     "ALPHA",
     "NOISE_REPLICATES",
     "NOISE_SEED",
@@ -280,6 +281,19 @@ def dependence_details(
 Resample = Callable[[Any, int, int, np.random.Generator], tuple[np.ndarray, np.ndarray, int]]
 
 
+def compared_frames(prepared: Prepared) -> dict[str, Any]:
+    """The frames a pairwise metric compares, by the name its details use: ``real``,
+    ``synthetic``, ``holdout`` (the baseline's frame) and ``synthetic_full`` (every synthetic row,
+    where ``synthetic`` is a subsample at the holdout's size); those that exist."""
+    frames = {
+        "real": prepared.real,
+        "synthetic": prepared.synthetic,
+        "holdout": prepared.baseline,
+        "synthetic_full": prepared.synthetic_full,
+    }
+    return {name: frame for name, frame in frames.items() if frame is not None}
+
+
 def outcome(
     prepared: Prepared,
     name: str,
@@ -301,12 +315,7 @@ def outcome(
     ``variance`` of each real association at the real size, and a way to ``resample`` them; pairs
     weigh ``|a_real| ** power``. ``specs`` are in the canonical order; details come in the given
     order."""
-    frames = {
-        "real": prepared.real,
-        "synthetic": prepared.synthetic,
-        "holdout": prepared.baseline,
-        "synthetic_full": prepared.synthetic_full,
-    }
+    frames = compared_frames(prepared)
     values = {key: value for key, (value, _) in points.items()}
     counted = points["real"][1] > thresholds
     if not counted.any():

@@ -42,7 +42,7 @@ from scipy.special import xlogy
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import contingency, poisson_resample, select_pairs
-from sdq.metrics.fidelity.dependence import bootstrap_rows, outcome, pair_level, table_variance
+from sdq.metrics.fidelity.dependence import bootstrap_rows, compared_frames, outcome, pair_level, table_variance
 from sdq.prepare import AggregateFrame, Prepared, pair_bins
 from sdq.schema import DEPENDENCE_KINDS
 from sdq.shapes import Pairwise
@@ -154,16 +154,7 @@ def mutual_information(prepared: Prepared) -> Outcome:
     rng = prepared.rng("mutual_information")
     pairs, sampled = select_pairs(specs, prepared.config.max_pairs, rng)
     level = pair_level(len(pairs))
-    frames = {
-        name: frame
-        for name, frame in (
-            ("real", prepared.real),
-            ("synthetic", prepared.synthetic),
-            ("holdout", prepared.baseline),
-            ("synthetic_full", prepared.synthetic_full),
-        )
-        if frame is not None
-    }
+    frames = compared_frames(prepared)
     points = {name: (np.zeros(len(pairs)), np.zeros(len(pairs))) for name in frames}
     thresholds, scale = np.zeros(len(pairs)), np.zeros(len(pairs))
     for k, (i, j) in enumerate(pairs):
