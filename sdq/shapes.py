@@ -690,6 +690,13 @@ class Pairwise(Shape):
                         Field("score", Number(), "the weighted mean similarity of its pairs (synthetic)"),
                         Field("baseline", Number(), "the same for the holdout", required=False),
                         Field("se", Number(), "the standard error of score (from the bootstrap)", required=False),
+                        Field(
+                            "noise_ratio",
+                            Number(),
+                            "the sampling noise of its pairs' differences relative to their real association",
+                            required=False,
+                        ),
+                        Field("note", Text(), "why its score is not tested on its own", required=False),
                         Field("pairs", Number(), "how many of its pairs are scored", required=False),
                     )
                 ),
@@ -711,7 +718,13 @@ class Pairwise(Shape):
     def column_scores(self, details: Any) -> list[ColumnScore]:
         entries = details.get("column_scores") if isinstance(details, Mapping) else None
         return [
-            ColumnScore(str(e["column"]), _float(e.get("score")), _float(e.get("baseline")), se=_float(e.get("se")))
+            ColumnScore(
+                str(e["column"]),
+                _float(e.get("score")),
+                _float(e.get("baseline")),
+                note=e["note"] if isinstance(e.get("note"), str) else None,
+                se=_float(e.get("se")),
+            )
             for e in _numbers(entries)
             if isinstance(e, Mapping) and "column" in e
         ]

@@ -236,8 +236,10 @@ def _findings_outcome(report: Any, t: Threshold) -> ThresholdOutcome:
 def _every_column(r: Any, t: Threshold) -> tuple[ColumnScore | None, str | None, list[str]]:
     """A ``metric:*`` threshold: the column that falls shortest (or, when every column passes, the
     one closest to its threshold: the outcome reads its score and baseline), the problem if no
-    column could be checked, and lines naming the failing columns."""
-    entries = [e for e in _shape(r).column_scores(r.details) if e.score is not None]
+    column could be checked, and lines naming the failing columns. A column whose score comes with
+    a note saying it is too noisy to be tested on its own (e.g. a dependence within sampling noise
+    at these sizes) is not checked."""
+    entries = [e for e in _shape(r).column_scores(r.details) if e.score is not None and e.note is None]
     if not entries:
         return None, f"metric {t.metric!r} has no per-column scores", []
     checked = []

@@ -50,7 +50,7 @@ from scipy import stats
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import rounded, select_pairs
-from sdq.metrics.fidelity.dependence import bootstrap_rows, compared_frames, outcome, pair_level, table_variance
+from sdq.metrics.fidelity.dependence import Noise, bootstrap_rows, compared_frames, outcome, pair_level
 from sdq.prepare import Prepared, PreparedFrame, ordered_values, pair_table
 from sdq.schema import DEPENDENCE_KINDS, ORDERED_KINDS
 from sdq.shapes import Pairwise
@@ -318,17 +318,16 @@ def spearman_threshold(n: np.ndarray, level: float) -> np.ndarray:
     return np.where(n > 2, t / np.sqrt(dof + t**2), np.inf)
 
 
-def _tests(
-    prepared: Prepared, specs, pairs, kinds, level: float, real_values: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _tests(prepared: Prepared, specs, pairs, kinds, level: float, real_values: np.ndarray) -> tuple[np.ndarray, Noise]:
     """Per pair, the smallest real effect (see :func:`_associations`) significant at ``level``,
-    and the variance of the real association at the real size (what sampling noise explains).
+    and how a fresh sample of any size reads the association (what sampling noise explains).
 
     Tests: for rho the t-test's (``n`` rows where both are present); for V the chi-square test's
     (``chi^2 > c`` is ``phi^2 - df / n > (c - df) / n``); for eta the F-test's (``F > c`` read on
-    the adjusted eta^2). Variances: for rho ``(1 + rho^2 / 2)(1 - rho^2)^2 / (n - 3)`` (Bonett and
-    Wright's for Spearman's rho), for eta ``(1 - eta^2)^2 / (n - g)`` (as a correlation's), for V
-    over Poisson resamples of the real table (:func:`~sdq.metrics.fidelity.dependence.table_variance`).
+    the adjusted eta^2). Variances at the real size, falling as ``1 / n``, no bias: for rho
+    ``(1 + rho^2 / 2)(1 - rho^2)^2 / (n - 3)`` (Bonett and Wright's for Spearman's rho), for eta
+    ``(1 - eta^2)^2 / (n - g)`` (as a correlation's); for V, which grows on small samples, bias and
+    variance from multinomial draws of the real table (:meth:`~sdq.metrics.fidelity.dependence.Noise.drawn`).
     All read counts, never which row is where."""
     real = prepared.real
     thresholds, variance = np.full(len(pairs), np.inf), np.zeros(len(pairs))
@@ -364,9 +363,10 @@ def _tests(
                 c = stats.f.isf(level, g - 1, n - g) * (g - 1) / (n - g)  # eta^2 / (1 - eta^2) > c
                 thresholds[k] = 1 - (n - 1) / ((1 + c) * (n - g))
             variance[k] = (1 - a**2) ** 2 / max(n - g, 1)
+    noise = Noise.scaling(variance, real.n_rows)
     if tables:
-        variance[at] = table_variance(tables, cramers_v)
-    return thresholds, variance
+        noise = noise.replaced(at, Noise.drawn(tables, lambda _, drawn: cramers_v(drawn), real.n_rows))
+    return thresholds, noise
 
 
 @metric(
@@ -401,7 +401,7 @@ def correlation(prepared: Prepared) -> Outcome:
     for name, frame in frames.items():
         v, e = _associations(prepared, frame, specs, pairs, kinds, np.arange(frame.n_rows)[None, :])
         points[name] = (v[0], e[0])
-    thresholds, variance = _tests(prepared, specs, pairs, kinds, pair_level(len(pairs)), points["real"][0])
+    thresholds, noise = _tests(prepared, specs, pairs, kinds, pair_level(len(pairs)), points["real"][0])
 
     def resample(frame: PreparedFrame, n_boot: int, cap: int, generator: np.random.Generator):
         idx = bootstrap_rows(frame.n_rows, cap, n_boot, generator)
@@ -416,7 +416,7 @@ def correlation(prepared: Prepared) -> Outcome:
         sampled,
         points,
         thresholds,
-        variance,
+        noise,
         resample,
         WEIGHT_POWER,
         {"association": kinds},

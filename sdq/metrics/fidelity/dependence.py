@@ -11,15 +11,21 @@ estimated association is noise, and comparing noise with noise is what let indep
 score well.
 
 **What a pair keeps.** ``kept = 1 - lost / |a_real|``, clipped to [0, 1], where ``lost`` is the
-difference ``a_real - a_other`` net of sampling noise: ``sqrt(max(0, (a_real - a_other)^2 - v))``
-with ``v`` the variance that difference has when the other data set is a fresh sample of the real
-distribution (``v = s^2 (1 + n_real / n_other)``, ``s`` the standard error of the real
-association: from a formula, or from :data:`NOISE_REPLICATES` Poisson resamples of the real
-contingency table drawn with a fixed seed; from counts, never from which row is where, so that a
-value changed in its last bit, which moves rows in the canonical order, moves no score).
-``(a_real - a_other)^2 - v`` is an unbiased estimate of the squared true difference: fresh real
-rows keep about everything, while a lost association is still lost (``sqrt(a^2 - v)`` is close to
-``|a|`` for an association well above its noise). A pair keeps 1 when its association has the real
+difference between the other data set's association and what a fresh sample of its size would
+read, net of sampling noise: ``sqrt(max(0, (c - a_other)^2 - v))``. :class:`Noise` says, per pair,
+how a fresh sample of ``n`` rows of the real distribution reads the association: its expected
+shift from the real reading (``c = a_real + shift(n_other) - shift(n_real)``: zero for the
+correlations, whose small-sample bias is negligible; for mutual information and Cramer's V, which
+grow on small samples because sparse tables look dependent, the mean over
+:data:`NOISE_REPLICATES` multinomial draws of ``n`` rows from the real table) and its variance
+``var(n)`` (a formula that scales as ``1 / n``, or the same draws: near independence the variance
+of mutual information falls as ``1 / n^2``, not ``1 / n``); ``v = var(n_real) + var(n_other)``, the
+variance of the difference when the other data set is a fresh sample. The draws use a fixed seed
+and the tables' counts only, never which row is where, so that a value changed in its last bit,
+which moves rows in the canonical order, moves no score. ``(c - a_other)^2 - v`` is an unbiased
+estimate of the squared true difference: fresh real rows of any size keep about everything, while
+a lost association is still lost (``sqrt(a^2 - v)`` is close to ``|a|`` for an association well
+above its noise). A pair keeps 1 when its association has the real
 strength, 0 when it is gone, twice as strong as in the real data, or (for signed measures, where
 the difference is signed) reversed.
 
@@ -45,7 +51,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from sdq.metrics import Skip
-from sdq.metrics._common import clip01, poisson_resample, rounded
+from sdq.metrics._common import clip01, rounded
 from sdq.prepare import Prepared
 
 __all__ = [
@@ -60,8 +66,7 @@ __all__ = [
     "column_shares",
     "incidence",
     "bootstrap_rows",
-    "table_variance",
-    "difference_noise",
+    "Noise",
     "rescale",
     "given_order",
     "Spread",
@@ -82,6 +87,12 @@ NOISE_SEED = 20_240_601
 TINY = 1e-12
 #: How many pairs the details list, worst first.
 WORST = 10
+#: A column's own score is tested (given a standard error) only where the sampling noise of its
+#: pairs' differences is at most this share of their real association (weighed as the pairs are):
+#: above it, even a dependence lost entirely moves the column's score less than its noise does
+#: (``1 - sqrt(1 - r^2)``: 0.13 at 0.5), and the noise of a skewed measure (mutual information of
+#: weak pairs) has tails a standard error does not describe.
+MAX_NOISE_RATIO = 0.5
 
 
 def pair_level(n_pairs: int) -> float:
@@ -89,10 +100,13 @@ def pair_level(n_pairs: int) -> float:
     return ALPHA / max(1, n_pairs)
 
 
-def kept(real: np.ndarray, other: np.ndarray, noise: np.ndarray | float = 0.0) -> np.ndarray:
+def kept(
+    real: np.ndarray, other: np.ndarray, noise: np.ndarray | float = 0.0, center: np.ndarray | None = None
+) -> np.ndarray:
     """Per pair, the share of the real association kept: ``1 - lost / |a_real|`` clipped to
-    [0, 1], with ``lost = sqrt(max(0, (a_real - a_other)^2 - noise))`` (a signed association that
-    changed sign keeps nothing).
+    [0, 1], with ``lost = sqrt(max(0, (c - a_other)^2 - noise))`` (a signed association that
+    changed sign keeps nothing); ``c``, what a fresh sample of the other's size would read
+    (``center``), is ``a_real`` unless given.
 
     Examples
     --------
@@ -101,7 +115,7 @@ def kept(real: np.ndarray, other: np.ndarray, noise: np.ndarray | float = 0.0) -
     >>> kept(np.array([0.5]), np.array([0.3]), 0.04 - 0.03**2).round(3).tolist()  # (0.2^2 - 0.0391)^0.5 = 0.03
     [0.94]
     """
-    lost = np.sqrt(np.maximum(0.0, (real - other) ** 2 - noise))
+    lost = np.sqrt(np.maximum(0.0, ((real if center is None else center) - other) ** 2 - noise))
     return np.clip(1.0 - lost / np.maximum(np.abs(real), TINY), 0.0, 1.0)
 
 
@@ -111,14 +125,19 @@ def weights(real: np.ndarray, counted: np.ndarray, power: float) -> np.ndarray:
 
 
 def kept_share(
-    real: np.ndarray, other: np.ndarray, counted: np.ndarray, noise: np.ndarray | float = 0.0, power: float = 1.0
+    real: np.ndarray,
+    other: np.ndarray,
+    counted: np.ndarray,
+    noise: np.ndarray | float = 0.0,
+    power: float = 1.0,
+    center: np.ndarray | None = None,
 ) -> np.ndarray:
     """The share of the real association kept, over the last axis: the mean of :func:`kept` over
     the counted pairs, weighted by ``|a_real| ** power``; NaN where no pair counts."""
     weight = weights(real, counted, power)
     total = weight.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = (weight * kept(real, other, noise)).sum(axis=-1) / np.where(total > 0, total, 1.0)
+        share = (weight * kept(real, other, noise, center)).sum(axis=-1) / np.where(total > 0, total, 1.0)
     return np.where(total > 0, share, np.nan)
 
 
@@ -139,11 +158,12 @@ def column_shares(
     noise: np.ndarray | float,
     pairs_of: np.ndarray,
     power: float = 1.0,
+    center: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per column (``pairs_of`` from :func:`incidence`), :func:`kept_share` over the counted pairs
     that include it; NaN for a column in no counted pair. Leading axes are replicates."""
     weight = weights(real, counted, power)
-    num, den = (weight * kept(real, other, noise)) @ pairs_of, weight @ pairs_of
+    num, den = (weight * kept(real, other, noise, center)) @ pairs_of, weight @ pairs_of
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
@@ -153,22 +173,72 @@ def bootstrap_rows(n: int, cap: int, n_boot: int, rng: np.random.Generator) -> n
     return rng.integers(0, n, size=(n_boot, min(n, cap)))
 
 
-def table_variance(tables: list[np.ndarray], measure: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """Per table, the variance of ``measure`` (batched over tables (B, r, k)) over
-    :data:`NOISE_REPLICATES` Poisson resamples of it, drawn with :data:`NOISE_SEED`: a function of
-    the tables' counts only."""
-    rng = np.random.default_rng(NOISE_SEED)
-    out = np.zeros(len(tables))
-    for k, table in enumerate(tables):
-        replicates = measure(poisson_resample(table, NOISE_REPLICATES, rng))
-        out[k] = np.var(replicates, ddof=1)
-    return out
+class Noise:
+    """Per pair, how a fresh sample of ``n`` rows of the real distribution reads each association:
+    :meth:`at` gives its expected shift from the reading at the real size (the small-sample bias)
+    and its variance. Build it with :meth:`scaling` (no bias, a variance that falls as ``1 / n``)
+    or :meth:`drawn` (both from multinomial draws of ``n`` rows from each real table)."""
 
+    def __init__(self, n_real: int, at: Callable[[int], tuple[np.ndarray, np.ndarray]]) -> None:
+        self.n_real = n_real
+        self._at = at
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-def difference_noise(variance: np.ndarray, n_real: int, n_other: int) -> np.ndarray:
-    """The variance of ``a_real - a_other`` when the other data set is a fresh sample of the real
-    distribution: the real association's variance plus the same at the other's size."""
-    return variance * (1.0 + n_real / max(n_other, 1))
+    @classmethod
+    def scaling(cls, variance: np.ndarray, n_real: int) -> "Noise":
+        """No bias, and ``variance`` (of each association at the real size) times ``n_real / n``."""
+        variance = np.asarray(variance, dtype=float)
+        return cls(n_real, lambda n: (np.zeros_like(variance), variance * n_real / max(n, 1)))
+
+    @classmethod
+    def drawn(cls, tables: list[np.ndarray], measure: Callable[[int, np.ndarray], np.ndarray], n_real: int) -> "Noise":
+        """From :data:`NOISE_REPLICATES` multinomial draws of ``n`` rows from each real table's
+        shares (``measure(k, tables)`` reads pair ``k``'s association, batched over tables (B, r, k)), seeded by :data:`NOISE_SEED` and ``n``
+        alone: the mean (as a shift from the mean at the real size) and the variance of the
+        measure; a function of the tables' counts and ``n`` only."""
+
+        def moments(n: int) -> tuple[np.ndarray, np.ndarray]:
+            rng = np.random.default_rng([NOISE_SEED, n])
+            mean, var = np.zeros(len(tables)), np.zeros(len(tables))
+            for k, table in enumerate(tables):
+                total = float(table.sum())
+                if total <= 0:
+                    continue
+                draws = rng.multinomial(n, table.ravel() / total, size=NOISE_REPLICATES).reshape(-1, *table.shape)
+                values = measure(k, draws.astype(float))
+                mean[k], var[k] = values.mean(), values.var(ddof=1)
+            return mean, var
+
+        def at(n: int) -> tuple[np.ndarray, np.ndarray]:
+            mean, var = moments(n)
+            return mean - moments(n_real)[0] if n != n_real else np.zeros_like(mean), var
+
+        return cls(n_real, at)
+
+    def replaced(self, where: Sequence[int], other: "Noise") -> "Noise":
+        """This noise, with the pairs at ``where`` read from ``other`` (built over those pairs alone)."""
+        where = np.asarray(where, dtype=np.int64)
+
+        def at(n: int) -> tuple[np.ndarray, np.ndarray]:
+            (shift, var), (other_shift, other_var) = self.at(n), other.at(n)
+            shift, var = shift.copy(), var.copy()
+            shift[where], var[where] = other_shift, other_var
+            return shift, var
+
+        return Noise(self.n_real, at)
+
+    def at(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per pair, the expected shift of a fresh sample of ``n`` rows from the real reading, and
+        the variance of its reading."""
+        if n not in self._cache:
+            self._cache[n] = self._at(int(n))
+        return self._cache[n]
+
+    def against(self, real: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """What a fresh sample of ``n`` rows would read (``real`` plus the shift) and the variance of
+        its difference from ``real`` (the real reading's variance plus its own)."""
+        shift, var = self.at(n)
+        return real + shift, self.at(self.n_real)[1] + var
 
 
 def rescale(full: dict[str, int], drawn: dict[str, int]) -> float:
@@ -222,13 +292,18 @@ def dependence_details(
     column_se: np.ndarray | None,
     pair_info: dict[str, list] | None = None,
     power: float = 1.0,
+    centers: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Details in the ``pairwise`` shape: one symmetric matrix per data set (diagonal 1, pairs not
     scored null); the counted pairs that lost most (``similarity`` = the share kept, ``weight`` =
     ``|a_real| ** power``), worst first; the number of pairs scored and counted; per column in a counted
-    pair, its share kept (``score``), the holdout's (``baseline``), the standard error of ``score``
-    (``se``) and its counted pairs (``pairs``). ``labels`` and ``pairs`` are in the given order;
-    ``noise`` holds, per data set compared, the noise variance of each pair's difference."""
+    pair, its share kept (``score``), the holdout's (``baseline``), the sampling noise of its pairs'
+    differences relative to their real association (``noise_ratio``), the standard error of ``score``
+    (``se``: only where ``noise_ratio`` is at most :data:`MAX_NOISE_RATIO`, else a ``note`` says
+    why it is not tested) and its counted pairs (``pairs``). ``labels`` and ``pairs`` are in the given order;
+    ``noise`` holds, per data set compared, the noise variance of each pair's difference, and
+    ``centers`` what a fresh sample of its size would read (the real reading where not given)."""
+    centers = centers or {}
     matrices = {}
     for name, vals in values.items():
         mat = np.full((len(labels), len(labels)), np.nan)
@@ -237,7 +312,7 @@ def dependence_details(
             mat[i, j] = mat[j, i] = vals[k]
         matrices[name] = [rounded(row, 4) for row in mat]
     real = values["real"]
-    similarity = kept(real, values["synthetic"], noise["synthetic"])
+    similarity = kept(real, values["synthetic"], noise["synthetic"], centers.get("synthetic"))
     weight = weights(real, counted, power)
     loss = np.where(counted, (1 - similarity) * weight, -np.inf)
     rows = []
@@ -249,11 +324,16 @@ def dependence_details(
         rows.append(row)
     pairs_of = incidence(pairs, len(labels))
     shares = {
-        name: column_shares(real, values[name], counted, noise[name], pairs_of, power)
+        name: column_shares(real, values[name], counted, noise[name], pairs_of, power, centers.get(name))
         for name in ("synthetic", "holdout")
         if name in values
     }
     n_counted = counted.astype(float) @ pairs_of
+    # per column, the sampling noise of the synthetic side's differences relative to the real
+    # association, weighed as the pairs are
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.sqrt(np.maximum(noise["synthetic"], 0.0)) / np.maximum(np.abs(real), TINY)
+        noise_ratio = (weight * ratio) @ pairs_of / np.maximum(weight @ pairs_of, TINY)
     columns = []
     for c, label in enumerate(labels):
         if n_counted[c] == 0:
@@ -261,7 +341,13 @@ def dependence_details(
         entry: dict[str, Any] = {"column": label, "score": rounded(shares["synthetic"][c], 4)}
         if "holdout" in shares:
             entry["baseline"] = rounded(shares["holdout"][c], 4)
-        if column_se is not None:
+        entry["noise_ratio"] = rounded(noise_ratio[c], 4)
+        if noise_ratio[c] > MAX_NOISE_RATIO:
+            entry["note"] = (
+                f"its real dependence is within {noise_ratio[c]:.0%} of the sampling noise at these sizes: "
+                "not tested on its own"
+            )
+        elif column_se is not None:
             entry["se"] = rounded(column_se[c], 4)
         entry["pairs"] = int(n_counted[c])
         columns.append(entry)
@@ -303,7 +389,7 @@ def outcome(
     sampled: bool,
     points: dict[str, tuple[np.ndarray, np.ndarray]],
     thresholds: np.ndarray,
-    variance: np.ndarray,
+    noise_model: Noise,
     resample: Resample,
     power: float,
     pair_info: dict[str, list] | None = None,
@@ -311,8 +397,8 @@ def outcome(
     """Score, baseline, interval and details of a pairwise dependence metric (see the module's
     docstring) from the associations and test effects of every data set compared (``points``:
     ``real``, ``synthetic``, ``holdout`` and ``synthetic_full`` (every synthetic row, where ``synthetic`` is a subsample at the holdout's size) where there are, each
-    (values, effects) over ``pairs``), the real effects' significance ``thresholds``, the
-    ``variance`` of each real association at the real size, and a way to ``resample`` them; pairs
+    (values, effects) over ``pairs``), the real effects' significance ``thresholds``, how a
+    fresh sample of any size reads each association (``noise_model``), and a way to ``resample`` them; pairs
     weigh ``|a_real| ** power``. ``specs`` are in the canonical order; details come in the given
     order."""
     frames = compared_frames(prepared)
@@ -324,13 +410,16 @@ def outcome(
             f"{len(pairs)} pairs tested at a family-wise level of {ALPHA:g}): there is nothing to keep"
         )
     real = prepared.real
-    noise = {key: difference_noise(variance, real.n_rows, frames[key].n_rows) for key in values if key != "real"}
-    score = float(kept_share(values["real"], values["synthetic"], counted, noise["synthetic"], power))
-    baseline = (
-        float(kept_share(values["real"], values["holdout"], counted, noise["holdout"], power))
-        if "holdout" in values
-        else None
-    )
+    centers, noise = {}, {}
+    for key in values:
+        if key != "real":
+            centers[key], noise[key] = noise_model.against(values["real"], frames[key].n_rows)
+
+    def share(key: str) -> float:
+        return float(kept_share(values["real"], values[key], counted, noise[key], power, centers[key]))
+
+    score = share("synthetic")
+    baseline = share("holdout") if "holdout" in values else None
 
     given = prepared.given_order(specs)
     labels, given_pairs, to_given = given_order(given, specs, pairs)
@@ -342,26 +431,24 @@ def outcome(
         boot_syn, _, drawn["synthetic"] = resample(prepared.synthetic, n_boot, cap, rng)
         boot_counted = boot_effect > thresholds  # tested as at the full real size
         factor = rescale({"real": real.n_rows, "synthetic": prepared.synthetic.n_rows}, drawn)
-        # the score as it is at the resampled sizes: its noise is that of a difference at those sizes
-        boot_noise = difference_noise(variance * real.n_rows / drawn["real"], drawn["real"], drawn["synthetic"])
-        columns = column_shares(boot_real, boot_syn, boot_counted, boot_noise, incidence(pairs, len(specs)), power)
-        result = spread(score, kept_share(boot_real, boot_syn, boot_counted, boot_noise, power), columns, factor)
+        # the score as it is at the resampled sizes: a fresh sample of the synthetic side's size is
+        # read against the real side's reading at its own size
+        shift_real, var_real = noise_model.at(drawn["real"])
+        shift_syn, var_syn = noise_model.at(drawn["synthetic"])
+        boot_center, boot_noise = boot_real + (shift_syn - shift_real), var_real + var_syn
+        columns = column_shares(
+            boot_real, boot_syn, boot_counted, boot_noise, incidence(pairs, len(specs)), power, boot_center
+        )
+        boot_scores = kept_share(boot_real, boot_syn, boot_counted, boot_noise, power, boot_center)
+        result = spread(score, boot_scores, columns, factor)
         ci, se = result.ci, result.se
         if result.column_se is not None:
             column_se = np.empty(len(specs))
             column_se[to_given] = result.column_se
     compared = {key: v for key, v in values.items() if key != "synthetic_full"}
-    details = dependence_details(labels, given_pairs, compared, counted, noise, column_se, pair_info, power)
+    details = dependence_details(labels, given_pairs, compared, counted, noise, column_se, pair_info, power, centers)
     if "synthetic_full" in values:
-        details["score_full_size"] = float(
-            kept_share(
-                values["real"],
-                values["synthetic_full"],
-                counted,
-                noise["synthetic_full"],
-                power,
-            )
-        )
+        details["score_full_size"] = share("synthetic_full")
     details.update(
         {
             "pairs_sampled": sampled,

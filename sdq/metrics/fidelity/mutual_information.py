@@ -17,8 +17,8 @@ holdout's and the synthetic data's MI are divided by the **real** columns' ``sqr
 column that collapses to a few values carries little information, and its MI divided by its own
 small entropy would look like dependence), so that each counted pair keeps ``1 - lost /
 NMI_real``, with ``lost`` the difference of the MIs in those units net of sampling noise (see
-:mod:`sdq.metrics.fidelity.dependence`; the noise from Poisson resamples of the real tables, so
-that it depends on their counts only). The score is the mean over counted pairs weighted by
+:mod:`sdq.metrics.fidelity.dependence`; the small-sample bias and the noise from multinomial draws
+of the compared size from the real tables, so that they depend on their counts only). The score is the mean over counted pairs weighted by
 ``NMI_real^2``: **the share of the real dependence kept**.
 
 1.0: every real dependence beyond chance is kept at its strength. 0.0: every one is lost (the
@@ -42,7 +42,7 @@ from scipy.special import xlogy
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import contingency, poisson_resample, select_pairs
-from sdq.metrics.fidelity.dependence import bootstrap_rows, compared_frames, outcome, pair_level, table_variance
+from sdq.metrics.fidelity.dependence import Noise, bootstrap_rows, compared_frames, outcome, pair_level
 from sdq.prepare import AggregateFrame, Prepared, pair_bins
 from sdq.schema import DEPENDENCE_KINDS
 from sdq.shapes import Pairwise
@@ -198,7 +198,11 @@ def mutual_information(prepared: Prepared) -> Outcome:
         sampled,
         points,
         thresholds,
-        table_variance([contingency(prepared, prepared.real, specs[i].name, specs[j].name) for i, j in pairs], nmi),
+        Noise.drawn(
+            [contingency(prepared, prepared.real, specs[i].name, specs[j].name) for i, j in pairs],
+            lambda k, tables: _nmi(tables, np.full(len(tables), scale[k]))[0],
+            prepared.real.n_rows,
+        ),
         resample,
         WEIGHT_POWER,
     )
