@@ -38,6 +38,10 @@ Verdicts (:func:`family_verdicts`) come from findings, never from a mean alone:
 The overall verdict is the worst family verdict, in that order (``not_measured`` families do not
 count), so a candidate whose privacy fails is never "on par", and a report without a holdout
 never claims to be.
+
+A use-case profile (:mod:`sdq.result.profiles`) reads the same findings with its own severities
+and adds one verdict, worse than ``well_below``: ``fails``, a major finding on a metric the use
+depends on. The neutral verdicts here never say ``fails``.
 """
 
 from __future__ import annotations
@@ -72,8 +76,9 @@ MIN_EFFECT = {"metric": 0.02, "column": 0.05}
 #: Smallest standard error a test uses: a bootstrap whose replicates all agree (a column scoring 0
 #: in every replicate) does not make its gap infinitely certain.
 SE_FLOOR = 0.005
-#: Verdicts from best to worst (``not_measured`` is outside the order).
-VERDICTS = ("on_par", "no_baseline", "somewhat_below", "well_below")
+#: Verdicts from best to worst (``not_measured`` is outside the order; ``fails`` is a profile's
+#: verdict only, see :mod:`sdq.result.profiles`).
+VERDICTS = ("on_par", "no_baseline", "somewhat_below", "well_below", "fails")
 _Z95 = float(norm.ppf(0.975))
 
 
