@@ -260,8 +260,9 @@ class Profile:
     @classmethod
     def from_mapping(cls, name: str, table: Mapping[str, Any], *, where: str | None = None) -> "Profile":
         """A user's profile from its ``[profiles.NAME]`` table (keys :data:`KEYS`); ``extends``
-        starts from a built-in profile, whose tables the user's entries update. Every problem is a
-        :class:`~sdq.errors.ConfigError` naming the key (``profiles.NAME.KEY``)."""
+        starts from a built-in profile: the user's ``weights``, ``metrics`` and ``findings``
+        entries update the built-in's, and ``gates``, when given, replace its gates. Every problem
+        is a :class:`~sdq.errors.ConfigError` naming the key (``profiles.NAME.KEY``)."""
         where = where or f"profiles.{name}"
         if not isinstance(name, str) or not name.strip():
             raise ConfigError(f"A profile's name must be a non-empty string. Got {name!r} instead.")
@@ -291,7 +292,10 @@ class Profile:
             given = table.get(key, {})
             if not isinstance(given, Mapping):
                 raise ConfigError(f"{where}.{key} must be a table (name = value, ...). Got {given!r} instead.")
-            merged[key] = {**(dict(getattr(base, key)) if base else {}), **dict(given)}
+            inherited = dict(getattr(base, key)) if base else {}
+            # gates given replace the built-in's (a gate cannot be unset key by key); the other
+            # tables update it (a weight of 1 or "normal" undoes an entry)
+            merged[key] = dict(given) if key == "gates" and key in table else {**inherited, **dict(given)}
         for family, weight in merged["weights"].items():
             if family not in FAMILIES:
                 raise ConfigError(f"{where}.weights.{family}: not a family; families: {list(FAMILIES)}.")
