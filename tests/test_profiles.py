@@ -15,39 +15,43 @@ from sdq.cli import main
 from sdq.errors import ConfigError, ProfileWarning
 from sdq.gates import load_config, load_profiles, profile_gates, starter_config
 from sdq.result import MetricResult
-from sdq.result.findings import Finding
 from sdq.result.profiles import BUILTIN, Profile, profile_names, resolve_profile
 from sdq.result.report import EvaluationResult
 
 needs_toml = pytest.mark.skipif(sys.version_info < (3, 11), reason="reading TOML needs Python 3.11")
 
 
-def _result(name, family, score, baseline, ci=None, status="ok"):
-    return MetricResult(name, family, status, score if status == "ok" else None, baseline, ci)
-
-
-def _finding(metric, family, score, baseline, column=None):
-    gap = baseline - score
-    return Finding(metric, family, column, score, baseline, gap, 0.01, 0.001, "major" if gap > 0.10 else "minor", "")
+def _result(name, family, score, baseline, ci=None, status="ok", details=None):
+    return MetricResult(name, family, status, score if status == "ok" else None, baseline, ci, details or {})
 
 
 RESULTS = [
-    _result("statistics", "fidelity", 0.8, 0.9, [0.7, 0.9]),
-    _result("tails", "fidelity", 0.6, 0.95, [0.5, 0.7]),
+    # a gap of 0.10 far beyond its noise: a minor finding (a gap must be above 0.10 to be major)
+    _result("statistics", "fidelity", 0.8, 0.9, [0.79, 0.81]),
+    _result("tails", "fidelity", 0.6, 0.95, [0.5, 0.7]),  # major
     _result("prediction", "utility", 0.9, 0.9),
     _result("exact_match", "privacy", 1.0, 1.0, [0.98, 1.0]),
-    _result("outlier_privacy", "privacy", 0.4, 1.0, [0.2, 0.6]),
+    _result("outlier_privacy", "privacy", 0.4, 1.0, [0.2, 0.6]),  # major
     _result("detection", "fidelity", None, None, status="skipped"),
 ]
-FINDINGS = [
-    _finding("tails", "fidelity", 0.6, 0.95),  # major
-    _finding("outlier_privacy", "privacy", 0.4, 1.0),  # major
-    _finding("statistics", "fidelity", 0.8, 0.9),  # minor: a gap of 0.10 is not above 0.10
-]
+
+
+def _read(profile, results=RESULTS):
+    report = EvaluationResult(results, config={}, data={}, manifest={}, sdq_version="0", profile=profile)
+    return report.profile_reading
+
+
+def test_the_findings_behind_the_hand_made_report():
+    report = EvaluationResult(RESULTS, config={}, data={}, manifest={}, sdq_version="0")
+    assert [(f.metric, f.severity) for f in report.findings] == [
+        ("outlier_privacy", "major"),
+        ("tails", "major"),
+        ("statistics", "minor"),
+    ]
 
 
 def test_fraud_scores_and_verdicts_worked_out_by_hand():
-    reading = BUILTIN["fraud"].read(RESULTS, FINDINGS)
+    reading = _read("fraud")
     # fidelity: statistics (weight 1) and tails (weight 4); utility: prediction; privacy: the minimum
     # of the counted metrics, outlier_privacy not counted by fraud
     assert reading.summary["fidelity"] == pytest.approx((0.8 + 4 * 0.6) / 5)
@@ -55,14 +59,16 @@ def test_fraud_scores_and_verdicts_worked_out_by_hand():
     assert reading.summary["privacy"] == pytest.approx(1.0)
     assert reading.summary["overall"] == pytest.approx((2 * 0.64 + 3 * 0.9 + 1 * 1.0) / 6)
     # ranges: the same weights on the interval ends, a metric without an interval exact
-    assert reading.intervals["fidelity"] == pytest.approx([(0.7 + 4 * 0.5) / 5, (0.9 + 4 * 0.7) / 5])
+    low, high = (0.79 + 4 * 0.5) / 5, (0.81 + 4 * 0.7) / 5
+    assert reading.intervals["fidelity"] == pytest.approx([low, high])
     assert reading.intervals["privacy"] == pytest.approx([0.98, 1.0])
-    assert reading.intervals["overall"] == pytest.approx([(2 * 0.54 + 2.7 + 0.98) / 6, (2 * 0.74 + 2.7 + 1.0) / 6])
+    assert reading.intervals["overall"] == pytest.approx([(2 * low + 2.7 + 0.98) / 6, (2 * high + 2.7 + 1.0) / 6])
     assert reading.summary_baseline["fidelity"] == pytest.approx((0.9 + 4 * 0.95) / 5)
     # the major tails finding decides; the outlier finding is set aside
     assert reading.verdicts == {"fidelity": "fails", "utility": "on_par", "privacy": "on_par", "overall": "fails"}
     assert [p.finding.metric for p in reading.decisive()] == ["tails"]
     assert [f.metric for f in reading.set_aside] == ["outlier_privacy"]
+    assert "outlier_privacy" not in {p.finding.metric for p in reading.findings}
     assert reading.not_counted == ["outlier_privacy"]
     # named by fraud, not measured here: absent metrics and a skipped one
     assert reading.not_measured == {"augmentation": "not in this report", "detection": "skipped"}
@@ -74,12 +80,12 @@ def test_fraud_scores_and_verdicts_worked_out_by_hand():
 
 
 def test_health_and_test_data_count_the_same_findings_differently():
-    health = BUILTIN["health"].read(RESULTS, FINDINGS)
+    health = _read("health")
     assert health.summary["privacy"] == pytest.approx(0.4)  # the weakest counted metric
     assert health.summary["overall"] == pytest.approx((0.7 + 0.9 + 4 * 0.4) / 6)
     assert health.verdicts == {"fidelity": "well_below", "utility": "on_par", "privacy": "fails", "overall": "fails"}
     # test-data: fidelity is lenient (major counts as minor), privacy strict
-    test_data = BUILTIN["test-data"].read(RESULTS, FINDINGS)
+    test_data = _read("test-data")
     assert test_data.verdicts["fidelity"] == "somewhat_below"
     assert test_data.verdicts["privacy"] == "well_below"
     assert {p.finding.metric: p.severity for p in test_data.findings} == {
@@ -89,23 +95,62 @@ def test_health_and_test_data_count_the_same_findings_differently():
     }
 
 
+def _with(name, score, baseline, ci):
+    """RESULTS with one metric replaced."""
+    return [_result(name, r.family, score, baseline, ci) if r.name == name else r for r in RESULTS]
+
+
 def test_strict_raises_a_minor_finding_and_decisive_needs_a_major_one():
-    minor_privacy = [_finding("exact_match", "privacy", 0.95, 1.0)]
-    health = BUILTIN["health"].read(RESULTS, minor_privacy)
-    assert health.findings[0].severity == "major" and not health.findings[0].decisive
-    assert health.verdicts["privacy"] == "well_below"
+    calm = [_result(r.name, r.family, r.baseline, r.baseline, r.ci) if r.status == "ok" else r for r in RESULTS]
+    # every metric at its baseline, but exact_match 0.05 below with a narrow interval: minor
+    minor_copies = [
+        _result("exact_match", "privacy", 0.95, 1.0, [0.945, 0.955]) if r.name == "exact_match" else r for r in calm
+    ]
+    health = _read("health", minor_copies)
+    assert [(p.finding.metric, p.finding.severity, p.severity) for p in health.findings] == [
+        ("exact_match", "minor", "major")
+    ]
+    assert not health.findings[0].decisive and health.verdicts["privacy"] == "well_below"
     assert health.reasons() == ["exact_match 0.950 vs holdout 1.000: major for health (strict)"]
     # a minor gap on a decisive metric whose family is not strict: somewhat below, not fails
-    minor_tails = [_finding("tails", "fidelity", 0.9, 0.95)]
-    assert BUILTIN["fraud"].read(RESULTS, minor_tails).verdicts["fidelity"] == "somewhat_below"
+    minor_tails = [_result("tails", "fidelity", 0.9, 0.95, [0.895, 0.905]) if r.name == "tails" else r for r in calm]
+    assert _read("fraud", minor_tails).verdicts["fidelity"] == "somewhat_below"
     # a minor gap on a decisive metric of a strict family: major, so it decides
-    minor_outliers = [_finding("outlier_privacy", "privacy", 0.95, 1.0)]
-    assert BUILTIN["health"].read(RESULTS, minor_outliers).verdicts["privacy"] == "fails"
+    minor_outliers = [
+        _result("outlier_privacy", "privacy", 0.95, 1.0, [0.945, 0.955]) if r.name == "outlier_privacy" else r
+        for r in calm
+    ]
+    assert _read("health", minor_outliers).verdicts["privacy"] == "fails"
+
+
+def test_decisive_metrics_get_half_of_the_error_rate():
+    """40 column tests at their baselines and an outlier_privacy gap whose one-sided p is 0.009:
+    among 42 Holm-adjusted tests it is no finding (0.009 x 42 > 0.05), but health decides on
+    outlier_privacy, whose test gets half of the 5% (weighted Holm: 0.009 / 0.5 = 0.018)."""
+    import math
+
+    from scipy.stats import norm
+
+    columns = [{"column": f"c{i}", "score": 0.9, "baseline": 0.9, "se": 0.01} for i in range(40)]
+    se = 0.1
+    gap = 0.02 + norm.isf(0.009) * math.sqrt(2) * se
+    results = [
+        _result("histogram_similarity", "fidelity", 0.9, 0.9, [0.89, 0.91], details={"columns": columns}),
+        _result("outlier_privacy", "privacy", 1 - gap, 1.0, [1 - gap - 1.96 * se, 1 - gap + 1.96 * se]),
+    ]
+    neutral = EvaluationResult(results, config={}, data={}, manifest={}, sdq_version="0")
+    assert neutral.findings == [] and neutral.verdicts["overall"] == "on_par"
+    health = _read("health", results)
+    (found,) = health.findings
+    assert found.finding.p_value == pytest.approx(0.018, rel=1e-3)  # the interval gives se to 1.96 vs 1.95996
+    assert found.decisive and health.verdict == "fails"
+    assert "weighted Holm" in found.finding.evidence and "decisive for health" in found.finding.evidence
+    # a profile that decides on nothing here tests like the neutral reading
+    assert _read("analytics", results).findings == []
 
 
 def test_a_family_of_weight_zero_is_neither_scored_nor_judged():
-    profile = Profile("no-privacy", weights={"privacy": 0})
-    reading = profile.read(RESULTS, FINDINGS)
+    reading = _read(Profile("no-privacy", weights={"privacy": 0}))
     assert reading.summary["privacy"] is None and reading.verdicts["privacy"] == "not_measured"
     assert reading.summary["overall"] == pytest.approx((0.7 + 0.9) / 2)
     assert reading.verdicts["overall"] == "well_below"
@@ -114,7 +159,7 @@ def test_a_family_of_weight_zero_is_neither_scored_nor_judged():
 
 def test_no_holdout_means_no_baseline_never_on_par():
     results = [_result("statistics", "fidelity", 0.8, None, [0.7, 0.9])]
-    assert BUILTIN["analytics"].read(results, []).verdicts["overall"] == "no_baseline"
+    assert _read("analytics", results).verdicts["overall"] == "no_baseline"
 
 
 def test_builtin_profiles_describe_their_use_and_their_gates_read_as_thresholds():
@@ -330,3 +375,20 @@ def test_a_config_file_with_a_profile_is_not_a_file_of_rules(tmp_path):
     both = _write(tmp_path, 'profile = "health"\n\n[rules]\nadult = "age >= 18"\n', "both.toml")
     assert [r.name for r in read_rules(both)] == ["adult"]
     assert load_profiles(both).selected == "health"
+
+
+def test_the_docs_table_of_builtin_profiles_is_true():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "profiles.md").read_text(encoding="utf-8")
+    for name, profile in BUILTIN.items():
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{name}`"))
+        cells = row.split(" | ")
+        weights = " / ".join(f"{profile.family_weight(f):g}" for f in ("fidelity", "utility", "privacy"))
+        assert cells[2] == weights, name
+        for metric, weight in profile.metrics.items():
+            assert f"{metric} {weight:g}" in cells[3], (name, metric)
+        for target, treatment in profile.findings.items():
+            assert target in cells[4] and treatment in cells[4], (name, target)
+        for target in profile.gates:
+            assert target.split(":")[0] in cells[5], (name, target)

@@ -220,3 +220,23 @@ def test_profiles_do_not_modify_the_frames(parts, candidates):
     before = train.copy()
     sdq.evaluate(train, candidates["clipped"], holdout, metrics=["histogram_similarity"], profile="analytics")
     pd.testing.assert_frame_equal(train, before)
+
+
+def test_cli_warns_once_for_a_user_profile_naming_an_unknown_metric(files, monkeypatch, capsys):
+    monkeypatch.chdir(files)
+    (files / "sdq.toml").write_text(
+        '[profiles.mine]\nextends = "fraud"\nmetrics = { tail_mass = 3 }\n', encoding="utf-8"
+    )
+    args = ["report", "train.csv", "clipped.csv", "--holdout", "holdout.csv", "--metrics", "tails"]
+    code = main(args + ["--profile", "mine", "--jobs", "1", "--output", "w.html"])
+    captured = capsys.readouterr()
+    (files / "sdq.toml").unlink()
+    assert code == 0
+    warnings = [line for line in captured.err.splitlines() if line.startswith("sdq: warning:")]
+    assert warnings == [
+        "sdq: warning: profile 'mine' names the metric 'tail_mass', which sdq does not have (it is listed as "
+        f"not measured); the metrics are {sdq.metric_names()}"
+    ]
+    assert "profile mine" in captured.out and "tails:" in captured.out and "decisive for mine" in captured.out
+    missing = next(line for line in captured.out.splitlines() if "not measured by mine:" in line)
+    assert "tail_mass" in missing and "augmentation" in missing

@@ -254,6 +254,8 @@ class Comparison:
         )
         for reason in because(chosen[0])[:3]:
             why.append(f"  {chosen[0]}: {reason}")
+        if first[verdict_key] not in ("on_par", "no_baseline"):
+            why.append(f"no candidate is on par with fresh real data for {reader}: the choice is the least far below")
         for name, row in board.iterrows():
             if name in chosen:
                 continue

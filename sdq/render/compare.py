@@ -178,6 +178,8 @@ def tradeoff_figure(comparison, entries: list[dict[str, Any]], x: str, y: str, c
 
 
 def _tradeoff_panels(comparison, chosen: list[str]) -> list[dict[str, Any]]:
+    profile = comparison.profile
+    star = f"the choice of {profile.name}" if profile is not None else "the first of the leaderboard"
     panels = []
     for chart, entries in comparison.tradeoffs().items():
         x, y = chart.split("_")
@@ -187,7 +189,7 @@ def _tradeoff_panels(comparison, chosen: list[str]) -> list[dict[str, Any]]:
         left = [e["candidate"] for e in entries if not e["measured"]]
         caption = (
             "each candidate with its ranges; filled: on the Pareto front (no other candidate at least as high on "
-            "both), open: dominated; dotted: the front; star: the choice; x: the holdout"
+            f"both), open: dominated; dotted: the front; star: {star}; x: the holdout"
         )
         if left:
             caption += f"; not placed (a family not measured): {', '.join(left)}"
