@@ -425,6 +425,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         config=_config(args),
         metric_timeout=args.metric_timeout,
         progress=progress(args.quiet),
+        profile=args.profile,
     )
     out_dir = Path(args.output_dir)
     html_path, json_path = out_dir / "demo.html", out_dir / "demo.json"

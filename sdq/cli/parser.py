@@ -305,5 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
         "and write demo.html and demo.json.",
     )
     demo.add_argument("--output-dir", default="reports", help="folder for demo.html and demo.json (default: reports/)")
+    demo.add_argument(
+        "--profile", metavar="NAME", help="also read the demo's report as a use case does (a built-in profile)"
+    )
     _add_run_arguments(demo)
     return parser

@@ -169,8 +169,8 @@ def tradeoff_figure(comparison, entries: list[dict[str, Any]], x: str, y: str, c
         "data": data,
         "layout": fig._layout(
             440,
-            xaxis={"range": [0, 1.03], "title": {"text": f"{x} (higher is better)"}},
-            yaxis={"range": [0, 1.03], "title": {"text": f"{y} (higher is safer)"}},
+            xaxis={"range": [-0.03, 1.03], "title": {"text": f"{x} (higher is better)"}},
+            yaxis={"range": [-0.03, 1.03], "title": {"text": f"{y} (higher is safer)"}},
             legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
             margin={"b": 110},
         ),

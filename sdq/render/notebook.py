@@ -334,7 +334,7 @@ def comparison_card(comparison: Any) -> str:
             f'<td style="{_TD}font-weight:600;">{_e(name)}</td>',
         ]
         if profile is not None:
-            p_text, _, p_tone = wording(row["profile_verdict"])
+            _, p_text, p_tone = wording(row["profile_verdict"])
             cells += [
                 f'<td style="{_NUM}font-weight:600;">{_score(row["profile_score"])}</td>',
                 f'<td style="{_TD}color:{_TONES[p_tone]};">{_e(p_text)}</td>',

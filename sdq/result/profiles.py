@@ -2,8 +2,8 @@
 
 "The quality of synthetic data depends on its use": rows near the real outliers are what fraud
 detection needs and a leak in a health-data release. A **profile** says how a use case reads a
-report, and never changes a metric's score or a finding (the neutral verdict is always shown
-beside the profile's):
+report. It never changes a metric's score, nor the report's (neutral) findings and verdicts, which
+are always shown beside the profile's:
 
 ``weights``
     family -> weight of the family in the profile's overall score (default 1; 0: the family does
