@@ -392,3 +392,19 @@ def test_the_docs_table_of_builtin_profiles_is_true():
             assert target in cells[4] and treatment in cells[4], (name, target)
         for target in profile.gates:
             assert target.split(":")[0] in cells[5], (name, target)
+
+
+def test_a_hostile_profile_stays_text_in_every_face():
+    from html_tags import assert_display_html  # tests/ is on the path
+
+    hostile = Profile("<b>x</b>", description='<script>alert("p")</script>', metrics={"tails": 2})
+    report = sdq.Report(RESULTS, config={}, data={}, manifest={}, sdq_version="0").with_profile(hostile)
+    page = report.to_html()
+    assert '<script>alert("p")</script>' not in page and "&lt;script&gt;alert" in page
+    assert "<b>x</b>" not in page
+    card = report._repr_html_()
+    assert_display_html(card)
+    assert "<script>" not in card and "<b>x</b>" not in card
+    comparison = sdq.Comparison({"a": report, "b": report.with_profile(hostile)})
+    assert "<script>alert" not in comparison.to_html() and "<b>x</b>" not in comparison.to_html()
+    assert_display_html(comparison._repr_html_())
