@@ -10,6 +10,9 @@ generator never saw (what a perfect generator would score).
 Domain rules are checked by the ``rules`` metric (``sdq.evaluate(..., rules="rules.toml")``) and
 suggested from real rows by :func:`sdq.suggest_rules`; see :mod:`sdq.rules`.
 
+Use-case profiles (``sdq.evaluate(..., profile="fraud")``, :class:`Profile`) weigh a report's
+scores and findings for one use, beside the neutral reading; see :mod:`sdq.result.profiles`.
+
 Your own metrics register with :func:`sdq.metric` (or through the entry-point group
 ``sdq.metrics`` of an installed package); see :mod:`sdq.metrics`.
 """
@@ -21,12 +24,13 @@ from sdq.data import load_table
 from sdq.engine.compare import Comparison, compare
 from sdq.engine.evaluate import evaluate
 from sdq.engine.suggest import suggest_rules
-from sdq.errors import ConfigError, InputError, MetricError, SdqError
+from sdq.errors import ConfigError, InputError, MetricError, ProfileWarning, SdqError
 from sdq.gates import CheckResult, Threshold
 from sdq.metrics import metric
 from sdq.metrics import names as metric_names
 from sdq.report import Report
 from sdq.result import MetricResult
+from sdq.result.profiles import Profile
 from sdq.rules import Rule
 
 __version__ = "0.1.0"
@@ -39,6 +43,8 @@ __all__ = [
     "InputError",
     "MetricError",
     "MetricResult",
+    "Profile",
+    "ProfileWarning",
     "Report",
     "Rule",
     "SdqError",

@@ -10,13 +10,17 @@ catch the builtin they expect::
     └── MetricError(SdqError, RuntimeError)  a metric could not be computed (recorded as an
                                              ``error`` result unless ``strict=True``)
 
+    ProfileWarning(UserWarning)              a user's profile names a metric sdq does not have
+                                             (it is weighed if it ever runs; until then it is
+                                             listed as not measured)
+
 Messages are one line, name the offending parameter or column, and say what was expected and what
 was given, e.g. ``The 'n_bins' setting must be an int in [2, 512]. Got 0 instead.``
 """
 
 from __future__ import annotations
 
-__all__ = ["SdqError", "InputError", "ConfigError", "MetricError"]
+__all__ = ["SdqError", "InputError", "ConfigError", "MetricError", "ProfileWarning"]
 
 
 class SdqError(Exception):
@@ -33,3 +37,7 @@ class ConfigError(SdqError, ValueError):
 
 class MetricError(SdqError, RuntimeError):
     """A metric could not be computed on these data."""
+
+
+class ProfileWarning(UserWarning):
+    """A user-defined profile names a metric that this installation of sdq does not have."""

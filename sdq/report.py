@@ -9,14 +9,38 @@ render/gates -> result.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
+from sdq.errors import ProfileWarning
 from sdq.files import write_atomic
 from sdq.gates import check
 from sdq.result import About
+from sdq.result.profiles import Profile, resolve_profile
 from sdq.result.report import EvaluationResult
 
-__all__ = ["Report", "Figures"]
+__all__ = ["Report", "Figures", "profile_warnings", "warn_profile"]
+
+
+def profile_warnings(profile: Profile | None) -> list[str]:
+    """One line for each metric a user's profile names that this installation does not have
+    (built-in profiles may name metrics a build lacks: they are simply not measured)."""
+    if profile is None or profile.builtin:
+        return []
+    from sdq.metrics import names
+
+    known = names()
+    return [
+        f"profile {profile.name!r} names the metric {name!r}, which sdq does not have "
+        f"(it is listed as not measured); the metrics are {known}"
+        for name in profile.unknown_metrics(known)
+    ]
+
+
+def warn_profile(profile: Profile | None, stacklevel: int = 3) -> None:
+    """:func:`profile_warnings` as :class:`~sdq.errors.ProfileWarning` warnings."""
+    for text in profile_warnings(profile):
+        warnings.warn(text, ProfileWarning, stacklevel=stacklevel)
 
 
 class Figures(list):
@@ -72,6 +96,15 @@ class Report(EvaluationResult):
                 if m.name in known and known[m.name].family == m.family:
                     m.about = About.of(known[m.name])
         return report
+
+    def with_profile(self, profile: Profile | str | None) -> "Report":
+        """The same report read with a use-case profile (a built-in's name such as ``"fraud"``, a
+        :class:`~sdq.result.profiles.Profile`, a mapping shaped like a ``[profiles.NAME]`` table
+        with a ``name``, or None for none); the metrics are not run again. A user's profile that
+        names a metric sdq does not have gets a :class:`~sdq.errors.ProfileWarning`."""
+        profile = resolve_profile(profile)
+        warn_profile(profile)
+        return super().with_profile(profile)
 
     def show(self, column: Any) -> "Figures":
         """The figures of one column, from every metric that shows it (distribution, per-lag

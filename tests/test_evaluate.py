@@ -39,6 +39,8 @@ def test_public_api_is_pinned():
             "InputError",
             "MetricError",
             "MetricResult",
+            "Profile",
+            "ProfileWarning",
             "Report",
             "Rule",
             "SdqError",

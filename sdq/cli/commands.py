@@ -26,8 +26,33 @@ def _write(report, html_path: Path, json_path: Path, cdn: bool = False) -> None:
         raise InputError(f"cannot write the report: {exc.strerror or exc}: {exc.filename or html_path}") from None
 
 
+def _config_path(args: argparse.Namespace) -> Path | None:
+    """The configuration file: ``--config``, else ./sdq.toml or ``[tool.sdq]`` in ./pyproject.toml."""
+    from sdq.gates import find_config
+
+    config = getattr(args, "config", None)
+    return Path(config) if config else find_config(".")
+
+
+def _profile(args: argparse.Namespace):
+    """The use-case profile named by ``--profile``, else by ``profile =`` in the configuration
+    file (built-in or defined there), or None; each metric a user's profile names that sdq does not
+    have is one warning line on stderr (unless ``--quiet``)."""
+    if not hasattr(args, "_resolved_profile"):
+        from sdq.gates import load_profiles
+        from sdq.report import profile_warnings
+
+        profile = load_profiles(_config_path(args)).resolve(getattr(args, "profile", None))
+        if not getattr(args, "quiet", False):
+            for text in profile_warnings(profile):
+                sys.stderr.write(f"sdq: warning: {one_line(text)}\n")
+        args._resolved_profile = profile
+    return args._resolved_profile
+
+
 def _options(args: argparse.Namespace, real, sensitive=None):
-    """The evaluation options named on the command line, column names matched to the real frame's own."""
+    """The evaluation options named on the command line, column names matched to the real frame's own
+    (the profile's unknown metrics are reported by :func:`_profile`; the CLI ignores Python warnings)."""
     from sdq.engine.options import Options
 
     return Options.make(
@@ -46,6 +71,7 @@ def _options(args: argparse.Namespace, real, sensitive=None):
         metric_timeout=args.metric_timeout,
         rules=_rules(args),
         mine_rules=args.mine_rules,
+        profile=_profile(args),
     )
 
 
@@ -53,13 +79,11 @@ def _rules(args: argparse.Namespace):
     """The rules named on the command line: the file of ``--rules``; else the ``[rules]`` table of
     the configuration file (``--config``, else ./sdq.toml or ``[tool.sdq]`` in ./pyproject.toml),
     if it has one; else None."""
-    from sdq.gates import find_config
     from sdq.rules import read_rules
 
     if args.rules:
         return read_rules(args.rules)
-    config = getattr(args, "config", None)
-    path = Path(config) if config else find_config(".")
+    path = _config_path(args)
     return (read_rules(path, required=False) or None) if path is not None else None
 
 
@@ -171,6 +195,7 @@ def _evaluate_chunked(args: argparse.Namespace):
         exclude=args.exclude or None,
         seed=args.seed,
         jobs=args.jobs,
+        profile=_profile(args),
     )
     assert set(options.given()) <= set(CHUNKED_OPTIONS)
     from sdq.data import Sources
@@ -259,28 +284,43 @@ def _run_init(args: argparse.Namespace) -> int:
     report = sdq.Report.from_json(args.from_report) if args.from_report else None
     if not 0 <= args.margin < 1:
         raise InputError(f"--margin must be in [0, 1); got {args.margin}")
-    text = starter_config(report, margin=args.margin, metric_names=registry.names())
+    profile = None
+    if args.profile is not None:
+        from sdq.gates import find_config, load_profiles
+
+        profile = load_profiles(find_config(".")).resolve(args.profile)
+    text = starter_config(report, margin=args.margin, metric_names=registry.names(), profile=profile)
     _write_text(str(path), text)
-    sys.stdout.write(f"wrote {path}; check with: sdq check REAL SYNTHETIC --holdout HOLDOUT --config {path}\n")
+    what = f" with the gates of profile {profile.name}" if profile is not None else ""
+    sys.stdout.write(f"wrote {path}{what}; check with: sdq check REAL SYNTHETIC --holdout HOLDOUT --config {path}\n")
     return EXIT_OK
 
 
 def _check_thresholds(args: argparse.Namespace) -> list:
-    """Thresholds from --config (or the default config files) and --fail-under, in that order."""
+    """Thresholds from --config (or the default config files) and --fail-under, in that order; with
+    neither, the gates of the profile (--profile, or ``profile =`` in the config file)."""
+    from sdq import metrics as registry
     from sdq.engine.select import needed_metrics
-    from sdq.gates import find_config, load_config, parse_thresholds
+    from sdq.gates import load_config, parse_thresholds, profile_gates
 
     thresholds = []
-    config = Path(args.config) if args.config else find_config(".")
+    config = _config_path(args)
     if config is not None:
         thresholds.extend(load_config(config))
     for spec in args.fail_under:
         thresholds.extend(parse_thresholds(spec))
+    profile = _profile(args)
+    if not thresholds and profile is not None:
+        thresholds, left = profile_gates(profile, registry.names())
+        if left and not args.quiet:
+            sys.stderr.write(
+                f"sdq: the gates of profile {profile.name} on {', '.join(left)} are left out: sdq has no such metric\n"
+            )
     if not thresholds:
         raise InputError(
             "no thresholds to check: give some with --fail-under (e.g. 'fidelity=0.8,privacy=0.9'), "
             "--config PATH, a [thresholds] table in ./sdq.toml or [tool.sdq.thresholds] in "
-            "./pyproject.toml"
+            "./pyproject.toml, or --profile NAME for a use case's gates"
         )
     needed_metrics(thresholds)  # every target names a family or a metric of this installation
     return thresholds
@@ -299,7 +339,7 @@ def _run_check(args: argparse.Namespace) -> int:
     from sdq.engine.select import needed_metrics
 
     thresholds = _check_thresholds(args)  # before the evaluation: a bad config fails fast
-    if args.metrics is None and not (args.output or args.json_path):
+    if args.metrics is None and not (args.output or args.json_path) and _profile(args) is None:
         # nothing but the gate is wanted: run only the metrics the thresholds read (each metric's
         # seed is derived from its name, so its score is the same as in a full report), and the
         # rules when there are any (they are shown in the table and their findings count)
@@ -385,6 +425,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         config=_config(args),
         metric_timeout=args.metric_timeout,
         progress=progress(args.quiet),
+        profile=args.profile,
     )
     out_dir = Path(args.output_dir)
     html_path, json_path = out_dir / "demo.html", out_dir / "demo.json"

@@ -105,6 +105,19 @@ def _add_input_arguments(parser: argparse.ArgumentParser, synthetic: bool = True
         action="store_true",
         help="also check the rules mined from the real rows (see 'sdq rules suggest')",
     )
+    _add_profile_argument(parser)
+
+
+def _add_profile_argument(parser: argparse.ArgumentParser) -> None:
+    from sdq.result.profiles import profile_names
+
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        help=f"read the report as a use case does: {', '.join(profile_names())}, or a [profiles.NAME] table "
+        "of ./sdq.toml (default: its 'profile = NAME', if any); adds the profile's score and verdict "
+        "beside the neutral ones, changes no score",
+    )
 
 
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -174,8 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="evaluate synthetic data and exit 1 when a threshold fails",
         description="Evaluate SYNTHETIC against REAL like 'sdq report', then check thresholds "
-        "(from --fail-under and/or a config file). Exit codes: 0 every threshold "
-        "passed, 1 a threshold failed, 2 bad input, usage or config.",
+        "(from --fail-under and/or a config file; with neither, the gates of the --profile). Exit codes: "
+        "0 every threshold passed, 1 a threshold failed, 2 bad input, usage or config.",
     )
     _add_input_arguments(check)
     check.add_argument(
@@ -238,6 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --from-report: how far below each baseline the threshold sits (default 0.05)",
     )
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="write the use-case profile's gates and 'profile = NAME' (a built-in, or a [profiles.NAME] table "
+        "of ./sdq.toml, which is copied)",
+    )
 
     rules = sub.add_parser(
         "rules",
@@ -286,5 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
         "and write demo.html and demo.json.",
     )
     demo.add_argument("--output-dir", default="reports", help="folder for demo.html and demo.json (default: reports/)")
+    demo.add_argument(
+        "--profile", metavar="NAME", help="also read the demo's report as a use case does (a built-in profile)"
+    )
     _add_run_arguments(demo)
     return parser

@@ -8,7 +8,15 @@ from typing import Any, Callable, TextIO
 
 from sdq.result.verdict import wording
 
-__all__ = ["format_table", "format_leaderboard", "progress", "one_line", "SHOWN_WARNINGS", "QUIET_SECONDS"]
+__all__ = [
+    "format_table",
+    "format_leaderboard",
+    "profile_lines",
+    "progress",
+    "one_line",
+    "SHOWN_WARNINGS",
+    "QUIET_SECONDS",
+]
 
 #: At most this many data warnings under the score table (then "and N more").
 SHOWN_FINDINGS = 10
@@ -102,6 +110,9 @@ def format_table(report, out: TextIO) -> None:
     out.write("\n")
     for family in ("fidelity", "utility", "privacy", "overall"):
         out.write(line(family, summary[family], baseline[family], intervals[family], family))
+    reading = getattr(report, "profile_reading", None)
+    if reading is not None:
+        out.write(profile_lines(reading, judged))
     out.write("\n")
     not_run: dict[str, list[str]] = {}
     for r in report.metrics:
@@ -135,6 +146,29 @@ def format_table(report, out: TextIO) -> None:
             out.write(f"  and {len(warnings) - SHOWN_WARNINGS} more (the report's data.warnings)\n")
 
 
+def profile_lines(reading, judged: bool = True) -> str:
+    """The profile's line under the family lines (its score, holdout baseline, range and verdict,
+    beside the neutral overall above it), then why, and what it names that the report lacks."""
+
+    def fmt(v: Any) -> str:
+        return "    —" if v is None else f"{v:5.3f}"
+
+    ci = reading.intervals["overall"]
+    span = f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci and None not in ci else ""
+    words = (wording(reading.verdict)[1] or "not measured") if judged else ""
+    label = f"profile {reading.profile.name}"
+    text = (
+        f"{label:<26}{fmt(reading.summary['overall']):>7}  {fmt(reading.summary_baseline['overall']):>16}  "
+        f"{span:<14}  {words}".rstrip()
+        + "\n"
+    )
+    for reason in reading.reasons():
+        text += f"  {one_line(reason)}\n"
+    if reading.not_measured:
+        text += f"  not measured by {reading.profile.name}: {', '.join(reading.not_measured)}\n"
+    return text
+
+
 def without_holdout(report) -> list[str]:
     """What each family that ran compared, in a report without a holdout (nothing is judged)."""
     ran = {r.family for r in report.metrics if r.status == "ok"}
@@ -157,22 +191,40 @@ def format_leaderboard(comparison) -> str:
         return "    —" if v is None or v != v else f"{v:5.3f}"
 
     board = comparison.leaderboard
+    profile = getattr(comparison, "profile", None)
     width = max(9, *(len(str(n)) for n in board.index)) + 2
     verdicts = {name: wording(row.verdict)[1] or "—" for name, row in board.iterrows()}
     vwidth = max(9, *(len(v) for v in verdicts.values())) + 2
+    extra_head = ""
+    if profile is not None:
+        mine = {name: wording(row.profile_verdict)[1] or "—" for name, row in board.iterrows()}
+        pwidth = max(len(profile.name) + 1, *(len(v) for v in mine.values())) + 2
+        extra_head = f"{profile.name:<{pwidth}}{'score':>7}  "
     lines = [
-        f"{'rank':<5}{'candidate':<{width}}{'verdict':<{vwidth}}{'findings':>8}{'overall':>9}  {'range':<15}"
-        f"{'fidelity':>9}{'utility':>9}{'privacy':>9}  tied with"
+        f"{'rank':<5}{'candidate':<{width}}{extra_head}{'verdict':<{vwidth}}{'findings':>8}{'overall':>9}  "
+        f"{'range':<15}{'fidelity':>9}{'utility':>9}{'privacy':>9}  tied with"
     ]
     for name, row in board.iterrows():
         span = f"[{fmt(row.overall_low)}, {fmt(row.overall_high)}]" if row.overall_low == row.overall_low else "—"
+        extra = f"{mine[name]:<{pwidth}}{fmt(row.profile_score):>7}  " if profile is not None else ""
         lines.append(
-            f"{int(row['rank']):<5}{str(name):<{width}}{verdicts[name]:<{vwidth}}{int(row.findings):>8}"
+            f"{int(row['rank']):<5}{str(name):<{width}}{extra}{verdicts[name]:<{vwidth}}{int(row.findings):>8}"
             f"{fmt(row.overall):>9}  {span:<15}{fmt(row.fidelity):>9}"
             f"{fmt(row.utility):>9}{fmt(row.privacy):>9}  {', '.join(row.tied_with) or '—'}"
         )
     base = board["baseline_overall"].iloc[0]
-    lines.append(f"{'':<5}{'(holdout)':<{width}}{'':<{vwidth}}{'':>8}{fmt(base):>9}")
+    pad = " " * len(extra_head)
+    lines.append(f"{'':<5}{'(holdout)':<{width}}{pad}{'':<{vwidth}}{'':>8}{fmt(base):>9}")
+    if profile is not None:
+        lines.append("")
+        lines.append(
+            f"ranked as profile {profile.name} reads the reports (its verdict, then its score); "
+            "verdict and overall: the neutral reading"
+        )
+        lines.extend(
+            one_line(line) if not line.startswith("  ") else "  " + one_line(line)
+            for line in comparison.choice["why"][1:]
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -262,7 +262,7 @@ def _add(store: dict, key: Any, counts: np.ndarray) -> None:
 
 
 #: the options chunked evaluation reads (``jobs`` is accepted and unused)
-CHUNKED_OPTIONS = ("metrics", "column_types", "exclude", "config", "jobs")
+CHUNKED_OPTIONS = ("metrics", "column_types", "exclude", "config", "jobs", "profile")
 
 
 def evaluate_chunked(
@@ -284,7 +284,7 @@ def evaluate_chunked(
     like :func:`sdq.engine.evaluate`'s; metrics that cannot run on counts are ``skipped`` with the reason.
 
     Options (:class:`~sdq.engine.options.Options`, or the keyword arguments that make them): ``metrics``,
-    ``column_types``, ``exclude``, ``config`` and ``seed`` apply (``jobs`` is accepted and unused: the
+    ``column_types``, ``exclude``, ``config``, ``seed`` and ``profile`` apply (``jobs`` is accepted and unused: the
     metrics read counts accumulated in one pass per file); any other option is an error. ``names``
     (:class:`sdq.data.Sources`) says how messages name the inputs and options (the CLI's: files and flags).
     """
@@ -381,6 +381,7 @@ def evaluate_chunked(
             "bins": "numeric edges: quantiles of the real sample, exact extremes; categories: exact counts",
             "baseline": "the whole holdout",
         },
+        options.profile,
     )
 
 
@@ -411,7 +412,7 @@ def _why_not(spec: registry.MetricSpec) -> str:
     return f"not available when reading in chunks: {reason}; run sdq.evaluate on data that fits in memory"
 
 
-def _report(results, schema, frames, invalid, notes, hashes, config, params, timings, chunked) -> Report:
+def _report(results, schema, frames, invalid, notes, hashes, config, params, timings, chunked, profile=None) -> Report:
     from sdq import __version__
     from sdq.engine.manifest import build_manifest
 
@@ -438,4 +439,4 @@ def _report(results, schema, frames, invalid, notes, hashes, config, params, tim
         chunked=chunked,
     )
     config = {**config.to_dict(), "metric_params": params}
-    return Report(results, config=config, data=data, manifest=manifest, sdq_version=__version__)
+    return Report(results, config=config, data=data, manifest=manifest, sdq_version=__version__, profile=profile)

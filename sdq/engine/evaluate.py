@@ -62,6 +62,7 @@ def evaluate(
     progress: Progress | None = None,
     rules: Any = None,
     mine_rules: bool = False,
+    profile: Any = None,
 ) -> Report:
     """Score synthetic data against the real data it was made from, beside a holdout baseline.
 
@@ -110,6 +111,12 @@ def evaluate(
     mine_rules : bool
         Also check the rules mined from the real rows (:func:`sdq.suggest_rules`'s rules, found on
         the fly); without rules and mining the ``rules`` metric is skipped.
+    profile : str, Profile or mapping, optional
+        A use-case profile (``"ml-training"``, ``"fraud"``, ``"health"`` / ``"release"``,
+        ``"test-data"``, ``"analytics"``, or your own: :mod:`sdq.result.profiles`). It changes no
+        score: the report adds the profile's weighted score, range and verdicts beside the neutral
+        ones (``report.profile_reading``, the JSON's ``profile``). Same as
+        ``evaluate(...).with_profile(profile)``.
 
     Returns
     -------
@@ -143,6 +150,7 @@ def evaluate(
         metric_timeout=metric_timeout,
         rules=rules,
         mine_rules=mine_rules,
+        profile=profile,
     )
     return Evaluation(real, holdout, options).run(synthetic, progress=progress)
 
@@ -311,7 +319,9 @@ class Evaluation:
         }
         manifest = build_manifest(hashes=tables.hashes, run=run, timings=timings)
         config = {**self.config.to_dict(), "metric_params": self.params}
-        return Report(results, config=config, data=data, manifest=manifest, sdq_version=__version__)
+        return Report(
+            results, config=config, data=data, manifest=manifest, sdq_version=__version__, profile=self.options.profile
+        )
 
 
 def _real_side(prepared: Prepared) -> Prepared:

@@ -14,6 +14,8 @@ from typing import Any, Iterable, Mapping
 
 from sdq.config import Config
 from sdq.errors import ConfigError, InputError
+from sdq.report import warn_profile
+from sdq.result.profiles import Profile, resolve_profile
 from sdq.rules import load_rules
 
 __all__ = ["Options", "TASKS"]
@@ -47,6 +49,8 @@ class Options:
         Metrics run in this many processes at once.
     metric_timeout : float or None
         Seconds after which a metric is stopped and recorded as an ``error``.
+    profile : Profile or None
+        The use-case profile the report is read with (:mod:`sdq.result.profiles`).
     """
 
     target: Any = None
@@ -62,6 +66,7 @@ class Options:
     strict: bool = False
     jobs: int = 1
     metric_timeout: float | None = None
+    profile: Profile | None = None
 
     @classmethod
     def make(
@@ -76,7 +81,9 @@ class Options:
         """Options from keyword arguments (those of :func:`sdq.evaluate`), checked; ``seed``
         overrides ``config.seed``; ``rules`` (a path to a rules file, a mapping shaped like its
         ``[rules]`` table, or :class:`sdq.rules.Rule` objects) replace ``config.rules``, and
-        ``mine_rules`` sets the ``rules`` metric's parameter ``mine``."""
+        ``mine_rules`` sets the ``rules`` metric's parameter ``mine``; ``profile`` (a name, a
+        :class:`~sdq.result.profiles.Profile` or a mapping) is resolved, and a user's profile that
+        names a metric sdq does not have gets a :class:`~sdq.errors.ProfileWarning`."""
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(options) - known)
         if unknown:
@@ -98,6 +105,8 @@ class Options:
             params = {name: dict(values) for name, values in config.metric_params.items()}
             params.setdefault("rules", {})["mine"] = True
             config = config.replace(metric_params=params)
+        options["profile"] = resolve_profile(options.get("profile"))
+        warn_profile(options["profile"], stacklevel=4)
         task = options.get("task")
         if task is not None and task not in TASKS:
             raise InputError(f"The 'task' argument must be 'classification' or 'regression'. Got {task!r} instead.")

@@ -13,7 +13,14 @@ Gates read the report only: they never import the metric registry, so a report r
 """
 
 from sdq.gates.check import CheckResult, ThresholdOutcome, check, worst_offenders
-from sdq.gates.config_file import find_config, load_config, starter_config
+from sdq.gates.config_file import (
+    ProfileSettings,
+    find_config,
+    load_config,
+    load_profiles,
+    profile_gates,
+    starter_config,
+)
 from sdq.gates.messages import DEFAULT_HINT, format_failure
 from sdq.gates.parse import as_thresholds, parse_thresholds
 from sdq.gates.threshold import FAMILY_TARGETS, KINDS, Threshold
@@ -25,6 +32,9 @@ __all__ = [
     "parse_thresholds",
     "as_thresholds",
     "load_config",
+    "load_profiles",
+    "profile_gates",
+    "ProfileSettings",
     "find_config",
     "starter_config",
     "check",

@@ -205,9 +205,28 @@ def _family_worst(report: Any, family: str, n: int = 3) -> list[str]:
     return lines + [f"{ran[0].name}: {line}" for line in worst_offenders(ran[0], n)]
 
 
+def _counted_findings(report: Any) -> list[tuple[Any, str, str]]:
+    """``(finding, severity, note)`` of each finding the gate counts: the report's findings, or,
+    when the report is read with a profile, the findings as the profile counts them (a decisive
+    or strict one is major, a lenient one minor, those of metrics it does not count left out)."""
+    reading = getattr(report, "profile_reading", None)
+    if reading is None:
+        return [(f, f.severity, "") for f in report.findings]
+    out = []
+    for p in reading.findings:
+        note = ""
+        if p.decisive:
+            note = f"; decisive for {reading.profile.name}"
+        elif p.severity != p.finding.severity:
+            note = f"; {p.severity} for {reading.profile.name} ({p.treatment})"
+        out.append((p.finding, p.severity, note))
+    return out
+
+
 def _findings_outcome(report: Any, t: Threshold) -> ThresholdOutcome:
     """A findings gate: passes when the report (or one family of it) has no finding of the
-    severity it fails on; fails, or is skipped with ``allow_skipped``, when nothing had a baseline."""
+    severity it fails on; fails, or is skipped with ``allow_skipped``, when nothing had a baseline.
+    A report read with a profile is gated on the findings as the profile counts them."""
     scope = [r for r in report.metrics if r.status == "ok" and t.column in (None, r.family)]
     if not any(r.baseline is not None for r in scope):
         what = f"no {t.column} metric" if t.column else "no metric"
@@ -215,18 +234,23 @@ def _findings_outcome(report: Any, t: Threshold) -> ThresholdOutcome:
         status = "skipped" if t.allow_skipped else "failed"
         return ThresholdOutcome(t, None, None, None, None, None, status, problem, [], t.column)
     found = [
-        f for f in report.findings if t.column in (None, f.family) and (t.fail_on == "any" or f.severity == "major")
+        (f, severity, note)
+        for f, severity, note in _counted_findings(report)
+        if t.column in (None, f.family) and (t.fail_on == "any" or severity == "major")
     ]
     if not found:
         return ThresholdOutcome(t, None, None, None, None, None, "passed", None, [], t.column)
-    columns = {f.column for f in found if f.column is not None}
+    columns = {f.column for f, _, _ in found if f.column is not None}
     message = f"{len(found)} {'major ' if t.fail_on == 'major' else ''}finding{'s' if len(found) > 1 else ''}" + (
         f" ({len(columns)} column{'s' if len(columns) > 1 else ''})" if columns else ""
     )
+    reading = getattr(report, "profile_reading", None)
+    if reading is not None:
+        message += f" as profile {reading.profile.name} counts them"
     worst = [
-        f"{f.severity} {f.metric}{':' + f.column if f.column is not None else ''}: "
-        f"{f.score:.3f} vs baseline {f.baseline:.3f} ({f.evidence})"
-        for f in found[:5]
+        f"{severity} {f.metric}{':' + f.column if f.column is not None else ''}: "
+        f"{f.score:.3f} vs baseline {f.baseline:.3f} ({f.evidence}{note})"
+        for f, severity, note in found[:5]
     ]
     if len(found) > 5:
         worst.append(f"and {len(found) - 5} more (the report's findings)")

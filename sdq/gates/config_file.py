@@ -1,7 +1,22 @@
 """Configuration files of the gates: ``sdq.toml`` and ``[tool.sdq]`` in ``pyproject.toml``.
 
 Besides the thresholds, the file may hold the domain rules of the ``rules`` metric in a
-``[rules]`` table (``[tool.sdq.rules]``), read by :func:`sdq.rules.read_rules`.
+``[rules]`` table (``[tool.sdq.rules]``), read by :func:`sdq.rules.read_rules`, the use-case
+profile to read reports with (``profile = "fraud"`` at the top level) and the user's own profiles
+(``[profiles.NAME]`` tables, :func:`load_profiles`; see :mod:`sdq.result.profiles`)::
+
+    profile = "churn"
+
+    [profiles.churn]
+    extends = "ml-training"                        # start from a built-in (optional)
+    description = "Churn models trained on synthetic customers"
+    weights = { utility = 4 }                      # family weights (default 1; 0: not counted)
+    metrics = { prediction = 3, qscore = 0 }       # metric weights within a family
+    findings = { prediction = "decisive", fidelity = "lenient" }
+    gates = { findings = "major", prediction = "0.95*baseline" }
+
+A profile's gates are ``sdq check``'s thresholds when neither ``--fail-under`` nor a
+``[thresholds]`` table gives any.
 
 ``sdq.toml`` (a ``[thresholds]`` table) or ``pyproject.toml`` (a ``[tool.sdq.thresholds]``
 table)::
@@ -32,12 +47,22 @@ from typing import Any, Mapping
 from sdq.errors import ConfigError
 from sdq.gates.parse import threshold_from_value
 from sdq.gates.threshold import FAMILY_TARGETS, Threshold
+from sdq.result.profiles import Profile, resolve_profile
 
-__all__ = ["find_config", "load_config", "starter_config", "SECTIONS"]
+__all__ = [
+    "find_config",
+    "load_config",
+    "load_profiles",
+    "profile_gates",
+    "starter_config",
+    "SECTIONS",
+    "ProfileSettings",
+]
 
-#: The tables of a configuration file: ``[thresholds]`` (read here) and ``[rules]`` (domain rules,
-#: read by :func:`sdq.rules.read_rules`).
-SECTIONS = ("thresholds", "rules")
+#: The keys of a configuration file: ``[thresholds]`` (read here), ``[rules]`` (domain rules,
+#: read by :func:`sdq.rules.read_rules`), ``profile`` (the profile to read reports with) and
+#: ``[profiles.NAME]`` (the user's own profiles), both read by :func:`load_profiles`.
+SECTIONS = ("thresholds", "rules", "profile", "profiles")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -78,9 +103,9 @@ def find_config(directory: str | Path = ".") -> Path | None:
     return None
 
 
-def load_config(path: str | Path) -> list[Threshold]:
-    """The thresholds of ``sdq.toml`` (``[thresholds]``) or ``pyproject.toml`` (``[tool.sdq.thresholds]``)."""
-    path = Path(path)
+def _section(path: Path) -> tuple[dict[str, Any], str]:
+    """The sdq part of a configuration file (the whole ``sdq.toml``, or ``[tool.sdq]``), checked
+    for unknown keys, and how messages name it."""
     data = _read_toml(path)
     if path.name == "pyproject.toml" or "tool" in data:
         section = data.get("tool", {}).get("sdq")
@@ -92,6 +117,13 @@ def load_config(path: str | Path) -> list[Threshold]:
     unknown = sorted(set(section) - set(SECTIONS))
     if unknown:
         raise ConfigError(f"{path}: unknown key(s) {unknown} in {where}; allowed: {list(SECTIONS)}")
+    return section, where
+
+
+def load_config(path: str | Path) -> list[Threshold]:
+    """The thresholds of ``sdq.toml`` (``[thresholds]``) or ``pyproject.toml`` (``[tool.sdq.thresholds]``)."""
+    path = Path(path)
+    section, _ = _section(path)
     table = section.get("thresholds", {})
     if not isinstance(table, Mapping):
         raise ConfigError(f"{path}: 'thresholds' must be a table of TARGET = VALUE")
@@ -101,7 +133,117 @@ def load_config(path: str | Path) -> list[Threshold]:
         raise ConfigError(f"{path}: {exc}") from None
 
 
-def starter_config(report: Any = None, *, margin: float = 0.05, metric_names: list[str] | None = None) -> str:
+class ProfileSettings:
+    """The profile settings of a configuration file: ``selected`` (the value of ``profile =``, or
+    None) and ``defined`` (name -> :class:`~sdq.result.profiles.Profile` of each ``[profiles.NAME]``
+    table)."""
+
+    def __init__(self, selected: str | None = None, defined: dict[str, Profile] | None = None) -> None:
+        self.selected = selected
+        self.defined = dict(defined or {})
+
+    def resolve(self, name: str | None = None) -> Profile | None:
+        """The profile named (``--profile``), else the selected one, among the built-ins and the
+        defined ones; None when neither names one."""
+        name = name if name is not None else self.selected
+        return None if name is None else resolve_profile(name, self.defined)
+
+
+def check_gates(table: Any, where: str) -> None:
+    """Every entry of a profile's gates reads as a threshold; else a ConfigError naming it."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where} must be a table of TARGET = VALUE")
+    for key, value in table.items():
+        try:
+            threshold_from_value(str(key), value)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}.{key}: {exc}") from None
+
+
+def load_profiles(path: str | Path | None) -> ProfileSettings:
+    """The ``profile`` key and the ``[profiles.NAME]`` tables of a configuration file (``sdq.toml``
+    or ``[tool.sdq]`` of ``pyproject.toml``); no file: nothing selected, none defined. Every
+    problem is a :class:`~sdq.errors.ConfigError` that names the file and the key."""
+    if path is None:
+        return ProfileSettings()
+    path = Path(path)
+    section, where = _section(path)
+    prefix = "tool.sdq." if where == "[tool.sdq]" else ""
+    tables = section.get("profiles", {})
+    if not isinstance(tables, Mapping):
+        raise ConfigError(f"{path}: '{prefix}profiles' must hold tables: [{prefix}profiles.NAME]")
+    defined = {}
+    for name, table in tables.items():
+        key = f"{prefix}profiles.{name}"
+        try:
+            if isinstance(table, Mapping) and "gates" in table:
+                check_gates(table["gates"], f"{key}.gates")
+            defined[name] = Profile.from_mapping(name, table, where=key)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    selected = section.get("profile")
+    if selected is not None:
+        if not isinstance(selected, str) or not selected.strip():
+            raise ConfigError(f"{path}: '{prefix}profile' must be a profile's name. Got {selected!r} instead.")
+        try:
+            resolve_profile(selected, defined)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: '{prefix}profile': {exc}") from None
+    return ProfileSettings(selected.strip() if selected else None, defined)
+
+
+def profile_gates(profile: Profile, known: list[str] | None = None) -> tuple[list[Threshold], list[str]]:
+    """A profile's gates as thresholds, and the targets left out because they name a metric not
+    among ``known`` (the installation's metrics; a built-in profile may name metrics a build lacks)."""
+    table, left = profile.gate_table(known)
+    try:
+        return [threshold_from_value(str(k), v) for k, v in table.items()], left
+    except ConfigError as exc:
+        raise ConfigError(f"the gates of profile {profile.name!r}: {exc}") from None
+
+
+def _toml_value(value: Any) -> str:
+    """A value of a profile's table as TOML (strings, numbers, booleans, lists, inline tables)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise ConfigError(f"cannot write {value!r} as TOML")
+
+
+def _toml_key(key: Any) -> str:
+    key = str(key)
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
+
+
+def profile_table(profile: Profile) -> list[str]:
+    """A user's profile as the ``[profiles.NAME]`` table that defines it."""
+    lines = [f"[profiles.{_toml_key(profile.name)}]"]
+    base = profile.extends
+    if base:
+        lines.append(f"extends = {_toml_value(base)}")
+    lines.append(f"description = {_toml_value(profile.description)}")
+    for key in ("weights", "metrics", "findings"):
+        if getattr(profile, key):
+            lines.append(f"{key} = {_toml_value(dict(getattr(profile, key)))}")
+    if profile.gates:
+        lines.append(f"gates = {_toml_value(dict(profile.gates))}")
+    return lines
+
+
+def starter_config(
+    report: Any = None,
+    *,
+    margin: float = 0.05,
+    metric_names: list[str] | None = None,
+    profile: Profile | None = None,
+) -> str:
     """The text of a commented starting ``sdq.toml``.
 
     Without a report: family thresholds relative to the holdout baseline (``0.9 * baseline``;
@@ -109,7 +251,14 @@ def starter_config(report: Any = None, *, margin: float = 0.05, metric_names: li
     kind of threshold shown commented out. With a report made with a holdout: absolute thresholds
     ``margin`` below each family's and each metric's baseline, less the room its noise needs
     (:func:`noise_room`: three standard errors of the gap, read from the report's interval), rounded
-    down to 0.01, so that data as good as fresh real rows pass and clearly worse data fail."""
+    down to 0.01, so that data as good as fresh real rows pass and clearly worse data fail.
+
+    With a ``profile``: ``profile = "NAME"`` and the profile's gates (those on metrics not among
+    ``metric_names`` are written commented out), the ``[profiles.NAME]`` table of a user's profile,
+    and, with a report, the thresholds measured from it on the targets the profile's gates leave
+    free (the profile's gate wins where both set one)."""
+    if profile is not None:
+        return _profile_config(report, margin=margin, metric_names=metric_names, profile=profile)
     lines = [
         "# sdq thresholds: `sdq check REAL SYNTHETIC --holdout HOLDOUT` reads this file (./sdq.toml),",
         "# or the same table as [tool.sdq.thresholds] in pyproject.toml. Every score is in [0, 1], higher is",
@@ -232,3 +381,64 @@ def column_factor(result: Any, margin: float) -> float | None:
     if not factors:
         return None
     return min(0.95, max(0.0, math.floor(round(min(factors) * 100, 9)) / 100))
+
+
+def _profile_config(report: Any, *, margin: float, metric_names: list[str] | None, profile: Profile) -> str:
+    """:func:`starter_config` with a profile."""
+    table, left = profile.gate_table(metric_names)
+    for key, value in table.items():  # a profile's gates must read as thresholds
+        try:
+            threshold_from_value(str(key), value)
+        except ConfigError as exc:
+            raise ConfigError(f"the gates of profile {profile.name!r}: {exc}") from None
+    measured: list[str] = []
+    if report is not None:
+        text = starter_config(report, margin=margin, metric_names=metric_names)
+        measured = text.split("[thresholds]\n", 1)[1].splitlines()
+    description = [line.strip() for line in _wrap(profile.description, 96)]
+    lines = [
+        f"# sdq configuration for the use-case profile {profile.name!r}: `sdq check REAL SYNTHETIC --holdout HOLDOUT`",
+        "# reads this file (./sdq.toml). The profile changes no score: it weighs the families and metrics for its",
+        "# own score and verdict, shown beside the neutral ones in every report, and says how findings count.",
+        "#",
+        *(f"# {line}" for line in description),
+        "#",
+        '# Thresholds: `name = 0.8` (score >= 0.8), `name = "0.9*baseline"` (score >= 0.9 x the holdout\'s),',
+        '# `"name:ci_low" = 0.95`, `"metric:*" = "0.8*baseline"`, `findings = "major"` (no major finding, as the',
+        "# profile counts findings: a decisive one is major). Without any threshold here, `sdq check` uses the",
+        "# profile's own gates.",
+        "",
+        f"profile = {_toml_value(profile.name)}",
+        "",
+        "[thresholds]",
+        f"# the gates of {profile.name}",
+    ]
+    for key, value in table.items():
+        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key in left:
+        lines.append(
+            f"# {_toml_key(key)} = {_toml_value(profile.gates[key])}   "
+            "# not written: this installation has no such metric"
+        )
+    if measured:
+        taken = {str(k).strip() for k in table}
+        lines.append("")
+        lines.append(
+            "# measured from the report (see `sdq init --from-report`); where the profile gates the same target,"
+        )
+        lines.append("# the profile's gate is used and the measured one is left as a comment")
+        for line in measured:
+            key = (
+                line.split("=", 1)[0].strip().strip('"') if "=" in line and not line.lstrip().startswith("#") else None
+            )
+            lines.append(f"# {line}   # the profile's gate is used" if key in taken else line)
+    if not profile.builtin:
+        lines.append("")
+        lines.extend(profile_table(profile))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width) or [""]

@@ -25,6 +25,16 @@ def verdicts_line(result) -> str | None:
         verdict, findings = report.reading(scope)
         if verdict != "not_measured":
             parts.append(f"{scope} {wording(verdict, findings)[1]}")
+    reading = getattr(report, "profile_reading", None)
+    if reading is not None and reading.verdict != "not_measured":
+        score = reading.summary["overall"]
+        text = f"profile {reading.profile.name} {wording(reading.verdict)[1]}"
+        if score is not None:
+            text += f" (score {score:.3f})"
+        decisive = [f"{p.finding.metric}" for p in reading.decisive()]
+        if decisive:
+            text += f": decided by {', '.join(dict.fromkeys(decisive))}"
+        parts.append(text)
     return "verdicts: " + " · ".join(parts) if parts else None
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "script_json",
     "build_context",
     "data_warnings",
+    "profile_view",
 ]
 
 FAMILY_ORDER = ("fidelity", "utility", "privacy")
@@ -192,6 +193,38 @@ def _families(report: EvaluationResult) -> list[dict[str, Any]]:
         )
     rows[FAMILY_ORDER.index("privacy")]["mean"] = report.summary_details.get("privacy_mean")
     return rows
+
+
+def profile_view(report: EvaluationResult) -> dict[str, Any] | None:
+    """What the report header and the notebook card show of the report's use-case profile: its
+    name and need, its verdict, score and range beside the neutral ones, the reasons, its family
+    verdicts and what it names but the report does not measure (None without a profile)."""
+    reading = getattr(report, "profile_reading", None)
+    if reading is None:
+        return None
+    text, short, tone = wording(reading.verdict)
+    neutral_text = wording(reading.neutral["verdict"])[1] or "not measured"
+    return {
+        "name": reading.profile.name,
+        "builtin": reading.profile.builtin,
+        "description": reading.profile.description,
+        "verdict": text,
+        "short": short or "not measured",
+        "tone": tone,
+        "score": reading.summary["overall"],
+        "baseline": reading.summary_baseline["overall"],
+        "ci": reading.intervals["overall"],
+        "neutral_score": reading.neutral["overall"],
+        "neutral_verdict": neutral_text,
+        "families": [
+            {"name": f, "verdict": wording(reading.verdicts[f])[1] or "not measured", "score": reading.summary[f]}
+            for f in FAMILY_ORDER
+        ],
+        "reasons": reading.reasons(),
+        "not_measured": reading.not_measured,
+        "not_counted": reading.not_counted,
+        "rule": reading.to_dict()["rule"],
+    }
 
 
 # -- cards ---------------------------------------------------------------------------------------
@@ -415,6 +448,7 @@ def build_context(report: EvaluationResult, *, cdn: bool = False, embed_plotly: 
         "manifest": report.manifest or {},
         "config": report.config or {},
         "families": _families(report),
+        "profile": profile_view(report),
         "look_first": look_first(report, cards),
         "findings": [
             {
@@ -455,5 +489,11 @@ def render_summary(report: EvaluationResult) -> str:
     return (
         _environment()
         .get_template("summary.html.j2")
-        .render(report=report, families=_families(report), metrics=metrics, data=report.data or {})
+        .render(
+            report=report,
+            families=_families(report),
+            metrics=metrics,
+            data=report.data or {},
+            profile=profile_view(report),
+        )
     )

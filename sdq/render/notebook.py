@@ -313,10 +313,13 @@ def _score_bar(score: Any, baseline: Any) -> str:
 def comparison_card(comparison: Any) -> str:
     """A compact leaderboard card of a :class:`sdq.engine.compare.Comparison` for notebooks: one
     row per candidate, best first, with its rank, overall score and range, family scores, the
-    holdout baseline, its reading, ties and failed metrics. Inline styles, no script."""
+    holdout baseline, its reading, ties and failed metrics; with a profile, the profile's verdict
+    and score beside the neutral ones and the profile's choice with its reasons. Inline styles,
+    no script."""
     board = comparison.leaderboard
     first = next(iter(comparison.reports.values()))
     data = first.data or {}
+    profile = getattr(comparison, "profile", None)
     families = ("fidelity", "utility", "privacy")
     rows = []
     for name, row in board.iterrows():
@@ -326,42 +329,61 @@ def comparison_card(comparison: Any) -> str:
         interval = f"{low:.3f} – {high:.3f}" if low is not None and high is not None else "—"
         tied = ", ".join(str(t) for t in row["tied_with"]) or "—"
         failed = int(row["failed"])
-        rows.append(
-            f'<tr><td style="{_NUM}">{int(row["rank"])}</td>'
-            f'<td style="{_TD}font-weight:600;">{_e(name)}</td>'
-            f'<td style="{_NUM}font-weight:600;">{_score(row["overall"])}</td>'
-            f'<td style="{_TD}">{_score_bar(row["overall"], row["baseline_overall"])}</td>'
-            f'<td style="{_NUM}">{interval}</td>'
-            + "".join(f'<td style="{_NUM}">{_score(row[f])}</td>' for f in families)
-            + f'<td style="{_NUM}">{_score(row["baseline_overall"])}</td>'
-            f'<td style="{_TD}color:{_TONES[tone]};">{_e(text)}</td>'
-            f'<td style="{_TD}">{_e(tied)}</td>'
-            f'<td style="{_NUM}' + ("color:#c53030;" if failed else "") + f'">{failed}</td></tr>'
-        )
-    heads = [
-        "rank",
-        "candidate",
-        "overall",
-        "",
-        "overall range",
-        *families,
-        "holdout",
-        "reading",
-        "tied with",
-        "failed",
-    ]
+        cells = [
+            f'<td style="{_NUM}">{int(row["rank"])}</td>',
+            f'<td style="{_TD}font-weight:600;">{_e(name)}</td>',
+        ]
+        if profile is not None:
+            _, p_text, p_tone = wording(row["profile_verdict"])
+            cells += [
+                f'<td style="{_NUM}font-weight:600;">{_score(row["profile_score"])}</td>',
+                f'<td style="{_TD}color:{_TONES[p_tone]};">{_e(p_text)}</td>',
+            ]
+        cells += [
+            f'<td style="{_NUM}font-weight:600;">{_score(row["overall"])}</td>',
+            f'<td style="{_TD}">{_score_bar(row["overall"], row["baseline_overall"])}</td>',
+            f'<td style="{_NUM}">{interval}</td>',
+            *(f'<td style="{_NUM}">{_score(row[f])}</td>' for f in families),
+            f'<td style="{_NUM}">{_score(row["baseline_overall"])}</td>',
+            f'<td style="{_TD}color:{_TONES[tone]};">{_e(text)}</td>',
+            f'<td style="{_TD}">{_e(tied)}</td>',
+            f'<td style="{_NUM}' + ("color:#c53030;" if failed else "") + f'">{failed}</td>',
+        ]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    heads = ["rank", "candidate"]
+    if profile is not None:
+        heads += [f"{profile.name} score", f"{profile.name} verdict"]
+    heads += ["overall", "", "overall range", *families, "holdout", "reading", "tied with", "failed"]
     right = {"rank", "overall", "overall range", *families, "holdout", "failed"}
+    if profile is not None:
+        right.add(f"{profile.name} score")
     head = "".join(f'<td style="{_TH}' + ("text-align:right;" if h in right else "") + f'">{_e(h)}</td>' for h in heads)
     real = (data.get("real") or {}).get("rows", "—")
     holdout = (data.get("holdout") or {}).get("rows")
     context = f"real {real} rows · " + (f"holdout {holdout} rows" if holdout else "no holdout")
+    choice = ""
+    if profile is not None:
+        found = comparison.choice
+        lines = "".join(f'<div style="opacity:0.85;">{_e(line.strip())}</div>' for line in found["why"][1:])
+        choice = (
+            f'<div style="margin:0 0 6px 0;padding:4px 10px;border-left:4px solid #2b6cb0;">'
+            f'<div><span style="font-weight:600;">profile {_e(profile.name)}</span>: {_e(profile.description)}</div>'
+            f'<div style="font-weight:600;">its choice: {_e(", ".join(found["candidates"]))}</div>{lines}</div>'
+        )
+    ranked = (
+        f"ranked as {_e(profile.name)} reads the reports (verdict first; fails: a major finding on a metric the "
+        "use depends on), the neutral reading beside it"
+        if profile is not None
+        else "best first"
+    )
     return (
         f'<div class="sdq-comparison" style="{_FONT}max-width:72rem;">'
         f'<div style="font-weight:600;font-size:14px;margin-bottom:2px;">sdq comparison of {len(board)} candidates</div>'
-        f'<div style="opacity:0.75;margin-bottom:6px;">{_e(context)} · best first; rank: 1 + the candidates '
-        "clearly better (overall ranges apart); tied: ranges overlap · the holdout scores what fresh real data gets</div>"
+        f'<div style="opacity:0.75;margin-bottom:6px;">{_e(context)} · {ranked}; rank: 1 + the candidates '
+        "clearly better (ranges apart); tied: ranges overlap · the holdout scores what fresh real data gets</div>"
+        f"{choice}"
         f'<table style="border-collapse:collapse;"><tr>{head}</tr>{"".join(rows)}</table>'
         '<div style="opacity:0.7;margin-top:6px;">Metrics side by side: <code>comparison.to_frame()</code>; '
-        'figures and per-column heatmaps: <code>comparison.to_html("comparison.html")</code>.</div>'
+        'trade-off charts, figures and per-column heatmaps: <code>comparison.to_html("comparison.html")</code>.</div>'
         "</div>"
     )

@@ -38,13 +38,17 @@ Verdicts (:func:`family_verdicts`) come from findings, never from a mean alone:
 The overall verdict is the worst family verdict, in that order (``not_measured`` families do not
 count), so a candidate whose privacy fails is never "on par", and a report without a holdout
 never claims to be.
+
+A use-case profile (:mod:`sdq.result.profiles`) reads the same findings with its own severities
+and adds one verdict, worse than ``well_below``: ``fails``, a major finding on a metric the use
+depends on. The neutral verdicts here never say ``fails``.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 from scipy.stats import norm
@@ -54,6 +58,8 @@ from sdq.result.metric_result import MetricResult
 __all__ = [
     "Finding",
     "find",
+    "holm",
+    "tested",
     "family_verdicts",
     "metric_verdicts",
     "VERDICTS",
@@ -72,8 +78,9 @@ MIN_EFFECT = {"metric": 0.02, "column": 0.05}
 #: Smallest standard error a test uses: a bootstrap whose replicates all agree (a column scoring 0
 #: in every replicate) does not make its gap infinitely certain.
 SE_FLOOR = 0.005
-#: Verdicts from best to worst (``not_measured`` is outside the order).
-VERDICTS = ("on_par", "no_baseline", "somewhat_below", "well_below")
+#: Verdicts from best to worst (``not_measured`` is outside the order; ``fails`` is a profile's
+#: verdict only, see :mod:`sdq.result.profiles`).
+VERDICTS = ("on_par", "no_baseline", "somewhat_below", "well_below", "fails")
 _Z95 = float(norm.ppf(0.975))
 
 
@@ -146,32 +153,62 @@ def _tests(results: Iterable[MetricResult]) -> list[_Test]:
     return tests
 
 
-def holm(p_values: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjusted p-values (monotone, capped at 1).
+def tested(results: Iterable[MetricResult]) -> list[tuple[str, str, str | None]]:
+    """``(metric, family, column)`` of every test with a standard error (those Holm adjusts)."""
+    return [(t.metric, t.family, t.column) for t in _tests(results) if t.se is not None]
+
+
+def holm(p_values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Holm's step-down adjusted p-values (monotone, capped at 1); with ``weights``, the weighted
+    Holm procedure (Holm 1979): each test gets the share ``w_i / sum(w)`` of the error rate, so
+    tests given more weight are rejected more easily while the family-wise error rate stays at
+    alpha. Step k (tests ordered by ``p / w``) adjusts ``p`` by the weight of the tests not yet
+    rejected over its own weight; equal weights give Holm's ``(m - k + 1) p``. A test of weight 0
+    is never rejected (adjusted p = 1).
 
     Examples
     --------
     >>> holm(np.array([0.01, 0.04, 0.03])).round(3).tolist()
     [0.03, 0.06, 0.06]
+    >>> holm(np.array([0.03, 0.3])).round(3).tolist()
+    [0.06, 0.3]
+    >>> holm(np.array([0.03, 0.3]), np.array([0.9, 0.1])).round(3).tolist()
+    [0.033, 0.3]
     """
     p = np.asarray(p_values, dtype=float)
     m = len(p)
     if m == 0:
         return p
-    order = np.argsort(p, kind="stable")
-    stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    w = np.ones(m) if weights is None else np.asarray(weights, dtype=float)
+    positive = w > 0
+    safe = np.where(positive, w, 1.0)
+    order = np.argsort(np.where(positive, p / safe, np.inf), kind="stable")
+    remaining = np.cumsum(w[order][::-1])[::-1]  # the weight of the tests from each step on
+    stepped = np.maximum.accumulate(np.where(positive[order], p[order] * remaining / safe[order], np.inf))
     out = np.empty(m)
     out[order] = np.minimum(stepped, 1.0)
     return out
 
 
-def find(results: Iterable[MetricResult]) -> list[Finding]:
+def find(
+    results: Iterable[MetricResult], weight: Callable[[str, str | None], float] | None = None, *, note: str = ""
+) -> list[Finding]:
     """The findings of a report's metric results, worst gap first (ties in the order of the
-    metrics and their columns)."""
+    metrics and their columns).
+
+    ``weight(metric, column)`` gives each test its weight in a weighted Holm procedure (see
+    :func:`holm`); a use-case profile gives the metrics it decides on a larger share of the error
+    rate (:mod:`sdq.result.profiles`). A test of weight 0 is left out. ``note`` ends each
+    finding's evidence (what the weights were)."""
     tests = _tests(results)
+    weights = None
+    if weight is not None:
+        tests = [t for t in tests if weight(t.metric, t.column) > 0]
+        weights = np.array([weight(t.metric, t.column) for t in tests if t.se is not None], dtype=float)
     with_se = [t for t in tests if t.se is not None]
-    adjusted = dict(zip(map(id, with_se), holm(np.array([t.p_raw() for t in with_se]))))
+    adjusted = dict(zip(map(id, with_se), holm(np.array([t.p_raw() for t in with_se]), weights)))
     n = len(with_se)
+    procedure = "weighted Holm" if weight is not None else "Holm"
     findings = []
     for t in tests:
         if t.se is None:
@@ -185,7 +222,7 @@ def find(results: Iterable[MetricResult]) -> list[Finding]:
             z = (t.gap - t.delta) / (math.sqrt(2.0) * max(t.se, SE_FLOOR))
             evidence = (
                 f"gap {t.gap:.3f} exceeds {t.delta:.2f} by z = {z:.1f} standard errors; "
-                f"Holm-adjusted one-sided p = {p:.2g} over {n} tests"
+                f"{procedure}-adjusted one-sided p = {p:.2g} over {n} tests{note}"
             )
         findings.append(
             Finding(

@@ -19,6 +19,7 @@ from sdq.errors import InputError
 from sdq.files import write_atomic
 from sdq.result.findings import Finding, family_verdicts, find, metric_verdicts
 from sdq.result.metric_result import MetricResult, json_safe
+from sdq.result.profiles import Profile, ProfileReading, read_profile, resolve_profile
 from sdq.result.summary import family_ranges, mean_or_none, summarise
 
 __all__ = ["EvaluationResult"]
@@ -43,16 +44,27 @@ class EvaluationResult:
         ``well_below``, ``no_baseline`` or ``not_measured``, decided by the findings.
     config, data, manifest : dict
         Every setting used; the inputs' shapes and schema; versions, data hashes and timings.
+    profile : Profile or None
+        The use-case profile the report is read with (:mod:`sdq.result.profiles`); its reading
+        (score, range, verdicts beside the neutral ones) is :attr:`profile_reading`.
     """
 
     def __init__(
-        self, metrics: list[MetricResult], *, config: dict, data: dict, manifest: dict, sdq_version: str
+        self,
+        metrics: list[MetricResult],
+        *,
+        config: dict,
+        data: dict,
+        manifest: dict,
+        sdq_version: str,
+        profile: Profile | str | None = None,
     ) -> None:
         self.metrics = list(metrics)
         self.config = config
         self.data = data
         self.manifest = manifest
         self.sdq_version = sdq_version
+        self.profile = resolve_profile(profile)
 
     # -- access ---------------------------------------------------------------------------------
     @property
@@ -80,6 +92,29 @@ class EvaluationResult:
     def verdicts(self) -> dict[str, str]:
         """Family and overall verdicts from the findings (:func:`sdq.result.findings.family_verdicts`)."""
         return family_verdicts(self.metrics, self.findings)
+
+    @property
+    def profile_reading(self) -> ProfileReading | None:
+        """The profile's reading of this report (None without a profile): its score and range, its
+        verdicts, the findings as it counts them and what it names but the report lacks."""
+        if self.profile is None:
+            return None
+        key = (tuple(map(id, self.metrics)), self.profile)
+        if getattr(self, "_profile_reading", (None, None))[0] != key:
+            self._profile_reading = (key, self.profile.read(self.metrics, self.findings))
+        return self._profile_reading[1]
+
+    def with_profile(self, profile: Profile | str | None):
+        """The same report read with another profile (a name, a :class:`Profile` or None); the
+        metric results are shared, never recomputed."""
+        return type(self)(
+            self.metrics,
+            config=self.config,
+            data=self.data,
+            manifest=self.manifest,
+            sdq_version=self.sdq_version,
+            profile=profile,
+        )
 
     @property
     def metric_verdicts(self) -> dict[str, str]:
@@ -144,6 +179,7 @@ class EvaluationResult:
                 "summary_details": self.summary_details,
                 "verdicts": self.verdicts,
                 "findings": [f.to_dict() for f in self.findings],
+                "profile": None if self.profile is None else self.profile_reading.to_dict(),
                 "metrics": [r.to_dict() for r in self.metrics],
                 "manifest": self.manifest,
             }
@@ -165,6 +201,7 @@ class EvaluationResult:
                 data=data["data"],
                 manifest=data.get("manifest", {}),
                 sdq_version=data["sdq_version"],
+                profile=read_profile(data.get("profile")),
             )
         except (KeyError, TypeError) as exc:
             raise InputError(f"not an sdq report: missing or malformed {exc}") from None

@@ -2,8 +2,9 @@
 ``sdq check``, the comparison and the notebook card all print what :func:`wording` gives, so they
 always agree.
 
-Verdicts themselves are decided by findings (:mod:`sdq.result.findings`); this module only words
-them, with the number of findings and of failing columns behind them.
+Verdicts themselves are decided by findings (:mod:`sdq.result.findings`; ``fails`` only by a
+use-case profile, :mod:`sdq.result.profiles`); this module only words them, with the number of
+findings and of failing columns behind them.
 
 Examples
 --------
@@ -26,6 +27,7 @@ TEXTS = {
     "well_below": "well below fresh real data",
     "no_baseline": "not judged: no holdout to compare with",
     "not_measured": "not measured",
+    "fails": "fails this use: a metric it depends on is well below fresh real data",
 }
 #: verdict -> its words in a table
 SHORT = {
@@ -34,6 +36,7 @@ SHORT = {
     "well_below": "well below",
     "no_baseline": "no baseline",
     "not_measured": "",
+    "fails": "fails",
 }
 #: verdict -> tone of the HTML report
 TONES = {
@@ -42,6 +45,7 @@ TONES = {
     "well_below": "poor",
     "no_baseline": "none",
     "not_measured": "none",
+    "fails": "poor",
 }
 
 

@@ -4,7 +4,8 @@ Where the rules are in a file:
 
 * a ``[rules]`` table (``sdq rules suggest`` writes one; ``sdq.toml`` holds one beside ``[thresholds]``);
 * ``[tool.sdq.rules]`` in ``pyproject.toml``;
-* a file of nothing but rules (``name = "expression"`` at the top level, no ``[thresholds]``).
+* a file of nothing but rules (``name = "expression"`` at the top level, and none of the other keys
+  of ``sdq.toml``: ``[thresholds]``, ``profile``, ``[profiles]``).
 
 Reading TOML needs Python 3.11 or newer (the standard library's ``tomllib``); on 3.10 give the
 rules as a mapping in Python.
@@ -20,7 +21,11 @@ from typing import Any, Mapping
 from sdq.errors import ConfigError
 from sdq.rules.model import Rule, as_rules
 
-__all__ = ["read_rules", "rules_table", "load_rules"]
+__all__ = ["read_rules", "rules_table", "load_rules", "CONFIG_KEYS"]
+
+#: The keys of ``sdq.toml`` other than ``rules``: a file with any of them is a configuration
+#: file, not a file of rules only.
+CONFIG_KEYS = ("thresholds", "profile", "profiles")
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -49,7 +54,7 @@ def rules_table(data: Mapping[str, Any], where: str) -> Mapping[str, Any] | None
         if not isinstance(table, Mapping):
             raise ConfigError(f"{where}: 'rules' must be a table of NAME = RULE")
         return table
-    if "thresholds" in data or not data:
+    if not data or any(key in data for key in CONFIG_KEYS):
         return None
     return data  # a file of rules only
 
