@@ -61,7 +61,8 @@ def test_report_writes_html_and_json_to_reports_by_default(files, tmp_path, monk
     assert data["data"]["holdout"] == {"rows": 150, "columns": 4}
     assert [m["name"] for m in data["metrics"]] == sdq.metric_names()
     assert "fidelity" in out and "holdout baseline" in out
-    assert err == ""  # not a terminal: no progress bar
+    # not a terminal: no progress bar; on a slow machine (a run past QUIET_SECONDS) progress lines only
+    assert all(line.startswith("sdq: [") and " done " in line for line in err.splitlines()), err
 
 
 def test_report_explicit_paths_metrics_and_quiet(files, tmp_path, capsys):
