@@ -319,11 +319,13 @@ def _matrix(prepared: Prepared, frame, features, exponents: dict, bounded: dict)
     return np.column_stack(columns).astype(np.float32) if columns else np.zeros((frame.n_rows, 0), np.float32)
 
 
-def setup(prepared: Prepared) -> UtilitySetup:
+def setup(prepared: Prepared, work: str = "utility.setup") -> UtilitySetup:
     """Build (once per evaluation) the task, feature matrices and labels of every data set; the
     models trained on them are kept in it (:func:`fit`). A ``Skip`` is kept too: the other utility
-    metric skips for the same reason without building anything again."""
-    built = prepared.cached(("utility.setup",), lambda: _setup_or_skip(prepared))
+    metric skips for the same reason without building anything again. ``work`` names the cached
+    work it is kept as: ``augmentation`` keeps a copy of its own (``utility.augmentation``, the
+    same setup, deterministic), so that it need not run in the process of the other two."""
+    built = prepared.cached((work,), lambda: _setup_or_skip(prepared))
     if isinstance(built, Skip):
         raise built
     return built
@@ -509,31 +511,33 @@ def memory_estimate(
       most ``rows / 5`` nodes of ``64 + 8 * classes`` bytes;
     * ``linear``: the encoded matrix (``d`` columns: two per numeric feature, value and missing
       indicator, and ``model_categories + 1`` per categorical one; 8 bytes a cell) and the Newton
-      solver's Hessian, ``(d * o)**2 * 8`` bytes: quadratic in the classes, the largest piece by far
-      for a target of many classes.
+      solver's Hessian, ``(d * o)**2 * 8`` bytes, quadratic in the classes (lbfgs, used past
+      ``NEWTON_COEFFICIENTS`` coefficients, holds 20 vectors of ``d * o``).
 
     Examples
     --------
     >>> from sdq.config import Config
     >>> e = memory_estimate("classification", 20_000, 20, 10, 50, Config(), test_rows=10_000)
-    >>> round(e["linear"] / 2**30, 1)  # d = 2 * 10 + 21 * 10 = 230 columns: (230 * 50)**2 * 8 bytes
-    1.0
-    >>> e["xgboost"] < e["random_forest"] < e["linear"]
+    >>> round(e["xgboost"] / 2**20)  # the bootstrap's 200 x 2,000 resampled rows x 50 classes, mostly
+    555
+    >>> e["xgboost"] < e["linear"] < e["random_forest"]
     True
     """
     classes = max(n_classes, 1)
     outputs = classes if n_classes > 2 else 1
     boot = config.n_bootstrap * min(max(test_rows, 1), config.bootstrap_rows)
     common = KEPT_MODELS * test_rows * classes * 8 + 3 * boot * classes * 8 + 3 * 199 * min(test_rows, 10_000) * 8
-    n_numeric = n_features - n_categorical
-    columns = 2 * n_numeric + (config.model_categories + 1) * n_categorical
+    columns = linear_coefficients([False] * (n_features - n_categorical) + [True] * n_categorical, config, 2)
+    coefficients = columns * outputs
+    # Newton's method holds the Hessian; lbfgs (past NEWTON_COEFFICIENTS) a few vectors of them
+    solver = 8 * coefficients**2 if coefficients <= NEWTON_COEFFICIENTS else 8 * 20 * coefficients
     nodes = int(2 * FOREST_SHARE * n_rows / FOREST_LEAF)
     return {
         "xgboost": common + n_rows * (5 * n_features + 16 * outputs),
         "random_forest": common
         + 4 * n_rows * n_features
         + KEPT_MODELS * forest_trees(n_rows) * nodes * (NODE_BYTES + 8 * classes),
-        "linear": common + 8 * n_rows * columns + 8 * (columns * outputs) ** 2,
+        "linear": common + 8 * n_rows * columns + solver,
     }
 
 
@@ -683,11 +687,28 @@ def _make_model(kind: str, task: str, categorical: list[bool], config, n_classes
         )
     pre = ColumnTransformer(steps, sparse_threshold=0.3)
     # Newton-Cholesky: a handful of exact Newton steps on these few dozen columns (lbfgs needs
-    # over a hundred iterations and stops where its tolerance says)
-    model = (
-        Ridge(alpha=1.0) if task == "regression" else LogisticRegression(solver="newton-cholesky", max_iter=100, C=1.0)
-    )
+    # over a hundred iterations and stops where its tolerance says); but its Hessian has a row and
+    # a column per coefficient, and its factorisation takes their number cubed: past
+    # NEWTON_COEFFICIENTS (a target of 40 classes and ten categorical features has 9,200: 680 MB
+    # and over ten minutes), lbfgs
+    if task == "regression":
+        model = Ridge(alpha=1.0)
+    elif linear_coefficients(categorical, config, n_classes) <= NEWTON_COEFFICIENTS:
+        model = LogisticRegression(solver="newton-cholesky", max_iter=100, C=1.0)
+    else:
+        model = LogisticRegression(solver="lbfgs", max_iter=200, C=1.0)
     return make_pipeline(pre, model)
+
+
+#: Most coefficients a logistic regression is fitted with Newton's method (else with lbfgs).
+NEWTON_COEFFICIENTS = 2_000
+
+
+def linear_coefficients(categorical: list[bool], config, n_classes: int) -> int:
+    """Coefficients of the linear model at most: per class (one for two classes), two per numeric
+    feature (value and missing indicator) and ``model_categories + 1`` per categorical one."""
+    columns = 2 * (len(categorical) - sum(categorical)) + (config.model_categories + 1) * sum(categorical)
+    return columns * (n_classes if n_classes > 2 else 1)
 
 
 def fit(s: UtilitySetup, prepared: Prepared, kind: str, train: str) -> Fitted:
@@ -695,21 +716,18 @@ def fit(s: UtilitySetup, prepared: Prepared, kind: str, train: str) -> Fitted:
     (every synthetic row: ``synthetic_full`` where the metric sees a subsample at the holdout's
     size); ``synthetic-f`` (the size-matched synthetic sample of fold ``f``); or ``holdout-f`` (the
     baseline: holdout rows outside fold ``f``, as many as ``synthetic-f`` has). At most
-    ``model_rows`` rows (a seeded sample)."""
+    ``model_rows`` rows (a seeded sample). ``real+synthetic-f`` and ``real+holdout-f`` (for
+    ``augmentation``): the real model's training rows and those of ``synthetic-f`` or
+    ``holdout-f`` together."""
     key = (kind, train)
     if key in s.models:
         return s.models[key]
-    source, _, fold = train.partition("-")
-    if source == "synthetic" and not fold and "synthetic_full" in s.x:
-        source = "synthetic_full"
-    x, y = s.x[source], s.y[source]
-    if fold:
-        rows = s.matched[int(fold)][0 if source == "synthetic" else 1]
-        x, y = x[rows], y[rows]
-    cap = prepared.config.model_rows
-    if len(y) > cap:
-        keep = subsample_rows(len(y), cap, prepared.rng(f"model-rows-{source}"))
-        x, y = x[keep], y[keep]
+    if train.startswith("real+"):
+        parts = [_training_set(s, prepared, "real"), _training_set(s, prepared, train[len("real+") :])]
+        x, y = np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    else:
+        x, y = _training_set(s, prepared, train)
+    source = train.partition("-")[0]
     present = None
     if s.task == "classification":
         present = np.unique(y)
@@ -728,6 +746,22 @@ def fit(s: UtilitySetup, prepared: Prepared, kind: str, train: str) -> Fitted:
     model.fit(x, y)
     s.models[key] = Fitted(kind=kind, model=model, train_rows=int(len(y)), classes_present=present)
     return s.models[key]
+
+
+def _training_set(s: UtilitySetup, prepared: Prepared, train: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows (features, labels) a model trained on ``train`` learns from (see :func:`fit`)."""
+    source, _, fold = train.partition("-")
+    if source == "synthetic" and not fold and "synthetic_full" in s.x:
+        source = "synthetic_full"
+    x, y = s.x[source], s.y[source]
+    if fold:
+        rows = s.matched[int(fold)][0 if source == "synthetic" else 1]
+        x, y = x[rows], y[rows]
+    cap = prepared.config.model_rows
+    if len(y) > cap:
+        keep = subsample_rows(len(y), cap, prepared.rng(f"model-rows-{source}"))
+        x, y = x[keep], y[keep]
+    return x, y
 
 
 def signal(s: UtilitySetup, prepared: Prepared, kind: str, data: str) -> Signal:
