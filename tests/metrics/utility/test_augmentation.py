@@ -106,6 +106,17 @@ def test_row_order_does_not_change_the_scores_and_the_seed_is_the_only_randomnes
     assert b.details["models"][0]["gain"] == pytest.approx(a.details["models"][0]["gain"])
     again = _score(train, fresh, holdout, config=small)
     assert again.to_dict() == a.to_dict()
+    # in a process of its own beside the other model metrics (two jobs), the same result
+    both = sdq.evaluate(
+        train,
+        fresh,
+        holdout,
+        target="poor_health",
+        metrics=["prediction", "augmentation"],
+        config=small.replace(models=("xgboost",)),
+        jobs=2,
+    )
+    assert both["augmentation"].to_dict() == a.to_dict()
 
 
 def test_average_precision_matches_scikit_learn_with_ties_and_in_batches():
