@@ -142,6 +142,6 @@ def test_the_memory_estimate_grows_with_rows_features_and_classes():
     ):
         assert all(changed[kind] > base[kind] for kind in base), (changed, base)
     # by hand: xgboost on 10,000 rows of 10 features, two classes, 5,000 test rows: the kept
-    # predictions (9 x 5,000 x 2 x 8), the bootstrap (3 x 200 x 2,000 x 2 x 8), the chance check
+    # predictions (11 x 5,000 x 2 x 8), the bootstrap (3 x 200 x 2,000 x 2 x 8), the chance check
     # (3 x 199 x 5,000 x 8), the matrix (10,000 x 10 x 5) and gradients (10,000 x 16)
-    assert base["xgboost"] == 9 * 5000 * 2 * 8 + 3 * 200 * 2000 * 2 * 8 + 3 * 199 * 5000 * 8 + 10_000 * (50 + 16)
+    assert base["xgboost"] == 11 * 5000 * 2 * 8 + 3 * 200 * 2000 * 2 * 8 + 3 * 199 * 5000 * 8 + 10_000 * (50 + 16)
