@@ -308,6 +308,7 @@ def summarise(n: int, label: str, runs: list[dict]) -> dict:
         "label": label,
         "metrics": metrics,
         "repeats": len(runs),
+        "jobs": runs[0].get("jobs", 1),
         "sdq_source": sources[0] if len(sources) == 1 else sources,
         "median": {
             k: _median(runs, k)
@@ -335,6 +336,8 @@ def summarise(n: int, label: str, runs: list[dict]) -> dict:
                     "vmhwm_mb",
                     "peak_reset",
                     "load_s",
+                    "jobs",
+                    "children_peak_mb",
                 )
             }
             for r in runs
