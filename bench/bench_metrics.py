@@ -146,6 +146,7 @@ def child(args: argparse.Namespace) -> int:
         profiler = cProfile.Profile()
         profiler.enable()
     t0, c0 = time.perf_counter(), time.process_time()
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     report = sdq.evaluate(
         frames["train"],
         frames["synthetic"],
@@ -153,8 +154,12 @@ def child(args: argparse.Namespace) -> int:
         metrics=args.metrics,
         seed=args.seed,
         target=args.target,
+        jobs=args.jobs,
     )
     call_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    # with --jobs > 1 the metrics run in forked children: their CPU time counts too
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s += (children.ru_utime - children0.ru_utime) + (children.ru_stime - children0.ru_stime)
     if profiler is not None:
         profiler.stop() if args.profiler == "pyinstrument" else profiler.disable()
     peak = _maxrss_mb()
@@ -167,6 +172,8 @@ def child(args: argparse.Namespace) -> int:
         "sdq_source_all": fingerprint_all,
         "call_s": call_s,
         "cpu_s": cpu_s,
+        "jobs": args.jobs,
+        "children_peak_mb": children.ru_maxrss / 1024 if args.jobs > 1 else None,
         "prepare_s": timings.get("prepare"),
         "metric_s": sum(timings[m] for m in args.metrics),
         "timings": timings,
@@ -271,6 +278,8 @@ def _run_child(n: int, metrics: list[str], args: argparse.Namespace, profile: st
     ]
     if args.target:
         cmd += ["--target", args.target]
+    if args.jobs != 1:
+        cmd += ["--jobs", str(args.jobs)]
     if profile:
         cmd += ["--profile", profile, "--profiler", args.profiler]
     env = dict(os.environ)
@@ -299,6 +308,7 @@ def summarise(n: int, label: str, runs: list[dict]) -> dict:
         "label": label,
         "metrics": metrics,
         "repeats": len(runs),
+        "jobs": runs[0].get("jobs", 1),
         "sdq_source": sources[0] if len(sources) == 1 else sources,
         "median": {
             k: _median(runs, k)
@@ -326,6 +336,8 @@ def summarise(n: int, label: str, runs: list[dict]) -> dict:
                     "vmhwm_mb",
                     "peak_reset",
                     "load_s",
+                    "jobs",
+                    "children_peak_mb",
                 )
             }
             for r in runs
@@ -387,8 +399,8 @@ def parent(args: argparse.Namespace) -> int:
     existing: list[dict] = []
     if out is not None and out.is_file() and not args.overwrite:
         existing = json.loads(out.read_text(encoding="utf-8")).get("results", [])
-    configs = [(m, [m]) for m in args.metrics]
-    if args.combined and len(args.metrics) > 1:
+    configs = [] if args.only_combined else [(m, [m]) for m in args.metrics]
+    if (args.combined and len(args.metrics) > 1) or args.only_combined:
         configs.append((ALL, list(args.metrics)))
     info = machine()
     data_info = {}
@@ -463,12 +475,16 @@ def parent(args: argparse.Namespace) -> int:
                 "seed": args.seed,
                 "sizes": data_info,
             },
-            "sdq_call": "sdq.evaluate(train, synthetic, holdout=holdout, metrics=[...], seed=SEED)",
+            "sdq_call": f"sdq.evaluate(train, synthetic, holdout=holdout, metrics=[...], seed=SEED, jobs={args.jobs})",
             "fields": {
                 "metric_s": "manifest timings of the metric(s) (sum for ALL), seconds",
                 "call_s": "wall time of the whole sdq.evaluate call, seconds",
                 "cpu_s": "CPU time (user + system, all threads) of the call: less sensitive than wall time to "
-                "other processes on a shared machine; above call_s where BLAS uses several threads",
+                "other processes on a shared machine; above call_s where BLAS uses several threads, or with "
+                "jobs > 1 (the forked processes' CPU time counts too)",
+                "jobs": "sdq.evaluate(jobs=...): metrics in that many forked processes (groups of metrics that share "
+                "work in one)",
+                "children_peak_mb": "with jobs > 1: the largest peak RSS of a forked process (peak_mb is the parent's)",
                 "loadavg_before": "1-minute load average just before the run (other work on the machine)",
                 "prepare_s": "manifest timings['prepare']: schema, coercion, binning, seconds",
                 "peak_mb": "peak RSS of the process during the call (ru_maxrss, watermark reset after loading)",
@@ -500,8 +516,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-combined", dest="combined", action="store_false", help="skip the run with all metrics together"
     )
+    parser.add_argument(
+        "--only-combined", action="store_true", help="time only the run with all metrics together (ALL)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--target", default=None, help="target column for the utility metrics (e.g. health)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="sdq.evaluate(jobs=N): metrics in N forked processes (the CPU time of the call counts theirs too)",
+    )
     parser.add_argument("--data-dir", default=str(HERE / "data"))
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per child run")
     parser.add_argument(

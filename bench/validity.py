@@ -1,7 +1,8 @@
 """The validity table: how sdq's fidelity and utility metrics, verdict and gates score data of known quality.
 
 Real tables that ship with installed packages (no downloads) are split, seeded, into a training
-part (50%), a holdout (25%) and fresh rows (25%). Variants of known quality are made from the fresh
+part (50%), a holdout (25%) and fresh rows (25%) (``randhie_rare``, the case of scarce real rows and
+a rare class: 1,000, 4,000 and 4,000 rows). Variants of known quality are made from the fresh
 rows (the copy from the training rows) and each is scored against the training part with the
 holdout as baseline. The result is a Markdown file (``docs/validity.md`` by default) with, per real
 table: every fidelity metric that runs on tables, the fidelity family score, its verdict and the
@@ -19,6 +20,7 @@ Scores are deterministic: every random step is seeded.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 import time
@@ -41,10 +43,10 @@ OLD_STARTER_GATE = "fidelity=0.9*baseline"
 TIME_SERIES = {"autocorrelation", "partial_autocorrelation", "sequence_length", "first_differences", "seasonal_profile"}
 #: Utility metrics (each table has a target); scored in a report of their own, so that the
 #: fidelity gates read the fidelity metrics only.
-UTILITY = ["prediction", "feature_importance", "qscore"]
+UTILITY = ["prediction", "feature_importance", "augmentation", "qscore"]
 #: Seeds of the stability table, and the metrics it follows.
 STABILITY_SEEDS = 5
-STABILITY = ["prediction", "feature_importance", "detection"]
+STABILITY = ["prediction", "feature_importance", "augmentation", "detection"]
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Table:
     ordinal_order: list | None  # its values from lowest to highest
     binary_target: bool  # whether the target is binary (0/1 or bool)
     skipped: dict[str, str]  # variant -> why it does not apply
+    sizes: tuple[int, int, int] | None = None  # training, holdout and fresh rows (default: 50%, 25%, 25%)
 
 
 def load_tables() -> dict[str, Table]:
@@ -77,6 +80,9 @@ def load_tables() -> dict[str, Table]:
         fair[column] = pd.Categorical(fair[column], categories=levels, ordered=True)
     rh = randhie.load_pandas().data
     bc = load_breast_cancer(as_frame=True).frame
+    # a rare class made of two rare categories (self-rated health fair: 7.7%, poor: 1.5%); the
+    # health dummies that would give it away are left out
+    rare = rh.assign(poor_health=(rh["hlthf"] + rh["hlthp"]) > 0).drop(columns=["hlthg", "hlthf", "hlthp"])
     return {
         "fair": Table(
             "fair",
@@ -109,6 +115,23 @@ def load_tables() -> dict[str, Table]:
             binary_target=True,
             skipped={},
         ),
+        "randhie_rare": Table(
+            "randhie_rare",
+            rare,
+            "poor_health",
+            "statsmodels' RAND health insurance experiment with a rare class and scarce real rows, the case "
+            "`augmentation` is for: target `poor_health` (self-rated health fair or poor, 9.2% of the rows; the "
+            "three health dummies left out), 8 numeric columns; 1,000 training rows, a holdout of 4,000 and "
+            "4,000 fresh rows (the other 11,190 rows unused). `lncoins` serves as both the categorical and "
+            "the ordinal scale, as in `randhie`.",
+            shift="lpi",
+            categorical="lncoins",
+            ordinal="lncoins",
+            ordinal_order=None,
+            binary_target=True,
+            skipped={},
+            sizes=(1000, 4000, 4000),
+        ),
         "breast_cancer": Table(
             "breast_cancer",
             bc,
@@ -128,11 +151,21 @@ def load_tables() -> dict[str, Table]:
     }
 
 
-def split(frame: pd.DataFrame, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Training (50%), holdout (25%) and fresh (25%) rows, from one seeded permutation."""
+def split(
+    frame: pd.DataFrame, seed: int = SEED, sizes: tuple[int, int, int] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Training (50%), holdout (25%) and fresh (25%) rows, or as many as ``sizes`` says, from one
+    seeded permutation."""
     order = np.random.default_rng(seed).permutation(len(frame))
     n_train, n_holdout = len(frame) // 2, len(frame) // 4
-    parts = order[:n_train], order[n_train : n_train + n_holdout], order[n_train + n_holdout :]
+    n_fresh = len(frame) - n_train - n_holdout
+    if sizes is not None:
+        n_train, n_holdout, n_fresh = sizes
+    parts = (
+        order[:n_train],
+        order[n_train : n_train + n_holdout],
+        order[n_train + n_holdout : n_train + n_holdout + n_fresh],
+    )
     return tuple(frame.iloc[p].reset_index(drop=True) for p in parts)
 
 
@@ -286,7 +319,7 @@ def stability(table: Table, train: pd.DataFrame, holdout: pd.DataFrame, fresh: p
 
 
 def run_table(table: Table, metrics: list[str]) -> dict:
-    train, holdout, fresh = split(table.frame)
+    train, holdout, fresh = split(table.frame, sizes=table.sizes)
     variants = make_variants(table, train, holdout, fresh)
     rows, baseline, init_gate = [], None, None
     # the starter config's gates on what this table scores: findings and the fidelity family
@@ -399,6 +432,9 @@ def _f(value) -> str:
 def _cell(result: dict) -> str:
     """A utility score with its interval, or why it did not run."""
     if result["status"] != "ok":
+        found = re.search(r"does not measurably improve the \w+ model \((.*)\): there is", result["message"] or "")
+        if found:  # augmentation: the gains, not the whole sentence
+            return f"skipped: no measurable gain from real rows ({found.group(1)})"
         return f"{result['status']}: {result['message']}"
     text = _f(result["score"])
     if result["ci"] is not None:
@@ -426,7 +462,11 @@ def utility_findings(results: list[dict]) -> list[str]:
                 mean = sum(v for _, v in values) / len(values)
                 parts.append(f"{kind} {mean:.3f} (" + ", ".join(f"{t} {v:.3f}" for t, v in values) + ")")
         if parts:
-            out.append(f"**`{metric}` on data with no utility**, mean over the tables: " + "; ".join(parts) + ".")
+            out.append(
+                f"**`{metric}` on data with no utility**, mean over the {len(results)} tables: "
+                + "; ".join(parts)
+                + "."
+            )
         inside = []
         for res in results:
             fresh = next(r for r in res["rows"] if r["variant"] == "fresh")["utility"][metric]
@@ -443,6 +483,23 @@ def utility_findings(results: list[dict]) -> list[str]:
                 + "; ".join(inside)
                 + "."
             )
+    parts = []
+    for res in results:
+        rows = {_kind(r["variant"]): r["utility"]["augmentation"] for r in res["rows"] if "utility" in r}
+        if rows["fresh"]["status"] != "ok":
+            parts.append(f"{res['table'].name} skipped (no measurable gain from real rows)")
+            continue
+        scored = [
+            f"{kind} {_cell(rows[kind])}"
+            for kind in ("fresh", "copy", "target shuffled", "independent columns", "uniform garbage")
+            if kind in rows
+        ]
+        parts.append(f"{res['table'].name}: " + ", ".join(scored))
+    out.append(
+        "**`augmentation`** (baseline 1.0: as many real rows; skipped where real rows give no measurable gain): "
+        + "; ".join(parts)
+        + "."
+    )
     for metric in STABILITY:
         ranges = [
             (res["table"].name, max(res["stability"][metric]["scores"]) - min(res["stability"][metric]["scores"]))
@@ -470,7 +527,8 @@ def render(results: list[dict], metrics: list[str], command: str) -> str:
         "```",
         "",
         "Scores are deterministic (every random step is seeded). Each real table is split, seeded, into",
-        "training rows (50%), a holdout (25%) and fresh rows (25%). Every variant is scored against the",
+        "training rows (50%), a holdout (25%) and fresh rows (25%) (`randhie_rare`: scarce real rows, 1,000,",
+        "4,000 and 4,000). Every variant is scored against the",
         f"training rows with the holdout as baseline (`sdq.evaluate(..., seed={SEED})`, `n_bootstrap={N_BOOTSTRAP}`),",
         "on the fidelity metrics that run on tables (" + ", ".join(f"`{m}`" for m in metrics) + "); "
         "`rules` checks the rules mined from the training rows (`mine_rules=True`).",

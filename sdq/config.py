@@ -103,6 +103,11 @@ class Config:
         Most frequent real levels one-hot encoded per categorical column in the distance space.
     attack_rows : int
         Largest number of members (and of non-members) a membership inference attack scores.
+    memory_budget_mb : int
+        Most memory, in MB, the work of one model kind of the utility metrics may be estimated to
+        hold (:func:`sdq.metrics.utility.models.memory_estimate`: from training rows, features and
+        classes). A model kind above it is left out with the reason, and a metric whose every kind
+        is above it is ``skipped``: never a ``MemoryError`` after minutes of work.
     metric_params : mapping
         Parameters of individual metrics: metric name -> {parameter: value}, e.g.
         ``{"mean_match": {"tolerance": 0.5}}``. A metric's parameters are the keyword-only arguments
@@ -134,6 +139,7 @@ class Config:
     privacy_rows: int = 10_000
     privacy_categories: int = 20
     attack_rows: int = 5_000
+    memory_budget_mb: int = 4_096
     metric_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
     rules: tuple = ()
 
@@ -154,6 +160,7 @@ class Config:
         _check_int("privacy_rows", self.privacy_rows, 100, None)
         _check_int("privacy_categories", self.privacy_categories, 1, 1_000)
         _check_int("attack_rows", self.attack_rows, 50, None)
+        _check_int("memory_budget_mb", self.memory_budget_mb, 1, None)
         models = tuple(self.models) if not isinstance(self.models, str) else (self.models,)
         unknown = [m for m in models if m not in MODEL_KINDS]
         if not models or unknown:

@@ -512,8 +512,13 @@ CACHED_WORK: dict[str, str] = {
         "(fidelity/autocorrelation.py); autocorrelation, partial_autocorrelation"
     ),
     "utility.setup": (
-        "(): task, feature matrices, labels and test split, and the trained models (utility/models.py); "
-        "prediction, feature_importance (group utility-models)"
+        "(): task, feature matrices, labels, test split and size-matched samples, and the trained models "
+        "(utility/models.py); prediction, feature_importance (group utility-models)"
+    ),
+    "utility.augmentation": (
+        "(): augmentation's own copy of the utility setup and its models (the same, deterministic; "
+        "utility/models.py), so that with several jobs it runs in a process beside prediction and "
+        "feature_importance; augmentation (group utility-augmentation)"
     ),
     "privacy.encoder": (
         "(): the distance encoding fitted on the real rows (privacy/distance.py); neighbours_privacy, "

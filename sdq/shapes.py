@@ -754,6 +754,13 @@ class Models(Shape):
         return (
             Field("score_name", Text(), "the name of the score in trtr / tstr / baseline (e.g. auc, r2)"),
             Field(
+                "labels",
+                MapOf(Text(), ("real", "synthetic", "holdout", "ratio")),
+                "what figures and tables call the models trained on real (trtr), synthetic (tstr) and holdout "
+                "(baseline) rows, and the ratio (by default: TRTR, TSTR, holdout half, TSTR / TRTR)",
+                required=False,
+            ),
+            Field(
                 "models",
                 ListOf(
                     Record(

@@ -161,7 +161,7 @@ def test_without_holdout_baselines_are_none(mixed_triple):
 def test_metrics_that_need_a_target_are_skipped_without_one(mixed_triple):
     real, synthetic, holdout = mixed_triple
     needing = [n for n, s in registry.registry().items() if "target" in s.needs]
-    assert needing == ["prediction", "feature_importance"]
+    assert needing == ["prediction", "feature_importance", "augmentation"]
     report = sdq.evaluate(real, synthetic, holdout, metrics=needing, config=FAST)
     assert {r.name: (r.status, r.message) for r in report} == dict.fromkeys(
         needing, ("skipped", "no target column was given")

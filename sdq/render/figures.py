@@ -623,6 +623,16 @@ def correlogram_panels(
     return sorted(panels, key=lambda p: -_gap(p["score"], p["baseline"]))
 
 
+#: What the ``models`` shape's figures and tables call each training set and the ratio, unless the
+#: details name them (``labels``).
+MODEL_LABELS = {
+    "real": "trained on real (TRTR)",
+    "synthetic": "trained on synthetic (TSTR)",
+    "holdout": "trained on holdout (half)",
+    "ratio": "ratio TSTR / TRTR",
+}
+
+
 def prediction_panels(details: Mapping[str, Any]) -> list[Panel]:
     """Per model: the holdout score of models trained on real (TRTR), synthetic (TSTR) and holdout
     rows; beside it the chance-adjusted ratio TSTR / TRTR with its interval and the holdout's ratio."""
@@ -632,10 +642,11 @@ def prediction_panels(details: Mapping[str, Any]) -> list[Panel]:
     if not models:
         return []
     labels = [plot_text(m["model"]) for m in models]
+    named = {**MODEL_LABELS, **{k: str(v) for k, v in _dict(details.get("labels")).items()}}
     sources = [
-        ("real", "trtr", "trained on real (TRTR)"),
-        ("synthetic", "tstr", "trained on synthetic (TSTR)"),
-        ("holdout", "baseline", "trained on holdout (half)"),
+        ("real", "trtr", plot_text(named["real"])),
+        ("synthetic", "tstr", plot_text(named["synthetic"])),
+        ("holdout", "baseline", plot_text(named["holdout"])),
     ]
     data = []
     for data_set, key, label in sources:
@@ -672,7 +683,7 @@ def prediction_panels(details: Mapping[str, Any]) -> list[Panel]:
         data.append(
             {
                 "type": "bar",
-                "name": "ratio TSTR / TRTR",
+                "name": plot_text(named["ratio"]),
                 "x": labels,
                 "y": ratios,
                 "xaxis": "x2",
@@ -712,7 +723,7 @@ def prediction_panels(details: Mapping[str, Any]) -> list[Panel]:
         xaxis2={"domain": [0.68, 1], "type": "category", "anchor": "y2"},
         yaxis2={"anchor": "x2", "range": ratio_range, "title": {"text": "ratio (1 = as good as real)"}},
     )
-    return [_panel({"data": data, "layout": layout}, f"models: {key_name} and TSTR / TRTR ratio")]
+    return [_panel({"data": data, "layout": layout}, f"models: {key_name} and {named['ratio']}")]
 
 
 def importance_panels(

@@ -92,13 +92,19 @@ def prediction_tables(details: Mapping[str, Any]) -> list[Table]:
     """Every model's scores on the real test rows, per training data set."""
     models = [m for m in _list(details.get("models")) if isinstance(m, Mapping)]
     keys = list(dict.fromkeys(k for m in models for part in ("trtr", "tstr") for k in _dict(m.get(part))))
+    named = {
+        "real": "real (TRTR)",
+        "synthetic": "synthetic (TSTR)",
+        "holdout": "holdout half",
+        **{k: str(v) for k, v in _dict(details.get("labels")).items()},
+    }
     rows = []
     for m in models:
         train_rows = _dict(m.get("train_rows"))
         for label, part, data_set in (
-            ("real (TRTR)", "trtr", "real"),
-            ("synthetic (TSTR)", "tstr", "synthetic"),
-            ("holdout half", "baseline", "holdout"),
+            (named["real"], "trtr", "real"),
+            (named["synthetic"], "tstr", "synthetic"),
+            (named["holdout"], "baseline", "holdout"),
         ):
             values = _dict(m.get(part))
             if not values:

@@ -203,6 +203,34 @@ def test_prediction_panel_has_bars_per_model_and_ratio_intervals():
     assert traces["holdout ratio"]["y"] == [0.93, None]
 
 
+def test_models_panels_and_tables_name_the_training_sets_as_the_details_say():
+    from sdq.render.tables import prediction_tables
+
+    labels = {"real": "real rows alone", "synthetic": "real + synthetic rows", "holdout": "real + holdout rows"}
+    details = {
+        "score_name": "score",
+        "labels": {**labels, "ratio": "gain ratio"},
+        "models": [
+            {
+                "model": "xgboost, all rows",
+                "trtr": {"score": 0.7},
+                "tstr": {"score": 0.75},
+                "baseline": {"score": 0.76, "ratio": 1.0, "train_rows": 3000},
+                "ratio": 0.83,
+                "ci": [0.6, 1.0],
+                "train_rows": {"real": 1000, "synthetic": 3000},
+            }
+        ],
+    }
+    (panel,) = fig.prediction_panels(details)
+    traces = {t["name"]: t for t in _traces(panel)}
+    assert traces["real rows alone"]["y"] == [0.7] and traces["real + holdout rows"]["y"] == [0.76]
+    assert traces["gain ratio"]["y"] == [0.83] and "gain ratio" in panel["title"]
+    (table,) = prediction_tables(details)
+    assert [row[1] for row in table["rows"]] == list(labels.values())
+    assert [row[2] for row in table["rows"]] == [1000, 3000, 3000]
+
+
 def test_importance_panels_follow_the_real_ranking():
     details = {
         "features": ["a", "b", "c"],

@@ -6,5 +6,6 @@ metrics in every report."""
 # isort: off
 from sdq.metrics.utility import prediction  # noqa: F401
 from sdq.metrics.utility import feature_importance  # noqa: F401
+from sdq.metrics.utility import augmentation  # noqa: F401
 from sdq.metrics.utility import qscore  # noqa: F401
 # isort: on

@@ -32,7 +32,11 @@ move with it, less with more trees (see ``FOREST_TREES``). Measured: at most 0.0
 seeds on each table (``docs/validity.md``).
 
 Baseline: the models trained on one half of the holdout (the baseline models of ``prediction``),
-each against the TRTR model, averaged. Interval: per model kind, Fisher's interval of a
+each against the TRTR model, averaged. **Size-matched** as ``prediction`` is: with a holdout, the
+synthetic side is the two models trained on synthetic samples of the baseline models' training
+size, each against the TRTR model, averaged (the ``synthetic`` ranking shows their mean
+importances); the model trained on every synthetic row the models may take gives ``full_size``
+(and ``score_full_size``) where it trains on more rows. Interval: per model kind, Fisher's interval of a
 correlation over as many pairs as there are features (at least four); the metric's is the mean of
 their bounds. It says how firmly so many features pin the agreement down, not how much the models
 would move with other training rows. Details: per model kind, the importance shares and ranking
@@ -123,8 +127,11 @@ def feature_importance(prepared: Prepared) -> Outcome:
     rows = test_x[subsample_rows(len(test_x), config.importance_rows, prepared.rng("feature_importance"))]
     labels = [f.label for f in s.features]
     n_features = len(labels)
-    models, scores, baselines, lows, highs = [], [], [], [], []
+    models, scores, baselines, lows, highs, fulls = [], [], [], [], [], []
     for kind in config.models:
+        if kind in s.too_big:
+            models.append({"model": kind, "note": s.too_big[kind]})
+            continue
         real_check = signal(s, prepared, kind, "real")
         if not real_check.passed:
             models.append(
@@ -135,9 +142,14 @@ def feature_importance(prepared: Prepared) -> Outcome:
             )
             continue
         imp_r = model_importance(s, fit(s, prepared, kind, "real"), rows)
-        imp_s = model_importance(s, fit(s, prepared, kind, "synthetic"), rows)
+        # size-matched: the synthetic models trained on as many rows as the baseline's (one per
+        # half of the holdout), compared as the baseline's are; without a holdout, one model
+        sources = ["synthetic"] if s.folds is None else [f"synthetic-{f}" for f in range(len(s.folds))]
+        fitted = [fit(s, prepared, kind, source) for source in sources]
+        each = [model_importance(s, model, rows) for model in fitted]
+        imp_s = np.mean(each, axis=0)
         synthetic_check = signal(s, prepared, kind, "synthetic")
-        raw = importance_agreement(imp_r, imp_s)
+        raw = float(np.mean([importance_agreement(imp_r, imp) for imp in each]))
         score = raw if synthetic_check.passed else 0.0
         interval = agreement_interval(score, n_features) if synthetic_check.passed else (0.0, 0.0)
         rho = spearmanr(imp_r, imp_s).statistic if np.ptp(imp_r) > 0 and np.ptp(imp_s) > 0 else None
@@ -162,12 +174,24 @@ def feature_importance(prepared: Prepared) -> Outcome:
             baseline = float(np.mean([importance_agreement(imp_r, imp_h) for imp_h in held]))
             entry["holdout"] = _ranked(np.mean(held, axis=0), labels)
             entry["baseline"] = rounded(baseline)
+            entry["train_rows"] = {"real": fit(s, prepared, kind, "real").train_rows, "synthetic": fitted[0].train_rows}
             baselines.append(baseline)
+            n_full = min(len(s.y["synthetic_full" if "synthetic_full" in s.y else "synthetic"]), config.model_rows)
+            if n_full > max(m.train_rows for m in fitted):
+                full = importance_agreement(imp_r, model_importance(s, fit(s, prepared, kind, "synthetic"), rows))
+                entry["full_size"] = {
+                    "train_rows": n_full,
+                    "raw_score": rounded(full),
+                    "score": rounded(full if synthetic_check.passed else 0.0),
+                }
+                fulls.append(full if synthetic_check.passed else 0.0)
         if interval is not None:
             lows.append(interval[0])
             highs.append(interval[1])
         scores.append(score)
         models.append(entry)
+    if not scores and len(models) == len(s.too_big):
+        raise Skip("; ".join(s.too_big.values()))
     if not scores:
         raise Skip(
             "the real data itself predicts the target no better than chance with any model; "
@@ -179,8 +203,11 @@ def feature_importance(prepared: Prepared) -> Outcome:
         "importance": "xgboost: total gain; random_forest: impurity decrease; linear: spread of the contribution",
         "rows": int(len(rows)),
         "score_name": "auc" if s.task != "regression" else "r2",
+        "size_matched": s.folds is not None,
         **large_values(s),
     }
+    if fulls and len(fulls) == len(scores):
+        details["score_full_size"] = rounded(clip01(float(np.mean(fulls))))
     ci = (clip01(float(np.mean(lows))), clip01(float(np.mean(highs)))) if len(lows) == len(scores) else None
     return Outcome(
         score=clip01(float(np.mean(scores))),

@@ -14,13 +14,28 @@ same models.
   linear model (logistic regression / ridge) gets a pipeline fitted on each training set:
   median imputation with missing indicators and scaling for numbers, one-hot encoding of the
   ``model_categories`` most frequent levels for categories.
-* Test rows: the holdout. TSTR and TRTR models are scored on all of it. The baseline models are
+* Test rows: the holdout. The TRTR model is scored on all of it. The baseline models are
   trained on one half of the holdout and scored on the other (two folds, cross-fitted): what
   fresh real data of that size achieves. For classification the two halves are stratified by the
   target (a seeded split of every class in two halves) when every class has at least two holdout
   rows, so that no half lacks a class the other has; otherwise a plain seeded split. Without a
   holdout, a seeded 30% of the real rows is the test set, and the result says it is optimistic
   (the generator saw those rows).
+* **Size-matched synthetic models** (:func:`matched_rows`): a model's score grows with its training
+  rows, so a synthetic model trained on more rows than the baseline's beat the baseline on fresh
+  real data alone (1.000 against 0.895 on the Fair survey). For each fold, a model is trained on
+  a seeded sample of the synthetic rows of exactly the baseline model's training size
+  (``synthetic-0``, ``synthetic-1``: disjoint samples, as the two halves of the holdout are) and
+  scored on the same fold as the baseline model: the headline compares like with like. That size
+  is the half of the holdout the baseline trains on, or less where the synthetic data has fewer
+  rows than the holdout (the baseline then trains on a sample of its half of that size too), and
+  at most ``model_rows``. The model trained on every synthetic row the models may take (``synthetic``:
+  all of ``synthetic_full``, up to ``model_rows``) gives the full-size figure in ``details``; it
+  is trained only where it has more rows than the matched models.
+* **Memory budget** (:func:`memory_estimate`): before any model is trained, the memory its work
+  would hold is estimated from the training rows, features and classes; a model kind whose
+  estimate exceeds ``Config.memory_budget_mb`` is left out with the reason (and the metric is
+  ``skipped`` if every kind is), never a ``MemoryError`` after minutes of work.
 * A training set whose target has a single class (a generator that emits one class) gets a
   constant model: it predicts that class with certainty for every row, and is scored like any
   other model (an AUC of 0.5, chance; every permutation importance 0). Only real training rows
@@ -83,6 +98,10 @@ __all__ = [
     "signal",
     "ConstantClassifier",
     "large_values",
+    "matched_rows",
+    "memory_estimate",
+    "memory_note",
+    "training_rows",
 ]
 
 NUMERIC_FEATURES = ("numeric", "datetime", "boolean")
@@ -255,6 +274,13 @@ class UtilitySetup:
     optimistic: bool
     folds: list[np.ndarray] | None
     dropped: dict[str, int]
+    #: per fold: (the synthetic rows its size-matched model trains on, the holdout rows its
+    #: baseline model trains on), of one size (see :func:`matched_rows`)
+    matched: list[tuple[np.ndarray, np.ndarray]] | None = None
+    #: per model kind: why it is left out (its memory estimate exceeds the budget), if it is
+    too_big: dict[str, str] = field(default_factory=dict)
+    #: estimated bytes per model kind (and ``data`` for the matrices), for ``details``
+    memory: dict[str, int] = field(default_factory=dict)
     models: dict[tuple[str, str], Fitted] = field(default_factory=dict)
     #: chance checks by (model kind, data set): see :func:`signal`
     signals: dict[tuple[str, str], Signal] = field(default_factory=dict)
@@ -293,11 +319,13 @@ def _matrix(prepared: Prepared, frame, features, exponents: dict, bounded: dict)
     return np.column_stack(columns).astype(np.float32) if columns else np.zeros((frame.n_rows, 0), np.float32)
 
 
-def setup(prepared: Prepared) -> UtilitySetup:
+def setup(prepared: Prepared, work: str = "utility.setup") -> UtilitySetup:
     """Build (once per evaluation) the task, feature matrices and labels of every data set; the
     models trained on them are kept in it (:func:`fit`). A ``Skip`` is kept too: the other utility
-    metric skips for the same reason without building anything again."""
-    built = prepared.cached(("utility.setup",), lambda: _setup_or_skip(prepared))
+    metric skips for the same reason without building anything again. ``work`` names the cached
+    work it is kept as: ``augmentation`` keeps a copy of its own (``utility.augmentation``, the
+    same setup, deterministic), so that it need not run in the process of the other two."""
+    built = prepared.cached((work,), lambda: _setup_or_skip(prepared))
     if isinstance(built, Skip):
         raise built
     return built
@@ -323,6 +351,10 @@ def _setup(prepared: Prepared) -> UtilitySetup:
     holdout = prepared.frames.get("holdout")
     if holdout is not None:
         frames["holdout"] = holdout
+    if prepared.synthetic_full is not None:
+        # every synthetic row: what the full-size model trains on (``synthetic`` is the subsample
+        # at the holdout's size)
+        frames["synthetic_full"] = prepared.synthetic_full
     x, y, dropped = {}, {}, {}
     # numbers beyond float32: divided by a power of two set by the real data (no score changes),
     # and bounded (see the docstring)
@@ -370,10 +402,11 @@ def _setup(prepared: Prepared) -> UtilitySetup:
         if len(y[name]) == 0:
             raise Skip(f"the {name} data has no rows with a target value")
     rng = prepared.rng("utility-split")
-    optimistic, folds = False, None
+    optimistic, folds, matched = False, None, None
     if "holdout" in frames and len(y["holdout"]) >= 20:
         test_name = "holdout"
         folds = _halves(y["holdout"], task == "classification", rng)
+        matched = matched_rows(folds, len(y["synthetic"]), prepared.config.model_rows, prepared.rng("utility-matched"))
     else:
         # no (usable) holdout: a seeded 30% of the real rows is the test set
         n = len(y["real"])
@@ -388,7 +421,7 @@ def _setup(prepared: Prepared) -> UtilitySetup:
             raise Skip(
                 f"the test rows' target has a single class ({classes[present[0]]!r}); no score can tell models apart"
             )
-    return UtilitySetup(
+    built = UtilitySetup(
         task=task,
         task_reason=reason,
         features=features,
@@ -400,9 +433,160 @@ def _setup(prepared: Prepared) -> UtilitySetup:
         optimistic=optimistic,
         folds=folds,
         dropped=dropped,
+        matched=matched,
         target_exponent=target_exponent,
         exponents={k: e for k, e in exponents.items() if e},
         bounded={k: v for k, v in bounded.items() if v},
+    )
+    _check_memory(built, prepared.config)
+    return built
+
+
+def matched_rows(
+    folds: list[np.ndarray], n_synthetic: int, cap: int, rng: np.random.Generator
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per fold ``f``: the synthetic rows its size-matched model trains on and the holdout rows
+    (outside fold ``f``) its baseline model trains on, both of size
+    ``min(rows outside the fold, cap, n_synthetic // 2)`` (at least 1). The synthetic samples of
+    the folds are disjoint (a seeded permutation cut in consecutive pieces), as the holdout's
+    halves are, unless the synthetic data has fewer than two rows.
+
+    Examples
+    --------
+    >>> folds = [np.arange(0, 6), np.arange(6, 10)]  # 6 and 4 holdout rows
+    >>> [(len(s), len(h)) for s, h in matched_rows(folds, 100, 10_000, np.random.default_rng(0))]
+    [(4, 4), (6, 6)]
+    >>> [(len(s), len(h)) for s, h in matched_rows(folds, 6, 10_000, np.random.default_rng(0))]
+    [(3, 3), (3, 3)]
+    >>> a, b = [s for s, _ in matched_rows(folds, 6, 10_000, np.random.default_rng(0))]
+    >>> len(np.intersect1d(a, b))
+    0
+    """
+    order = rng.permutation(n_synthetic)
+    out, used = [], 0
+    for f in range(len(folds)):
+        train = np.concatenate([folds[g] for g in range(len(folds)) if g != f])
+        size = max(1, min(len(train), cap, n_synthetic // len(folds)))
+        if used + size <= n_synthetic:
+            synthetic = np.sort(order[used : used + size])
+            used += size
+        else:  # fewer than two synthetic rows: the folds share them
+            synthetic = np.sort(rng.choice(n_synthetic, size=min(size, n_synthetic), replace=False))
+        holdout = np.sort(train[subsample_rows(len(train), size, rng)])
+        out.append((synthetic, holdout))
+    return out
+
+
+#: Bytes of a node of a scikit-learn tree besides its values (the node record and bookkeeping).
+NODE_BYTES = 64
+#: Rows per leaf of the random forest (``min_samples_leaf``), and the share of rows each tree draws
+#: (``max_samples``): a tree has at most ``2 * share * rows / leaf`` nodes.
+FOREST_LEAF, FOREST_SHARE = 5, 0.5
+#: Models of one kind one process may keep at once: real, every synthetic row, two size-matched and
+#: two baseline; and ``augmentation``'s own real, two real + synthetic and two real + holdout.
+KEPT_MODELS = 11
+
+
+def memory_estimate(
+    task: str,
+    n_rows: int,
+    n_features: int,
+    n_categorical: int,
+    n_classes: int,
+    config,
+    test_rows: int = 0,
+) -> dict[str, int]:
+    """A rough upper estimate, in bytes, of the memory the utility metrics' work holds for one
+    model kind trained on ``n_rows`` rows of ``n_features`` features (``n_categorical`` of them
+    categorical) predicting ``n_classes`` classes (0 for regression), scored on ``test_rows`` rows.
+    Per kind, the sum of what its largest pieces hold at once (``o`` outputs: 1 for regression and
+    two classes, else the number of classes):
+
+    * every kind: the predictions of the kept models on the test rows (``test_rows * classes * 8``
+      each), a bootstrap's resampled labels and predictions (``3 * n_bootstrap * bootstrap_rows *
+      classes * 8``) and a chance check's permuted labels (``3 * 199 * 10,000 * 8`` at most);
+    * ``xgboost``: a float32 copy and the binned matrix of the training rows (``5`` bytes per cell)
+      and its gradients (``16 * o`` bytes per row);
+    * ``random_forest``: a float32 copy of the rows, and the trees of the kept forests, each with at
+      most ``rows / 5`` nodes of ``64 + 8 * classes`` bytes;
+    * ``linear``: the encoded matrix (``d`` columns: two per numeric feature, value and missing
+      indicator, and ``model_categories + 1`` per categorical one; 8 bytes a cell) and the Newton
+      solver's Hessian, ``(d * o)**2 * 8`` bytes, quadratic in the classes (lbfgs, used past
+      ``NEWTON_COEFFICIENTS`` coefficients, holds 20 vectors of ``d * o``).
+
+    Examples
+    --------
+    >>> from sdq.config import Config
+    >>> e = memory_estimate("classification", 20_000, 20, 10, 50, Config(), test_rows=10_000)
+    >>> round(e["xgboost"] / 2**20)  # the bootstrap's 200 x 2,000 resampled rows x 50 classes, mostly
+    562
+    >>> e["xgboost"] < e["linear"] < e["random_forest"]
+    True
+    """
+    classes = max(n_classes, 1)
+    outputs = classes if n_classes > 2 else 1
+    boot = config.n_bootstrap * min(max(test_rows, 1), config.bootstrap_rows)
+    common = KEPT_MODELS * test_rows * classes * 8 + 3 * boot * classes * 8 + 3 * 199 * min(test_rows, 10_000) * 8
+    columns = linear_coefficients([False] * (n_features - n_categorical) + [True] * n_categorical, config, 2)
+    coefficients = columns * outputs
+    # Newton's method holds the Hessian; lbfgs (past NEWTON_COEFFICIENTS) a few vectors of them
+    solver = 8 * coefficients**2 if coefficients <= NEWTON_COEFFICIENTS else 8 * 20 * coefficients
+    nodes = int(2 * FOREST_SHARE * n_rows / FOREST_LEAF)
+    return {
+        "xgboost": common + n_rows * (5 * n_features + 16 * outputs),
+        "random_forest": common
+        + 4 * n_rows * n_features
+        + KEPT_MODELS * forest_trees(n_rows) * nodes * (NODE_BYTES + 8 * classes),
+        "linear": common + 8 * n_rows * columns + solver,
+    }
+
+
+def training_rows(s: "UtilitySetup", config) -> int:
+    """The most rows one model of the utility metrics trains on: the largest training set, capped."""
+    sources = [len(s.y[name]) for name in ("real", "synthetic", "synthetic_full") if name in s.y]
+    return int(min(max(sources), config.model_rows))
+
+
+def _check_memory(s: UtilitySetup, config) -> None:
+    """Leave out the model kinds whose :func:`memory_estimate` exceeds the budget (the reason in
+    ``s.too_big``); a ``Skip`` if the matrices alone, or every kind, would exceed it."""
+    budget = config.memory_budget_mb * 2**20
+    data = sum(v.nbytes for v in s.x.values())
+    s.memory["data"] = int(data)
+    if data > budget:
+        raise Skip(
+            f"the feature matrices of the utility models take {_mb(data)}, more than the memory budget of "
+            f"{config.memory_budget_mb:,} MB (Config.memory_budget_mb); raise it, or score a sample of the rows"
+        )
+    n_rows = training_rows(s, config)
+    estimate = memory_estimate(
+        s.task,
+        n_rows,
+        len(s.features),
+        sum(s.categorical),
+        s.n_classes,
+        config,
+        test_rows=len(s.y[s.test_name]),
+    )
+    for kind in config.models:
+        s.memory[kind] = int(data + estimate[kind])
+        if data + estimate[kind] > budget:
+            s.too_big[kind] = memory_note(kind, data + estimate[kind], n_rows, s, config)
+    if len(s.too_big) == len(config.models):
+        raise Skip("; ".join(s.too_big[kind] for kind in config.models))
+
+
+def _mb(n_bytes: float) -> str:
+    return f"about {n_bytes / 2**20:,.0f} MB"
+
+
+def memory_note(kind: str, n_bytes: float, n_rows: int, s: UtilitySetup, config) -> str:
+    """Why a model kind is left out: its memory estimate, what it comes from, and the budget."""
+    classes = f", {s.n_classes} classes" if s.n_classes else ""
+    return (
+        f"{kind} left out: its work would hold {_mb(n_bytes)} ({n_rows:,} training rows, "
+        f"{len(s.features)} features{classes}), more than the memory budget of {config.memory_budget_mb:,} MB "
+        "(Config.memory_budget_mb; lower model_rows or raise the budget)"
     )
 
 
@@ -503,30 +687,47 @@ def _make_model(kind: str, task: str, categorical: list[bool], config, n_classes
         )
     pre = ColumnTransformer(steps, sparse_threshold=0.3)
     # Newton-Cholesky: a handful of exact Newton steps on these few dozen columns (lbfgs needs
-    # over a hundred iterations and stops where its tolerance says)
-    model = (
-        Ridge(alpha=1.0) if task == "regression" else LogisticRegression(solver="newton-cholesky", max_iter=100, C=1.0)
-    )
+    # over a hundred iterations and stops where its tolerance says); but its Hessian has a row and
+    # a column per coefficient, and its factorisation takes their number cubed: past
+    # NEWTON_COEFFICIENTS (a target of 40 classes and ten categorical features has 9,200: 680 MB
+    # and over ten minutes), lbfgs
+    if task == "regression":
+        model = Ridge(alpha=1.0)
+    elif linear_coefficients(categorical, config, n_classes) <= NEWTON_COEFFICIENTS:
+        model = LogisticRegression(solver="newton-cholesky", max_iter=100, C=1.0)
+    else:
+        model = LogisticRegression(solver="lbfgs", max_iter=200, C=1.0)
     return make_pipeline(pre, model)
 
 
+#: Most coefficients a logistic regression is fitted with Newton's method (else with lbfgs).
+NEWTON_COEFFICIENTS = 2_000
+
+
+def linear_coefficients(categorical: list[bool], config, n_classes: int) -> int:
+    """Coefficients of the linear model at most: per class (one for two classes), two per numeric
+    feature (value and missing indicator) and ``model_categories + 1`` per categorical one."""
+    columns = 2 * (len(categorical) - sum(categorical)) + (config.model_categories + 1) * sum(categorical)
+    return columns * (n_classes if n_classes > 2 else 1)
+
+
 def fit(s: UtilitySetup, prepared: Prepared, kind: str, train: str) -> Fitted:
-    """Train (once, cached) a model of ``kind`` on data set ``train``: ``real``, ``synthetic``, or
-    ``holdout-f`` (the holdout rows outside fold ``f``, for the baseline)."""
-    rows = None
-    if train.startswith("holdout-"):
-        rows = s.folds[1 - int(train.split("-")[1])]
+    """Train (once, cached) a model of ``kind`` on data set ``train``: ``real``; ``synthetic``
+    (every synthetic row: ``synthetic_full`` where the metric sees a subsample at the holdout's
+    size); ``synthetic-f`` (the size-matched synthetic sample of fold ``f``); or ``holdout-f`` (the
+    baseline: holdout rows outside fold ``f``, as many as ``synthetic-f`` has). At most
+    ``model_rows`` rows (a seeded sample). ``real+synthetic-f`` and ``real+holdout-f`` (for
+    ``augmentation``): the real model's training rows and those of ``synthetic-f`` or
+    ``holdout-f`` together."""
     key = (kind, train)
     if key in s.models:
         return s.models[key]
-    source = train.split("-")[0]  # "holdout-0" trains on some holdout rows
-    x, y = s.x[source], s.y[source]
-    if rows is not None:
-        x, y = x[rows], y[rows]
-    cap = prepared.config.model_rows
-    if len(y) > cap:
-        keep = subsample_rows(len(y), cap, prepared.rng(f"model-rows-{source}"))
-        x, y = x[keep], y[keep]
+    if train.startswith("real+"):
+        parts = [_training_set(s, prepared, "real"), _training_set(s, prepared, train[len("real+") :])]
+        x, y = np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    else:
+        x, y = _training_set(s, prepared, train)
+    source = train.partition("-")[0]
     present = None
     if s.task == "classification":
         present = np.unique(y)
@@ -545,6 +746,22 @@ def fit(s: UtilitySetup, prepared: Prepared, kind: str, train: str) -> Fitted:
     model.fit(x, y)
     s.models[key] = Fitted(kind=kind, model=model, train_rows=int(len(y)), classes_present=present)
     return s.models[key]
+
+
+def _training_set(s: UtilitySetup, prepared: Prepared, train: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows (features, labels) a model trained on ``train`` learns from (see :func:`fit`)."""
+    source, _, fold = train.partition("-")
+    if source == "synthetic" and not fold and "synthetic_full" in s.x:
+        source = "synthetic_full"
+    x, y = s.x[source], s.y[source]
+    if fold:
+        rows = s.matched[int(fold)][0 if source == "synthetic" else 1]
+        x, y = x[rows], y[rows]
+    cap = prepared.config.model_rows
+    if len(y) > cap:
+        keep = subsample_rows(len(y), cap, prepared.rng(f"model-rows-{source}"))
+        x, y = x[keep], y[keep]
+    return x, y
 
 
 def signal(s: UtilitySetup, prepared: Prepared, kind: str, data: str) -> Signal:

@@ -67,7 +67,8 @@ def test_noise_fitted_by_luck_scores_zero_on_average(cancer):
         )
         (model,) = r["prediction"].details["models"]
         scores.append(r["prediction"].score)
-        lucky.append(model["raw_ratio"])
+        # each size-matched model's own ratio (the metric's is their mean over the holdout's halves)
+        lucky += [part["ratio"] for part in model["folds"]]
         assert model["ratio"] == (model["raw_ratio"] if model["checks"]["synthetic"]["passed"] else 0.0)
     assert np.mean(scores) <= 0.05, scores
     assert np.mean(np.clip(lucky, 0, 1)) > 0.1, lucky  # what the per-model clip at 0 would have given
@@ -109,8 +110,12 @@ def test_known_quality_ranks_copy_fresh_then_noise_at_zero(fair_variants):
         scores[name] = {m: (r[m].score, r[m].baseline, r[m].ci) for m in ("prediction", "feature_importance")}
     for metric in ("prediction", "feature_importance"):
         s = {name: scores[name][metric][0] for name in scores}
-        # the copy (more rows than the holdout) is scored on a subsample of the holdout's size
-        assert s["copy"] >= 0.9 and s["copy"] >= s["fresh"] - 0.05 and s["fresh"] > 0.8, (metric, s)
+        # the copy (more rows than the holdout) is scored on a subsample of the holdout's size, and
+        # its models train on samples of the baseline models' size: as good as the fresh rows
+        assert s["copy"] > 0.8 and s["fresh"] > 0.8, (metric, s)
+        for good in ("copy", "fresh"):
+            _, baseline, (low, high) = scores[good][metric]
+            assert high >= baseline, (metric, good, scores[good][metric])
         for bad in ("shuffled target", "independent", "garbage"):
             assert s[bad] <= 0.05, (metric, bad, s)
     # the interval of fresh real rows holds the baseline (models trained on other real rows)
