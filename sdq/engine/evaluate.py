@@ -28,7 +28,7 @@ from sdq.engine.manifest import build_manifest
 from sdq.engine.options import Options
 from sdq.engine.runner import run_metrics
 from sdq.engine.select import select_metrics
-from sdq.errors import InputError
+from sdq.errors import ConfigError, InputError
 from sdq.prepare import Prepared, prepare
 from sdq.report import Report
 from sdq.rules import check_rules
@@ -62,6 +62,9 @@ def evaluate(
     progress: Progress | None = None,
     rules: Any = None,
     mine_rules: bool = False,
+    quasi_identifiers: Iterable[Any] | None = None,
+    secrets: Iterable[Any] | None = None,
+    link_columns: tuple[Iterable[Any], Iterable[Any]] | None = None,
 ) -> Report:
     """Score synthetic data against the real data it was made from, beside a holdout baseline.
 
@@ -110,6 +113,15 @@ def evaluate(
     mine_rules : bool
         Also check the rules mined from the real rows (:func:`sdq.suggest_rules`'s rules, found on
         the fly); without rules and mining the ``rules`` metric is skipped.
+    quasi_identifiers : iterable of column names, optional
+        The columns an attacker is assumed to know about a person (``attribute_inference`` guesses
+        the other columns from them). Default: the fewest columns that make most real training
+        rows unique, which sdq suggests and lists in the metric's details.
+    secrets : iterable of column names, optional
+        The columns ``attribute_inference`` tries to guess (default: every other measured column).
+    link_columns : two iterables of column names, optional
+        The columns of the two data sets the ``linkability`` attacker holds (default: the measured
+        columns split in two, listed in the metric's details).
 
     Returns
     -------
@@ -143,6 +155,9 @@ def evaluate(
         metric_timeout=metric_timeout,
         rules=rules,
         mine_rules=mine_rules,
+        quasi_identifiers=None if quasi_identifiers is None else list(quasi_identifiers),
+        secrets=None if secrets is None else list(secrets),
+        link_columns=None if link_columns is None else [list(side) for side in link_columns],
     )
     return Evaluation(real, holdout, options).run(synthetic, progress=progress)
 
@@ -206,6 +221,7 @@ class Evaluation:
             {spec.label: spec.kind for spec in self.schema.columns if spec.role != "excluded"},
             excluded=[spec.label for spec in self.schema.columns if spec.role == "excluded"],
         )
+        check_attack_columns(self.config, self.schema)
         # need name -> whether these inputs provide it (the needs are declared with the metrics)
         inputs = {
             "holdout": self.holdout,
@@ -312,6 +328,28 @@ class Evaluation:
         manifest = build_manifest(hashes=tables.hashes, run=run, timings=timings)
         config = {**self.config.to_dict(), "metric_params": self.params}
         return Report(results, config=config, data=data, manifest=manifest, sdq_version=__version__)
+
+
+def check_attack_columns(config: Config, schema: Schema) -> None:
+    """The columns the privacy attacks are told about (``quasi_identifiers``, ``secrets``,
+    ``link_columns``) must be columns of the real data that are not excluded: a
+    :class:`~sdq.errors.ConfigError` naming the others, before anything runs."""
+    known = {spec.name: spec for spec in schema.columns}
+    named = [
+        ("quasi_identifiers", config.quasi_identifiers),
+        ("secrets", config.secrets),
+        *[("link_columns", side) for side in config.link_columns],
+    ]
+    for setting, names in named:
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ConfigError(
+                f"The '{setting}' setting names column(s) {unknown} that the real data does not have; "
+                f"its columns: {[spec.label for spec in schema.columns]}."
+            )
+        excluded = [known[n].label for n in names if known[n].role == "excluded"]
+        if excluded:
+            raise ConfigError(f"The '{setting}' setting names excluded column(s) {excluded}.")
 
 
 def _real_side(prepared: Prepared) -> Prepared:

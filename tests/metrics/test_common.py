@@ -172,6 +172,9 @@ SKIPPED_WITHOUT_HOLDOUT = {
     "neighbours_privacy": "no holdout was given",
     "membership_inference": "no holdout was given",
     "outlier_privacy": "no holdout was given",
+    "singling_out": "no holdout was given",
+    "linkability": "no holdout was given",
+    "attribute_inference": "no holdout was given",
     "prediction": "no better than chance",
     "feature_importance": "no better than chance",
 }
