@@ -121,7 +121,7 @@ def risk(main: float, n_main: int, control: float, n_control: int) -> Risk:
     --------
     >>> r = risk(80, 100, 20, 100)
     >>> round(r.risk, 4), [round(v, 4) for v in r.interval]
-    (0.75, [0.5908, 0.8727])
+    (0.75, [0.5653, 0.8562])
     >>> risk(30, 100, 30, 100).risk
     0.0
     """

@@ -76,7 +76,7 @@ def synthetic_bins(synthetic: np.ndarray, others: list[np.ndarray], bins: int = 
     Examples
     --------
     >>> [c.tolist() for c in synthetic_bins(np.arange(8.0), [np.array([-5.0, 3.5, np.nan])], bins=4)]
-    [[1, 1, 2, 2, 3, 3, 4, 4], [1, 2, 0]]
+    [[1, 1, 2, 2, 3, 3, 4, 4], [1, 3, 0]]
     """
     present = synthetic[~np.isnan(synthetic)]
     edges = np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)[1:-1])) if len(present) else np.array([])
