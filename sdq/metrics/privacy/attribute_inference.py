@@ -76,7 +76,7 @@ def _unique_share(groups: np.ndarray) -> float:
 def suggest_quasi_identifiers(prepared: Prepared, columns: list, rng: np.random.Generator) -> tuple[list, float, int]:
     """Greedily, the columns (of ``columns``, in canonical order) that make the most real training
     rows unique on their shared bins: each step adds the column that makes most rows unique
-    (ties: the first in canonical order), until at least :data:`UNIQUE_SHARE` of the rows are
+    (ties: the one that makes the most groups of rows; then the first in canonical order), until at least :data:`UNIQUE_SHARE` of the rows are
     unique, :data:`MAX_SUGGESTED` columns are chosen, or one column is left. Returns the columns,
     the share of rows they make unique, and the rows counted."""
     n = prepared.frames["real"].n_rows
@@ -93,11 +93,11 @@ def suggest_quasi_identifiers(prepared: Prepared, columns: list, rng: np.random.
                 continue
             combined = groups * (int(codes[c].max()) + 1) + codes[c]
             candidate = np.unique(combined, return_inverse=True)[1].ravel()
-            value = _unique_share(candidate)
+            value = (_unique_share(candidate), int(candidate.max(initial=0)) + 1)
             if best is None or value > best[1]:
                 best = (c, value, candidate)
         chosen.append(best[0])
-        share, groups = best[1], best[2]
+        share, groups = best[1][0], best[2]
     return chosen, share, len(rows)
 
 
