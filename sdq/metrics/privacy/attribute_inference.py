@@ -40,6 +40,7 @@ columns (one to know, one to guess).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from sdq.metrics import Outcome, Param, Skip, metric
 from sdq.metrics._common import rounded
@@ -92,7 +93,7 @@ def suggest_quasi_identifiers(prepared: Prepared, columns: list, rng: np.random.
             if c in chosen:
                 continue
             combined = groups * (int(codes[c].max()) + 1) + codes[c]
-            candidate = np.unique(combined, return_inverse=True)[1].ravel()
+            candidate = pd.factorize(combined)[0]
             value = (_unique_share(candidate), int(candidate.max(initial=0)) + 1)
             if best is None or value > best[1]:
                 best = (c, value, candidate)
@@ -218,9 +219,13 @@ def attribute_inference(prepared: Prepared, *, targets: int = 2_000, tolerance: 
     for aux, group in by_known.items():
         coords = coordinates(enc, aux)
         reference = np.ascontiguousarray(synthetic[:, coords])
-        found = {}
-        for name, rows in queries.items():
-            found[name] = nearest_ties(reference, np.ascontiguousarray(vectors(prepared, name)[rows][:, coords]))
+        # main and control targets in one search
+        both = np.concatenate([vectors(prepared, name)[rows][:, coords] for name, rows in queries.items()])
+        positions, tied = nearest_ties(reference, np.ascontiguousarray(both))
+        found = {
+            "real": (positions[: len(main)], tied[: len(main)]),
+            "holdout": (positions[len(main) :], tied[len(main) :]),
+        }
         for s in group:
             right, naive = _right(enc, prepared, s, tolerance, queries)
             success = {}

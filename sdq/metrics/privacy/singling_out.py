@@ -43,7 +43,8 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from scipy.stats import hypergeom
+import pandas as pd
+from scipy.special import gammaln
 
 from sdq.metrics import Outcome, Param, Skip, metric
 from sdq.metrics._common import rounded
@@ -59,7 +60,7 @@ from sdq.metrics.privacy.distance import encoder
 from sdq.prepare import Prepared, subsample_rows
 from sdq.shapes import Scalars
 
-__all__ = ["singling_out", "synthetic_bins", "COLUMN_SETS", "CELL_BINS"]
+__all__ = ["singling_out", "synthetic_bins", "one_in_sample", "COLUMN_SETS", "CELL_BINS"]
 
 #: Most column sets the multivariate predicates come from.
 COLUMN_SETS = 100
@@ -87,6 +88,29 @@ def synthetic_bins(synthetic: np.ndarray, others: list[np.ndarray], bins: int = 
     return [code(synthetic), *[code(x) for x in others]]
 
 
+def one_in_sample(counts: np.ndarray, n: int, size: int) -> np.ndarray:
+    """The chance that a predicate matching ``counts`` of ``n`` rows matches exactly one row of a
+    random sample of ``size`` of them without replacement (the hypergeometric probability of 1:
+    ``T C(n - T, size - 1) / C(n, size)``, through log-gamma, vectorised).
+
+    Examples
+    --------
+    >>> one_in_sample(np.array([0, 1, 2, 10]), 10, 5).round(4).tolist()
+    [0.0, 0.5, 0.5556, 0.0]
+    """
+    t = np.asarray(counts, dtype=float)
+    possible = (t >= 1) & (n - t >= size - 1)
+    t_ = np.where(possible, t, 1.0)
+    log_p = (
+        np.log(t_)
+        + gammaln(n - t_ + 1)
+        - gammaln(size)
+        - gammaln(n - t_ - size + 2)
+        - (gammaln(n + 1) - gammaln(size + 1) - gammaln(n - size + 1))
+    )
+    return np.where(possible, np.exp(log_p), 0.0)
+
+
 def _combine(parts: list[list[np.ndarray]]) -> list[np.ndarray]:
     """Cell ids (shared by the data sets) of the combinations of the columns' codes: ``parts`` is
     one list of codes per column, one array per data set."""
@@ -94,7 +118,7 @@ def _combine(parts: list[list[np.ndarray]]) -> list[np.ndarray]:
     key = np.zeros(sum(sizes), dtype=np.int64)
     for column in parts:
         codes = np.concatenate(column).astype(np.int64)
-        key = np.unique(key * (int(codes.max()) + 1) + codes, return_inverse=True)[1].ravel()
+        key = pd.factorize(key * (int(codes.max()) + 1) + codes)[0]
     return np.split(key, np.cumsum(sizes)[:-1])
 
 
@@ -131,11 +155,7 @@ def singling_out(prepared: Prepared, *, targets: int = 2_000, columns: int = 3) 
         raise Skip(f"too few rows: {n_train} training and {n_hold} holdout rows; at least {MIN_TARGETS} of each")
 
     def alone(counts: np.ndarray, n: int) -> np.ndarray:
-        """The chance that a predicate matching ``counts`` of ``n`` rows matches exactly one row of a
-        random sample of ``size`` of them (hypergeometric; 0 or 1 where no sample is drawn)."""
-        if n == size:
-            return (counts == 1).astype(float)
-        return hypergeom.pmf(1, n, counts, size)
+        return (counts == 1).astype(float) if n == size else one_in_sample(counts, n, size)
 
     parts = [("synthetic", None), ("real", None), ("holdout", None)]
     exact = {c: value_codes(prepared, c, parts) for c in measured}
@@ -194,6 +214,12 @@ def singling_out(prepared: Prepared, *, targets: int = 2_000, columns: int = 3) 
         sets = [sets[i] for i in subsample_rows(len(sets), COLUMN_SETS, rng)]
     multi = {"real": [], "holdout": []}
     multi_naive = {}
+    # per column: how many distinct codes the synthetic data has, and which training rows have one of them
+    syn_distinct, syn_known = {}, {}
+    for c in set(itertools.chain(*sets)):
+        seen = np.zeros(int(max(a.max(initial=0) for a in cells[c])) + 1, dtype=bool)
+        seen[cells[c][0]] = True
+        syn_distinct[c], syn_known[c] = int(seen.sum()), seen[cells[c][1]]
     for column_set in sets:
         ids = _combine([cells[c] for c in column_set])
         n_cells = int(max(i.max(initial=0) for i in ids)) + 1
@@ -202,13 +228,10 @@ def singling_out(prepared: Prepared, *, targets: int = 2_000, columns: int = 3) 
         multi["real"].append(alone(n_t[unique], n_train))
         multi["holdout"].append(alone(n_h[unique], n_hold))
         # the naive attacker: a random cell of the grid of the column set's synthetic values
-        grid = 1.0
+        grid = float(np.prod([syn_distinct[c] for c in column_set]))
         in_grid = np.ones(n_cells, dtype=bool)
         for c in column_set:
-            syn_codes = np.unique(cells[c][0])
-            grid *= len(syn_codes)
-            inside = np.isin(cells[c][1], syn_codes)
-            in_grid[ids[1][~inside]] = False
+            in_grid[ids[1][~syn_known[c]]] = False
         seen = np.flatnonzero((n_t > 0) & in_grid)
         multi_naive[column_set] = float(alone(n_t[seen], n_train).sum() / grid)
     m_main, m_control, m_n, m_drawn, m_naive = sampled(multi, multi_naive)
