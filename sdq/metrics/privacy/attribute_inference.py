@@ -121,10 +121,12 @@ def _right(enc: Encoder, prepared: Prepared, column, tolerance: float, queries: 
     is right."""
     if column in enc.grids:
         j, m = _coordinate_of(enc, column), _missing_of(enc, column)
-        synthetic = vectors(prepared, "synthetic")
-        value = {name: vectors(prepared, name)[rows, j] for name, rows in queries.items()}
+        synthetic = vectors(prepared, "synthetic", "attacks")
+        value = {name: vectors(prepared, name, "attacks")[rows, j] for name, rows in queries.items()}
         missing = (
-            {name: vectors(prepared, name)[rows, m] > 0 for name, rows in queries.items()} if m is not None else None
+            {name: vectors(prepared, name, "attacks")[rows, m] > 0 for name, rows in queries.items()}
+            if m is not None
+            else None
         )
         syn_value = synthetic[:, j]
         syn_missing = synthetic[:, m] > 0 if m is not None else np.zeros(len(syn_value), dtype=bool)
@@ -168,7 +170,7 @@ def _right(enc: Encoder, prepared: Prepared, column, tolerance: float, queries: 
     "attribute_inference",
     "privacy",
     shape=PerColumn(),
-    group="privacy-distances",
+    group="privacy-attacks",
     needs=("holdout",),
     params={
         "targets": Param(low=10, high=1_000_000, doc="training rows attacked (and as many holdout rows)"),
@@ -186,7 +188,7 @@ def _right(enc: Encoder, prepared: Prepared, column, tolerance: float, queries: 
 def attribute_inference(prepared: Prepared, *, targets: int = 2_000, tolerance: float = 0.05) -> Outcome:
     config = prepared.config
     rng = prepared.rng("attribute_inference")
-    enc = encoder(prepared)
+    enc = encoder(prepared, "attacks")
     measured = [spec.name for spec in enc.columns]
     if len(measured) < 2:
         raise Skip(
@@ -209,7 +211,7 @@ def attribute_inference(prepared: Prepared, *, targets: int = 2_000, tolerance: 
 
     main, control = target_rows(prepared, targets, rng)
     queries = {"real": main, "holdout": control}
-    synthetic = vectors(prepared, "synthetic")
+    synthetic = vectors(prepared, "synthetic", "attacks")
     # one search per set of known columns: every secret outside the quasi-identifiers shares it
     by_known: dict[tuple, list] = {}
     for s in secrets:
@@ -220,7 +222,7 @@ def attribute_inference(prepared: Prepared, *, targets: int = 2_000, tolerance: 
         coords = coordinates(enc, aux)
         reference = np.ascontiguousarray(synthetic[:, coords])
         # main and control targets in one search
-        both = np.concatenate([vectors(prepared, name)[rows][:, coords] for name, rows in queries.items()])
+        both = np.concatenate([vectors(prepared, name, "attacks")[rows][:, coords] for name, rows in queries.items()])
         positions, tied = nearest_ties(reference, np.ascontiguousarray(both))
         found = {
             "real": (positions[: len(main)], tied[: len(main)]),

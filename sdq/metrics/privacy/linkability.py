@@ -79,7 +79,7 @@ def link_chance(i_a: np.ndarray, tied_a: np.ndarray, i_b: np.ndarray, tied_b: np
     "linkability",
     "privacy",
     shape=Scalars(),
-    group="privacy-distances",
+    group="privacy-attacks",
     needs=("holdout",),
     params={"targets": Param(low=10, high=1_000_000, doc="training rows attacked (and as many holdout rows)")},
     summary="An attacker holding two data sets with different columns of the same people links their records "
@@ -90,7 +90,7 @@ def link_chance(i_a: np.ndarray, tied_a: np.ndarray, i_b: np.ndarray, tied_b: np
 def linkability(prepared: Prepared, *, targets: int = 2_000) -> Outcome:
     config = prepared.config
     rng = prepared.rng("linkability")
-    enc = encoder(prepared)
+    enc = encoder(prepared, "attacks")
     measured = [spec.name for spec in enc.columns]
     labels = {spec.name: spec.label for spec in enc.columns}
     if config.link_columns:
@@ -106,9 +106,11 @@ def linkability(prepared: Prepared, *, targets: int = 2_000) -> Outcome:
         side_a, side_b = split_columns(measured)
         source = "split alternately in the order of the columns' names"
     main, control = target_rows(prepared, targets, rng)
-    synthetic = vectors(prepared, "synthetic")
+    synthetic = vectors(prepared, "synthetic", "attacks")
     # main and control targets in one search per side
-    queries = np.concatenate([vectors(prepared, "real")[main], vectors(prepared, "holdout")[control]])
+    queries = np.concatenate(
+        [vectors(prepared, "real", "attacks")[main], vectors(prepared, "holdout", "attacks")[control]]
+    )
     found = []
     for side in (side_a, side_b):
         coords = coordinates(enc, side)

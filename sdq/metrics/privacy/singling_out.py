@@ -130,7 +130,7 @@ def _counts(ids: list[np.ndarray], n_cells: int) -> list[np.ndarray]:
     "singling_out",
     "privacy",
     shape=Scalars(),
-    group="privacy-distances",
+    group="privacy-attacks",
     needs=("holdout",),
     params={
         "targets": Param(low=10, high=1_000_000, doc="predicates of each kind (univariate, multivariate) evaluated"),
@@ -144,7 +144,7 @@ def _counts(ids: list[np.ndarray], n_cells: int) -> list[np.ndarray]:
 def singling_out(prepared: Prepared, *, targets: int = 2_000, columns: int = 3) -> Outcome:
     config = prepared.config
     rng = prepared.rng("singling_out")
-    enc = encoder(prepared)
+    enc = encoder(prepared, "attacks")
     measured = [spec.name for spec in enc.columns]
     labels = {spec.name: spec.label for spec in enc.columns}
     if not measured:
