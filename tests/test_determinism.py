@@ -32,7 +32,14 @@ CONFIG = sdq.Config(
 )
 SEQUENCE = [n for n, s in registry().items() if "sequence" in s.needs]
 NO_SEQUENCE = "no time column and no entity column were given"
-HOLDOUT_ONLY = ["neighbours_privacy", "membership_inference", "outlier_privacy"]
+HOLDOUT_ONLY = [
+    "neighbours_privacy",
+    "membership_inference",
+    "outlier_privacy",
+    "singling_out",
+    "linkability",
+    "attribute_inference",
+]
 TARGET_ONLY = ["prediction", "feature_importance"]
 
 # case -> (how it runs, with how many jobs the first and the second time, its roles, the metrics it
