@@ -113,12 +113,19 @@ def one_in_sample(counts: np.ndarray, n: int, size: int) -> np.ndarray:
 
 def _combine(parts: list[list[np.ndarray]]) -> list[np.ndarray]:
     """Cell ids (shared by the data sets) of the combinations of the columns' codes: ``parts`` is
-    one list of codes per column, one array per data set."""
+    one list of codes per column, one array per data set. One hash of a mixed-radix key where it
+    fits in 62 bits (nearly always), else one column at a time."""
     sizes = [len(a) for a in parts[0]]
+    columns = [np.concatenate(column).astype(np.int64) for column in parts]
+    radix = [int(c.max(initial=0)) + 1 for c in columns]
     key = np.zeros(sum(sizes), dtype=np.int64)
-    for column in parts:
-        codes = np.concatenate(column).astype(np.int64)
-        key = pd.factorize(key * (int(codes.max()) + 1) + codes)[0]
+    if float(np.prod(np.array(radix, dtype=float))) < 2.0**62:
+        for codes, r in zip(columns, radix):
+            key = key * r + codes
+        key = pd.factorize(key)[0]
+    else:
+        for codes, r in zip(columns, radix):
+            key = pd.factorize(key * r + codes)[0]
     return np.split(key, np.cumsum(sizes)[:-1])
 
 
