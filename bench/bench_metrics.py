@@ -394,7 +394,7 @@ def parent(args: argparse.Namespace) -> int:
     existing: list[dict] = []
     if out is not None and out.is_file() and not args.overwrite:
         existing = json.loads(out.read_text(encoding="utf-8")).get("results", [])
-    configs = [(m, [m]) for m in args.metrics]
+    configs = [] if args.only_combined else [(m, [m]) for m in args.metrics]
     if args.combined and len(args.metrics) > 1:
         configs.append((ALL if args.jobs == 1 else f"{ALL} jobs={args.jobs}", list(args.metrics)))
     info = machine()
@@ -506,6 +506,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overwrite", action="store_true", help="replace --out instead of merging")
     parser.add_argument(
         "--no-combined", dest="combined", action="store_false", help="skip the run with all metrics together"
+    )
+    parser.add_argument(
+        "--only-combined",
+        action="store_true",
+        help="only the run with all metrics together (each metric's time is in its manifest timings)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--target", default=None, help="target column for the utility metrics (e.g. health)")
