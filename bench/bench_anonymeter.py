@@ -151,8 +151,9 @@ def child(argv: list[str]) -> int:
     return 0
 
 
-def run_anonymeter(jobs: list[dict], venv: Path, mode: str = "risks") -> dict:
-    """Run the anonymeter child on ``jobs`` (see the module) and return its results."""
+def run_anonymeter(jobs: list[dict], venv: Path, mode: str = "risks", timeout: float | None = None) -> dict:
+    """Run the anonymeter child on ``jobs`` (see the module) and return its results (a
+    ``subprocess.TimeoutExpired`` after ``timeout`` seconds)."""
     work = HERE / "data" / "anonymeter"
     work.mkdir(parents=True, exist_ok=True)
     jobs_path, out_path = work / f"jobs_{mode}.json", work / f"results_{mode}.json"
@@ -163,6 +164,7 @@ def run_anonymeter(jobs: list[dict], venv: Path, mode: str = "risks") -> dict:
         check=True,
         env=env,
         cwd=str(work),
+        timeout=timeout,
     )
     return json.loads(out_path.read_text())
 
@@ -191,7 +193,7 @@ print(json.dumps({{"wall_s": wall, "cpu_s_parent": cpu, "timings": r.manifest["t
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def speed(rows: int, venv: Path, out: Path) -> dict:
+def speed(rows: int, venv: Path, out: Path, cap: float = 1800.0) -> dict:
     sys.path.insert(0, str(HERE))
     import make_data
 
@@ -215,8 +217,15 @@ def speed(rows: int, venv: Path, out: Path) -> dict:
         "n_attacks": 500,
     }
     for mode in ("default", "fast"):
-        res = run_anonymeter([{**job, "name": mode, "n_attacks": 100 if mode == "fast" else 500}], venv, mode)
-        result[f"anonymeter_{mode}"] = res[mode]
+        t0 = time.perf_counter()
+        try:
+            res = run_anonymeter(
+                [{**job, "name": mode, "n_attacks": 100 if mode == "fast" else 500}], venv, mode, timeout=cap
+            )
+            result[f"anonymeter_{mode}"] = res[mode]
+        except subprocess.TimeoutExpired:
+            result[f"anonymeter_{mode}"] = {"did_not_finish_within_s": cap, "wall_s": time.perf_counter() - t0}
+        print(f"anonymeter {mode}: {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     result["loadavg_at_end"] = os.getloadavg()
     result["anonymeter_version"] = ANONYMETER_VERSION
     out.write_text(json.dumps(result, indent=1))
@@ -231,10 +240,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--venv", default=str(VENV), help="anonymeter's environment (created if missing)")
     parser.add_argument("--out", default=str(HERE / "results" / "anonymeter.json"))
+    parser.add_argument("--cap", type=float, default=1800.0, help="seconds after which an anonymeter run is stopped")
     args = parser.parse_args(argv)
     venv = Path(args.venv)
     ensure_venv(venv)
-    res = speed(args.rows, venv, Path(args.out))
+    res = speed(args.rows, venv, Path(args.out), args.cap)
     s1, s2 = res["sdq"]["jobs=1"], res["sdq"]["jobs=2"]
     print("| tool | wall s | cpu s | per attack (s) |\n| --- | ---: | ---: | --- |")
     for name, r in (("sdq, 1 job", s1), ("sdq, 2 jobs", s2)):
@@ -242,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {name} | {r['wall_s']:.1f} | {r.get('cpu_s_parent', 0):.1f} | {per} |")
     for mode in ("default", "fast"):
         r = res[f"anonymeter_{mode}"]
+        if "seconds" not in r:
+            print(f"| anonymeter {mode} | did not finish within {r['did_not_finish_within_s']:.0f} s | | |")
+            continue
         per = ", ".join(f"{m} {r['seconds'][m]:.1f}" for m in ATTACKS)
         print(f"| anonymeter {mode} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {per} |")
     return 0
