@@ -144,13 +144,11 @@ def sdq_risk(result) -> dict | None:
     if result.status != "ok":
         return None
     d = result.details
-    if result.name == "singling_out":
-        part = min(("univariate", "multivariate"), key=lambda k: d[k]["score"])
-        return {"risk": d[part]["risk"], "interval": d[part]["risk_interval"], "part": part}
     if result.name == "attribute_inference":
         entry = next(e for e in d["columns"] if e["column"] == d["weakest"])
         return {"risk": entry["risk"], "interval": entry["risk_interval"], "part": entry["column"]}
-    return {"risk": d["risk"], "interval": d["risk_interval"], "part": None}
+    part = min(d["risks"], key=lambda k: d["risks"][k]["score"])
+    return {"risk": d["risks"][part]["risk"], "interval": d["risks"][part]["risk_interval"], "part": part}
 
 
 def anonymeter_job(table: str, variant: str, train, data, holdout, report) -> dict:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import numpy as np
 
 from sdq.metrics import Outcome, Param, Skip, metric
-from sdq.metrics._common import rounded
 from sdq.metrics.privacy.attacks import (
     check_attack_columns,
     coordinates,
@@ -46,7 +45,7 @@ from sdq.metrics.privacy.attacks import (
 )
 from sdq.metrics.privacy.distance import encoder, vectors
 from sdq.prepare import Prepared
-from sdq.shapes import Scalars
+from sdq.shapes import Risks
 
 __all__ = ["linkability", "link_chance", "split_columns"]
 
@@ -78,7 +77,7 @@ def link_chance(i_a: np.ndarray, tied_a: np.ndarray, i_b: np.ndarray, tied_b: np
 @metric(
     "linkability",
     "privacy",
-    shape=Scalars(),
+    shape=Risks(),
     group="privacy-attacks",
     needs=("holdout",),
     params={"targets": Param(low=10, high=1_000_000, doc="training rows attacked (and as many holdout rows)")},
@@ -122,7 +121,7 @@ def linkability(prepared: Prepared, *, targets: int = 2_000) -> Outcome:
     if config.n_bootstrap:
         ci = interval_of(score_replicates([r], config.n_bootstrap, rng))
     details = {
-        **risk_details(r, 1.0 / len(synthetic)),
+        "risks": {"linkability": risk_details(r, 1.0 / len(synthetic))},
         "columns": {"a": [labels[c] for c in side_a], "b": [labels[c] for c in side_b]},
         "columns_source": source,
         "linked_for_sure": {
@@ -132,5 +131,4 @@ def linkability(prepared: Prepared, *, targets: int = 2_000) -> Outcome:
         "rows": {"targets": len(main), "synthetic": len(synthetic)},
         "interval_level": 0.95,
     }
-    details["score"] = rounded(r.score)
     return Outcome(score=r.score, baseline=1.0, ci=ci, details=details)

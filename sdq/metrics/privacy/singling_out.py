@@ -58,7 +58,7 @@ from sdq.metrics.privacy.attacks import (
 )
 from sdq.metrics.privacy.distance import encoder
 from sdq.prepare import Prepared, subsample_rows
-from sdq.shapes import Scalars
+from sdq.shapes import Risks
 
 __all__ = ["singling_out", "synthetic_bins", "one_in_sample", "COLUMN_SETS", "CELL_BINS"]
 
@@ -136,7 +136,7 @@ def _counts(ids: list[np.ndarray], n_cells: int) -> list[np.ndarray]:
 @metric(
     "singling_out",
     "privacy",
-    shape=Scalars(),
+    shape=Risks(),
     group="privacy-attacks",
     needs=("holdout",),
     params={
@@ -249,31 +249,34 @@ def singling_out(prepared: Prepared, *, targets: int = 2_000, columns: int = 3) 
     ci = None
     if config.n_bootstrap:
         ci = interval_of(score_replicates(risks, config.n_bootstrap, rng))
-    details = {
-        "univariate": {
-            **risk_details(univariate, u_naive),
-            "predicates_found": int(sum(found.values())),
-            "predicates_drawn_per_column": {labels[c]: int(n) for c, n in zip(found, u_drawn) if n},
-        },
-        "multivariate": {
-            **risk_details(multivariate, m_naive),
-            "predicates_found": int(sum(len(h) for h in multi["real"])),
-            "columns_per_predicate": width,
-            "column_sets": [
-                {"columns": [labels[c] for c in column_set], "predicates_drawn": int(n)}
-                for column_set, n in zip(sets, m_drawn)
-            ],
-        },
-        "rows": {
-            "training": n_train,
-            "holdout": n_hold,
-            "compared_at": size,
-            "synthetic": enc.prepared.frames["synthetic"].n_rows,
-        },
-        "cell_intervals": CELL_BINS,
-        "predicates_shown": "none: a predicate that singles out a training row names that row's values",
-        "interval_level": 0.95,
+    details = {"risks": {}}
+    details["risks"]["univariate"] = {
+        **risk_details(univariate, u_naive),
+        "predicates_found": int(sum(found.values())),
+        "predicates_drawn_per_column": {labels[c]: int(n) for c, n in zip(found, u_drawn) if n},
     }
+    details["risks"]["multivariate"] = {
+        **risk_details(multivariate, m_naive),
+        "predicates_found": int(sum(len(h) for h in multi["real"])),
+        "columns_per_predicate": width,
+        "column_sets": [
+            {"columns": [labels[c] for c in column_set], "predicates_drawn": int(n)}
+            for column_set, n in zip(sets, m_drawn)
+        ],
+    }
+    details.update(
+        {
+            "rows": {
+                "training": n_train,
+                "holdout": n_hold,
+                "compared_at": size,
+                "synthetic": enc.prepared.frames["synthetic"].n_rows,
+            },
+            "cell_intervals": CELL_BINS,
+            "predicates_shown": "none: a predicate that singles out a training row names that row's values",
+            "interval_level": 0.95,
+        }
+    )
     details["score"] = rounded(score)
     message = None
     if not u_n and not m_n:

@@ -144,7 +144,7 @@ def test_singling_out_by_hand():
     holdout = train + 1000.0  # no value shared, every holdout row above the synthetic maximum
     result = sdq.evaluate(train, train.copy(), holdout, metrics=["singling_out"], config=CONFIG)["singling_out"]
     assert result.status == "ok", result.message
-    uni, multi = result.details["univariate"], result.details["multivariate"]
+    uni, multi = result.details["risks"]["univariate"], result.details["risks"]["multivariate"]
     # 20 values that one synthetic row has, and both extremes: each singles out one training row
     # and no holdout row ("x <= min" matches none, "x >= max" all 20)
     assert uni["predicates_found"] == 22 and uni["main_rate"] == 1.0 and uni["control_rate"] == 0.0
@@ -161,7 +161,7 @@ def test_singling_out_compares_at_the_holdout_size():
     holdout = pd.DataFrame({"x": np.arange(20, dtype=float) + 1000.0})
     result = sdq.evaluate(train, train.copy(), holdout, metrics=["singling_out"], config=CONFIG)["singling_out"]
     # 40 values and both extremes, each one training row's (the holdout's 20 rows all lie above)
-    uni = result.details["univariate"]
+    uni = result.details["risks"]["univariate"]
     assert uni["predicates_found"] == 42 and uni["control_rate"] == 0.0
     assert uni["main_rate"] == pytest.approx(0.5)
     assert result.details["rows"]["compared_at"] == 20
@@ -177,7 +177,8 @@ def test_linkability_by_hand():
     d = result.details
     assert d["columns"] == {"a": ["a"], "b": ["b"]} and d["columns_source"] == "given"
     # a training row's two halves lead to its own copy; a holdout row's to two different rows
-    assert d["main_rate"] == 1.0 and d["control_rate"] == 0.0 and d["naive_rate"] == pytest.approx(1 / n)
+    link = d["risks"]["linkability"]
+    assert link["main_rate"] == 1.0 and link["control_rate"] == 0.0 and link["naive_rate"] == pytest.approx(1 / n)
     assert d["linked_for_sure"] == {"main": 10, "control": 0}
     assert result.score == pytest.approx(risk(10, 10, 0, 10).score)
 
@@ -220,9 +221,7 @@ def _risks(result):
     d = result.details
     if result.name == "attribute_inference":
         return [tuple(e["risk_interval"]) for e in d["columns"]]
-    if result.name == "singling_out":
-        return [tuple(d[k]["risk_interval"]) for k in ("univariate", "multivariate")]
-    return [tuple(d["risk_interval"])]
+    return [tuple(r["risk_interval"]) for r in d["risks"].values()]
 
 
 @pytest.mark.parametrize("name", ATTACKS)
@@ -231,13 +230,8 @@ def test_the_holdout_is_the_control(name, cancer_reports):
     # control, not on the training rows: the risk is negative, the score 1
     result = cancer_reports["holdout copy"][name]
     d = result.details
-    rates = (
-        [(e["main_rate"], e["control_rate"]) for e in d["columns"]]
-        if name == "attribute_inference"
-        else [(d[k]["main_rate"], d[k]["control_rate"]) for k in ("univariate", "multivariate")]
-        if name == "singling_out"
-        else [(d["main_rate"], d["control_rate"])]
-    )
+    entries = d["columns"] if name == "attribute_inference" else d["risks"].values()
+    rates = [(e["main_rate"], e["control_rate"]) for e in entries]
     assert all(main <= control for main, control in rates), rates
     assert result.score == 1.0
 
