@@ -201,7 +201,7 @@ def run_table(name: str, frame: pd.DataFrame, jobs: list | None = None) -> dict:
                 "scores": {r.name: (r.score if r.status == "ok" else None) for r in report.metrics},
                 "privacy": report.summary["privacy"],
                 "verdict": report.verdicts["privacy"],
-                "findings": [f.metric for f in report.findings if f.family == "privacy"],
+                "findings": list(dict.fromkeys(f.metric for f in report.findings if f.family == "privacy")),
                 "dcr_share": nb.details["dcr_share"] if nb.status == "ok" else None,
                 "too_close": nb.details["parts"]["too_close"] if nb.status == "ok" else None,
                 "auc": mi.details["attacks"][mi.details["strongest"]]["auc"] if mi.status == "ok" else None,
