@@ -8,7 +8,8 @@ records). The result is a Markdown file (``docs/privacy_validity.md`` by default
 per real table: each metric's score, the family score (the minimum) and the privacy verdict
 (``report.verdicts["privacy"]``), and the evidence behind the new parts of the scores.
 
-Run from the repository root (about a minute)::
+Run from the repository root (a few minutes; anonymeter's part runs in its own environment, see
+``bench/bench_anonymeter.py``; ``--no-anonymeter`` leaves it out)::
 
     PYTHONPATH=. python bench/privacy_validity.py
     PYTHONPATH=. python bench/privacy_validity.py --tables fair --out /tmp/privacy_validity.md
