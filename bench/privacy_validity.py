@@ -8,7 +8,8 @@ records). The result is a Markdown file (``docs/privacy_validity.md`` by default
 per real table: each metric's score, the family score (the minimum) and the privacy verdict
 (``report.verdicts["privacy"]``), and the evidence behind the new parts of the scores.
 
-Run from the repository root (about a minute)::
+Run from the repository root (a few minutes; anonymeter's part runs in its own environment, see
+``bench/bench_anonymeter.py``; ``--no-anonymeter`` leaves it out)::
 
     PYTHONPATH=. python bench/privacy_validity.py
     PYTHONPATH=. python bench/privacy_validity.py --tables fair --out /tmp/privacy_validity.md
@@ -30,7 +31,19 @@ import sdq
 
 SEED = 0
 N_BOOTSTRAP = 100
-PRIVACY = ["exact_match", "neighbours_privacy", "membership_inference", "outlier_privacy", "sensitive_match"]
+PRIVACY = [
+    "exact_match",
+    "neighbours_privacy",
+    "membership_inference",
+    "outlier_privacy",
+    "singling_out",
+    "linkability",
+    "attribute_inference",
+    "sensitive_match",
+]
+ATTACKS = ["singling_out", "linkability", "attribute_inference"]
+#: Where the training, synthetic and holdout rows of every variant are written for anonymeter.
+FILES = Path(__file__).resolve().parent / "data" / "anonymeter" / "validity"
 #: Copies in the "few rows many times" variant.
 REPEATED_ROWS, REPEATS = 20, 75
 
@@ -126,7 +139,42 @@ def make_variants(train: pd.DataFrame, fresh: pd.DataFrame) -> dict[str, pd.Data
     }
 
 
-def run_table(name: str, frame: pd.DataFrame) -> dict:
+def sdq_risk(result) -> dict | None:
+    """An attack's risk as sdq reports it: the weakest part's (singling out: univariate or
+    multivariate; attribute inference: the weakest secret)."""
+    if result.status != "ok":
+        return None
+    d = result.details
+    if result.name == "attribute_inference":
+        entry = next(e for e in d["columns"] if e["column"] == d["weakest"])
+        return {"risk": entry["risk"], "interval": entry["risk_interval"], "part": entry["column"]}
+    part = min(d["risks"], key=lambda k: d["risks"][k]["score"])
+    return {"risk": d["risks"][part]["risk"], "interval": d["risks"][part]["risk_interval"], "part": part}
+
+
+def anonymeter_job(table: str, variant: str, train, data, holdout, report) -> dict:
+    """The files and columns anonymeter's attacks of this variant read (the columns sdq used)."""
+    folder = FILES / table
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = variant.replace(" ", "_").replace("%", "pct")
+    paths = {}
+    for kind, frame in (("train", train), ("synthetic", data), ("holdout", holdout)):
+        paths[kind] = str(folder / f"{stem}_{kind}.parquet")
+        frame.to_parquet(paths[kind])
+    ai, lk = report["attribute_inference"].details, report["linkability"].details
+    return {
+        "name": f"{table}/{variant}",
+        **paths,
+        "quasi_identifiers": ai["quasi_identifiers"]["columns"],
+        "secrets": ai["secrets"],
+        "link_a": lk["columns"]["a"],
+        "link_b": lk["columns"]["b"],
+        "n_attacks": 500,
+        "max_attempts": 100_000,
+    }
+
+
+def run_table(name: str, frame: pd.DataFrame, jobs: list | None = None) -> dict:
     train, holdout, fresh = split(frame)
     sensitive = train.sample(n=max(1, len(train) // 100), random_state=SEED).reset_index(drop=True)
     rows = []
@@ -154,7 +202,7 @@ def run_table(name: str, frame: pd.DataFrame) -> dict:
                 "scores": {r.name: (r.score if r.status == "ok" else None) for r in report.metrics},
                 "privacy": report.summary["privacy"],
                 "verdict": report.verdicts["privacy"],
-                "findings": [f.metric for f in report.findings if f.family == "privacy"],
+                "findings": list(dict.fromkeys(f.metric for f in report.findings if f.family == "privacy")),
                 "dcr_share": nb.details["dcr_share"] if nb.status == "ok" else None,
                 "too_close": nb.details["parts"]["too_close"] if nb.status == "ok" else None,
                 "auc": mi.details["attacks"][mi.details["strongest"]]["auc"] if mi.status == "ok" else None,
@@ -162,8 +210,11 @@ def run_table(name: str, frame: pd.DataFrame) -> dict:
                 "outlier_share": (op.details["synthetic"], op.details["rows"]["outliers"])
                 if op.status == "ok"
                 else None,
+                "attacks": {m: sdq_risk(report[m]) for m in ATTACKS},
             }
         )
+        if jobs is not None:
+            jobs.append(anonymeter_job(name, variant, train, data, holdout, report))
     return {"name": name, "sizes": (len(train), len(holdout), len(fresh)), "rows": rows, "baseline": baseline}
 
 
@@ -212,6 +263,16 @@ def render(results: list[dict], about: dict[str, str], command: str) -> str:
         "it proves, and the outlier share (nearest synthetic row closer than the nearest holdout row; the",
         "expected share for fresh data in brackets) over the number of outliers.",
         "",
+        "The third table of each data set: the risk of each of the three attacks as sdq reports it (the",
+        "weakest part: singling out's univariate or multivariate predicates, attribute inference's weakest",
+        "secret; `(main - control) / (1 - control)` with its 95% interval; the score is 1 minus the interval's",
+        "lower end), beside anonymeter's risk and its confidence interval on the same rows",
+        "(`bench/bench_anonymeter.py`, anonymeter 1.1.0 in its own environment: singling out multivariate with",
+        "500 attacks found in at most 100,000 attempts; linkability on the two column sets sdq used; inference",
+        "of every secret sdq scored from",
+        "sdq's quasi-identifiers, the highest risk shown; at most 500 targets, fewer where the holdout is",
+        "smaller). The last section counts where the two tools agree.",
+        "",
     ]
     names = PRIVACY
     header = ["variant", "rows", *[f"`{m}`" for m in names], "privacy", "verdict"]
@@ -237,13 +298,93 @@ def render(results: list[dict], about: dict[str, str], command: str) -> str:
             cells += [_f(row["epsilon"]), outlier]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+        lines += _attack_table(res)
+    lines += _agreement(results)
     return "\n".join(lines) + "\n"
+
+
+def _risk_cell(r: dict | None, key: str = "interval") -> str:
+    if r is None:
+        return ""
+    low, high = r[key]
+    return f"{r['risk']:.2f} [{low:.2f}, {high:.2f}]"
+
+
+def _attack_table(res: dict) -> list[str]:
+    """sdq's risks of the three attacks beside anonymeter's on the same rows."""
+    with_peer = any(row.get("anonymeter") for row in res["rows"])
+    header = ["variant"]
+    for m in ATTACKS:
+        header += [f"`{m}` risk (sdq)"] + ([f"{m.replace('_', ' ')} (anonymeter)"] if with_peer else [])
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(["---"] + ["---:"] * (len(header) - 1)) + " |"]
+    for row in res["rows"]:
+        cells = [row["variant"]]
+        peer = (row.get("anonymeter") or {}).get("risks", {})
+        for m in ATTACKS:
+            cells.append(_risk_cell(row["attacks"].get(m)))
+            if with_peer:
+                cells.append(_risk_cell(peer.get(m), "ci"))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def _flagged(r: dict | None, key: str) -> bool | None:
+    """A risk whose interval lies above 0 (the tool finds a leak), None where there is none."""
+    return None if r is None else r[key][0] > 0
+
+
+def _agreement(results: list[dict]) -> list[str]:
+    """Per attack: on how many rows the two tools agree whether there is a risk (interval above 0),
+    and whether each ranks the copy above fresh rows."""
+    if not any(row.get("anonymeter") for res in results for row in res["rows"]):
+        return []
+    lines = [
+        "## sdq and anonymeter: do they agree?",
+        "",
+        "A tool *finds a risk* where its risk's interval lies above 0 (sdq: the interval of the weakest part;",
+        "anonymeter: its confidence interval of the highest risk). Per attack, the rows (table x variant) on",
+        "which both tools find a risk or both find none, and the variants on which they disagree:",
+        "",
+        "| attack | agree | both find a risk | neither does | only sdq | only anonymeter |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for m in ATTACKS:
+        both = none = 0
+        only_sdq, only_peer = [], []
+        for res in results:
+            for row in res["rows"]:
+                a = _flagged(row["attacks"].get(m), "interval")
+                b = _flagged(((row.get("anonymeter") or {}).get("risks") or {}).get(m), "ci")
+                if a is None or b is None:
+                    continue
+                where = f"{res['name']} {row['variant']}"
+                if a and b:
+                    both += 1
+                elif not a and not b:
+                    none += 1
+                elif a:
+                    only_sdq.append(where)
+                else:
+                    only_peer.append(where)
+        total = both + none + len(only_sdq) + len(only_peer)
+        lines.append(
+            f"| `{m}` | {both + none} of {total} | {both} | {none} | {', '.join(only_sdq) or '-'} | "
+            f"{', '.join(only_peer) or '-'} |"
+        )
+    lines.append("")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", nargs="+", default=None, help="tables to run (default: all)")
     parser.add_argument("--out", default="docs/privacy_validity.md")
+    parser.add_argument(
+        "--venv",
+        default=None,
+        help="anonymeter's virtual environment (default: bench/.venv-anonymeter, created by bench_anonymeter.py)",
+    )
+    parser.add_argument("--no-anonymeter", action="store_true", help="leave anonymeter's risks out")
     args = parser.parse_args(argv)
     tables = load_tables()
     chosen = args.tables or list(tables)
@@ -252,10 +393,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown tables {unknown}; known: {list(tables)}")
     t0 = time.perf_counter()
     results = []
+    jobs = None if args.no_anonymeter else []
     for name in chosen:
-        res = run_table(name, tables[name][0])
+        res = run_table(name, tables[name][0], jobs)
         results.append(res)
         print(f"{name}: {sum(r['seconds'] for r in res['rows']):.1f} s", file=sys.stderr)
+    if jobs:
+        import bench_anonymeter
+
+        venv = Path(args.venv) if args.venv else bench_anonymeter.VENV
+        bench_anonymeter.ensure_venv(venv)
+        found = bench_anonymeter.run_anonymeter(jobs, venv)
+        for res in results:
+            for row in res["rows"]:
+                row["anonymeter"] = found.get(f"{res['name']}/{row['variant']}")
     command = "PYTHONPATH=. python bench/privacy_validity.py" + (
         " " + " ".join(argv if argv is not None else sys.argv[1:]) if (argv or sys.argv[1:]) else ""
     )

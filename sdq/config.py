@@ -40,6 +40,37 @@ def _metric_params(value: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _names(setting: str, value: Any) -> tuple:
+    """A setting that lists column names, as a tuple of distinct names (a string is one name)."""
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"The '{setting}' setting must be a list of column names. Got {value!r} instead.")
+    names = tuple(value)
+    for name in names:
+        if not isinstance(name, (str, int)) or isinstance(name, bool):
+            raise ConfigError(f"The '{setting}' setting must list column names. Got {name!r} in it.")
+    if len(set(names)) != len(names):
+        raise ConfigError(f"The '{setting}' setting names a column twice: {list(names)}.")
+    return names
+
+
+def _link_columns(value: Any) -> tuple:
+    """The ``link_columns`` setting: empty, or two non-empty disjoint lists of column names."""
+    if isinstance(value, (list, tuple)) and len(value) == 0:
+        return ()
+    expected = "two lists of column names (the columns of each of the attacker's two data sets)"
+    if not isinstance(value, (list, tuple)) or len(value) != 2 or isinstance(value[0], str):
+        raise ConfigError(f"The 'link_columns' setting must be {expected}. Got {value!r} instead.")
+    sides = tuple(_names("link_columns", side) for side in value)
+    if not sides[0] or not sides[1]:
+        raise ConfigError(f"The 'link_columns' setting must be {expected}, neither empty. Got {value!r} instead.")
+    both = sorted(set(sides[0]) & set(sides[1]), key=str)
+    if both:
+        raise ConfigError(f"The two sets of 'link_columns' must not share columns; both have {both}.")
+    return sides
+
+
 def _check_int(name: str, value: Any, low: int, high: int | None) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ConfigError(
@@ -114,6 +145,17 @@ class Config:
         of its function (see :func:`sdq.metric`); the evaluation checks names and values against
         them before anything runs, and the report's ``config.metric_params`` holds the values each
         metric ran with (defaults included).
+    quasi_identifiers : tuple of column names
+        The columns an attacker is assumed to know about a person (``attribute_inference``): the
+        secrets are guessed from these. Empty (the default): sdq suggests a set, the fewest columns
+        that make most real training rows unique (listed in the metric's details).
+    secrets : tuple of column names
+        The columns ``attribute_inference`` tries to guess. Empty (the default): every column
+        measured in distances that is not a quasi-identifier.
+    link_columns : tuple of two tuples of column names
+        The two sets of columns the ``linkability`` attacker holds in two separate data sets
+        (disjoint). Empty (the default): the measured columns, split alternately in the order of
+        their names (listed in the metric's details).
     rules : mapping or iterable of sdq.rules.Rule
         The domain rules the ``rules`` metric checks (:mod:`sdq.rules`): a mapping shaped like the
         ``[rules]`` table of a TOML file (name -> expression, or name -> long form), or rule
@@ -141,6 +183,9 @@ class Config:
     attack_rows: int = 5_000
     memory_budget_mb: int = 4_096
     metric_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
+    quasi_identifiers: tuple = ()
+    secrets: tuple = ()
+    link_columns: tuple = ()
     rules: tuple = ()
 
     def __post_init__(self) -> None:
@@ -170,6 +215,9 @@ class Config:
         object.__setattr__(self, "models", models)
         object.__setattr__(self, "metric_params", _metric_params(self.metric_params))
         object.__setattr__(self, "rules", as_rules(self.rules))
+        object.__setattr__(self, "quasi_identifiers", _names("quasi_identifiers", self.quasi_identifiers))
+        object.__setattr__(self, "secrets", _names("secrets", self.secrets))
+        object.__setattr__(self, "link_columns", _link_columns(self.link_columns))
 
     def replace(self, **changes: Any) -> "Config":
         """A copy with some settings changed (validated again)."""
@@ -209,6 +257,10 @@ class Config:
                 out[f.name] = {name: dict(params) for name, params in value.items()}
             elif f.name == "rules":
                 out[f.name] = rules_to_mapping(value)
+            elif f.name == "link_columns":
+                out[f.name] = [list(side) for side in value]
+            elif f.name in ("quasi_identifiers", "secrets"):
+                out[f.name] = list(value)
             else:
                 out[f.name] = list(value) if isinstance(value, tuple) else int(value)
         return out

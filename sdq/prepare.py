@@ -522,11 +522,20 @@ CACHED_WORK: dict[str, str] = {
     ),
     "privacy.encoder": (
         "(): the distance encoding fitted on the real rows (privacy/distance.py); neighbours_privacy, "
-        "membership_inference, outlier_privacy, sensitive_match (group privacy-distances)"
+        "outlier_privacy, sensitive_match (group privacy-distances)"
     ),
     "privacy.vectors": (
         "(data set): every row of it in that encoding (privacy/distance.py); neighbours_privacy, "
-        "membership_inference, outlier_privacy (group privacy-distances)"
+        "outlier_privacy (group privacy-distances)"
+    ),
+    "privacy.attacks.encoder": (
+        "(): the same distance encoding, for the attacks (privacy/distance.py); membership_inference, "
+        "singling_out, linkability, attribute_inference (group privacy-attacks: run beside the distance "
+        "metrics where there are two jobs)"
+    ),
+    "privacy.attacks.vectors": (
+        "(data set): every row of it in that encoding (privacy/distance.py); membership_inference, "
+        "linkability, attribute_inference (group privacy-attacks)"
     ),
 }
 

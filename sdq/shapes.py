@@ -38,6 +38,9 @@ shape                  what ``details`` holds (required keys; more are allowed) 
 ``shares``             one share among synthetic rows and the same among holdout       exact_match,
                        rows, under keys the shape names                               outlier_privacy,
                                                                                       sensitive_match
+``risks``              ``risks``: per attack, its success rate on training rows       singling_out,
+                       (main) and on holdout rows (control), the risk and its         linkability
+                       interval (and a naive attacker's rate)
 =====================  ============================================================  ===========================
 
 Each shape documents its keys (:meth:`Shape.describe`), lists what is wrong with a given
@@ -80,6 +83,7 @@ __all__ = [
     "Distances",
     "Attacks",
     "Shares",
+    "Risks",
 ]
 
 #: The data sets a detail may be given for.
@@ -946,6 +950,33 @@ class Shares(Shape):
         )
 
 
+class Risks(Shape):
+    """Attacks run on training rows (main) and, as the control, on holdout rows: per attack (or
+    kind of attack), both success rates, a naive attacker's rate, and the risk
+    ``(main - control) / (1 - control)`` with its interval."""
+
+    name = "risks"
+    summary = "per attack: success on training rows and on holdout rows, the naive rate, the risk and its interval"
+
+    def fields(self) -> tuple[Field, ...]:
+        return (
+            Field(
+                "risks",
+                MapOf(
+                    Record(
+                        Field("main_rate", Number(), "the attack's success rate on training rows"),
+                        Field("control_rate", Number(), "its success rate on holdout rows (the control)"),
+                        Field("risk", Number(), "(main - control) / (1 - control)"),
+                        Field("risk_interval", ListOf(Number()), "the risk's interval", required=False),
+                        Field("naive_rate", Number(), "a naive attacker's success rate", required=False),
+                        Field("score", Number(), "the attack's score", required=False),
+                    )
+                ),
+                "attack name -> its rates and risk",
+            ),
+        )
+
+
 def _option(name: str, value: Any, kind: type) -> Any:
     if not isinstance(value, kind):
         raise ValueError(f"The shape option {name!r} must be a {kind.__name__}. Got {value!r} instead.")
@@ -970,6 +1001,7 @@ SHAPES: dict[str, type[Shape]] = {
         Distances,
         Attacks,
         Shares,
+        Risks,
     )
 }
 

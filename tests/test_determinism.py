@@ -34,7 +34,14 @@ CONFIG = sdq.Config(
 )
 SEQUENCE = [n for n, s in registry().items() if "sequence" in s.needs]
 NO_SEQUENCE = "no time column and no entity column were given"
-HOLDOUT_ONLY = ["neighbours_privacy", "membership_inference", "outlier_privacy"]
+HOLDOUT_ONLY = [
+    "neighbours_privacy",
+    "membership_inference",
+    "outlier_privacy",
+    "singling_out",
+    "linkability",
+    "attribute_inference",
+]
 TARGET_ONLY = ["prediction", "feature_importance"]
 #: ``augmentation`` scores only where adding real rows measurably improves a model: 50 holdout rows
 #: added to 100 real ones do not, so it skips in every case here; its determinism (one job or two,

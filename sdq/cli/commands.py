@@ -72,7 +72,25 @@ def _options(args: argparse.Namespace, real, sensitive=None):
         rules=_rules(args),
         mine_rules=args.mine_rules,
         profile=_profile(args),
+        **_attack_columns(args, real),
     )
+
+
+def _attack_columns(args: argparse.Namespace, real) -> dict:
+    """``--quasi-identifiers``, ``--secrets`` and ``--link-columns`` (given twice) as options,
+    column names matched to the real frame's own."""
+    if args.link_columns and len(args.link_columns) != 2:
+        raise InputError(
+            f"--link-columns must be given twice (the columns of each of the attacker's two data sets); "
+            f"it was given {len(args.link_columns)} time{'s' if len(args.link_columns) != 1 else ''}"
+        )
+    out = {}
+    for option in ("quasi_identifiers", "secrets"):
+        if getattr(args, option):
+            out[option] = [_resolve_name(real, name) for name in getattr(args, option)]
+    if args.link_columns:
+        out["link_columns"] = [[_resolve_name(real, name) for name in side] for side in args.link_columns]
+    return out
 
 
 def _rules(args: argparse.Namespace):
@@ -184,6 +202,9 @@ def _evaluate_chunked(args: argparse.Namespace):
             ("--full", args.full),
             ("--rules", args.rules),
             ("--mine-rules", args.mine_rules),
+            ("--quasi-identifiers", args.quasi_identifiers),
+            ("--secrets", args.secrets),
+            ("--link-columns", args.link_columns),
         )
         if value
     ]

@@ -95,6 +95,28 @@ def _add_input_arguments(parser: argparse.ArgumentParser, synthetic: bool = True
         "--show-records", action="store_true", help="allow real records (matched rows) in the report; off by default"
     )
     parser.add_argument(
+        "--quasi-identifiers",
+        type=_comma_list,
+        metavar="COL,COL",
+        help="the columns an attacker knows about a person (attribute_inference guesses the others from them); "
+        "default: the fewest columns that make most real rows unique, which sdq suggests",
+    )
+    parser.add_argument(
+        "--secrets",
+        type=_comma_list,
+        metavar="COL,COL",
+        help="the columns attribute_inference tries to guess (default: every other column)",
+    )
+    parser.add_argument(
+        "--link-columns",
+        type=_comma_list,
+        action="append",
+        default=[],
+        metavar="COL,COL",
+        help="the columns of one of the two data sets the linkability attacker holds; give it twice "
+        "(default: the columns split in two)",
+    )
+    parser.add_argument(
         "--rules",
         metavar="PATH",
         help="domain rules to check (a TOML file with a [rules] table, e.g. from 'sdq rules suggest'); "

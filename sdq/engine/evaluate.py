@@ -28,7 +28,7 @@ from sdq.engine.manifest import build_manifest
 from sdq.engine.options import Options
 from sdq.engine.runner import run_metrics
 from sdq.engine.select import select_metrics
-from sdq.errors import InputError
+from sdq.errors import ConfigError, InputError
 from sdq.prepare import Prepared, prepare
 from sdq.report import Report
 from sdq.rules import check_rules
@@ -63,6 +63,9 @@ def evaluate(
     rules: Any = None,
     mine_rules: bool = False,
     profile: Any = None,
+    quasi_identifiers: Iterable[Any] | None = None,
+    secrets: Iterable[Any] | None = None,
+    link_columns: tuple[Iterable[Any], Iterable[Any]] | None = None,
 ) -> Report:
     """Score synthetic data against the real data it was made from, beside a holdout baseline.
 
@@ -117,6 +120,15 @@ def evaluate(
         score: the report adds the profile's weighted score, range and verdicts beside the neutral
         ones (``report.profile_reading``, the JSON's ``profile``). Same as
         ``evaluate(...).with_profile(profile)``.
+    quasi_identifiers : iterable of column names, optional
+        The columns an attacker is assumed to know about a person (``attribute_inference`` guesses
+        the other columns from them). Default: the fewest columns that make most real training
+        rows unique, which sdq suggests and lists in the metric's details.
+    secrets : iterable of column names, optional
+        The columns ``attribute_inference`` tries to guess (default: every other measured column).
+    link_columns : two iterables of column names, optional
+        The columns of the two data sets the ``linkability`` attacker holds (default: the measured
+        columns split in two, listed in the metric's details).
 
     Returns
     -------
@@ -151,6 +163,9 @@ def evaluate(
         rules=rules,
         mine_rules=mine_rules,
         profile=profile,
+        quasi_identifiers=None if quasi_identifiers is None else list(quasi_identifiers),
+        secrets=None if secrets is None else list(secrets),
+        link_columns=None if link_columns is None else [list(side) for side in link_columns],
     )
     return Evaluation(real, holdout, options).run(synthetic, progress=progress)
 
@@ -214,6 +229,7 @@ class Evaluation:
             {spec.label: spec.kind for spec in self.schema.columns if spec.role != "excluded"},
             excluded=[spec.label for spec in self.schema.columns if spec.role == "excluded"],
         )
+        check_attack_columns(self.config, self.schema)
         # need name -> whether these inputs provide it (the needs are declared with the metrics)
         inputs = {
             "holdout": self.holdout,
@@ -322,6 +338,28 @@ class Evaluation:
         return Report(
             results, config=config, data=data, manifest=manifest, sdq_version=__version__, profile=self.options.profile
         )
+
+
+def check_attack_columns(config: Config, schema: Schema) -> None:
+    """The columns the privacy attacks are told about (``quasi_identifiers``, ``secrets``,
+    ``link_columns``) must be columns of the real data that are not excluded: a
+    :class:`~sdq.errors.ConfigError` naming the others, before anything runs."""
+    known = {spec.name: spec for spec in schema.columns}
+    named = [
+        ("quasi_identifiers", config.quasi_identifiers),
+        ("secrets", config.secrets),
+        *[("link_columns", side) for side in config.link_columns],
+    ]
+    for setting, names in named:
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ConfigError(
+                f"The '{setting}' setting names column(s) {unknown} that the real data does not have; "
+                f"its columns: {[spec.label for spec in schema.columns]}."
+            )
+        excluded = [known[n].label for n in names if known[n].role == "excluded"]
+        if excluded:
+            raise ConfigError(f"The '{setting}' setting names excluded column(s) {excluded}.")
 
 
 def _real_side(prepared: Prepared) -> Prepared:

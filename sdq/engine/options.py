@@ -76,20 +76,25 @@ class Options:
         config: Config | None = None,
         rules: Any = None,
         mine_rules: bool = False,
+        quasi_identifiers: Any = None,
+        secrets: Any = None,
+        link_columns: Any = None,
         **options: Any,
     ) -> "Options":
         """Options from keyword arguments (those of :func:`sdq.evaluate`), checked; ``seed``
         overrides ``config.seed``; ``rules`` (a path to a rules file, a mapping shaped like its
         ``[rules]`` table, or :class:`sdq.rules.Rule` objects) replace ``config.rules``, and
-        ``mine_rules`` sets the ``rules`` metric's parameter ``mine``; ``profile`` (a name, a
-        :class:`~sdq.result.profiles.Profile` or a mapping) is resolved, and a user's profile that
-        names a metric sdq does not have gets a :class:`~sdq.errors.ProfileWarning`."""
+        ``mine_rules`` sets the ``rules`` metric's parameter ``mine``; ``quasi_identifiers``,
+        ``secrets`` and ``link_columns``, where given, replace the settings of that name (the
+        columns the privacy attacks assume an attacker knows or tries to learn); ``profile`` (a
+        name, a :class:`~sdq.result.profiles.Profile` or a mapping) is resolved, and a user's
+        profile that names a metric sdq does not have gets a :class:`~sdq.errors.ProfileWarning`."""
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(options) - known)
         if unknown:
             raise InputError(
                 f"unknown option(s) {unknown}; the options of sdq.evaluate are "
-                f"{sorted(known | {'seed', 'rules', 'mine_rules'})}."
+                f"{sorted(known | {'seed', 'rules', 'mine_rules', 'quasi_identifiers', 'secrets', 'link_columns'})}."
             )
         if config is None:
             config = Config()
@@ -99,6 +104,13 @@ class Options:
             config = config.replace(seed=seed)
         if rules is not None:
             config = config.replace(rules=load_rules(rules))
+        for name, value in (
+            ("quasi_identifiers", quasi_identifiers),
+            ("secrets", secrets),
+            ("link_columns", link_columns),
+        ):
+            if value is not None:
+                config = config.replace(**{name: value})
         if not isinstance(mine_rules, bool):
             raise InputError(f"The 'mine_rules' argument must be true or false. Got {mine_rules!r} instead.")
         if mine_rules:

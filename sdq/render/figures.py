@@ -949,6 +949,44 @@ def share_panels(details: Mapping[str, Any], *, synthetic: str, holdout: str, wh
     return [_panel({"data": data, "layout": layout}, what)]
 
 
+def risk_panels(details: Mapping[str, Any]) -> list[Panel]:
+    """Per attack: the success rates on training rows, on holdout rows (the control) and of the
+    naive attacker, side by side."""
+    risks = {str(k): _dict(v) for k, v in _dict(details.get("risks")).items()}
+    names = [k for k, v in risks.items() if _num(v.get("main_rate")) is not None]
+    if not names:
+        return []
+    bars = (
+        ("naive attacker", "naive_rate", "#c3cad5"),
+        ("holdout rows (control)", "control_rate", COLORS["holdout"]),
+        ("training rows", "main_rate", COLORS["synthetic"]),
+    )
+    data = []
+    for label, key, color in bars:
+        values = [_num(risks[n].get(key)) for n in names]
+        if all(v is None for v in values):
+            continue
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": label,
+                "y": [plot_text(n) for n in names],
+                "x": values,
+                "marker": {"color": color},
+                "hovertemplate": f"{label}: %{{x:.1%}}<extra></extra>",
+            }
+        )
+    layout = _layout(
+        120 + 60 * len(names),
+        barmode="group",
+        xaxis={"tickformat": ".0%", "title": {"text": "attacks that succeed"}, "rangemode": "tozero"},
+        yaxis={"type": "category", "automargin": True},
+        margin={"t": 10},
+    )
+    return [_panel({"data": data, "layout": layout}, "success of the attack on training and holdout rows")]
+
+
 #: Figure builders by shape name (a shape without one is drawn as the nearest shape it refines).
 BUILDERS: dict[str, Builder] = {
     "per_column": lambda d, s: column_score_panels(d, shape=s),
@@ -967,6 +1005,7 @@ BUILDERS: dict[str, Builder] = {
     "distances": lambda d, s: dcr_panels(d),
     "attacks": lambda d, s: roc_panels(d),
     "shares": lambda d, s: share_panels(d, synthetic=s.synthetic, holdout=s.holdout, what=s.what),
+    "risks": lambda d, s: risk_panels(d),
 }
 #: Optional metric-specific figures, by the name a metric lists in ``extras`` (drawn after those of its shape).
 EXTRAS: dict[str, Callable[[Mapping[str, Any]], list[Panel]]] = {}

@@ -8,5 +8,8 @@ from sdq.metrics.privacy import exact_match  # noqa: F401
 from sdq.metrics.privacy import neighbours  # noqa: F401
 from sdq.metrics.privacy import membership_inference  # noqa: F401
 from sdq.metrics.privacy import outlier_privacy  # noqa: F401
+from sdq.metrics.privacy import singling_out  # noqa: F401
+from sdq.metrics.privacy import linkability  # noqa: F401
+from sdq.metrics.privacy import attribute_inference  # noqa: F401
 from sdq.metrics.privacy import sensitive_match  # noqa: F401
 # isort: on

@@ -74,6 +74,7 @@ __all__ = [
     "ordered_values",
     "closer_share",
     "CloserShare",
+    "GROUPS",
 ]
 
 CHUNK = 8_192
@@ -246,15 +247,22 @@ def check_distances(enc: Encoder, min_training_rows: int = 1) -> None:
         )
 
 
-def encoder(prepared: Prepared) -> Encoder:
-    """The privacy encoding of this evaluation (fitted once, cached)."""
-    return prepared.cached(("privacy.encoder",), lambda: _fit(prepared))
+#: The two groups of privacy metrics that share an encoding (see :func:`encoder`): the distance
+#: metrics and the attacks. Each holds about half the nearest-neighbour work of the family, so with
+#: two jobs the two run at once, each in its own process with its own copy of the encoding.
+GROUPS = {"distances": "privacy", "attacks": "privacy.attacks"}
 
 
-def vectors(prepared: Prepared, name: str) -> np.ndarray:
-    """Every row of data set ``name`` encoded (once, cached; rows are taken from it by position,
-    which gives the same vectors as encoding them alone)."""
-    return prepared.cached(("privacy.vectors", name), lambda: encoder(prepared).encode(name))
+def encoder(prepared: Prepared, group: str = "distances") -> Encoder:
+    """The privacy encoding of this evaluation (fitted once per group of metrics, cached; the
+    encodings of the two groups are the same)."""
+    return prepared.cached((f"{GROUPS[group]}.encoder",), lambda: _fit(prepared))
+
+
+def vectors(prepared: Prepared, name: str, group: str = "distances") -> np.ndarray:
+    """Every row of data set ``name`` encoded (once per group, cached; rows are taken from it by
+    position, which gives the same vectors as encoding them alone)."""
+    return prepared.cached((f"{GROUPS[group]}.vectors", name), lambda: encoder(prepared, group).encode(name))
 
 
 def threshold(distances: np.ndarray, q: float) -> float:

@@ -178,7 +178,7 @@ def _in_batches(make, total: int, n_cells: int) -> list:
     "membership_inference",
     "privacy",
     shape=Attacks(),
-    group="privacy-distances",
+    group="privacy-attacks",
     needs=("holdout",),
     summary="An attacker holding the synthetic data cannot tell training rows from unseen real rows, "
     "neither on average (AUC) nor for a few rows beyond doubt (true positives at a low false-positive rate).",
@@ -188,7 +188,7 @@ def _in_batches(make, total: int, n_cells: int) -> list:
 def membership_inference(prepared: Prepared) -> Outcome:
     config = prepared.config
     rng = prepared.rng("membership_inference")
-    enc = encoder(prepared)
+    enc = encoder(prepared, "attacks")
     check_distances(enc, MIN_MEMBERS)
     n_train, n_hold = prepared.frames["real"].n_rows, prepared.frames["holdout"].n_rows
     if n_hold < 20:
@@ -202,11 +202,11 @@ def membership_inference(prepared: Prepared) -> Outcome:
     non_member_in_a = np.isin(non_members, fold_a)
     member_in_a = np.zeros(m, dtype=bool)
     member_in_a[rng.permutation(m)[: int(round(m * non_member_in_a.mean()))]] = True
-    holdout = vectors(prepared, "holdout")
-    candidates = np.concatenate([vectors(prepared, "real")[members], holdout[non_members]])
+    holdout = vectors(prepared, "holdout", "attacks")
+    candidates = np.concatenate([vectors(prepared, "real", "attacks")[members], holdout[non_members]])
     in_a = np.concatenate([member_in_a, non_member_in_a])
     labels = np.concatenate([np.ones(m), np.zeros(n)])
-    synthetic = vectors(prepared, "synthetic")
+    synthetic = vectors(prepared, "synthetic", "attacks")
     ref_sizes = (len(fold_b), len(fold_a))  # the reference of a candidate in half A is half B
     k = int(min(K_DENSITY, *ref_sizes, len(synthetic)))
     k_count = int(min(K_COUNT, *ref_sizes, len(synthetic)))
