@@ -337,3 +337,42 @@ def test_named_columns_are_checked_before_anything_runs():
         sdq.Config(link_columns=(["q"],))
     config = sdq.Config(quasi_identifiers=["q"], link_columns=[["q"], ["s"]])
     assert sdq.Config.from_dict(config.to_dict()) == config
+
+
+def test_the_command_line_names_the_attackers_columns(tmp_path, capsys):
+    from sdq.cli import main
+
+    n = 60
+    rng = np.random.default_rng(11)
+    real = pd.DataFrame({"q": np.arange(n) * 1.5 + 0.25, "r": rng.normal(size=n), "s": ["a", "b", "c"] * (n // 3)})
+    paths = {}
+    for name, frame in (("real", real), ("holdout", real.assign(q=real["q"] + 0.1))):
+        paths[name] = tmp_path / f"{name}.csv"
+        frame.to_csv(paths[name], index=False)
+    base = [
+        "report",
+        str(paths["real"]),
+        str(paths["real"]),
+        "--holdout",
+        str(paths["holdout"]),
+        "--quiet",
+        "--jobs",
+        "1",
+    ]
+    base += ["--metrics", ",".join(ATTACKS), "--cdn", "--output", str(tmp_path / "r.html")]
+    code = main(base + ["--quasi-identifiers", "q", "--secrets", "s", "--link-columns", "q", "--link-columns", "r,s"])
+    assert code == 0, capsys.readouterr().err
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert (report["config"]["quasi_identifiers"], report["config"]["secrets"]) == (["q"], ["s"])
+    assert report["config"]["link_columns"] == [["q"], ["r", "s"]]
+    metrics = {m["name"]: m for m in report["metrics"]}
+    assert metrics["attribute_inference"]["details"]["quasi_identifiers"]["source"] == "given"
+    assert metrics["linkability"]["details"]["columns"] == {"a": ["q"], "b": ["r", "s"]}
+    capsys.readouterr()
+    for extra, needle in (
+        (["--quasi-identifiers", "nope"], "does not have"),
+        (["--link-columns", "q"], "--link-columns must be given twice"),
+    ):
+        assert main(base + extra) == 2
+        err = capsys.readouterr().err
+        assert len(err.splitlines()) == 1 and needle in err and "Traceback" not in err, err
