@@ -582,6 +582,12 @@ CACHED_WORK: dict[str, str] = {
         "(): the distance encoding fitted on the real rows (privacy/distance.py); neighbours_privacy, "
         "membership_inference, outlier_privacy, sensitive_match (group privacy-distances)"
     ),
+    "privacy.matches": (
+        "(query, reference): for each query row, whether it equals a reference row and that row's "
+        "position (privacy/matching.py); exact_match, sensitive_match"
+    ),
+    "privacy.duplicates": "(data set): the share of its rows equal to an earlier row (privacy/matching.py); exact_match",
+    "privacy.id_overlap": "(): per id column, the share of synthetic ids that are training ids (privacy/matching.py); exact_match",
     "privacy.vectors": (
         "(data set): every row of it in that encoding (privacy/distance.py); neighbours_privacy, "
         "membership_inference, outlier_privacy (group privacy-distances)"

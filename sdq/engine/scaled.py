@@ -595,18 +595,29 @@ def evaluate_scaled(
     if distributed:
         from sdq.engine.rows import privacy_prepared
 
-        privacy = privacy_prepared(executor, schema, config, as_text, fitted, frames, sampled, profiles)
+        privacy = privacy_prepared(
+            executor,
+            schema,
+            config,
+            as_text,
+            fitted,
+            frames,
+            sampled,
+            profiles,
+            exact=any(s.name == "exact_match" and _met(s, available) for s in distributed),
+        )
         found, info = run_metrics(distributed, privacy, available, strict=options.strict)
         timings.update(info.timings)
         results.update({r.name: r for r in found})
     for spec in specs:
         how, why = where[spec.name]
         if how == "skipped":
+            unmet = [registry.needs()[need].reason for need in spec.needs if not available.get(need, False)]
             results[spec.name] = MetricResult(
                 spec.name,
                 spec.family,
                 "skipped",
-                message=f"not available on the {executor.label} engine: {why}",
+                message="; ".join(unmet) if unmet else f"not available on the {executor.label} engine: {why}",
                 about=About.of(spec),
             )
     ordered = [results[spec.name] for spec in specs]
@@ -629,6 +640,10 @@ def evaluate_scaled(
         **(extra_manifest or {}),
     }
     return _report(ordered, schema, frames, invalid, notes, hashes, config, params, timings, engine, options)
+
+
+def _met(spec: registry.MetricSpec, available: dict[str, bool]) -> bool:
+    return all(available.get(need, False) for need in spec.needs)
 
 
 def _sample_note(rows: dict[str, int], samples: dict[str, int]) -> str | None:
