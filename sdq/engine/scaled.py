@@ -438,6 +438,7 @@ def evaluate_scaled(
     names: Sources | None = None,
     extra_manifest: dict | None = None,
     started: float | None = None,
+    progress: Callable | None = None,
 ) -> Report:
     """The report of the data sets ``executor`` holds (see the module's docstring)."""
     started = time.perf_counter() if started is None else started
@@ -583,11 +584,15 @@ def evaluate_scaled(
         "aggregates": (aggregated, None),
         "sample": (sampled, _sample_note(rows, {n: len(f.frame) for n, f in sample_frames.items()})),
     }
+    done = 0
     for how, (prepared, note) in groups.items():
         chosen = [s for s in specs if where[s.name][0] == how]
         if not chosen:
             continue
-        found, info = run_metrics(chosen, prepared, available, strict=options.strict)
+        found, info = run_metrics(
+            chosen, prepared, available, strict=options.strict, progress=_counted(progress, done, len(specs))
+        )
+        done += len(chosen)
         timings.update(info.timings)
         for result in found:
             results[result.name] = _with_message(result, note) if note else result
@@ -606,7 +611,9 @@ def evaluate_scaled(
             profiles,
             exact=any(s.name == "exact_match" and _met(s, available) for s in distributed),
         )
-        found, info = run_metrics(distributed, privacy, available, strict=options.strict)
+        found, info = run_metrics(
+            distributed, privacy, available, strict=options.strict, progress=_counted(progress, done, len(specs))
+        )
         timings.update(info.timings)
         results.update({r.name: r for r in found})
     for spec in specs:
@@ -635,11 +642,18 @@ def evaluate_scaled(
         },
         "sketch_size": sketch_size,
         "sketch_rank_error": _sketch_errors(profiles),
-        "metrics": {name: how for name, (how, _) in where.items()},
+        "metrics": {spec.name: where[spec.name][0] if _met(spec, available) else "skipped" for spec in specs},
         "rules_not_scored": [r.name for r in fitted.rules if r.kind not in ROW_RULES],
         **(extra_manifest or {}),
     }
     return _report(ordered, schema, frames, invalid, notes, hashes, config, params, timings, engine, options)
+
+
+def _counted(progress: Callable | None, before: int, total: int) -> Callable | None:
+    """A progress callback of one group of metrics, counting within all of them."""
+    if progress is None:
+        return None
+    return lambda event, name, done, _: progress(event, name, before + done, total)
 
 
 def _met(spec: registry.MetricSpec, available: dict[str, bool]) -> bool:
