@@ -71,6 +71,8 @@ __all__ = [
 NUMBER_KINDS = ("numeric", "datetime")
 #: Kinds summarised by the count of each value.
 LABEL_KINDS = ("ordinal", "categorical", "boolean", "constant", "empty", "id")
+#: Kinds whose values are counted (up to :data:`VALUE_LIMIT` distinct values per column).
+COUNTED_KINDS = (*LABEL_KINDS, "text")
 #: Most distinct values whose counts are kept per column (beyond: distinct-value sketches only).
 VALUE_LIMIT = 100_000
 #: Violating synthetic rows kept per rule.
@@ -268,7 +270,7 @@ def profile(chunk: pd.DataFrame, part: Part, plan: ProfilePlan) -> dict[str, Pro
             elif spec.kind == "text":
                 lengths_ = values.dropna().astype(str).str.len().to_numpy(dtype=float)
                 result.sketches[spec.name] = ValueSketch.of(lengths_, plan.sketch_size)
-            if spec.kind in LABEL_KINDS:
+            if spec.kind in COUNTED_KINDS:
                 counts = _value_counts(values)
                 result.value_counts[spec.name] = counts if len(counts) <= VALUE_LIMIT else None
             result.distinct[spec.name] = DistinctSketch.of(values)

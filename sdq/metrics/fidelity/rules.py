@@ -274,6 +274,13 @@ def rules(prepared: Prepared, *, mine: bool = False, tolerance: float = 0.01, mi
     entries, scored, scores, baselines = [], [], [], []
     for i, rule in enumerate(found):
         if checks["real"][i] is None:
+            # a rule on a whole data set (unique, depends) cannot be added up piece by piece: shown
+            # on the seeded samples of the rows, not scored
+            sampled = {
+                name: rule.check(_table(f.sample, kinds))
+                for name, f in frames.items()
+                if name in ("real", "synthetic", "holdout") and f.sample is not None
+            }
             entries.append(
                 {
                     "column": rule.name,
@@ -282,7 +289,10 @@ def rules(prepared: Prepared, *, mine: bool = False, tolerance: float = 0.01, mi
                     "severity": rule.severity,
                     "source": source[rule.name],
                     "score": None,
-                    "note": "a rule on a whole data set: not checked where the data are held in pieces; not scored",
+                    "shares": {name: rounded(c.share) for name, c in sampled.items()},
+                    "rows": {name: c.n_applies for name, c in sampled.items()},
+                    "note": "a rule on a whole data set, checked on seeded samples of the rows (the data are "
+                    "held in pieces): not scored",
                 }
             )
             continue
