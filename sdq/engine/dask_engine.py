@@ -23,6 +23,7 @@ import glob
 import logging
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -133,7 +134,9 @@ class DaskExecutor(Executor):
 
     def head(self, name: str) -> pd.DataFrame:
         try:
-            first = self.frames[name].head(1000, npartitions=1, compute=True)
+            with warnings.catch_warnings():  # a first partition of fewer rows is no problem
+                warnings.simplefilter("ignore")
+                first = self.frames[name].head(1000, npartitions=1, compute=True)
         except Exception as exc:  # noqa: BLE001 - a failure to read is bad input, in one line
             raise InputError(f"The {name} data cannot be read ({_first_line(exc)})") from None
         return first if len(first) else self.frames[name]._meta

@@ -309,24 +309,36 @@ def privacy_prepared(
     )
     enc = _fitted_encoder(sampled, profiles, names)
     prepared.cache[("privacy.encoder",)] = dataclasses.replace(enc, prepared=prepared)
-    columns = compared_columns(prepared)
-    kinds = {c: schema[c].kind for c in columns}
-    plans = {
-        name: RowPlan(
-            schema,
-            as_text,
-            name,
-            fitted.binnings,
-            fitted.pair_binnings,
-            dataclasses.replace(enc, prepared=None),
-            columns,
-            kinds,
-        )
-        for name in names
-    }
+    # each pass reads (coerces and encodes) only the columns it needs
+    encoded = _only(schema, [spec.name for spec in enc.columns])
     for name in names:
-        prepared.cache[("privacy.vectors", name)] = RowVectors(executor, plans[name], frames[name].n_rows)
+        plan = RowPlan(
+            encoded, as_text, name, fitted.binnings, fitted.pair_binnings, dataclasses.replace(enc, prepared=None)
+        )
+        prepared.cache[("privacy.vectors", name)] = RowVectors(executor, plan, frames[name].n_rows)
     if exact:
+        columns = compared_columns(prepared)
         ids = [s.name for s in schema.columns if s.kind == "id" and s.role != "excluded"]
+        hashed = _only(schema, [*columns, *ids])
+        kinds = {c: schema[c].kind for c in columns}
+        plans = {
+            name: RowPlan(hashed, as_text, name, fitted.binnings, fitted.pair_binnings, None, columns, kinds)
+            for name in names
+        }
         prepared.cache.update(exact_matches(executor, plans, ids))
     return prepared
+
+
+def _only(schema: Schema, names: list) -> Schema:
+    """The schema with only the columns ``names`` taking part (the others excluded)."""
+    keep = set(names)
+    columns = tuple(
+        spec if spec.name in keep else dataclasses.replace(spec, role="excluded") for spec in schema.columns
+    )
+    return Schema(
+        columns=columns,
+        target=schema.target,
+        time_column=schema.time_column,
+        entity_column=schema.entity_column,
+        task=schema.task,
+    )
