@@ -583,8 +583,8 @@ CACHED_WORK: dict[str, str] = {
         "membership_inference, outlier_privacy, sensitive_match (group privacy-distances)"
     ),
     "privacy.matches": (
-        "(query, reference): for each query row, whether it equals a reference row and that row's "
-        "position (privacy/matching.py); exact_match, sensitive_match"
+        "(query): for each row of the query data set, whether it equals a training row and that row's "
+        "position (privacy/matching.py); exact_match"
     ),
     "privacy.duplicates": "(data set): the share of its rows equal to an earlier row (privacy/matching.py); exact_match",
     "privacy.id_overlap": "(): per id column, the share of synthetic ids that are training ids (privacy/matching.py); exact_match",

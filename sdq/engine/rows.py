@@ -246,7 +246,7 @@ def exact_matches(executor: Any, plans: dict[str, RowPlan], ids: list) -> dict[t
             reference = _gather(executor, plans["real"], r_rows)
             ok = _confirm(query, reference, plans[name].kinds)
             where[q_rows[~ok]] = -1
-        out[("privacy.matches", name, "real")] = (where >= 0, where)
+        out[("privacy.matches", name)] = (where >= 0, where)
     for name in ("synthetic", "real"):
         out[("privacy.duplicates", name)] = float(pd.Series(hashed[name][1]).duplicated().mean())
     if ids:

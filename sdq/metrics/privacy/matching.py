@@ -106,10 +106,12 @@ def _confirm(a: pd.DataFrame, b: pd.DataFrame, kinds: dict | None = None) -> np.
 
 
 def matches(prepared: Prepared, query: str, reference: str = "real") -> tuple[np.ndarray, np.ndarray]:
-    """For each row of ``query``: whether it equals a ``reference`` row, and that row's position (-1)
-    (once per evaluation; an engine that holds the rows elsewhere puts its own answer in the cache,
-    see :mod:`sdq.engine.rows`)."""
-    return prepared.cached(("privacy.matches", query, reference), lambda: _matches(prepared, query, reference))
+    """For each row of ``query``: whether it equals a ``reference`` row, and that row's position (-1).
+    Against the training rows, through the cache (an engine that holds the rows elsewhere puts its
+    own answer there, see :mod:`sdq.engine.rows`)."""
+    if reference != "real":
+        return _matches(prepared, query, reference)
+    return prepared.cached(("privacy.matches", query), lambda: _matches(prepared, query, reference))
 
 
 def duplicated_share(prepared: Prepared, name: str) -> float:
