@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from sdq.data import _coerce
 from sdq.errors import InputError
@@ -463,15 +464,14 @@ def tally(chunk: pd.DataFrame, part: Part, plan: TallyPlan) -> dict[str, Tally]:
             present = ~np.isnan(y)
             y0 = np.where(present, y, 0.0)
             result.eta_totals = np.vstack([present.sum(axis=0), y0.sum(axis=0), (y0 * y0).sum(axis=0)]).astype(float)
+            stacked = np.concatenate([present.astype(float), y0], axis=1)
+            rows = np.arange(len(frame))
             for cat in plan.eta_groups:
+                # per pair code of the categorical column: rows present and sums, one sparse product
                 k = plan.pair_binnings[cat].n_codes
-                g = pair_codes[cat].astype(np.int64)
-                counts = np.zeros((k, len(plan.eta_values)))
-                sums = np.zeros((k, len(plan.eta_values)))
-                for j in range(len(plan.eta_values)):
-                    counts[:, j] = np.bincount(g, weights=present[:, j].astype(float), minlength=k)
-                    sums[:, j] = np.bincount(g, weights=y0[:, j], minlength=k)
-                result.eta[cat] = (counts, sums)
+                onehot = sparse.csr_matrix((np.ones(len(frame)), (pair_codes[cat], rows)), shape=(k, len(frame)))
+                sums = np.asarray(onehot @ stacked)
+                result.eta[cat] = (sums[:, : len(plan.eta_values)], sums[:, len(plan.eta_values) :])
         if plan.rules:
             named = frame.set_axis([str(c) for c in frame.columns], axis=1)
             rules_table = Table(named, plan.rule_kinds)

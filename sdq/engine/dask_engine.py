@@ -102,7 +102,9 @@ def dask_frame(value: Any, name: str) -> Any:
     else:
         raise InputError(f"{text}: no such file or directory")
     try:
-        return dd.read_parquet(source)
+        # partitions of at most about 32 MiB of Parquet (a few hundred thousand rows of 20 columns):
+        # small enough for every worker to hold a few, many enough to keep every core busy
+        return dd.read_parquet(source, blocksize="32MiB", split_row_groups="adaptive")
     except Exception as exc:  # noqa: BLE001 - a broken file is bad input, in one line
         raise InputError(f"{text}: cannot be read as Parquet ({_first_line(exc)})") from None
 
