@@ -644,6 +644,10 @@ def evaluate_scaled(
         "sketch_rank_error": _sketch_errors(profiles),
         "metrics": {spec.name: where[spec.name][0] if _met(spec, available) else "skipped" for spec in specs},
         "rules_not_scored": [r.name for r in fitted.rules if r.kind not in ROW_RULES],
+        "privacy_queries": (
+            "each distance metric's own seeded sample of query rows (privacy_rows, attack_rows; their details "
+            "give the counts), drawn by position in the inputs; every row of the data sets searched"
+        ),
         **(extra_manifest or {}),
     }
     return _report(ordered, schema, frames, invalid, notes, hashes, config, params, timings, engine, options)
