@@ -98,7 +98,9 @@ def _load(path: Path) -> dict:
 
 
 def table(runs: list[dict]) -> str:
-    head = "| engine | train / holdout / synthetic rows | wall s | peak MB (tree) | fidelity | utility | privacy | note |"
+    head = (
+        "| engine | train / holdout / synthetic rows | wall s | peak MB (tree) | fidelity | utility | privacy | note |"
+    )
     lines = [head, "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for r in sorted(runs, key=lambda r: (r.get("rows_n", r.get("rows", 0)), r["mode"])):
         n = r.get("rows_n") or r.get("rows")
@@ -120,7 +122,9 @@ def phases(runs: list[dict]) -> str:
     """Where the time of the Dask runs went."""
     keys = ["engine.schema", "engine.profiles", "engine.tallies", "engine.prepare"]
     lines = []
-    for r in sorted((r for r in runs if r["mode"] != "memory" and "timings" in r), key=lambda r: (r["rows_n"], r["mode"])):
+    for r in sorted(
+        (r for r in runs if r["mode"] != "memory" and "timings" in r), key=lambda r: (r["rows_n"], r["mode"])
+    ):
         t = r["timings"]
         groups = {"aggregates": 0.0, "sample": 0.0, "distributed": 0.0}
         for name, how in (r["engine"] or {}).get("metrics", {}).items():

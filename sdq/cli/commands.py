@@ -190,6 +190,7 @@ def _evaluate_scaled(args: argparse.Namespace):
             sample_rows=sample_rows,
             options=options,
             names=names,
+            progress=progress(args.quiet),
         )
     from sdq.engine.dask_engine import evaluate_dask, require_dask
 

@@ -185,6 +185,7 @@ def evaluate_chunked(
     sketch_size: int = SKETCH_SIZE,
     options: Options | None = None,
     names: Sources | None = None,
+    progress: Callable | None = None,
     **kwargs: Any,
 ) -> Report:
     """The report of data too large for memory, read chunk by chunk (see
@@ -219,6 +220,6 @@ def evaluate_chunked(
         sample_rows=sample_rows,
         sketch_size=sketch_size,
         names=names,
-        extra_manifest=None,
         started=started,
+        progress=progress,
     )

@@ -69,7 +69,6 @@ from sdq.data import (
 )
 from sdq.engine.aggregates import (
     NUMBER_KINDS,
-    Part,
     Profile,
     ProfilePlan,
     RowSample,
@@ -291,7 +290,6 @@ class Fitted:
     rules: list
     rule_source: dict
     rule_kinds: dict
-    rule_sketches: dict = dataclasses.field(default_factory=dict)
 
 
 def _fit(
@@ -708,6 +706,3 @@ def _report(results, schema, frames, invalid, notes, hashes, config, params, tim
     )
     config = {**config.to_dict(), "metric_params": params}
     return Report(results, config=config, data=data, manifest=manifest, sdq_version=__version__)
-
-
-__all__ += ["Part"]
