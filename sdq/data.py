@@ -227,7 +227,8 @@ def check_frame(frame: Any, what: str) -> pd.DataFrame:
     Column names may be of any type, but a report names columns by their text, so two names
     with the same text (``1`` and ``"1"``) are an error, as are duplicate names."""
     if not isinstance(frame, pd.DataFrame):
-        raise InputError(f"The '{what}' argument must be a pandas DataFrame. Got {type(frame).__name__} instead.")
+        hint = " (a Dask DataFrame: pass engine='dask')" if type(frame).__module__.startswith("dask") else ""
+        raise InputError(f"The '{what}' argument must be a pandas DataFrame. Got {type(frame).__name__} instead{hint}.")
     if frame.columns.has_duplicates:
         dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
         raise InputError(f"The {what} data has duplicate column names: {dupes}; give each column its own name.")

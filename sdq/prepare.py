@@ -51,10 +51,12 @@ import pandas as pd
 from sdq.config import Config
 from sdq.data import Tables, canonical_levels
 from sdq.schema import BINNED_KINDS, KINDS, ColumnSpec, Schema, level_order
+from sdq.sketches import CoMoments, Moments, ValueSketch
 
 __all__ = [
     "Binning",
     "fit_binning",
+    "sketch_binning",
     "category_binning",
     "level_binning",
     "ordered_values",
@@ -63,6 +65,9 @@ __all__ = [
     "pair_table",
     "Prepared",
     "prepare",
+    "prepare_frames",
+    "canonical_order",
+    "encode_frame",
     "subsample_rows",
     "pair_bins",
     "CACHED_WORK",
@@ -244,29 +249,54 @@ def fit_binning(
     if kind in ("numeric", "datetime"):
         x = real_values.to_numpy(dtype=float)
         x = x[~np.isnan(x)]
-        distinct = np.unique(x)
-        if len(distinct) == 0:
-            return Binning(spec.name, kind, "values", (MISSING, "(other)"), edges=np.array([]))
-        if len(distinct) <= n_bins:
-            return _value_bins(spec, distinct)
-        levels = np.linspace(0.0, 1.0, n_bins + 1)
-        with np.errstate(over="ignore", invalid="ignore"):
-            quantiles = np.quantile(x, levels)
-        if not np.isfinite(quantiles).all():
-            # interpolating between neighbours of opposite signs near the float maximum overflowed
-            # (b - a is infinite); between their halves it does not
-            quantiles = 2 * np.quantile(x / 2, levels)
-        edges = _between_values(quantiles, distinct)
-        inner = [
-            f"[{_fmt_number(a, kind)}, {_fmt_number(b, kind)}{']' if i == len(edges) - 2 else ')'}"
-            for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))
-        ]
-        labels = (MISSING, f"< {_fmt_number(edges[0], kind)}", *inner, f"> {_fmt_number(edges[-1], kind)}")
-        return Binning(spec.name, kind, "edges", labels, edges=edges)
+        return _numeric_binning(
+            spec, np.unique(x), lambda levels, halved=False: np.quantile(x / 2 if halved else x, levels), n_bins
+        )
     counts = real_values.dropna().value_counts(sort=False)
     if kind == "ordinal":
         return level_binning(spec, counts, max_categories)
     return category_binning(spec, counts, max_categories)
+
+
+def _numeric_binning(
+    spec: ColumnSpec, distinct: np.ndarray, quantile: Callable[[np.ndarray], np.ndarray], n_bins: int
+) -> Binning:
+    """A numeric or datetime column's bins from its distinct real values and its quantile
+    function (``quantile(levels, halved)``: ``np.quantile`` of the real values, or of the values
+    divided by 2 where ``halved``)."""
+    kind = spec.kind
+    if len(distinct) == 0:
+        return Binning(spec.name, kind, "values", (MISSING, "(other)"), edges=np.array([]))
+    if len(distinct) <= n_bins:
+        return _value_bins(spec, distinct)
+    levels = np.linspace(0.0, 1.0, n_bins + 1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        quantiles = quantile(levels)
+    if not np.isfinite(quantiles).all():
+        # interpolating between neighbours of opposite signs near the float maximum overflowed
+        # (b - a is infinite); between their halves it does not
+        quantiles = 2 * quantile(levels, True)
+    edges = _between_values(quantiles, distinct)
+    inner = [
+        f"[{_fmt_number(a, kind)}, {_fmt_number(b, kind)}{']' if i == len(edges) - 2 else ')'}"
+        for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))
+    ]
+    labels = (MISSING, f"< {_fmt_number(edges[0], kind)}", *inner, f"> {_fmt_number(edges[-1], kind)}")
+    return Binning(spec.name, kind, "edges", labels, edges=edges)
+
+
+def sketch_binning(spec: ColumnSpec, sketch: ValueSketch, config: Config, n_bins: int | None = None) -> Binning:
+    """A numeric or datetime column's bins from a sketch of its real values
+    (:class:`~sdq.sketches.ValueSketch`): the same bins as :func:`fit_binning` of the values where
+    the sketch is exact; from its points and quantiles otherwise (edges between neighbouring
+    points, within the sketch's rank error of the real quantiles)."""
+    n_bins = config.n_bins if n_bins is None else n_bins
+    return _numeric_binning(
+        spec,
+        sketch.values,
+        lambda levels, halved=False: (sketch.scaled(1) if halved else sketch).quantiles(levels),
+        n_bins,
+    )
 
 
 def level_binning(spec: ColumnSpec, counts: pd.Series, max_levels: int) -> Binning:
@@ -373,15 +403,48 @@ def pair_table(codes_a: np.ndarray, codes_b: np.ndarray, ka: int, kb: int) -> np
 
 @dataclass
 class AggregateFrame:
-    """A frame known only by sums over its rows: counts per code of every binned column and
-    two-way tables of pair codes (see :mod:`sdq.engine.chunked`). Metrics that need no more than these
-    (``histogram_similarity``, ``mutual_information``) read it like a :class:`PreparedFrame`."""
+    """A frame known by sums and summaries over its rows (see :mod:`sdq.engine.scaled`): what the
+    metrics that run on aggregates (registered with ``chunked=True``) read instead of the rows.
+
+    * ``column_counts`` / ``pair_column_counts``: rows per code of every binned column (its bins,
+      its coarser pair bins); ``pair_tables``: two-way tables of pair codes;
+    * ``sketches``: the present values of numeric and datetime columns (and the lengths of text),
+      :class:`~sdq.sketches.ValueSketch`; ``value_counts``: the count of each present value of the
+      other kinds (None where there were too many to keep); ``distinct``: the number of distinct
+      present values, estimated, where they were not kept; ``missing``: missing values per column;
+      ``invalid``: values that could not be read as their column's kind (by label);
+    * ``moments``: per numeric-like column, the power of two its values were divided by and their
+      :class:`~sdq.sketches.Moments`; ``comoments``: ``"ranks"`` (mid-ranks of ordered columns,
+      centred) and ``"values"`` (numeric and datetime values, scaled and centred), each the columns
+      and their pairwise-complete :class:`~sdq.sketches.CoMoments`; ``eta``: per categorical
+      column, the valued columns and, per pair code, the rows where each is present and the sum
+      of its centred values; ``eta_totals``: per valued column, (rows present, sum, sum of squares);
+    * ``outside``: values below and above the real range per numeric-like column;
+    * ``rule_checks``: per rule, its tally over the rows (rows it applies to, rows that keep it,
+      the first violating rows);
+    * ``sample``: a seeded uniform sample of the rows (a :class:`PreparedFrame` encoded with the
+      same bins), for the bootstraps behind intervals and whatever needs rows.
+
+    Metrics read counts through :meth:`counts`, :meth:`pair_counts` and :meth:`pair_table`, as on
+    a :class:`PreparedFrame`."""
 
     name: str
     n_rows: int
     column_counts: dict[Any, np.ndarray] = field(default_factory=dict)
     pair_column_counts: dict[Any, np.ndarray] = field(default_factory=dict)
     pair_tables: dict[tuple[Any, Any], np.ndarray] = field(default_factory=dict)
+    sketches: dict[Any, ValueSketch] = field(default_factory=dict)
+    value_counts: dict[Any, pd.Series | None] = field(default_factory=dict)
+    distinct: dict[Any, float] = field(default_factory=dict)
+    missing: dict[Any, int] = field(default_factory=dict)
+    invalid: dict[str, int] = field(default_factory=dict)
+    moments: dict[Any, tuple[int, Moments]] = field(default_factory=dict)
+    comoments: dict[str, tuple[list, CoMoments]] = field(default_factory=dict)
+    eta: dict[Any, tuple[list, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    eta_totals: dict[Any, tuple[float, float, float]] = field(default_factory=dict)
+    outside: dict[Any, tuple[int, int]] = field(default_factory=dict)
+    rule_checks: dict[str, Any] = field(default_factory=dict)
+    sample: PreparedFrame | None = None
 
     def counts(self, column: Any, n_codes: int) -> np.ndarray:
         counts = self.column_counts[column]
@@ -524,6 +587,12 @@ CACHED_WORK: dict[str, str] = {
         "(): the distance encoding fitted on the real rows (privacy/distance.py); neighbours_privacy, "
         "outlier_privacy, sensitive_match (group privacy-distances)"
     ),
+    "privacy.matches": (
+        "(query): for each row of the query data set, whether it equals a training row and that row's "
+        "position (privacy/matching.py); exact_match"
+    ),
+    "privacy.duplicates": "(data set): the share of its rows equal to an earlier row (privacy/matching.py); exact_match",
+    "privacy.id_overlap": "(): per id column, the share of synthetic ids that are training ids (privacy/matching.py); exact_match",
     "privacy.vectors": (
         "(data set): every row of it in that encoding (privacy/distance.py); neighbours_privacy, "
         "outlier_privacy (group privacy-distances)"
@@ -666,15 +735,23 @@ class Prepared:
         scale divide it (:func:`scaled`): :func:`downscale_exponent` of its values in the frames
         metrics compare (real, synthetic and the baseline); 0 for ordinary data."""
         compared = [self.frames[name] for name in ("real", "synthetic", "baseline") if name in self.frames]
-        return self.cached(("exponent", column), lambda: downscale_exponent(*(f.values[column] for f in compared)))
+
+        def values(frame: Any) -> np.ndarray:
+            if isinstance(frame, AggregateFrame):  # the extremes decide
+                sketch = frame.sketches.get(column)
+                return np.array([sketch.low, sketch.high]) if sketch is not None and sketch.n else np.zeros(0)
+            return frame.values[column]
+
+        return self.cached(("exponent", column), lambda: downscale_exponent(*(values(f) for f in compared)))
 
     def rng(self, name: str) -> np.random.Generator:
         return self.config.rng(name)
 
 
-def _encode_frame(
-    name: str, frame: pd.DataFrame, positions: np.ndarray, schema: Schema, binnings: dict, pair_binnings: dict
+def encode_frame(
+    name: str, frame: pd.DataFrame, positions: np.ndarray | None, schema: Schema, binnings: dict, pair_binnings: dict
 ) -> PreparedFrame:
+    """One coerced frame encoded with given bins (rows kept in the order given)."""
     prepared = PreparedFrame(name=name, frame=frame, positions=positions)
     for spec in schema.columns:
         if spec.role == "excluded":
@@ -690,7 +767,7 @@ def _encode_frame(
     return prepared
 
 
-def _canonical_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+def canonical_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The frame's rows sorted by a hash of their content (stable), index reset, and the original
     positions. Every seeded sample drawn by position from a
     frame in this order depends on the rows' content, not on the order they came in, so scores
@@ -728,7 +805,7 @@ def prepare(tables: Tables, config: Config, *, show_records: bool = False, reuse
             else binning
         )
     frames = {
-        name: _encode_frame(name, *_canonical_order(frame), schema, binnings, pair_binnings)
+        name: encode_frame(name, *canonical_order(frame), schema, binnings, pair_binnings)
         for name, frame in tables.frames.items()
     }
     _add_baseline_frames(frames, config)
@@ -743,10 +820,37 @@ def prepare(tables: Tables, config: Config, *, show_records: bool = False, reuse
     )
 
 
+def prepare_frames(
+    tables: Tables,
+    config: Config,
+    binnings: dict[Any, Binning],
+    pair_binnings: dict[Any, Binning],
+    *,
+    show_records: bool = False,
+) -> Prepared:
+    """Like :func:`prepare`, with bins fitted elsewhere (for seeded samples of data sets held
+    elsewhere, encoded with the bins of the whole data): every frame of ``tables`` encoded in
+    canonical row order, and the baseline frames at matched sizes."""
+    frames = {
+        name: encode_frame(name, *canonical_order(frame), tables.schema, binnings, pair_binnings)
+        for name, frame in tables.frames.items()
+    }
+    _add_baseline_frames(frames, config)
+    return Prepared(
+        schema=tables.schema,
+        config=config,
+        tables=tables,
+        binnings=binnings,
+        pair_binnings=pair_binnings,
+        frames=frames,
+        show_records=show_records,
+    )
+
+
 def _prepare_candidate(tables: Tables, shared: Prepared, show_records: bool) -> Prepared:
     frames = {name: frame for name, frame in shared.frames.items() if name in tables.frames and name != "synthetic"}
-    frames["synthetic"] = _encode_frame(
-        "synthetic", *_canonical_order(tables.synthetic), tables.schema, shared.binnings, shared.pair_binnings
+    frames["synthetic"] = encode_frame(
+        "synthetic", *canonical_order(tables.synthetic), tables.schema, shared.binnings, shared.pair_binnings
     )
     _add_baseline_frames(frames, shared.config)
     return Prepared(

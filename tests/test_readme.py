@@ -13,7 +13,7 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 def test_quickstart_has_exactly_the_two_commands_and_ci_runs_the_second():
     quickstart = README[README.index("## Quickstart") : README.index("### Your own files")]
     commands = re.findall(r"```bash\n(.*?)\n```", quickstart, re.S)
-    assert commands == ["pip install . && sdq demo", 'pip install ".[test]" && python -m pytest']
+    assert commands == ["pip install . && sdq demo", 'pip install ".[test,dask]" && python -m pytest']
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci.splitlines()
 

@@ -184,24 +184,22 @@ def _input_files(args: argparse.Namespace, synthetic: dict) -> dict:
     return {"real": args.real, **synthetic, "holdout": args.holdout, "sensitive": args.sensitive}
 
 
-def _evaluate_chunked(args: argparse.Namespace):
-    """``sdq report --chunk-rows N``: fidelity from counts, the files read N rows at a time."""
-    from sdq.engine.chunked import CHUNKED_OPTIONS, evaluate_chunked
+def _evaluate_scaled(args: argparse.Namespace):
+    """``sdq report --chunk-rows N`` (files read N rows at a time) or ``--engine dask`` (Parquet on a
+    Dask cluster): the report from aggregates, samples and searches over every row."""
+    from sdq.data import Sources
     from sdq.engine.options import Options
+    from sdq.engine.scaled import SAMPLE_ROWS
 
+    flag = "--chunk-rows" if args.chunk_rows else "--engine dask"
+    if args.chunk_rows and args.engine == "dask":
+        raise InputError("--chunk-rows reads files chunk by chunk on this machine; it cannot go with --engine dask")
     unused = [
-        flag
-        for flag, value in (
-            ("--target", args.target),
-            ("--task", args.task),
-            ("--time-column", args.time_column),
-            ("--entity-column", args.entity_column),
+        name
+        for name, value in (
             ("--sensitive", args.sensitive),
             ("--show-records", args.show_records),
             ("--metric-timeout", args.metric_timeout),
-            ("--full", args.full),
-            ("--rules", args.rules),
-            ("--mine-rules", args.mine_rules),
             ("--quasi-identifiers", args.quasi_identifiers),
             ("--secrets", args.secrets),
             ("--link-columns", args.link_columns),
@@ -209,22 +207,62 @@ def _evaluate_chunked(args: argparse.Namespace):
         if value
     ]
     if unused:
-        raise InputError(f"--chunk-rows scores fidelity from counts only; {', '.join(unused)} cannot be used with it")
+        raise InputError(f"{flag} keeps the rows where they are; {', '.join(unused)} cannot be used with it")
     options = Options.make(
+        target=args.target,
+        task=args.task,
+        time_column=args.time_column,
+        entity_column=args.entity_column,
         metrics=args.metrics,
         column_types=dict(args.column_type) or None,
         exclude=args.exclude or None,
         seed=args.seed,
         jobs=args.jobs,
         profile=_profile(args),
+        config=_config(args),
+        strict=args.strict,
+        rules=_rules(args),
+        mine_rules=args.mine_rules,
     )
-    assert set(options.given()) <= set(CHUNKED_OPTIONS)
-    from sdq.data import Sources
-
     names = Sources({"real": args.real, "synthetic": args.synthetic, "holdout": args.holdout}, flags=True)
-    return evaluate_chunked(
-        args.real, args.synthetic, args.holdout, chunk_rows=args.chunk_rows, options=options, names=names
+    sample_rows = args.sample_rows or SAMPLE_ROWS
+    if args.chunk_rows:
+        from sdq.engine.chunked import evaluate_chunked
+
+        return evaluate_chunked(
+            args.real,
+            args.synthetic,
+            args.holdout,
+            chunk_rows=args.chunk_rows,
+            sample_rows=sample_rows,
+            options=options,
+            names=names,
+            progress=progress(args.quiet),
+        )
+    from sdq.engine.dask_engine import evaluate_dask, require_dask
+
+    require_dask()
+    return evaluate_dask(
+        args.real,
+        args.synthetic,
+        args.holdout,
+        scheduler=args.scheduler,
+        sample_rows=sample_rows,
+        options=options,
+        names=names,
+        progress=progress(args.quiet),
     )
+
+
+def _evaluate(args: argparse.Namespace):
+    """The report the command line asks for, on the engine it names."""
+    if args.scheduler and args.engine != "dask":
+        raise InputError("--scheduler names a Dask scheduler; it goes with --engine dask")
+    if args.chunk_rows or args.engine == "dask":
+        return _evaluate_scaled(args)
+    if args.sample_rows is not None:
+        raise InputError("--sample-rows goes with --engine dask or --chunk-rows (in memory, every row is used)")
+    return _evaluate_args(args)
 
 
 def _faults(reports: dict) -> list[str]:
@@ -257,7 +295,7 @@ def _run_report(args: argparse.Namespace) -> int:
     stem = Path(args.synthetic).name.split(".")[0] or "report"
     html_path = Path(args.output) if args.output else Path("reports") / f"{stem}.html"
     json_path = Path(args.json_path) if args.json_path else html_path.with_suffix(".json")
-    report = _evaluate_chunked(args) if args.chunk_rows else _evaluate_args(args)
+    report = _evaluate(args)
     _write(report, html_path, json_path, cdn=args.cdn)
     _warn_same_files(args, _input_files(args, {"synthetic": args.synthetic}))
     if not args.quiet:
@@ -367,7 +405,7 @@ def _run_check(args: argparse.Namespace) -> int:
         args.metrics = needed_metrics(thresholds)
         if (args.rules or args.mine_rules or _rules(args)) and "rules" not in args.metrics:
             args.metrics.append("rules")
-    report = _evaluate_args(args)
+    report = _evaluate(args)
     result = report.check(thresholds)
     if args.output or args.json_path:
         try:

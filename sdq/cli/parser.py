@@ -142,6 +142,37 @@ def _add_profile_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the data are read and scored: in memory, chunk by chunk, or on a Dask cluster."""
+    parser.add_argument(
+        "--engine",
+        choices=("memory", "dask"),
+        default="memory",
+        help="memory (default): every row in this process; dask: the inputs (Parquet files, globs or "
+        "directories) stay in the partitions of a Dask cluster (pip install 'sdq[dask]'): fidelity from "
+        "aggregates over every row, privacy searches over every row, models on seeded samples",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: the Dask scheduler's address (default: a local cluster on this machine's cores)",
+    )
+    parser.add_argument(
+        "--chunk-rows",
+        type=_positive_int,
+        metavar="N",
+        help="read the files N rows at a time, for files larger than memory (Parquet or CSV), on this "
+        "machine without Dask: the report of --engine dask, one chunk after another",
+    )
+    parser.add_argument(
+        "--sample-rows",
+        type=_positive_int,
+        metavar="N",
+        help="with --engine dask or --chunk-rows: rows of each input in the seeded samples the schema, the "
+        "intervals and the models use (default 200000)",
+    )
+
+
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags every evaluating command shares: seed, jobs, time limit, strictness, quiet, and how
     plotly.js reaches the HTML."""
@@ -196,13 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_arguments(report)
     report.add_argument("--output", help="HTML output path (default: reports/<synthetic stem>.html)")
     report.add_argument("--json", dest="json_path", help="JSON output path (default: next to the HTML)")
-    report.add_argument(
-        "--chunk-rows",
-        type=_positive_int,
-        metavar="N",
-        help="read the files N rows at a time, for files larger than memory (Parquet or CSV): "
-        "histogram_similarity and mutual_information from counts; the other metrics are skipped",
-    )
+    _add_engine_arguments(report)
     _add_run_arguments(report)
 
     check = sub.add_parser(
@@ -232,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", help="also write the HTML report here (then every metric runs, not only those the thresholds read)"
     )
     check.add_argument("--json", dest="json_path", help="also write the JSON report here")
+    _add_engine_arguments(check)
     _add_run_arguments(check)
 
     comp = sub.add_parser(

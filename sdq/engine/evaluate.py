@@ -66,13 +66,16 @@ def evaluate(
     quasi_identifiers: Iterable[Any] | None = None,
     secrets: Iterable[Any] | None = None,
     link_columns: tuple[Iterable[Any], Iterable[Any]] | None = None,
+    engine: str = "memory",
+    scheduler: Any = None,
 ) -> Report:
     """Score synthetic data against the real data it was made from, beside a holdout baseline.
 
     Parameters
     ----------
     real : DataFrame
-        The rows the generator was trained on.
+        The rows the generator was trained on (with ``engine="dask"``: also a Dask DataFrame, or a
+        path, glob or directory of Parquet files; so for ``synthetic`` and ``holdout``).
     synthetic : DataFrame
         The generated rows; same columns as ``real`` (any order).
     holdout : DataFrame, optional
@@ -129,6 +132,15 @@ def evaluate(
     link_columns : two iterables of column names, optional
         The columns of the two data sets the ``linkability`` attacker holds (default: the measured
         columns split in two, listed in the metric's details).
+    engine : str
+        ``"memory"`` (default): every row in this process. ``"dask"``: the data stay in the
+        partitions of a Dask cluster (``pip install 'sdq[dask]'``); fidelity from aggregates over
+        every row, privacy searches over every row, models on seeded samples (see
+        :mod:`sdq.engine.scaled`). ``sensitive``, ``show_records`` and ``metric_timeout`` need every
+        row in one process and are errors there; ``jobs`` is not used.
+    scheduler : str or distributed.Client, optional
+        With ``engine="dask"``: the scheduler's address or a client; None starts a local cluster on
+        this machine's cores for the call.
 
     Returns
     -------
@@ -167,6 +179,14 @@ def evaluate(
         secrets=None if secrets is None else list(secrets),
         link_columns=None if link_columns is None else [list(side) for side in link_columns],
     )
+    if engine == "dask":
+        from sdq.engine.dask_engine import evaluate_dask
+
+        return evaluate_dask(real, synthetic, holdout, scheduler=scheduler, options=options, progress=progress)
+    if engine != "memory":
+        raise InputError(f"The 'engine' argument must be 'memory' or 'dask'. Got {engine!r} instead.")
+    if scheduler is not None:
+        raise InputError("The 'scheduler' argument goes with engine='dask'.")
     return Evaluation(real, holdout, options).run(synthetic, progress=progress)
 
 

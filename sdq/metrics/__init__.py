@@ -18,8 +18,8 @@ The registration is everything the rest of sdq needs to know about the metric, i
   refine them with :class:`Param` (bounds, choices, a description). Values come from
   ``Config(metric_params={"mean_match": {"tolerance": 0.5}})``, are validated before anything runs,
   passed to the function, and written into the report's ``config.metric_params``;
-- whether it runs on counts accumulated chunk by chunk (``chunked``), and which metrics share
-  cached work with it (``group``).
+- whether it runs on aggregates over every row (``chunked``: the engines for data held in pieces,
+  :mod:`sdq.engine.scaled`), and which metrics share cached work with it (``group``).
 
 The engine (:mod:`sdq.engine`) turns the function's :class:`Outcome` into a
 :class:`sdq.result.MetricResult` that carries this description (``about``), checks its needs (a
@@ -270,7 +270,7 @@ class MetricSpec:
     group: str = ""  # metrics that share cached work (the same group) run in the same process
     shape: Shape = field(default_factory=Scalars)
     params: tuple[Param, ...] = ()
-    #: True: runs on counts accumulated chunk by chunk; a string: cannot, and why; None: not offered there.
+    #: True: reads aggregates where the data are held in pieces (sdq.engine.scaled); a string: why not.
     chunked: bool | str | None = None
     extras: tuple[str, ...] = ()
     plugin: str | None = None  # the entry point that registered it, None for sdq's own and direct registrations
@@ -334,8 +334,10 @@ def metric(
     params : mapping, optional
         :class:`Param` refinements (bounds, choices, doc) of the function's keyword-only arguments.
     chunked : bool or str, optional
-        True if the metric runs on counts accumulated chunk by chunk (``sdq.engine.chunked``); a
-        string if it cannot, saying why (it is then listed as skipped in chunked reports).
+        True if the metric reads the aggregates of :class:`sdq.prepare.AggregateFrame` (counts,
+        sketches, moments, tallies over every row) where the data are held in pieces
+        (:mod:`sdq.engine.scaled`: ``--engine dask``, ``--chunk-rows``); otherwise those engines run
+        it on seeded samples of the rows (a string says why it cannot read aggregates).
     extras : tuple of str
         Optional metric-specific figures or tables, by name, that a renderer may add to those of
         the shape (a renderer that does not know one leaves it out).

@@ -48,7 +48,7 @@ from sdq.rules.grammar import quote_column, quote_string
 from sdq.rules.model import Rule, value_codes
 from sdq.rules.writing import rules_to_toml
 
-__all__ = ["MinedRule", "MinedRules", "mine", "GROUPS"]
+__all__ = ["MinedRule", "MinedRules", "mine", "with_mined", "GROUPS"]
 
 #: The groups of mined rules, in the order they are written, with the comment that opens each.
 GROUPS = {
@@ -577,3 +577,27 @@ def mine(
         if _allowed(check.n_applies - check.n_kept, check.n_applies, miner.tolerance):
             mined.append(MinedRule(rule, group, round(support, 6), check.n_applies))
     return MinedRules(tuple(mined), rows=miner.n, columns=len(miner.names), tolerance=float(tolerance))
+
+
+def with_mined(
+    given: list[Rule], frame: pd.DataFrame, kinds: Mapping[str, str], tolerance: float = 0.0
+) -> tuple[list[Rule], dict[str, str]]:
+    """The ``given`` rules and those mined from ``frame`` (:func:`mine` on its columns in the order
+    of their names, so that no rule depends on the order of the given columns) that are not given
+    already (perhaps under another name), a mined rule renamed where its name is taken; and each
+    rule's source, ``given`` or ``mined``."""
+    source = {r.name: "given" for r in given}
+    found: list[Rule] = list(given)
+    canonical = sorted(kinds)
+    mined = mine(frame[canonical], {c: kinds[c] for c in canonical}, tolerance=tolerance)
+    same = {(r.kind, repr(r.to_value()), r.severity) for r in given}
+    for rule in mined.rules:
+        if (rule.kind, repr(rule.to_value()), rule.severity) in same:
+            continue  # given already, perhaps under another name
+        name, k = rule.name, 2
+        while name in source:
+            name, k = f"{rule.name}_{k}", k + 1
+        rule = rule if name == rule.name else Rule.from_value(name, rule.to_value())
+        source[name] = "mined"
+        found.append(rule)
+    return found, source

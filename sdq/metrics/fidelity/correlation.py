@@ -49,9 +49,9 @@ import pandas as pd
 from scipy import stats
 
 from sdq.metrics import Outcome, Skip, metric
-from sdq.metrics._common import rounded, select_pairs
-from sdq.metrics.fidelity.dependence import Noise, bootstrap_rows, compared_frames, outcome, pair_level
-from sdq.prepare import Prepared, PreparedFrame, ordered_values, pair_table
+from sdq.metrics._common import contingency, rounded, select_pairs
+from sdq.metrics.fidelity.dependence import Noise, compared_frames, outcome, pair_level, resampled_rows
+from sdq.prepare import AggregateFrame, Prepared, PreparedFrame, ordered_values, pair_table
 from sdq.schema import DEPENDENCE_KINDS, ORDERED_KINDS
 from sdq.shapes import Pairwise
 
@@ -62,6 +62,7 @@ __all__ = [
     "correlation_ratios",
     "masked_pearson",
     "masked_corr_matrix",
+    "corr_from_sums",
 ]
 
 #: Kinds whose Pearson's r is reported beside Spearman's rho.
@@ -198,6 +199,13 @@ def masked_corr_matrix(x: np.ndarray) -> np.ndarray:
     sx = xt @ mask  # sx[b, i, j]: sum of x_i over rows where i and j are present
     sxx = (xt * xt) @ mask
     sxy = xt @ x0
+    return corr_from_sums(n, sx, sxx, sxy)
+
+
+def corr_from_sums(n: np.ndarray, sx: np.ndarray, sxx: np.ndarray, sxy: np.ndarray) -> np.ndarray:
+    """Pearson's r of every pair from pairwise-complete sums (each (B, p, p): rows where both are
+    present, the sum of column i over them, of its squares, of the products; see
+    :class:`sdq.sketches.CoMoments`), as :func:`masked_corr_matrix` computes it."""
     sy, syy = sx.transpose(0, 2, 1), sxx.transpose(0, 2, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         safe_n = np.where(n > 0, n, 1.0)
@@ -303,6 +311,59 @@ def _associations(
     return out, effect
 
 
+def _eta_from_sums(counts: np.ndarray, sums: np.ndarray, totals: tuple) -> tuple[float, float]:
+    """The correlation ratio (and its adjusted eta^2 before the floor at 0, what the test reads)
+    from per-group sums: ``counts`` and ``sums`` of the present values in each group, ``totals``
+    (rows present, sum, sum of squares), as :func:`_correlation_ratios` computes it on rows."""
+    n, s, ss = totals
+    if n <= 0:
+        return 0.0, 0.0
+    mean = s / n
+    total = max(ss - s * s / n, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centred = sums - counts * mean
+        between = float(np.where(counts > 0, centred**2 / np.where(counts > 0, counts, 1.0), 0.0).sum())
+    eta2 = between / total if total > 0 else 0.0
+    g = int((counts > 0).sum())
+    adjusted = 1.0 - (1.0 - eta2) * (n - 1) / max(n - g, 1) if n > g else 0.0
+    return float(np.sqrt(np.clip(adjusted, 0.0, 1.0))), float(adjusted)
+
+
+def _corr_of(frame: AggregateFrame, which: str) -> tuple[dict, np.ndarray] | None:
+    """A frame's pairwise correlations from its sums (``ranks``: Spearman's rho; ``values``:
+    Pearson's r), and where each column is in them."""
+    if which not in frame.comoments:
+        return None
+    columns, sums = frame.comoments[which]
+    r = corr_from_sums(sums.n[None], sums.sx[None], sums.sxx[None], sums.sxy[None])[0]
+    return {c: k for k, c in enumerate(columns)}, r
+
+
+def _aggregate_associations(
+    prepared: Prepared, frame: AggregateFrame, specs, pairs, kinds
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_associations` of a frame known by its aggregates (one replicate): Spearman's rho
+    from the sums of its mid-ranks, Cramer's V from its pair tables, the correlation ratio from
+    its per-group sums."""
+    out, effect = np.zeros((1, len(pairs))), np.zeros((1, len(pairs)))
+    ranks = _corr_of(frame, "ranks")
+    for k, (i, j) in enumerate(pairs):
+        a, b = specs[i].name, specs[j].name
+        if kinds[k] == "spearman":
+            where, rho = ranks
+            out[0, k] = rho[where[a], where[b]]
+            effect[0, k] = abs(out[0, k])
+        elif kinds[k] == "cramers_v":
+            v, e = _cramers(contingency(prepared, frame, a, b)[None])
+            out[0, k], effect[0, k] = v[0], e[0]
+        else:
+            cat, num = (b, a) if specs[i].kind in VALUED else (a, b)
+            valued, counts, sums = frame.eta[cat]
+            at = valued.index(num)
+            out[0, k], effect[0, k] = _eta_from_sums(counts[:, at], sums[:, at], frame.eta_totals[num])
+    return out, effect
+
+
 def spearman_threshold(n: np.ndarray, level: float) -> np.ndarray:
     """The smallest |rho| significant at ``level`` (two-sided) in ``n`` rows: the t-test
     ``t = rho sqrt((n - 2) / (1 - rho^2))`` with ``n - 2`` degrees of freedom; inf below 3 rows.
@@ -330,25 +391,43 @@ def _tests(prepared: Prepared, specs, pairs, kinds, level: float, real_values: n
     variance from multinomial draws of the real table (:meth:`~sdq.metrics.fidelity.dependence.Noise.drawn`).
     All read counts, never which row is where."""
     real = prepared.real
+    aggregate = isinstance(real, AggregateFrame)
     thresholds, variance = np.full(len(pairs), np.inf), np.zeros(len(pairs))
     tables, at = [], []
     present = {}
+    ranks = _corr_of(real, "ranks") if aggregate else None
 
     def present_of(i: int) -> np.ndarray:
         if i not in present:
             present[i] = ~np.isnan(_ordered(prepared, real, specs[i]))
         return present[i]
 
+    def rows_and_groups(cat: int, num: int) -> tuple[int, int]:
+        """Rows where the valued column is present, and the groups they fall in."""
+        if aggregate:
+            valued, counts, _ = real.eta[specs[cat].name]
+            present_rows = counts[:, valued.index(specs[num].name)]
+            return int(present_rows.sum()), int((present_rows > 0).sum())
+        rows = present_of(num)
+        return int(rows.sum()), len(np.unique(real.pair_codes[specs[cat].name][rows]))
+
     for k, (i, j) in enumerate(pairs):
         a = real_values[k]
         if kinds[k] == "spearman":
-            n = int((present_of(i) & present_of(j)).sum())
+            if aggregate:
+                where, _ = ranks
+                n = int(real.comoments["ranks"][1].n[where[specs[i].name], where[specs[j].name]])
+            else:
+                n = int((present_of(i) & present_of(j)).sum())
             thresholds[k] = spearman_threshold(np.array(n), level)
             variance[k] = (1 + a**2 / 2) * (1 - a**2) ** 2 / max(n - 3, 1)
         elif kinds[k] == "cramers_v":
-            ka = prepared.pair_binnings[specs[i].name].n_codes
-            kb = prepared.pair_binnings[specs[j].name].n_codes
-            table = pair_table(real.pair_codes[specs[i].name], real.pair_codes[specs[j].name], ka, kb)
+            if aggregate:
+                table = contingency(prepared, real, specs[i].name, specs[j].name)
+            else:
+                ka = prepared.pair_binnings[specs[i].name].n_codes
+                kb = prepared.pair_binnings[specs[j].name].n_codes
+                table = pair_table(real.pair_codes[specs[i].name], real.pair_codes[specs[j].name], ka, kb)
             r, c = np.count_nonzero(table.sum(axis=1)), np.count_nonzero(table.sum(axis=0))
             if r > 1 and c > 1:
                 df = (r - 1) * (c - 1)
@@ -357,8 +436,7 @@ def _tests(prepared: Prepared, specs, pairs, kinds, level: float, real_values: n
             at.append(k)
         else:
             cat, num = (j, i) if specs[i].kind in VALUED else (i, j)
-            rows = present_of(num)
-            n, g = int(rows.sum()), len(np.unique(real.pair_codes[specs[cat].name][rows]))
+            n, g = rows_and_groups(cat, num)
             if 1 < g < n:
                 c = stats.f.isf(level, g - 1, n - g) * (g - 1) / (n - g)  # eta^2 / (1 - eta^2) > c
                 thresholds[k] = 1 - (n - 1) / ((1 + c) * (n - g))
@@ -374,7 +452,7 @@ def _tests(prepared: Prepared, specs, pairs, kinds, level: float, real_values: n
     "fidelity",
     shape=Pairwise(measure="association", signed=True),
     extras=("pearson",),
-    chunked="rank correlations are not sums over rows",
+    chunked=True,
     summary=(
         "The share of the real pairwise associations (Spearman, Cramer's V, correlation ratio) beyond chance "
         "kept, with their signs."
@@ -386,9 +464,7 @@ def correlation(prepared: Prepared) -> Outcome:
     # computed in the canonical order, so that no float sum depends on the order of the given
     # columns; details in the given order
     specs = [
-        s
-        for s in prepared.binned_columns(DEPENDENCE_KINDS)
-        if np.count_nonzero(np.bincount(prepared.real.pair_codes[s.name])) > 1
+        s for s in prepared.binned_columns(DEPENDENCE_KINDS) if np.count_nonzero(prepared.real.pair_counts(s.name)) > 1
     ]
     given = prepared.given_order(specs)
     if len(specs) < 2:
@@ -399,13 +475,16 @@ def correlation(prepared: Prepared) -> Outcome:
     frames = compared_frames(prepared)
     points = {}
     for name, frame in frames.items():
-        v, e = _associations(prepared, frame, specs, pairs, kinds, np.arange(frame.n_rows)[None, :])
+        if isinstance(frame, AggregateFrame):
+            v, e = _aggregate_associations(prepared, frame, specs, pairs, kinds)
+        else:
+            v, e = _associations(prepared, frame, specs, pairs, kinds, np.arange(frame.n_rows)[None, :])
         points[name] = (v[0], e[0])
     thresholds, noise = _tests(prepared, specs, pairs, kinds, pair_level(len(pairs)), points["real"][0])
 
     def resample(frame: PreparedFrame, n_boot: int, cap: int, generator: np.random.Generator):
-        idx = bootstrap_rows(frame.n_rows, cap, n_boot, generator)
-        return (*_associations(prepared, frame, specs, pairs, kinds, idx), idx.shape[1])
+        rows, idx = resampled_rows(frame, cap, n_boot, generator)
+        return (*_associations(prepared, rows, specs, pairs, kinds, idx), idx.shape[1])
 
     score, baseline, ci, details = outcome(
         prepared,
@@ -425,19 +504,19 @@ def correlation(prepared: Prepared) -> Outcome:
     # Pearson's r of the numeric pairs, for reference: one batched matrix per data set
     numeric = [i for i, sp in enumerate(specs) if sp.kind in NUMERIC_LIKE]
     where = {i: k for k, i in enumerate(numeric)}
-    pearson_matrix = (
-        {
-            name: masked_corr_matrix(np.stack([_centred(f.values[specs[i].name]) for i in numeric], axis=-1)[None])[0]
-            for name, f in frames.items()
-            if name != "synthetic_full"
-        }
-        if numeric
-        else {}
-    )
+
+    def pearson_of(f) -> tuple[np.ndarray, dict]:
+        if isinstance(f, AggregateFrame):
+            where_, r = _corr_of(f, "values")
+            return r, {i: where_[specs[i].name] for i in numeric}
+        r = masked_corr_matrix(np.stack([_centred(f.values[specs[i].name]) for i in numeric], axis=-1)[None])[0]
+        return r, where
+
+    pearson_matrix = {name: pearson_of(f) for name, f in frames.items() if name != "synthetic_full"} if numeric else {}
     pearson = [
         {
             "columns": [specs[i].label, specs[j].label],
-            **{name: rounded(float(mat[where[i], where[j]]), 4) for name, mat in pearson_matrix.items()},
+            **{name: rounded(float(mat[at[i], at[j]]), 4) for name, (mat, at) in pearson_matrix.items()},
         }
         for (i, j) in pairs
         if i in where and j in where

@@ -52,7 +52,7 @@ import numpy as np
 
 from sdq.metrics import Skip
 from sdq.metrics._common import clip01, rounded
-from sdq.prepare import Prepared
+from sdq.prepare import AggregateFrame, Prepared
 
 __all__ = [
     "compared_frames",
@@ -67,6 +67,7 @@ __all__ = [
     "incidence",
     "bootstrap_rows",
     "Noise",
+    "resampled_rows",
     "rescale",
     "given_order",
     "Spread",
@@ -171,6 +172,19 @@ def column_shares(
 def bootstrap_rows(n: int, cap: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """Rows of ``n_boot`` resamples of ``min(n, cap)`` rows each (with replacement), shape (B, m)."""
     return rng.integers(0, n, size=(n_boot, min(n, cap)))
+
+
+def resampled_rows(frame: Any, cap: int, n_boot: int, rng: np.random.Generator) -> tuple[Any, np.ndarray] | None:
+    """The frame whose rows a bootstrap draws, and the rows of ``n_boot`` resamples of
+    ``min(n, cap)`` rows each (``n`` the frame's rows): the frame itself; for a frame known by its
+    aggregates (:class:`~sdq.prepare.AggregateFrame`), its seeded uniform sample, as many rows
+    drawn from it as from the whole (a sample of the rows stands for them); None for aggregates
+    without a sample."""
+    if isinstance(frame, AggregateFrame):
+        if frame.sample is None or frame.sample.n_rows == 0:
+            return None
+        return frame.sample, rng.integers(0, frame.sample.n_rows, size=(n_boot, min(frame.n_rows, cap)))
+    return frame, bootstrap_rows(frame.n_rows, cap, n_boot, rng)
 
 
 class Noise:

@@ -28,8 +28,9 @@ fresh real rows about 0.9 or more. Dependence the real data lacks is not scored.
 whole score recomputed on row resamples of real and synthetic data, ``score +- 1.96 se``
 (``details.se``; per column ``se`` too); on counts read in chunks (no rows to resample) each table
 is resampled on its own (Poisson), which ignores that the pairs share their rows and gives narrower
-intervals (``details.bootstrap``: ``rows`` or ``tables``). Without a real pair dependent beyond
-chance there is nothing to keep: the metric is skipped. Columns are paired and summed in the
+intervals (``details.bootstrap``: ``rows`` or ``tables``); on aggregates with a seeded sample of
+the rows (the engines of :mod:`sdq.engine.scaled`), the rows of the sample are resampled.
+Without a real pair dependent beyond chance there is nothing to keep: the metric is skipped. Columns are paired and summed in the
 canonical order of :meth:`~sdq.prepare.Prepared.columns`, so the result does not depend on the
 order of the given columns.
 """
@@ -42,7 +43,7 @@ from scipy.special import xlogy
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import contingency, poisson_resample, select_pairs
-from sdq.metrics.fidelity.dependence import Noise, bootstrap_rows, compared_frames, outcome, pair_level
+from sdq.metrics.fidelity.dependence import Noise, compared_frames, outcome, pair_level, resampled_rows
 from sdq.prepare import AggregateFrame, Prepared, pair_bins
 from sdq.schema import DEPENDENCE_KINDS
 from sdq.shapes import Pairwise
@@ -164,7 +165,8 @@ def mutual_information(prepared: Prepared) -> Outcome:
         for name, frame in frames.items():
             own = name == "real"
             points[name][0][k], points[name][1][k] = _nmi(contingency(prepared, frame, a, b), None if own else scale[k])
-    aggregate = any(isinstance(frame, AggregateFrame) for frame in frames.values())
+    # counts without rows to resample (aggregates without a sample): each table on its own
+    aggregate = any(isinstance(f, AggregateFrame) and f.sample is None for f in frames.values())
 
     def resample_tables(frame, n_boot: int, generator: np.random.Generator):
         # each table on its own (Poisson): counts read in chunks have no rows to resample together
@@ -180,8 +182,8 @@ def mutual_information(prepared: Prepared) -> Outcome:
             return resample_tables(frame, n_boot, generator)
         values, effects = np.zeros((n_boot, len(pairs))), np.zeros((n_boot, len(pairs)))
         own = frame is prepared.real
-        idx = bootstrap_rows(frame.n_rows, cap, n_boot, generator)
-        codes = {s.name: frame.pair_codes[s.name][idx].astype(np.int16) for s in specs}
+        rows, idx = resampled_rows(frame, cap, n_boot, generator)
+        codes = {s.name: rows.pair_codes[s.name][idx].astype(np.int16) for s in specs}
         for k, (i, j) in enumerate(pairs):
             a, b = specs[i].name, specs[j].name
             ka, kb = prepared.pair_binnings[a].n_codes, prepared.pair_binnings[b].n_codes

@@ -52,10 +52,10 @@ import pandas as pd
 
 from sdq.metrics import Outcome, Param, Skip, metric
 from sdq.metrics._common import clip01, rounded, shifted_ci
-from sdq.prepare import Prepared, PreparedFrame
+from sdq.prepare import AggregateFrame, Prepared, PreparedFrame
 from sdq.rules import Rule, RuleCheck, Table
-from sdq.rules import mine as mine_rules
 from sdq.rules.evaluate import rule_kinds
+from sdq.rules.mine import with_mined
 from sdq.shapes import RuleChecks
 
 __all__ = ["rules", "wilson", "WEIGHTS"]
@@ -124,9 +124,23 @@ def _patterns(checks: list[RuleCheck]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return patterns > 0, patterns == 2, counts
 
 
-def _resampled_shares(checks: list[RuleCheck], n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """Bootstrap replicates (n_boot x rules) of each rule's share (1.0 where it applies to no row)."""
-    applies, kept, counts = _patterns(checks)
+def _tally_patterns(patterns: dict[bytes, int], columns: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_patterns` from tallied patterns (the state of every tallied rule per pattern, and
+    its rows), of the rules at ``columns``: the same patterns, in the same order."""
+    states = np.frombuffer(b"".join(patterns), dtype=np.uint8).reshape(len(patterns), -1)[:, columns]
+    rows = np.ascontiguousarray(states).view(np.dtype((np.void, len(columns)))).ravel()
+    unique, inverse = np.unique(rows, return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=np.array(list(patterns.values()), dtype=float)).astype(np.int64)
+    found = np.frombuffer(unique.tobytes(), dtype=np.uint8).reshape(-1, len(columns))
+    return found > 0, found == 2, counts
+
+
+def _resampled_shares(
+    patterns: tuple[np.ndarray, np.ndarray, np.ndarray], n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Bootstrap replicates (n_boot x rules) of each rule's share (1.0 where it applies to no row),
+    from the patterns of the rules' verdicts across rows (:func:`_patterns`)."""
+    applies, kept, counts = patterns
     n = int(counts.sum())
     draws = rng.multinomial(n, counts / n, size=n_boot).astype(float)
     n_applies, n_kept = draws @ applies, draws @ kept
@@ -186,7 +200,7 @@ def _entry(rule: Rule, source: str, per: dict[str, RuleCheck], tolerance: float)
     "fidelity",
     shape=RuleChecks(),
     needs=("rules",),
-    chunked="rules are checked row by row on whole data sets, not on counts of bins",
+    chunked=True,
     params={
         "mine": Param(doc="also check the rules mined from the real rows (sdq.rules.mine)"),
         "tolerance": Param(
@@ -209,40 +223,82 @@ def rules(prepared: Prepared, *, mine: bool = False, tolerance: float = 0.01, mi
             "no rules were given (rules=, --rules or [rules] in sdq.toml) and mining is off "
             "(mine_rules=True or --mine-rules)"
         )
-    specs = {spec.label: spec for spec in prepared.schema.columns if spec.role != "excluded"}
     real, syn, base, full = prepared.real, prepared.synthetic, prepared.baseline, prepared.synthetic_full
-    named = real.frame.set_axis([str(c) for c in real.frame.columns], axis=1)
-    kinds = rule_kinds(named, {label: spec.kind for label, spec in specs.items()})
-    tables = {"real": _table(real, kinds), "synthetic": _table(syn, kinds)}
-    if base is not None:
-        tables["holdout"] = _table(base, kinds)
-    if full is not None:
-        tables["synthetic_full"] = _table(full, kinds)
-    source = {r.name: "given" for r in given}
-    found: list[Rule] = list(given)
-    if mine:
-        # mined on the columns in the canonical order, so that no rule depends on the order of the given columns
-        canonical = sorted(kinds)
-        mined = mine_rules(tables["real"].frame[canonical], {c: kinds[c] for c in canonical}, tolerance=mine_tolerance)
-        same = {(r.kind, repr(r.to_value()), r.severity) for r in given}
-        for rule in mined.rules:
-            if (rule.kind, repr(rule.to_value()), rule.severity) in same:
-                continue  # given already, perhaps under another name
-            name, k = rule.name, 2
-            while name in source:
-                name, k = f"{rule.name}_{k}", k + 1
-            rule = rule if name == rule.name else Rule.from_value(name, rule.to_value())
-            source[name] = "mined"
-            found.append(rule)
+    frames = {"real": real, "synthetic": syn, "holdout": base, "synthetic_full": full}
+    frames = {name: frame for name, frame in frames.items() if frame is not None}
+    if isinstance(real, AggregateFrame):
+        # counted over every row where the data are (sdq.engine.scaled): rules that read one row at
+        # a time; the rules on a whole data set (unique, depends) are listed, not scored
+        info = real.rule_checks
+        if not info:
+            raise Skip("no rule was given and none was found in the real rows")
+        found, source, kinds = list(info["rules"]), dict(info["source"]), dict(info["kinds"])
+        column = {name: k for k, name in enumerate(info["tallied"])}
+        checks = {
+            name: [f.rule_checks["tallies"][column[r.name]] if r.name in column else None for r in found]
+            for name, f in frames.items()
+        }
+        rows = {name: f.n_rows for name, f in frames.items()}
+
+        def examples_of(i: int, rule: Rule) -> list:
+            shown = checks["synthetic_full" if full is not None else "synthetic"][i]
+            return [
+                {"row": row, "values": {c: _shown_value(v, kinds[c]) for c, v in values.items()}}
+                for row, values in shown.examples
+            ]
+
+        def patterns_of(name: str, which: list[int]) -> tuple:
+            return _tally_patterns(frames[name].rule_checks["patterns"], [column[found[i].name] for i in which])
+
+    else:
+        specs = {spec.label: spec for spec in prepared.schema.columns if spec.role != "excluded"}
+        named = real.frame.set_axis([str(c) for c in real.frame.columns], axis=1)
+        kinds = rule_kinds(named, {label: spec.kind for label, spec in specs.items()})
+        tables = {name: _table(frame, kinds) for name, frame in frames.items()}
+        if mine:
+            found, source = with_mined(given, tables["real"].frame, kinds, tolerance=mine_tolerance)
+        else:
+            found, source = list(given), {r.name: "given" for r in given}
+        checks = {name: [rule.check(table) for rule in found] for name, table in tables.items()}
+        rows = {name: table.n for name, table in tables.items()}
+
+        def examples_of(i: int, rule: Rule) -> list:
+            shown = (checks["synthetic_full"][i], full) if full is not None else (checks["synthetic"][i], syn)
+            return _examples(rule, *shown, kinds)
+
+        def patterns_of(name: str, which: list[int]) -> tuple:
+            return _patterns([checks[name][i] for i in which])
+
     if not found:
         raise Skip("no rule was given and none was found in the real rows")
-    checks = {name: [rule.check(table) for rule in found] for name, table in tables.items()}
     entries, scored, scores, baselines = [], [], [], []
     for i, rule in enumerate(found):
+        if checks["real"][i] is None:
+            # a rule on a whole data set (unique, depends) cannot be added up piece by piece: shown
+            # on the seeded samples of the rows, not scored
+            sampled = {
+                name: rule.check(_table(f.sample, kinds))
+                for name, f in frames.items()
+                if name in ("real", "synthetic", "holdout") and f.sample is not None
+            }
+            entries.append(
+                {
+                    "column": rule.name,
+                    "rule": rule.text,
+                    "kind": rule.kind,
+                    "severity": rule.severity,
+                    "source": source[rule.name],
+                    "score": None,
+                    "shares": {name: rounded(c.share) for name, c in sampled.items()},
+                    "rows": {name: c.n_applies for name, c in sampled.items()},
+                    "note": "a rule on a whole data set, checked on seeded samples of the rows (the data are "
+                    "held in pieces): not scored",
+                }
+            )
+            continue
         per = {name: checks[name][i] for name in checks}
         entry, score_baseline = _entry(rule, source[rule.name], per, tolerance)
-        shown = (per["synthetic_full"], full) if full is not None else (per["synthetic"], syn)
-        examples = _examples(rule, *shown, kinds)
+        examples = examples_of(i, rule)
         if examples:
             entry["examples"] = examples
         entries.append(entry)
@@ -263,7 +319,7 @@ def rules(prepared: Prepared, *, mine: bool = False, tolerance: float = 0.01, mi
     baseline = float(_weighted(np.array(baselines), weights)) if base is not None else None
     details: dict[str, Any] = {
         "columns": entries,
-        "rows": {name: table.n for name, table in tables.items()},
+        "rows": rows,
         "rules": counts,
         "tolerance": tolerance,
         "weights": dict(WEIGHTS),
@@ -276,8 +332,8 @@ def rules(prepared: Prepared, *, mine: bool = False, tolerance: float = 0.01, mi
     n_boot = prepared.config.n_bootstrap
     if n_boot:
         rng = prepared.rng("rules")
-        syn_b = _resampled_shares([checks["synthetic"][i] for i in scored], n_boot, rng)
-        real_b = _resampled_shares([checks["real"][i] for i in scored], n_boot, rng)
+        syn_b = _resampled_shares(patterns_of("synthetic", scored), n_boot, rng)
+        real_b = _resampled_shares(patterns_of("real", scored), n_boot, rng)
         replicates = _weighted(np.minimum(1.0, syn_b / real_b), weights)
         ci = shifted_ci(score, replicates, 1.0)
         details["n_bootstrap"] = n_boot

@@ -94,9 +94,11 @@ from scipy.special import gammaln
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import rounded, shifted_ci
-from sdq.prepare import Prepared, PreparedFrame, in_units, scaled
+from sdq.metrics.fidelity.dependence import resampled_rows
+from sdq.prepare import AggregateFrame, Prepared, PreparedFrame, in_units, scaled
 from sdq.schema import KINDS
 from sdq.shapes import ColumnStatistics
+from sdq.sketches import ValueSketch
 
 __all__ = ["statistics", "expected_distinct", "CATEGORY_KINDS", "NOISE_Z", "QUANTILES"]
 
@@ -318,6 +320,19 @@ def _distinct_agreement(real: dict, other: dict, n_real: int, n_other: int) -> f
     return float(1 - min(1.0, max(abs(np.log(d_o / d_r)) - allowance, 0.0) / np.log(k)))
 
 
+def _distinct(real: dict, other: dict) -> float | None:
+    """:func:`_distinct_agreement` of two profiles; where either data set's values were too many
+    to count (aggregates), on the seeded samples of both (equally many rows, drawn alike)."""
+    if real["counts"] is None or other["counts"] is None:
+        return _distinct_agreement(
+            {"counts": real.get("sample_counts", real["counts"])},
+            {"counts": other.get("sample_counts", other["counts"])},
+            real.get("sample_rows", real["rows"]),
+            other.get("sample_rows", other["rows"]),
+        )
+    return _distinct_agreement(real, other, real["rows"], other["rows"])
+
+
 def _value_counts(series: pd.Series) -> pd.Series:
     counts = series.value_counts(dropna=True, sort=False)
     return counts[counts > 0]
@@ -387,7 +402,7 @@ def _shown(profile: dict, spec, exponent: int, numbers: dict[str, float] | None)
     shown: dict[str, Any] = {
         "missing_rate": rounded(profile["missing"]),
         "rows": profile["rows"],
-        "distinct": len(profile["counts"]),
+        "distinct": profile["distinct"] if "distinct" in profile else len(profile["counts"]),
     }
     if numbers is not None:
         prefix = "length_" if spec.kind == _TEXT else ""
@@ -406,8 +421,108 @@ def _shown(profile: dict, spec, exponent: int, numbers: dict[str, float] | None)
 def _point_numbers(profile: dict) -> dict[str, np.ndarray] | None:
     """The statistics and bands of one data set's present numbers (arrays of one row); None
     without any."""
+    if "sketch" in profile:
+        return _sketch_summaries(profile["sketch"], profile["moments"])
     present = profile["present"]
     return _summaries(present[None, :], np.array([len(present)])) if len(present) else None
+
+
+# -- data sets known by their aggregates ----------------------------------------------------------
+def _aggregate_profile(frame: AggregateFrame, spec, exponent: int) -> dict[str, Any]:
+    """:func:`_profile` of a data set known by its aggregates (:class:`~sdq.prepare.AggregateFrame`):
+    the sketch of its numbers (or text lengths) with their moments, the count of each other value;
+    where a column's values were too many to keep (a compressed sketch, counts not kept), its
+    distinct values come from the distinct-value sketch and their agreement from the seeded
+    samples (``sample_counts``); a text column's characters from the sample too."""
+    name, kind = spec.name, spec.kind
+    rows = frame.n_rows
+    out: dict[str, Any] = {"rows": rows}
+    sample = frame.sample.frame[name] if frame.sample is not None else pd.Series(dtype=object)
+    counts = frame.value_counts.get(name)
+    if kind in NUMBER_KINDS or kind == _TEXT:
+        sketch = frame.sketches[name]
+        out["sketch"] = sketch.scaled(exponent) if kind in NUMBER_KINDS else sketch
+        out["moments"] = _moments_in(frame.moments.get(name), exponent if kind in NUMBER_KINDS else 0)
+    if kind in NUMBER_KINDS:
+        out["counts"] = sketch.weights if sketch.exact else None
+        n_present = sketch.n
+    else:
+        out["counts"] = counts.to_numpy(dtype=float) if counts is not None else None
+        n_present = rows - int(frame.missing.get(name, 0))
+        out["present_n"] = n_present
+        if kind == _TEXT:
+            out["characters"] = _characters(sample)
+        elif kind != _ID:
+            shares = counts if counts is not None else _value_counts(sample)
+            out["shares"] = shares / shares.sum() if len(shares) else shares.astype(float)
+    if out["counts"] is None:
+        out["distinct"] = int(round(frame.distinct.get(name, 0.0)))
+        kept = _value_counts(sample)
+        out["sample_counts"], out["sample_rows"] = kept.to_numpy(dtype=float), len(sample)
+    out["n_present"] = n_present
+    out["missing"] = 1 - n_present / rows if rows else 0.0
+    return out
+
+
+def _moments_in(found: Any, exponent: int) -> Any:
+    """Moments (``(e, Moments)`` of values divided by ``2**e``) as of values divided by ``2**exponent``:
+    (count, mean, M2, M4) with mean and M2, M4 in those units."""
+    if found is None:
+        return None
+    e, m = found
+    shift = e - exponent
+    return (m.n, float(np.ldexp(m.mean, shift)), float(np.ldexp(m.m2, 2 * shift)), float(np.ldexp(m.m4, 4 * shift)))
+
+
+def _sketch_summaries(sketch: ValueSketch, moments: Any) -> dict[str, np.ndarray] | None:
+    """:func:`_summaries` from a sketch of the values and their moments (one row): quantiles read
+    from the sketch (exactly where it is exact), each noise band widened by the sketch's rank error
+    (a share of the values), mean, standard deviation and kurtosis from the moments."""
+    k = sketch.n
+    if k == 0 or moments is None:
+        return None
+    _, mean, m2, m4 = moments
+    p = np.array(list(QUANTILES.values()))
+    found = sketch.quantiles(np.r_[0.0, p, 1.0], style="lerp")
+    out: dict[str, np.ndarray] = {"mean": np.array([mean])}
+    std = float(np.sqrt(m2 / max(k - 1, 1)))
+    kurtosis = m4 * k / m2**2 if m2 > 0 else 1.0
+    out["std"] = np.array([std])
+    for j, name in enumerate(("min", *QUANTILES, "max")):
+        out[name] = np.array([found[j]])
+    out["iqr"] = out["q75"] - out["q25"]
+    band = NOISE_Z * np.sqrt(p * (1 - p) / k)
+    wide = band + sketch.relative_error()
+    at = found[1:-1]
+    out["up"] = (sketch.quantiles(p + wide, style="lerp") - at)[None, :]
+    out["down"] = (at - sketch.quantiles(p - wide, style="lerp"))[None, :]
+    edge = 1 / (k + 1)
+    out["resolved"] = ((p - band >= edge) & (p + band <= 1 - edge))[None, :]
+    half = (out["up"] + out["down"]) / 2
+    names = list(QUANTILES)
+    out["band_iqr"] = np.hypot(half[:, names.index("q25")], half[:, names.index("q75")])
+    out["band_mean"] = np.array([NOISE_Z * std / np.sqrt(k)])
+    out["band_std"] = np.array([NOISE_Z * std * np.sqrt(max(kurtosis - 1, 0.0) / (4 * k))])
+    return out
+
+
+def _aggregate_validity(prepared: Prepared, spec, frame: AggregateFrame) -> dict[str, Any]:
+    """:func:`_validity` of a data set known by its aggregates."""
+    out: dict[str, Any] = {
+        "missing_rate": rounded(frame.missing.get(spec.name, 0) / frame.n_rows if frame.n_rows else 0.0),
+        "invalid": int(frame.invalid.get(spec.label, 0)),
+    }
+    real = prepared.real
+    if spec.kind in NUMBER_KINDS:
+        if spec.name in frame.outside and real.sketches[spec.name].n:
+            out["below_range"], out["above_range"] = (int(v) for v in frame.outside[spec.name])
+    elif spec.kind in (*CATEGORY_KINDS, _EMPTY):
+        real_counts, counts = real.value_counts.get(spec.name), frame.value_counts.get(spec.name)
+        if real_counts is not None and counts is not None:
+            unseen = ~counts.index.isin(real_counts.index[real_counts.to_numpy() > 0])
+            out["unseen_values"] = int(counts[unseen].sum())
+            out["unseen_categories"] = int(unseen.sum())
+    return out
 
 
 def _finite(value: float) -> float | None:
@@ -449,9 +564,14 @@ def _column(prepared: Prepared, spec, frames: dict[str, PreparedFrame]) -> tuple
     ``exponent`` the bootstrap reuses), which the metric is computed from."""
     kind = spec.kind
     exponent = prepared.exponent(spec.name) if kind in NUMBER_KINDS else 0
-    profiles = {name: _profile(frame, spec, exponent) for name, frame in frames.items()}
+    profiles = {
+        name: _aggregate_profile(frame, spec, exponent)
+        if isinstance(frame, AggregateFrame)
+        else _profile(frame, spec, exponent)
+        for name, frame in frames.items()
+    }
     real = profiles["real"]
-    numbers = "present" in real
+    numbers = "present" in real or "sketch" in real
     points = {name: _point_numbers(p) if numbers else None for name, p in profiles.items()}
     shown = {
         name: {k: float(v[0]) for k, v in (points[name] or {}).items() if v.ndim == 1} if numbers else None
@@ -485,7 +605,7 @@ def _column(prepared: Prepared, spec, frames: dict[str, PreparedFrame]) -> tuple
             )
             if real["rows"] and other["rows"]
             else None,
-            "distinct": _distinct_agreement(real, other, real["rows"], other["rows"]),
+            "distinct": _distinct(real, other),
         }
         if numbers:
             ours, theirs = points["real"], points[name]
@@ -600,14 +720,13 @@ def _code_shares(codes: np.ndarray, n_codes: int) -> np.ndarray:
 
 
 def _resampled_shares(
-    codes: dict[str, np.ndarray], full: dict[str, np.ndarray], n_codes: int, factors: dict[str, float], sizes: dict
+    codes: dict[str, np.ndarray], points: dict[str, np.ndarray], n_codes: int, factors: dict[str, float], sizes: dict
 ) -> dict[str, np.ndarray]:
     """Per resample: the missing-share and share agreements of a column's codes (code 0 is
-    missing; ``codes`` replicates x rows, ``full`` every row's code)."""
+    missing; ``codes`` replicates x rows, ``points`` the share of every row in each code, (1, codes))."""
     shares = {}
     for side, resampled in codes.items():
-        point = _code_shares(full[side][None, :], n_codes)
-        shares[side] = np.clip(_to_full_size(point, _code_shares(resampled, n_codes), factors[side]), 0, 1)
+        shares[side] = np.clip(_to_full_size(points[side], _code_shares(resampled, n_codes), factors[side]), 0, 1)
     (rows_r, n_r), (rows_s, n_s) = sizes["real"], sizes["synthetic"]
     p, q = shares["real"], shares["synthetic"]
     present_p, present_q = p[:, 1:].sum(axis=1), q[:, 1:].sum(axis=1)
@@ -628,23 +747,27 @@ def _bootstrap(prepared: Prepared, specs, exact: list[dict], rng: np.random.Gene
     :func:`_to_full_size` before the agreements are taken)."""
     n_boot, cap = prepared.config.n_bootstrap, prepared.config.bootstrap_rows
     real, syn = prepared.real, prepared.synthetic
-    m_r, m_s = min(real.n_rows, cap), min(syn.n_rows, cap)
-    idx_r = rng.integers(0, real.n_rows, size=(n_boot, m_r))
-    idx_s = rng.integers(0, syn.n_rows, size=(n_boot, m_s))
+    # the rows resampled: every row, or the seeded sample of a data set known by its aggregates
+    rows_r, idx_r = resampled_rows(real, cap, n_boot, rng)
+    rows_s, idx_s = resampled_rows(syn, cap, n_boot, rng)
+    m_r, m_s = idx_r.shape[1], idx_s.shape[1]
     factors = {"real": np.sqrt(m_r / real.n_rows), "synthetic": np.sqrt(m_s / syn.n_rows)}
     replicates = []
     for spec, values in zip(specs, exact):
         point = values["agreement"]["synthetic"]
         found: dict[str, np.ndarray] = {}
         if spec.kind in NUMBER_KINDS and values["points"]["real"] is not None:
-            resampled = {"real": real.values[spec.name][idx_r], "synthetic": syn.values[spec.name][idx_s]}
+            resampled = {"real": rows_r.values[spec.name][idx_r], "synthetic": rows_s.values[spec.name][idx_s]}
             if values["points"]["synthetic"] is not None:
                 found = _resampled_numbers(resampled, values, factors)
         elif spec.kind in CATEGORY_KINDS and spec.name in prepared.binnings:
             n_codes = prepared.binnings[spec.name].n_codes
-            codes = {"real": real.codes[spec.name][idx_r], "synthetic": syn.codes[spec.name][idx_s]}
-            full = {"real": real.codes[spec.name], "synthetic": syn.codes[spec.name]}
-            found = _resampled_shares(codes, full, n_codes, factors, values["sizes"])
+            codes = {"real": rows_r.codes[spec.name][idx_r], "synthetic": rows_s.codes[spec.name][idx_s]}
+            every_row = {
+                "real": real.counts(spec.name, n_codes)[None, :] / real.n_rows,
+                "synthetic": syn.counts(spec.name, n_codes)[None, :] / syn.n_rows,
+            }
+            found = _resampled_shares(codes, every_row, n_codes, factors, values["sizes"])
         agree = {k: found[k] if k in found else np.full(n_boot, v) for k, v in point.items() if v is not None}
         # a quantile a resample does not resolve is NaN there (location always has the mean)
         aspects = [
@@ -660,7 +783,7 @@ def _bootstrap(prepared: Prepared, specs, exact: list[dict], rng: np.random.Gene
     "statistics",
     "fidelity",
     shape=ColumnStatistics(),
-    chunked="exact quantiles and distinct counts are not sums over rows",
+    chunked=True,
     summary="Per-column stable statistics (quantiles, spread, missing share, distinct share, category shares) "
     "agree beyond sampling noise.",
     one="every stable statistic of every column matches the real one within sampling noise",
@@ -696,8 +819,20 @@ def statistics(prepared: Prepared) -> Outcome:
     if "holdout" in frames:
         baseline = float(np.mean([c["score"]["holdout"] for c in exact if c["score"]["holdout"] is not None]))
     validity = {}
+    if prepared.tables is None:  # data sets known by their aggregates
+        every_row = {
+            "synthetic": prepared.synthetic_full or prepared.synthetic,
+            "holdout": prepared.frames.get("holdout"),
+        }
+        for name, frame in every_row.items():
+            if frame is not None:
+                validity[name] = {
+                    s.label: _aggregate_validity(prepared, s, frame)
+                    for s in prepared.schema.columns
+                    if s.role != "excluded"
+                }
     for name in ("synthetic", "holdout"):
-        if name in prepared.tables.frames:
+        if prepared.tables is not None and name in prepared.tables.frames:
             validity[name] = {
                 s.label: _validity(prepared, s, name) for s in prepared.schema.columns if s.role != "excluded"
             }

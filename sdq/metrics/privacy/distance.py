@@ -68,6 +68,7 @@ __all__ = [
     "encoder",
     "vectors",
     "search",
+    "drop_own",
     "CHUNK",
     "check_distances",
     "threshold",
@@ -295,9 +296,12 @@ def search(
     every query row, exact, in chunks. With ``exclude_self`` the queries are the reference rows
     themselves (same order); with ``exclude`` query ``i`` is reference row ``exclude[i]``. Either
     way each query's own position is removed (by position, not by distance 0, so true duplicates
-    still count)."""
+    still count). A ``reference`` that holds its rows elsewhere (``search_rows``: the rows of a data
+    set on the engines of :mod:`sdq.engine.scaled`) searches them itself, exactly, and the same way."""
     import faiss
 
+    if hasattr(reference, "search_rows"):
+        return reference.search_rows(np.asarray(queries), k, exclude_self=exclude_self, exclude=exclude)
     if exclude_self:
         exclude = np.arange(len(queries))
     kk = min(k + (1 if exclude is not None else 0), reference.shape[0])
@@ -311,14 +315,19 @@ def search(
             dist[start : start + CHUNK], pos[start : start + CHUNK] = d, i
     dist = np.sqrt(np.maximum(dist, 0.0))
     if exclude is not None:
-        own = pos == np.asarray(exclude)[:, None]
-        # drop the own position; where it was not found among the neighbours, drop the last
-        drop = np.where(own.any(axis=1), own.argmax(axis=1), kk - 1)
-        keep = np.ones_like(own)
-        keep[np.arange(len(queries)), drop] = False
-        dist = dist[keep].reshape(len(queries), kk - 1)
-        pos = pos[keep].reshape(len(queries), kk - 1)
+        dist, pos = drop_own(dist, pos, exclude)
     return dist[:, :k].astype(np.float64), pos[:, :k]
+
+
+def drop_own(dist: np.ndarray, pos: np.ndarray, exclude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each query's own position (``exclude[i]`` for query ``i``) dropped from its neighbours
+    (nearest first); where it is not among them, the last neighbour is dropped."""
+    n, kk = pos.shape
+    own = pos == np.asarray(exclude)[:, None]
+    drop = np.where(own.any(axis=1), own.argmax(axis=1), kk - 1)
+    keep = np.ones_like(own)
+    keep[np.arange(n), drop] = False
+    return dist[keep].reshape(n, kk - 1), pos[keep].reshape(n, kk - 1)
 
 
 class CloserShare(NamedTuple):

@@ -36,7 +36,6 @@ Details hold counts and shares only; matched rows are added only with ``show_rec
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from sdq.metrics import Outcome, Skip, metric
 from sdq.metrics._common import percentile_ci, rounded
@@ -45,6 +44,8 @@ from sdq.metrics.privacy.matching import (
     RTOL,
     as_float32,
     compared_columns,
+    duplicated_share,
+    id_overlap,
     matches,
     round_significant,
     row_hashes,
@@ -53,10 +54,6 @@ from sdq.prepare import Prepared
 from sdq.shapes import Shares
 
 __all__ = ["exact_match", "row_hashes", "round_significant", "as_float32", "RTOL"]
-
-
-def _duplicated_share(frame: pd.DataFrame, columns: list, kinds: dict) -> float:
-    return float(pd.Series(row_hashes(frame, columns, kinds)).duplicated().mean())
 
 
 @metric(
@@ -71,9 +68,7 @@ def exact_match(prepared: Prepared) -> Outcome:
     columns = compared_columns(prepared)
     if not columns:
         raise Skip("no columns to compare (all are excluded)")
-    kinds = {c: prepared.schema[c].kind for c in columns}
     rng = prepared.rng("exact_match")
-    frames = {name: f.frame for name, f in prepared.frames.items()}
     copied, where = matches(prepared, "synthetic")
     share_s = float(copied.mean())
     n_s = len(copied)
@@ -83,15 +78,15 @@ def exact_match(prepared: Prepared) -> Outcome:
         "copied_rows": int(copied.sum()),
         "copied_share": rounded(share_s),
         "distinct_training_rows_copied": int(len(np.unique(where[copied]))),
-        "synthetic_duplicate_share": rounded(_duplicated_share(frames["synthetic"], columns, kinds)),
-        "training_duplicate_share": rounded(_duplicated_share(frames["real"], columns, kinds)),
+        "synthetic_duplicate_share": rounded(duplicated_share(prepared, "synthetic")),
+        "training_duplicate_share": rounded(duplicated_share(prepared, "real")),
         "numeric_precision": f"float32 (confirmed within a relative {RTOL:g})",
     }
     if all(prepared.schema[c].kind == "id" or prepared.schema[c].role == "entity" for c in columns):
         details["compared_on_ids"] = True
     message = None
     share_h, n_h = 0.0, 0
-    if "holdout" in frames:
+    if "holdout" in prepared.frames:
         in_train, _ = matches(prepared, "holdout")
         share_h, n_h = float(in_train.mean()), len(in_train)
         details.update(holdout_rows=n_h, holdout_in_training=int(in_train.sum()), holdout_share=rounded(share_h))
@@ -103,10 +98,7 @@ def exact_match(prepared: Prepared) -> Outcome:
     if details.get("compared_on_ids"):
         message = "; ".join(m for m in (message, "only id columns to compare: rows are compared on them") if m)
     if ids:
-        details["id_overlap"] = {
-            s.label: rounded(float(frames["synthetic"][s.name].isin(set(frames["real"][s.name].dropna())).mean()))
-            for s in ids
-        }
+        details["id_overlap"] = {label: rounded(share) for label, share in id_overlap(prepared).items()}
 
     def score_of(s: np.ndarray, h: np.ndarray) -> np.ndarray:
         return 1.0 - np.clip(s - h, 0.0, None) / (1.0 - h)
@@ -118,6 +110,7 @@ def exact_match(prepared: Prepared) -> Outcome:
         boot_h = rng.binomial(n_h, share_h, prepared.config.n_bootstrap) / n_h if n_h else np.zeros_like(boot_s)
         ci = percentile_ci(score_of(boot_s, np.minimum(boot_h, 1 - 1e-12)))
     if prepared.show_records and copied.any():
+        frames = {name: f.frame for name, f in prepared.frames.items()}
         rows = np.flatnonzero(copied)[:MAX_RECORDS]
         details["records"] = (
             frames["synthetic"]
@@ -126,4 +119,6 @@ def exact_match(prepared: Prepared) -> Outcome:
             .where(frames["synthetic"].iloc[rows].notna(), None)
             .to_dict(orient="records")
         )
-    return Outcome(score=score, baseline=1.0 if "holdout" in frames else None, ci=ci, details=details, message=message)
+    return Outcome(
+        score=score, baseline=1.0 if "holdout" in prepared.frames else None, ci=ci, details=details, message=message
+    )

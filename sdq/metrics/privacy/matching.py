@@ -16,6 +16,8 @@ __all__ = [
     "compared_columns",
     "row_hashes",
     "matches",
+    "duplicated_share",
+    "id_overlap",
     "round_significant",
     "as_float32",
     "RTOL",
@@ -104,7 +106,38 @@ def _confirm(a: pd.DataFrame, b: pd.DataFrame, kinds: dict | None = None) -> np.
 
 
 def matches(prepared: Prepared, query: str, reference: str = "real") -> tuple[np.ndarray, np.ndarray]:
-    """For each row of ``query``: whether it equals a ``reference`` row, and that row's position (-1)."""
+    """For each row of ``query``: whether it equals a ``reference`` row, and that row's position (-1).
+    Against the training rows, through the cache (an engine that holds the rows elsewhere puts its
+    own answer there, see :mod:`sdq.engine.rows`)."""
+    if reference != "real":
+        return _matches(prepared, query, reference)
+    return prepared.cached(("privacy.matches", query), lambda: _matches(prepared, query, reference))
+
+
+def duplicated_share(prepared: Prepared, name: str) -> float:
+    """The share of the rows of data set ``name`` equal to an earlier row (on the compared columns)."""
+
+    def compute() -> float:
+        columns = compared_columns(prepared)
+        kinds = {c: prepared.schema[c].kind for c in columns}
+        frame = prepared.frames[name].frame
+        return float(pd.Series(row_hashes(frame, columns, kinds)).duplicated().mean())
+
+    return prepared.cached(("privacy.duplicates", name), compute)
+
+
+def id_overlap(prepared: Prepared) -> dict[str, float]:
+    """Per id column, the share of synthetic rows whose id is a training row's id."""
+
+    def compute() -> dict[str, float]:
+        real, syn = prepared.frames["real"].frame, prepared.frames["synthetic"].frame
+        ids = [s for s in prepared.schema.columns if s.kind == "id" and s.role != "excluded"]
+        return {s.label: float(syn[s.name].isin(set(real[s.name].dropna())).mean()) for s in ids}
+
+    return prepared.cached(("privacy.id_overlap",), compute)
+
+
+def _matches(prepared: Prepared, query: str, reference: str) -> tuple[np.ndarray, np.ndarray]:
     frames = {name: f.frame for name, f in prepared.frames.items()}
     columns = compared_columns(prepared)
     kinds = {c: prepared.schema[c].kind for c in columns}
