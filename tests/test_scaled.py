@@ -81,11 +81,16 @@ def test_every_metric_equals_the_in_memory_one(mixed_factory, tmp_path):
     pieces = evaluate_chunked(paths["real"], paths["synthetic"], paths["holdout"], chunk_rows=400, **options)
     memory = sdq.evaluate(real, synthetic, holdout, **options)
     assert [m.name for m in pieces.metrics] == [m.name for m in memory.metrics]
-    for ours, theirs in zip(pieces.metrics, memory.metrics):
-        assert _diff(ours.to_dict(), theirs.to_dict()) == [], ours.name
-    assert pieces.summary == pytest.approx(memory.summary)
-    assert pieces.to_dict().keys() == memory.to_dict().keys()
     how = pieces.manifest["engine"]["metrics"]
+    for ours, theirs in zip(pieces.metrics, memory.metrics):
+        if how[ours.name] == "skipped" and theirs.status == "ok":  # e.g. the attacks: no distributed form
+            assert ours.status == "skipped" and "no distributed form" in ours.message, ours.name
+            continue
+        assert _diff(ours.to_dict(), theirs.to_dict()) == [], ours.name
+    judged = [m.name for m in pieces.metrics if how[m.name] != "skipped"]
+    assert {"singling_out", "linkability", "attribute_inference"}.isdisjoint(judged)
+    assert {"exact_match", "neighbours_privacy", "membership_inference", "outlier_privacy"} <= set(judged)
+    assert pieces.to_dict().keys() == memory.to_dict().keys()
     assert how["statistics"] == "aggregates" and how["detection"] == "sample"
     assert how["neighbours_privacy"] == "distributed" and how["autocorrelation"] == "skipped"
 

@@ -29,7 +29,7 @@ import pandas as pd
 
 from sdq.config import Config
 from sdq.engine.aggregates import Part, Profile, coerce_chunk
-from sdq.metrics.privacy.distance import Encoder, drop_own, encoder, ordered_values, search
+from sdq.metrics.privacy.distance import GROUPS, Encoder, drop_own, encoder, ordered_values, search
 from sdq.metrics.privacy.matching import _confirm, compared_columns, row_hashes
 from sdq.prepare import AggregateFrame, Prepared, encode_frame
 from sdq.schema import Schema
@@ -308,14 +308,19 @@ def privacy_prepared(
         frames={name: frames[name] for name in names},
     )
     enc = _fitted_encoder(sampled, profiles, names)
-    prepared.cache[("privacy.encoder",)] = dataclasses.replace(enc, prepared=prepared)
+    # the same encoding and row vectors for every group of privacy metrics (each keeps its own cache
+    # keys so that, in memory, two groups run side by side)
+    for prefix in GROUPS.values():
+        prepared.cache[(f"{prefix}.encoder",)] = dataclasses.replace(enc, prepared=prepared)
     # each pass reads (coerces and encodes) only the columns it needs
     encoded = _only(schema, [spec.name for spec in enc.columns])
     for name in names:
         plan = RowPlan(
             encoded, as_text, name, fitted.binnings, fitted.pair_binnings, dataclasses.replace(enc, prepared=None)
         )
-        prepared.cache[("privacy.vectors", name)] = RowVectors(executor, plan, frames[name].n_rows)
+        row_vectors = RowVectors(executor, plan, frames[name].n_rows)
+        for prefix in GROUPS.values():
+            prepared.cache[(f"{prefix}.vectors", name)] = row_vectors
     if exact:
         columns = compared_columns(prepared)
         ids = [s.name for s in schema.columns if s.kind == "id" and s.role != "excluded"]

@@ -175,7 +175,7 @@ def how_it_runs(spec: registry.MetricSpec) -> tuple[str, str | None]:
             "data that fit in memory (or on a sample of whole sequences)"
         )
     if spec.family == "privacy":
-        if spec.group == "privacy-distances" or spec.name == "exact_match":
+        if spec.group == "privacy-distances" or spec.name in ("exact_match", "membership_inference"):
             return "distributed", None
         return "skipped", "privacy metrics compare every row; this one has no distributed form"
     return "sample", None
