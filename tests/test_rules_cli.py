@@ -131,6 +131,11 @@ def test_a_bad_rules_file_exits_2_with_one_line(files, tmp_path, monkeypatch, ca
     assert not (tmp_path / "reports").exists()  # nothing ran
 
 
-def test_rules_cannot_be_checked_chunk_by_chunk(files, tmp_path, capsys):
-    code, _, err = _run(["report", files["real"], files["copy"], "--chunk-rows", "100", "--mine-rules"], capsys)
-    assert code == 2 and "--mine-rules" in err
+def test_rules_are_checked_chunk_by_chunk_too(files, tmp_path, capsys):
+    # the chunked reader checks row rules on every row and the whole-data-set ones on its samples
+    out = tmp_path / "chunked.json"
+    args = ["report", files["real"], files["broken"], "--chunk-rows", "100", "--mine-rules", "--json", str(out)]
+    code, _, err = _run([*args, "--output", str(tmp_path / "chunked.html"), "--metrics", "rules"], capsys)
+    assert code == 0, err
+    rules = next(m for m in json.loads(out.read_text())["metrics"] if m["name"] == "rules")
+    assert rules["status"] == "ok", rules.get("message")
