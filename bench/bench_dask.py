@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import bench_chunked  # noqa: E402
 import make_data  # noqa: E402
-from bench_metrics import machine  # noqa: E402
+from bench_metrics import machine, source_fingerprint  # noqa: E402
 from bench_peers import measure  # noqa: E402
 
 OUT = ROOT / "bench" / "results" / "dask.json"
@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{mode} at {n:,} rows ...", file=sys.stderr)
             result = run(mode, n, paths, args)
             result["command"] = " ".join(["PYTHONPATH=. python bench/bench_dask.py", *sys.argv[1:]])
+            result["sdq_source_all"] = source_fingerprint("all")
             results["runs"] = [r for r in results["runs"] if (r["mode"], r.get("rows_n", r.get("rows"))) != (mode, n)]
             results["runs"].append(result)
             results["machine"] = machine()
