@@ -52,6 +52,7 @@ __all__ = [
     "merge_lengths",
     "RowSample",
     "raw_sample",
+    "sample_limit",
     "merge_samples",
     "ProfilePlan",
     "Profile",
@@ -148,11 +149,17 @@ class RowSample:
     rows: pd.DataFrame | None = None
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, part: Part, size: int, seed: int, salt: int) -> "RowSample":
+    def of(
+        cls, frame: pd.DataFrame, part: Part, size: int, seed: int, salt: int, limit: int | None = None
+    ) -> "RowSample":
+        """The rows of a piece with the ``size`` smallest keys; with ``limit`` (see
+        :func:`sample_limit`), only those with keys below it."""
         keys = row_keys(part.offset, len(frame), seed, salt)
         positions = np.arange(part.offset, part.offset + len(frame), dtype=np.int64)
-        keep = np.arange(len(frame)) if len(frame) <= size else np.argpartition(keys, size - 1)[:size]
-        keep = keep[np.argsort(keys[keep], kind="stable")]
+        candidates = np.arange(len(frame)) if limit is None else np.flatnonzero(keys < np.uint64(limit))
+        if len(candidates) > size:
+            candidates = candidates[np.argpartition(keys[candidates], size - 1)[:size]]
+        keep = candidates[np.argsort(keys[candidates], kind="stable")]
         return cls(size, keys[keep], positions[keep], frame.iloc[keep].reset_index(drop=True))
 
     @property
@@ -172,9 +179,21 @@ def merge_samples(a: RowSample, b: RowSample) -> RowSample:
     return RowSample(a.size, keys[order], positions[order], rows)
 
 
-def raw_sample(chunk: pd.DataFrame, part: Part, size: int, seed: int, salt: int) -> RowSample:
-    """The piece's rows with the ``size`` smallest keys."""
-    return RowSample.of(chunk.reset_index(drop=True), part, size, seed, salt)
+def sample_limit(size: int, rows: int) -> int | None:
+    """A key below which the ``size`` smallest of ``rows`` uniform 64-bit keys lie but with a
+    chance below 1e-14 (the expected count under it is ``size + 8 sqrt(size) + 100``), so that a
+    piece sends on only its rows under it: a few rows per piece, not ``size`` of them, however many
+    pieces. None (every row) where the sample holds about every row. An engine checks that the
+    merged sample is full (else it draws again without a limit)."""
+    expected = size + 8 * np.sqrt(size) + 100
+    if expected >= rows:
+        return None
+    return int(min(2.0**64 - 1, expected / rows * 2.0**64))
+
+
+def raw_sample(chunk: pd.DataFrame, part: Part, size: int, seed: int, salt: int, limit: int | None = None) -> RowSample:
+    """The piece's rows with the ``size`` smallest keys (below ``limit``)."""
+    return RowSample.of(chunk.reset_index(drop=True), part, size, seed, salt, limit)
 
 
 # -- coercion -------------------------------------------------------------------------------------
@@ -217,6 +236,7 @@ class ProfilePlan:
     sample_salt: int
     sketch_size: int
     columns: list = field(default_factory=list)  # the raw columns, in the real data's order
+    sample_limit: int | None = None  # see sample_limit()
 
 
 @dataclass
@@ -260,7 +280,9 @@ def profile(chunk: pd.DataFrame, part: Part, plan: ProfilePlan) -> dict[str, Pro
             result.invalid = dict(failures)
             raw = [c for c in plan.columns if c in chunk.columns]
             result.hash_sum, result.hash_xor = _row_hash_sum(chunk, raw)
-            result.sample = RowSample.of(coerced, part, plan.sample_rows, plan.seed, plan.sample_salt)
+            result.sample = RowSample.of(
+                coerced, part, plan.sample_rows, plan.seed, plan.sample_salt, plan.sample_limit
+            )
         for spec in plan.schema.columns:
             if spec.role == "excluded":
                 continue

@@ -83,6 +83,7 @@ from sdq.engine.aggregates import (
     merge_tallies,
     profile,
     raw_sample,
+    sample_limit,
     tally,
 )
 from sdq.engine.options import Options
@@ -462,7 +463,17 @@ def evaluate_scaled(
         if rows[name] == 0:
             raise InputError(f"The {name} data has no rows.")
     # 1. the real sample, and the schema fitted on it
-    first: RowSample = executor.map_reduce("real", raw_sample, merge_samples, sample_rows, config.seed, _SALT_SAMPLE)
+    first: RowSample = executor.map_reduce(
+        "real",
+        raw_sample,
+        merge_samples,
+        sample_rows,
+        config.seed,
+        _SALT_SAMPLE,
+        sample_limit(sample_rows, rows["real"]),
+    )
+    if first.n < min(sample_rows, rows["real"]):  # (a chance below 1e-14) drawn again, without the limit
+        first = executor.map_reduce("real", raw_sample, merge_samples, sample_rows, config.seed, _SALT_SAMPLE)
     real_sample = check_frame(first.rows, "real")
     heads = {name: executor.head(name) for name in executor.names() if name != "real"}
     schema, notes = _fit_and_align(real_sample, heads, options, named)
@@ -485,8 +496,13 @@ def evaluate_scaled(
             _SALT_SAMPLE,
             sketch_size,
             list(real_sample.columns),
+            sample_limit(sample_rows, rows[name]),
         )
-        profiles.update(executor.map_reduce(name, profile, functools.partial(merge_profiles, size=sketch_size), plan))
+        merge = functools.partial(merge_profiles, size=sketch_size)
+        found = executor.map_reduce(name, profile, merge, plan)
+        if found[name].sample.n < min(sample_rows, rows[name]):  # (a chance below 1e-14) again, without the limit
+            found = executor.map_reduce(name, profile, merge, dataclasses.replace(plan, sample_limit=None))
+        profiles.update(found)
     phases["profiles"] = time.perf_counter() - t0
 
     # 3. bins, ranks, centres and rules, fitted on the driver; then the tallies
