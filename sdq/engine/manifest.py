@@ -13,7 +13,7 @@ from sdq import metrics as registry
 
 __all__ = ["build_manifest"]
 
-_PACKAGES = ("numpy", "pandas", "scipy", "scikit-learn", "statsmodels", "xgboost", "faiss-cpu", "jinja2", "plotly")
+_PACKAGES = ("numpy", "pandas", "scipy", "scikit-learn", "statsmodels", "xgboost", "jinja2", "plotly")
 
 
 def _version(name: str) -> str | None:

@@ -6,7 +6,7 @@ row of data sets held in pieces (see :mod:`sdq.engine.scaled`).
 rows, still where they are), ``np.asarray`` (the rows encoded and gathered: the few rows a metric
 queries with; kept, so that asking again costs no pass) and ``search_rows``, which
 :func:`sdq.metrics.privacy.distance.search` calls for it: every piece encodes its rows and
-searches them with faiss (exactly, as in memory) for the query rows, and the ``k`` nearest of every
+searches them (exactly, as in memory) for the query rows, and the ``k`` nearest of every
 piece are merged (by distance, then position), so the neighbours are those of one search over all
 rows: the reference is never subsampled. The privacy metrics run unchanged on it; their own seeded
 query samples are recorded in their details.

@@ -208,7 +208,7 @@ class RunInfo:
 
 
 def _can_fork() -> bool:
-    """Forking a process that has loaded BLAS, OpenMP and faiss is safe on Linux; on macOS system
+    """Forking a process that has loaded BLAS and OpenMP is safe on Linux; on macOS system
     frameworks may abort in the child, and Windows cannot fork."""
     return (
         sys.platform.startswith("linux")

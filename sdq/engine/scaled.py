@@ -26,7 +26,7 @@ How each metric runs (:func:`how_it_runs`; the manifest records it per metric un
                  data; their result says so in its message.
 ``distributed``  the privacy metrics that measure distances (``neighbours_privacy``,
                  ``membership_inference``, ``outlier_privacy``) search **every** row of the
-                 reference data sets: each piece is encoded and searched with faiss for the
+                 reference data sets: each piece is encoded and searched exactly for the
                  sampled query rows, and the k best of every piece are merged (exact; the query
                  rows are the metrics' own seeded samples, recorded in their details);
                  ``exact_match`` hashes every row of every data set and confirms each candidate

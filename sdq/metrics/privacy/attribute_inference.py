@@ -3,7 +3,7 @@ quasi-identifiers) learn the rest of their record from the synthetic data?
 
 The attacker knows the quasi-identifiers of a target person and looks up the synthetic row
 nearest to them on those columns (in the distance space of :mod:`sdq.metrics.privacy.distance`,
-restricted to the quasi-identifiers' coordinates, exact faiss search); its value of a secret
+restricted to the quasi-identifiers' coordinates, exact search); its value of a secret
 column is the guess. Where several synthetic rows are equally near, the attacker takes one of them
 at random: the target's success is the share of the tied rows whose value is right (at most 20
 tied rows seen), an expected count, so no random draw is needed.

@@ -1,5 +1,5 @@
 """The distance space of the privacy metrics: one encoding of mixed rows, fitted on the real
-training rows, exact nearest-neighbour search with faiss, and the "closer to one side than to the
+training rows, exact nearest-neighbour search, and the "closer to one side than to the
 other" share the privacy metrics test against a half.
 
 Every row becomes a float32 vector whose Euclidean distance reads like a count of differing
@@ -34,10 +34,10 @@ columns:
   distance (a float sum over the coordinates) does not depend, to the last bit, on the order of
   the given columns.
 
-Search: ``faiss.IndexFlatL2`` (exact; it returns squared distances, converted here), queried in
-chunks of 8,192 rows so memory stays O(rows x dimensions), with one OpenMP thread (parallelism
-comes from the runner's jobs; the calling thread's setting is restored after). The reference side
-is indexed whole.
+Search: :func:`sdq.metrics.privacy.knn.nearest` (exact, by blocks of matrix products, so memory
+stays O(rows x dimensions); distances of the neighbours found computed from the coordinates'
+differences, so an exact copy is at distance 0), with as many threads as numpy's BLAS is allowed
+(the runner allows one per metric: parallelism comes from its jobs).
 
 The closer share (:func:`closer_share`): for each query row, whether its nearest row on side A
 is closer than its nearest row on side B (ties count half). Where A and B are samples of the same
@@ -51,15 +51,15 @@ binomial (Wilson) interval on the effective number of rows ``n / design effect``
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from sdq.metrics import Skip
 from sdq.metrics.privacy.bounds import wilson
+from sdq.metrics.privacy.knn import nearest
 from sdq.prepare import Binning, Prepared
 from sdq.schema import DEPENDENCE_KINDS
 
@@ -69,7 +69,6 @@ __all__ = [
     "vectors",
     "search",
     "drop_own",
-    "CHUNK",
     "check_distances",
     "threshold",
     "ordered_values",
@@ -78,7 +77,6 @@ __all__ = [
     "GROUPS",
 ]
 
-CHUNK = 8_192
 _HALF = np.float32(1 / np.sqrt(2))
 #: Kinds whose columns take part in distances (``ordinal`` where the schema knows it).
 _KINDS = (*DEPENDENCE_KINDS, "ordinal")
@@ -273,17 +271,6 @@ def threshold(distances: np.ndarray, q: float) -> float:
     return float(np.quantile(positive, q)) if len(positive) else 0.0
 
 
-@contextmanager
-def _one_thread(faiss) -> Iterator[None]:
-    """faiss with one OpenMP thread in this thread, and the thread's setting as it was after."""
-    previous = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(previous)
-
-
 def search(
     reference: np.ndarray,
     queries: np.ndarray,
@@ -298,21 +285,12 @@ def search(
     way each query's own position is removed (by position, not by distance 0, so true duplicates
     still count). A ``reference`` that holds its rows elsewhere (``search_rows``: the rows of a data
     set on the engines of :mod:`sdq.engine.scaled`) searches them itself, exactly, and the same way."""
-    import faiss
-
     if hasattr(reference, "search_rows"):
         return reference.search_rows(np.asarray(queries), k, exclude_self=exclude_self, exclude=exclude)
     if exclude_self:
         exclude = np.arange(len(queries))
     kk = min(k + (1 if exclude is not None else 0), reference.shape[0])
-    dist = np.empty((len(queries), kk), dtype=np.float32)
-    pos = np.empty((len(queries), kk), dtype=np.int64)
-    with _one_thread(faiss):
-        index = faiss.IndexFlatL2(reference.shape[1])
-        index.add(np.ascontiguousarray(reference, dtype=np.float32))
-        for start in range(0, len(queries), CHUNK):
-            d, i = index.search(np.ascontiguousarray(queries[start : start + CHUNK], dtype=np.float32), kk)
-            dist[start : start + CHUNK], pos[start : start + CHUNK] = d, i
+    dist, pos = nearest(reference, queries, kk)
     dist = np.sqrt(np.maximum(dist, 0.0))
     if exclude is not None:
         dist, pos = drop_own(dist, pos, exclude)

@@ -5,7 +5,7 @@ The attacker holds, for each target person, a record with the columns of set A a
 data set, a record with the columns of set B, without knowing which records belong together. For
 each of the two records it looks up the nearest synthetic row on that record's columns (in the
 distance space of :mod:`sdq.metrics.privacy.distance`, restricted to the columns' coordinates,
-exact faiss search); where both records lead to the same synthetic row, the attacker links them.
+exact search); where both records lead to the same synthetic row, the attacker links them.
 Where several synthetic rows are equally near, the attacker takes one of them at random: the
 target's success is the chance that both picks are the same row,
 ``|ties_A and ties_B| / (|ties_A| |ties_B|)`` (at most 20 tied rows seen per side), an expected

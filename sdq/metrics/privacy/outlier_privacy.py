@@ -6,7 +6,7 @@ leak. In the distance space of :mod:`sdq.metrics.privacy.distance`:
 
 1. **outliers**: among (a seeded sample of up to ``privacy_rows``) training rows, the ``share``
    (1%) with the largest distance to their ``k``-th nearest other training row (k = 5; found
-   with faiss among all training rows); at least 25 rows, and at most a quarter of the sample;
+   exactly, among all training rows); at least 25 rows, and at most a quarter of the sample;
 2. for each outlier, its nearest rows among **all** synthetic rows and among all holdout rows;
 3. the share ``q`` of outliers whose nearest synthetic row is closer than their nearest holdout
    row (where both are equally near, the synthetic rows' share of the rows at that distance).

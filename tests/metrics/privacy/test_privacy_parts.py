@@ -41,20 +41,6 @@ def test_search_is_exact_euclidean_and_excludes_self_by_position():
     assert (i_self[:, 0] != np.arange(len(ref))).all()
 
 
-def test_search_leaves_the_callers_faiss_threads_as_they_were():
-    # one OpenMP thread inside the search; the calling thread's setting is put back after it
-    import faiss
-
-    rng = np.random.default_rng(1)
-    found = faiss.omp_get_max_threads()
-    try:
-        faiss.omp_set_num_threads(3)
-        search(rng.random((100, 4)), rng.random((20, 4)), k=2)
-        assert faiss.omp_get_max_threads() == 3
-    finally:
-        faiss.omp_set_num_threads(found)
-
-
 def test_encoding_distances_count_differing_columns():
     real = pd.DataFrame(
         {"c": ["a", "b", "c", "a"] * 10, "x": np.arange(40.0) + 0.5, "m": [1.5, np.nan, 2.5, np.nan] * 10}
