@@ -86,7 +86,7 @@ def test_every_metric_equals_the_in_memory_one(mixed_factory, tmp_path):
         if how[ours.name] == "skipped" and theirs.status == "ok":  # e.g. the attacks: no distributed form
             assert ours.status == "skipped" and "no distributed form" in ours.message, ours.name
             continue
-        assert _diff(ours.to_dict(), theirs.to_dict()) == [], ours.name
+        assert _diff(ours.to_dict(), theirs.to_dict()) == [], (ours.name, theirs.warnings, ours.warnings)
     judged = [m.name for m in pieces.metrics if how[m.name] != "skipped"]
     assert {"singling_out", "linkability", "attribute_inference"}.isdisjoint(judged)
     assert {"exact_match", "neighbours_privacy", "membership_inference", "outlier_privacy"} <= set(judged)

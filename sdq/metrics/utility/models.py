@@ -102,6 +102,7 @@ __all__ = [
     "memory_estimate",
     "memory_note",
     "training_rows",
+    "draw_rows",
 ]
 
 NUMERIC_FEATURES = ("numeric", "datetime", "boolean")
@@ -718,7 +719,9 @@ def fit(s: UtilitySetup, prepared: Prepared, kind: str, train: str) -> Fitted:
     baseline: holdout rows outside fold ``f``, as many as ``synthetic-f`` has). At most
     ``model_rows`` rows (a seeded sample). ``real+synthetic-f`` and ``real+holdout-f`` (for
     ``augmentation``): the real model's training rows and those of ``synthetic-f`` or
-    ``holdout-f`` together."""
+    ``holdout-f`` together. ``synthetic~j`` and ``holdout~j`` (for ``feature_importance``): draw
+    ``j``, a seeded sample of the size-matched models' training size from the synthetic rows the
+    metrics see (at the holdout's size) or from the whole holdout (see :func:`draw_rows`)."""
     key = (kind, train)
     if key in s.models:
         return s.models[key]
@@ -750,6 +753,10 @@ def fit(s: UtilitySetup, prepared: Prepared, kind: str, train: str) -> Fitted:
 
 def _training_set(s: UtilitySetup, prepared: Prepared, train: str) -> tuple[np.ndarray, np.ndarray]:
     """The rows (features, labels) a model trained on ``train`` learns from (see :func:`fit`)."""
+    if "~" in train:
+        source, _, draw = train.partition("~")
+        rows = draw_rows(s, source, prepared.rng(f"model-draw-{source}-{draw}"))
+        return s.x[source][rows], s.y[source][rows]
     source, _, fold = train.partition("-")
     if source == "synthetic" and not fold and "synthetic_full" in s.x:
         source = "synthetic_full"
@@ -762,6 +769,13 @@ def _training_set(s: UtilitySetup, prepared: Prepared, train: str) -> tuple[np.n
         keep = subsample_rows(len(y), cap, prepared.rng(f"model-rows-{source}"))
         x, y = x[keep], y[keep]
     return x, y
+
+
+def draw_rows(s: UtilitySetup, source: str, rng: np.random.Generator) -> np.ndarray:
+    """A seeded sample of the rows of ``source`` (``synthetic``, the rows the metrics see, or
+    ``holdout``), as many as a size-matched model trains on (sorted positions)."""
+    size = min(len(s.matched[0][0]), len(s.y[source]))
+    return np.sort(subsample_rows(len(s.y[source]), size, rng))
 
 
 def signal(s: UtilitySetup, prepared: Prepared, kind: str, data: str) -> Signal:
