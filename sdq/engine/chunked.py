@@ -34,7 +34,7 @@ from sdq import metrics as registry
 from sdq.data import Sources
 from sdq.engine.aggregates import Part
 from sdq.engine.options import Options
-from sdq.engine.scaled import SAMPLE_ROWS, SCALED_OPTIONS, Executor, evaluate_scaled
+from sdq.engine.scaled import SAMPLE_ROWS, SCALED_OPTIONS, Executor, evaluate_scaled, options_of
 from sdq.errors import ConfigError, InputError
 from sdq.report import Report
 from sdq.sketches import SKETCH_SIZE
@@ -203,10 +203,7 @@ def evaluate_chunked(
     counts are exact.
     """
     started = time.perf_counter()
-    if options is None:
-        options = Options.make(**kwargs)
-    elif kwargs:
-        raise InputError(f"evaluate_chunked takes options or keyword arguments, not both. Got {sorted(kwargs)} too.")
+    options = options_of(options, kwargs, "evaluate_chunked")
     sources = {
         "real": _as_source(real, chunk_rows, "real"),
         "synthetic": _as_source(synthetic, chunk_rows, "synthetic"),

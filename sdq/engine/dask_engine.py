@@ -34,7 +34,7 @@ from sdq.data import Sources
 from sdq.engine.aggregates import Part
 from sdq.engine.options import Options
 from sdq.engine.runner import default_jobs
-from sdq.engine.scaled import SAMPLE_ROWS, Executor, evaluate_scaled
+from sdq.engine.scaled import SAMPLE_ROWS, Executor, evaluate_scaled, options_of
 from sdq.errors import ConfigError, InputError
 from sdq.report import Report
 from sdq.sketches import SKETCH_SIZE
@@ -251,10 +251,7 @@ def evaluate_dask(
     """
     started = time.perf_counter()
     require_dask()
-    if options is None:
-        options = Options.make(**kwargs)
-    elif kwargs:
-        raise InputError(f"evaluate_dask takes options or keyword arguments, not both. Got {sorted(kwargs)} too.")
+    options = options_of(options, kwargs, "evaluate_dask")
     inputs = {"real": real, "synthetic": synthetic}
     if holdout is not None:
         inputs["holdout"] = holdout

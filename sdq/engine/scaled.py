@@ -109,7 +109,7 @@ from sdq.rules.mine import with_mined
 from sdq.schema import BINNED_KINDS, DEPENDENCE_KINDS, ORDERED_KINDS, Schema, fit_schema
 from sdq.sketches import SKETCH_SIZE, ValueSketch
 
-__all__ = ["Executor", "evaluate_scaled", "how_it_runs", "SCALED_OPTIONS", "SAMPLE_ROWS"]
+__all__ = ["Executor", "evaluate_scaled", "how_it_runs", "options_of", "SCALED_OPTIONS", "SAMPLE_ROWS"]
 
 #: Rows of each data set in the seeded samples (the schema's, the bootstraps', the models').
 SAMPLE_ROWS = 200_000
@@ -180,6 +180,16 @@ def how_it_runs(spec: registry.MetricSpec) -> tuple[str, str | None]:
             return "distributed", None
         return "skipped", "privacy metrics compare every row; this one has no distributed form"
     return "sample", None
+
+
+def options_of(options: Options | None, kwargs: dict, caller: str) -> Options:
+    """The options an entry point of an engine runs with: ``options``, or made from ``kwargs``
+    (the keyword arguments of :func:`sdq.evaluate`); both at once is an error."""
+    if options is None:
+        return Options.make(**kwargs)
+    if kwargs:
+        raise InputError(f"{caller} takes options or keyword arguments, not both. Got {sorted(kwargs)} too.")
+    return options
 
 
 def _check_options(options: Options, label: str) -> None:

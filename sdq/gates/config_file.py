@@ -48,6 +48,7 @@ from sdq.errors import ConfigError
 from sdq.gates.parse import threshold_from_value
 from sdq.gates.threshold import FAMILY_TARGETS, Threshold
 from sdq.result.profiles import Profile, resolve_profile
+from sdq.toml_file import read_toml
 
 __all__ = [
     "find_config",
@@ -66,22 +67,7 @@ SECTIONS = ("thresholds", "rules", "profile", "profiles")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info < (3, 11):
-        raise ConfigError(
-            f"{path}: reading a configuration file needs Python 3.11 or newer (tomllib); "
-            f"give thresholds with --fail-under instead."
-        )
-    import tomllib
-
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such configuration file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a configuration file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return read_toml(path, "configuration file", "give thresholds with --fail-under instead.")
 
 
 def find_config(directory: str | Path = ".") -> Path | None:

@@ -14,12 +14,12 @@ rules as a mapping in Python.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Any, Mapping
 
 from sdq.errors import ConfigError
 from sdq.rules.model import Rule, as_rules
+from sdq.toml_file import read_toml
 
 __all__ = ["read_rules", "rules_table", "load_rules", "CONFIG_KEYS"]
 
@@ -29,19 +29,7 @@ CONFIG_KEYS = ("thresholds", "profile", "profiles")
 
 
 def _read(path: Path) -> dict[str, Any]:
-    if sys.version_info < (3, 11):
-        raise ConfigError(f"{path}: reading a rules file needs Python 3.11 or newer (tomllib); give rules in Python")
-    import tomllib
-
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such rules file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a rules file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return read_toml(path, "rules file", "give rules in Python")
 
 
 def rules_table(data: Mapping[str, Any], where: str) -> Mapping[str, Any] | None:
