@@ -252,15 +252,28 @@ def check_distances(enc: Encoder, min_training_rows: int = 1) -> None:
 GROUPS = {"distances": "privacy", "attacks": "privacy.attacks"}
 
 
+def _group(prepared: Prepared, group: str, work: str, *which) -> str:
+    """The group whose cached ``work`` to use: ``group``'s, or the other group's where this
+    process has it already (the two are the same)."""
+    if (f"{GROUPS[group]}.{work}", *which) not in prepared.cache:
+        for other, prefix in GROUPS.items():
+            if (f"{prefix}.{work}", *which) in prepared.cache:
+                return other
+    return group
+
+
 def encoder(prepared: Prepared, group: str = "distances") -> Encoder:
     """The privacy encoding of this evaluation (fitted once per group of metrics, cached; the
-    encodings of the two groups are the same)."""
+    encodings of the two groups are the same, and a process that has one uses it for both)."""
+    group = _group(prepared, group, "encoder")
     return prepared.cached((f"{GROUPS[group]}.encoder",), lambda: _fit(prepared))
 
 
 def vectors(prepared: Prepared, name: str, group: str = "distances") -> np.ndarray:
-    """Every row of data set ``name`` encoded (once per group, cached; rows are taken from it by
-    position, which gives the same vectors as encoding them alone)."""
+    """Every row of data set ``name`` encoded (once per group, cached, or taken from the other
+    group's in the same process; rows are taken from it by position, which gives the same vectors
+    as encoding them alone)."""
+    group = _group(prepared, group, "vectors", name)
     return prepared.cached((f"{GROUPS[group]}.vectors", name), lambda: encoder(prepared, group).encode(name))
 
 

@@ -325,7 +325,10 @@ def setup(prepared: Prepared, work: str = "utility.setup") -> UtilitySetup:
     models trained on them are kept in it (:func:`fit`). A ``Skip`` is kept too: the other utility
     metric skips for the same reason without building anything again. ``work`` names the cached
     work it is kept as: ``augmentation`` keeps a copy of its own (``utility.augmentation``, the
-    same setup, deterministic), so that it need not run in the process of the other two."""
+    same setup, deterministic), so that it need not run in the process of the other two; in a
+    process that has built the other one already, it takes that."""
+    if work != "utility.setup" and ("utility.setup",) in prepared.cache:
+        work = "utility.setup"  # built already in this process: the same setup, and its real model
     built = prepared.cached((work,), lambda: _setup_or_skip(prepared))
     if isinstance(built, Skip):
         raise built
