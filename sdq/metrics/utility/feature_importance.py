@@ -37,12 +37,13 @@ models**: one model trained on a few hundred rows relies on features erratically
 survey's 795-row halves, five seeds moved the agreement by 0.13 for xgboost and 0.14 for the linear
 model), so each side's importance is the mean of the importances of several models of that size
 (:func:`draws`): the two of the holdout's halves (``synthetic-f``, ``holdout-f``), and, for xgboost
-and the linear model where they train on fewer than 6,000 rows, more seeded samples of that size
+and the linear model where they train on fewer than 12,000 rows, more seeded samples of that size
 (``synthetic~j`` from the synthetic rows the metrics see, ``holdout~j`` from the whole holdout),
 until they add up to ``DRAW_ROWS`` training rows or ``MAX_DRAWS`` models. One agreement per side
 is computed from the mean importances (``models_averaged`` in ``details``). Five seeds on the same
-fresh rows: range 0.099 -> 0.030 on the Fair survey, 0.098 -> 0.066 on the 569-row breast cancer
-table, whose 71-row halves stay noisy (``docs/validity.md``). The model trained on every synthetic
+fresh rows: range 0.099 -> 0.020 on the Fair survey, 0.063 -> 0.022 on scarce RAND health rows;
+on the 569-row breast cancer table, whose 71-row halves leave single models erratic, 0.098 -> 0.07
+to 0.12 (``docs/validity.md``). The model trained on every synthetic
 row the models may take gives ``full_size`` (and ``score_full_size``) where it trains on more rows.
 Interval: per model kind, Fisher's interval of a
 correlation over as many pairs as there are features (at least four); the metric's is the mean of
@@ -69,8 +70,8 @@ __all__ = ["feature_importance", "importance_agreement", "agreement_interval", "
 #: z of a two-sided 95% interval.
 Z95 = 1.959963984540054
 #: Training rows the models of one side add up to, at most ``MAX_DRAWS`` models (see :func:`draws`).
-DRAW_ROWS = 12_000
-MAX_DRAWS = 12
+DRAW_ROWS = 24_000
+MAX_DRAWS = 24
 
 
 def importance_agreement(reference: np.ndarray, other: np.ndarray) -> float:
@@ -119,7 +120,7 @@ def draws(kind: str, rows: int) -> int:
     Examples
     --------
     >>> draws("xgboost", 800), draws("linear", 3_000), draws("xgboost", 20_000), draws("random_forest", 800)
-    (12, 4, 2, 2)
+    (24, 8, 2, 2)
     """
     if kind == "random_forest":
         return 2
