@@ -36,7 +36,7 @@ is models trained on synthetic samples of the baseline models' training size. **
 models**: one model trained on a few hundred rows relies on features erratically (on the Fair
 survey's 795-row halves, five seeds moved the agreement by 0.13 for xgboost and 0.14 for the linear
 model), so each side's importance is the mean of the importances of several models of that size
-(:func:`draws`): the two of the holdout's halves (``synthetic-f``, ``holdout-f``), and, for xgboost
+(:func:`draws`; for xgboost on more than two classes a row counts once per class): the two of the holdout's halves (``synthetic-f``, ``holdout-f``), and, for xgboost
 and the linear model where they train on fewer than 12,000 rows, more seeded samples of that size
 (``synthetic~j`` from the synthetic rows the metrics see, ``holdout~j`` from the whole holdout),
 until they add up to ``DRAW_ROWS`` training rows or ``MAX_DRAWS`` models. One agreement per side
@@ -112,19 +112,23 @@ def agreement_interval(agreement: float, n_features: int) -> tuple[float, float]
     return float(np.tanh(z - half)), float(np.tanh(z + half))
 
 
-def draws(kind: str, rows: int) -> int:
+def draws(kind: str, rows: int, classes: int = 2) -> int:
     """Models whose importances a side averages (see the module's docstring): the forest averages
     its trees already (2: one per half of the holdout); the others ``DRAW_ROWS / rows``, at least 2
-    and at most ``MAX_DRAWS``.
+    and at most ``MAX_DRAWS``; xgboost grows a tree per class and round for more than two classes,
+    so its rows count once per class there (its importances average those trees, too).
 
     Examples
     --------
     >>> draws("xgboost", 800), draws("linear", 3_000), draws("xgboost", 20_000), draws("random_forest", 800)
     (24, 8, 2, 2)
+    >>> draws("xgboost", 2_500), draws("xgboost", 2_500, classes=4)
+    (10, 3)
     """
     if kind == "random_forest":
         return 2
-    return int(np.clip(-(-DRAW_ROWS // max(rows, 1)), 2, MAX_DRAWS))
+    work = rows * (classes if kind == "xgboost" and classes > 2 else 1)
+    return int(np.clip(-(-DRAW_ROWS // max(work, 1)), 2, MAX_DRAWS))
 
 
 def _sources(s, kind: str, side: str) -> list[str]:
@@ -134,7 +138,8 @@ def _sources(s, kind: str, side: str) -> list[str]:
     if s.folds is None:
         return ["synthetic"]
     halves = [f"{side}-{f}" for f in range(len(s.folds))]
-    return halves + [f"{side}~{j}" for j in range(draws(kind, len(s.matched[0][0])) - len(halves))]
+    n = draws(kind, len(s.matched[0][0]), s.n_classes)
+    return halves + [f"{side}~{j}" for j in range(n - len(halves))]
 
 
 def _ranked(importance: np.ndarray, labels: list[str]) -> dict:
