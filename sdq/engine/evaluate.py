@@ -29,6 +29,7 @@ from sdq.engine.options import Options
 from sdq.engine.runner import run_metrics
 from sdq.engine.select import select_metrics
 from sdq.errors import ConfigError, InputError
+from sdq.metrics.privacy.distance import GROUPS, encode_once
 from sdq.prepare import Prepared, prepare
 from sdq.report import Report
 from sdq.rules import check_rules
@@ -315,6 +316,8 @@ class Evaluation:
         prepared = prepare(tables, self.config, show_records=self.options.show_records, reuse=shared)
         if shared is None:
             self._shared = _real_side(prepared)
+        if self.options.jobs > 1 and {f"privacy-{g}" for g in GROUPS} <= {s.group for s in self.specs}:
+            encode_once(prepared)  # one copy for the two groups' processes
         prepared_at = time.perf_counter()
         results, info = run_metrics(
             self.specs,

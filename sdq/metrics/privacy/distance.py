@@ -75,6 +75,7 @@ __all__ = [
     "closer_share",
     "CloserShare",
     "GROUPS",
+    "encode_once",
 ]
 
 _HALF = np.float32(1 / np.sqrt(2))
@@ -275,6 +276,19 @@ def vectors(prepared: Prepared, name: str, group: str = "distances") -> np.ndarr
     as encoding them alone)."""
     group = _group(prepared, group, "vectors", name)
     return prepared.cached((f"{GROUPS[group]}.vectors", name), lambda: encoder(prepared, group).encode(name))
+
+
+def encode_once(prepared: Prepared) -> None:
+    """Encode every row of the training, synthetic and holdout data now, into the cache both groups
+    read (:func:`vectors`): called before the runner forks the processes of the two groups, so they
+    share one copy (copy-on-write) instead of encoding it twice. An encoding that fails is left to
+    the metrics, which report it."""
+    try:
+        for name in ("real", "synthetic", "holdout"):
+            if name in prepared.frames:
+                vectors(prepared, name)
+    except Exception:  # the metrics try again and say what went wrong
+        return
 
 
 def threshold(distances: np.ndarray, q: float) -> float:
