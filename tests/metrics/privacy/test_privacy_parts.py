@@ -203,3 +203,18 @@ def test_one_or_two_real_rows_give_results_or_reasons_never_errors(n_real, with_
             assert "too few real rows" in report["neighbours_privacy"].message
         else:
             assert report["neighbours_privacy"].status == "ok"
+
+
+def test_rows_encoded_once_serve_both_privacy_groups():
+    from sdq.metrics.privacy.distance import encode_once, vectors
+
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"x": rng.normal(size=60), "c": rng.choice(["a", "b", "c"], 60)})
+    prepared = _prepared(frame[:30], frame[30:45], frame[45:])
+    encode_once(prepared)
+    for name in ("real", "synthetic", "holdout"):
+        assert vectors(prepared, name, "attacks") is vectors(prepared, name, "distances")
+    assert encoder(prepared, "attacks") is encoder(prepared, "distances")
+    # a process without them encodes its own, the same vectors
+    fresh = _prepared(frame[:30], frame[30:45], frame[45:])
+    np.testing.assert_array_equal(vectors(fresh, "real", "attacks"), vectors(prepared, "real"))
