@@ -83,6 +83,8 @@ def nearest(reference: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndar
     n, nq = x.shape[0], q_all.shape[0]
     if not 1 <= k <= n:
         raise ValueError(f"k must be between 1 and the {n} reference rows. Got {k} instead.")
+    if not (np.isfinite(x).all() and np.isfinite(q_all).all()):
+        raise ValueError("the rows to search must be finite numbers (no NaN or infinity)")
     dist = np.empty((nq, k), dtype=np.float32)
     pos = np.empty((nq, k), dtype=np.int64)
     x_norms = _squared_norms(x)

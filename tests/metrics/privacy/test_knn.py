@@ -70,3 +70,5 @@ def test_k_equal_to_the_reference_rows_orders_them_all_and_wrong_k_is_an_error()
     with pytest.raises(ValueError, match="k must be"):
         nearest(reference, reference, 4)
     assert nearest(reference, np.zeros((0, 1), dtype=np.float32), 2)[0].shape == (0, 2)
+    with pytest.raises(ValueError, match="finite"):
+        nearest(np.array([[np.nan], [1.0]]), reference, 1)
