@@ -581,7 +581,8 @@ CACHED_WORK: dict[str, str] = {
     "utility.augmentation": (
         "(): augmentation's own copy of the utility setup and its models (the same, deterministic; "
         "utility/models.py), so that with several jobs it runs in a process beside prediction and "
-        "feature_importance; augmentation (group utility-augmentation)"
+        "feature_importance (in a process that has utility.setup, it reads that); augmentation "
+        "(group utility-augmentation)"
     ),
     "privacy.encoder": (
         "(): the distance encoding fitted on the real rows (privacy/distance.py); neighbours_privacy, "
@@ -594,8 +595,9 @@ CACHED_WORK: dict[str, str] = {
     "privacy.duplicates": "(data set): the share of its rows equal to an earlier row (privacy/matching.py); exact_match",
     "privacy.id_overlap": "(): per id column, the share of synthetic ids that are training ids (privacy/matching.py); exact_match",
     "privacy.vectors": (
-        "(data set): every row of it in that encoding (privacy/distance.py); neighbours_privacy, "
-        "outlier_privacy (group privacy-distances)"
+        "(data set): every row of it in that encoding (privacy/distance.py; with two jobs filled before "
+        "the fork and read by both privacy groups); neighbours_privacy, outlier_privacy (group "
+        "privacy-distances), and the attacks where it is there"
     ),
     "privacy.attacks.encoder": (
         "(): the same distance encoding, for the attacks (privacy/distance.py); membership_inference, "
