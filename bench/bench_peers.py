@@ -44,6 +44,9 @@ Usage (from the repository root; one benchmark at a time on an otherwise idle ma
 
     PYTHONPATH=. python bench/bench_peers.py --rows 10000
     PYTHONPATH=. python bench/bench_peers.py --rows 100000 1000000 --cap 1800
+    # SDMetrics subsampled, sdq's fidelity and privacy metrics only
+    PYTHONPATH=. python bench/bench_peers.py --rows 100000 --repeats 3 --sdmetrics-subsample 1000 \
+        --sdq-metrics statistics,histogram_similarity,... --out bench/results/peers_fast.json --overwrite
 
 This file imports only the standard library at the top: the same file runs the SDMetrics child
 under the peer environment's Python (``--sdmetrics-child``), and the parent stays small, so a
@@ -241,6 +244,9 @@ def sdmetrics_child(args: argparse.Namespace) -> int:
         stage(name, seconds=seconds)
         return value
 
+    fast = {} if args.subsample is None else {"num_rows_subsample": args.subsample, "num_iterations": 1}
+    sample = {} if args.subsample is None else {"synthetic_sample_size": args.subsample}
+    out["options"] = {"DCROverfittingProtection": fast, "NewRowSynthesis": sample}
     timed("QualityReport", lambda: report.generate(real, synthetic, metadata, verbose=False))
     props = report.get_properties()
     out["results"]["QualityReport"] = {
@@ -255,13 +261,14 @@ def sdmetrics_child(args: argparse.Namespace) -> int:
             real_validation_data=holdout,
             metadata=metadata,
             table_name=None,
+            **fast,
         ),
     )
     out["results"]["NewRowSynthesis"] = {
         "score": float(
             timed(
                 "NewRowSynthesis",
-                lambda: NewRowSynthesis.compute(real_data=real, synthetic_data=synthetic, metadata=metadata),
+                lambda: NewRowSynthesis.compute(real_data=real, synthetic_data=synthetic, metadata=metadata, **sample),
             )
         )
     }
@@ -462,6 +469,7 @@ def run_sdq(n: int, files: dict, args: argparse.Namespace, rep: int) -> dict:
         "--seed",
         str(args.seed),
         "--quiet",
+        *(["--metrics", args.sdq_metrics] if args.sdq_metrics else []),
     ]
     r = measure(cmd, _sdq_env(), args.cap, out_dir / f"sdq_n{n}_rep{rep}.log", args.sample_interval)
     r["command"] = " ".join(["python", "-m", "sdq", *cmd[3:]])
@@ -497,6 +505,7 @@ def run_sdmetrics(n: int, files: dict, args: argparse.Namespace, rep: int) -> di
         files["synthetic"],
         "--holdout",
         files["holdout"],
+        *(["--subsample", str(args.sdmetrics_subsample)] if args.sdmetrics_subsample else []),
     ]
     log = out_dir / f"sdmetrics_n{n}_rep{rep}.log"
     r = measure(cmd, _clean_env(), args.cap, log, args.sample_interval)
@@ -521,6 +530,7 @@ def run_sdmetrics(n: int, files: dict, args: argparse.Namespace, rep: int) -> di
             "load_s",
             "compute_s",
             "defaults",
+            "options",
             "shapes",
             "metadata",
         ):
@@ -620,7 +630,10 @@ def table(entries: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def table_notes(entries: list[dict], cap: float) -> str:
+def table_notes(entries: list[dict], cap: float, modes: dict | None = None) -> str:
+    """The notes under the table; ``modes`` (``sdmetrics_subsample``, ``sdq_metrics``): the runs'
+    modes where they are not the defaults."""
+    modes = modes or {}
     big = sorted(e["rows"] for e in entries if e["rows"] > 50_000)
     notes = [
         "Seconds: wall time of the whole child process (start, imports, reading the Parquet files, computing; for sdq "
@@ -641,6 +654,20 @@ def table_notes(entries: list[dict], cap: float) -> str:
             else "which does not apply at these sizes (50,000 rows or fewer)."
         ),
     ]
+    if modes.get("sdq_metrics"):
+        notes[1] = (
+            f"sdq: only the metrics {modes['sdq_metrics']} (each with a holdout baseline and a 95% interval), "
+            "plus the HTML and JSON reports; privacy distances for at most 10,000 synthetic and holdout rows "
+            "against all training rows."
+        )
+    if modes.get("sdmetrics_subsample"):
+        n = modes["sdmetrics_subsample"]
+        notes[2] = (
+            f"SDMetrics {SDMETRICS_VERSION}, subsampled: QualityReport (its defaults), "
+            f"DCROverfittingProtection.compute_breakdown(num_rows_subsample={n}, num_iterations=1) and "
+            f"NewRowSynthesis.compute(synthetic_sample_size={n}): {n:,} synthetic rows each, against every "
+            "training (and holdout) row."
+        )
     for e in sorted(entries, key=lambda e: e["rows"]):
         parts = []
         for t, label in LABELS.items():
@@ -668,6 +695,10 @@ def table_notes(entries: list[dict], cap: float) -> str:
             f"{cap:g} s'; a tool that did not finish is not run at larger sizes ('not run')."
         )
     return "\n".join(f"* {n}" for n in notes)
+
+
+def _modes(args: argparse.Namespace) -> dict:
+    return {"sdmetrics_subsample": args.sdmetrics_subsample, "sdq_metrics": args.sdq_metrics}
 
 
 def machine(peer: dict) -> dict:
@@ -708,7 +739,7 @@ def show(args: argparse.Namespace) -> int:
     payload = json.loads(Path(args.out).read_text(encoding="utf-8"))
     print(table(payload["results"]))
     print()
-    print(table_notes(payload["results"], payload["settings"]["cap_s"]))
+    print(table_notes(payload["results"], payload["settings"]["cap_s"], payload.get("modes")))
     return 0
 
 
@@ -764,7 +795,7 @@ def parent(args: argparse.Namespace) -> int:
         )
     print(table(entries))
     print()
-    print(table_notes(entries, args.cap))
+    print(table_notes(entries, args.cap, _modes(args)))
     # merge by size and tool: a run of one tool keeps the other tool's figures of the same size
     old = {e["rows"]: e for e in existing}
     for e in entries:
@@ -827,7 +858,8 @@ def parent(args: argparse.Namespace) -> int:
             "ratios": "time_peer_over_sdq = SDMetrics wall_s / sdq wall_s (memory likewise), and the inverses",
         },
         "table": table(merged),
-        "table_notes": table_notes(merged, args.cap),
+        "table_notes": table_notes(merged, args.cap, _modes(args)),
+        "modes": _modes(args),
         "results": merged,
     }
     if existing:
@@ -855,6 +887,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--venv", default=str(VENV), help="the peer's virtual environment (created if missing)")
     parser.add_argument("--sample-interval", type=float, default=0.2, help="seconds between memory samples")
     parser.add_argument("--show", action="store_true", help="print the table of --out and exit (runs nothing)")
+    parser.add_argument(
+        "--sdmetrics-subsample",
+        type=int,
+        default=None,
+        help="SDMetrics' subsampled mode: DCROverfittingProtection(num_rows_subsample=N, num_iterations=1) and "
+        "NewRowSynthesis(synthetic_sample_size=N) (default: their defaults, no subsampling)",
+    )
+    parser.add_argument("--sdq-metrics", default=None, help="sdq's --metrics (comma-separated; default: all)")
+    parser.add_argument("--subsample", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--sdmetrics-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--train", help=argparse.SUPPRESS)
     parser.add_argument("--synthetic", help=argparse.SUPPRESS)
