@@ -112,6 +112,11 @@ class Config:
         Model kinds of the utility metrics: ``xgboost``, ``random_forest``, ``linear``.
     model_rows : int
         Largest number of training rows per model (a seeded sample above it; recorded).
+    test_rows : int
+        Largest number of holdout rows the model metrics (``prediction``, ``feature_importance``,
+        ``augmentation``) use, to test on and to train their baselines on (a seeded sample above
+        it; recorded in ``details``): 100,000 rows pin an AUC or R^2 to about 0.003, and the
+        baseline models train on at most ``model_rows`` of them.
     model_categories : int
         Most frequent levels one-hot encoded per categorical feature for the linear model.
     importance_rows : int
@@ -173,6 +178,7 @@ class Config:
     max_lag: int = 40
     models: tuple = ("xgboost", "random_forest", "linear")
     model_rows: int = 20_000
+    test_rows: int = 100_000
     model_categories: int = 20
     importance_rows: int = 2_000
     importance_repeats: int = 3
@@ -197,6 +203,7 @@ class Config:
         _check_int("max_pairs", self.max_pairs, 1, None)
         _check_int("max_lag", self.max_lag, 1, 1_000)
         _check_int("model_rows", self.model_rows, 100, None)
+        _check_int("test_rows", self.test_rows, 100, None)
         _check_int("model_categories", self.model_categories, 1, 1_000)
         _check_int("importance_rows", self.importance_rows, 100, None)
         _check_int("importance_repeats", self.importance_repeats, 1, 100)
@@ -234,6 +241,7 @@ class Config:
     #: four times hungrier and seven times slower for intervals that differ by noise only.
     ROW_CAPS = (
         "model_rows",
+        "test_rows",
         "importance_rows",
         "query_rows",
         "privacy_rows",

@@ -14,7 +14,8 @@ same models.
   linear model (logistic regression / ridge) gets a pipeline fitted on each training set:
   median imputation with missing indicators and scaling for numbers, one-hot encoding of the
   ``model_categories`` most frequent levels for categories.
-* Test rows: the holdout. The TRTR model is scored on all of it. The baseline models are
+* Test rows: the holdout (a seeded sample of ``Config.test_rows`` rows where it has more). The
+  TRTR model is scored on all of it. The baseline models are
   trained on one half of the holdout and scored on the other (two folds, cross-fitted): what
   fresh real data of that size achieves. For classification the two halves are stratified by the
   target (a seeded split of every class in two halves) when every class has at least two holdout
@@ -291,6 +292,8 @@ class UtilitySetup:
     #: docstring. Feature exponents by column name (nonzero only); bounded values counted by data
     #: set and column label.
     target_exponent: int = 0
+    #: (rows used, rows with a target) where the holdout was sampled to ``Config.test_rows``
+    holdout_rows: tuple[int, int] | None = None
     exponents: dict = field(default_factory=dict)
     bounded: dict = field(default_factory=dict)
 
@@ -405,6 +408,12 @@ def _setup(prepared: Prepared) -> UtilitySetup:
     for name in ("real", "synthetic"):
         if len(y[name]) == 0:
             raise Skip(f"the {name} data has no rows with a target value")
+    holdout_rows = None
+    if "holdout" in y and len(y["holdout"]) > prepared.config.test_rows:
+        # a seeded sample of the holdout: what the models test on and the baselines train on
+        holdout_rows = (prepared.config.test_rows, len(y["holdout"]))
+        keep = subsample_rows(len(y["holdout"]), prepared.config.test_rows, prepared.rng("utility-holdout-rows"))
+        x["holdout"], y["holdout"] = x["holdout"][keep], y["holdout"][keep]
     rng = prepared.rng("utility-split")
     optimistic, folds, matched = False, None, None
     if "holdout" in frames and len(y["holdout"]) >= 20:
@@ -439,6 +448,7 @@ def _setup(prepared: Prepared) -> UtilitySetup:
         dropped=dropped,
         matched=matched,
         target_exponent=target_exponent,
+        holdout_rows=holdout_rows,
         exponents={k: e for k, e in exponents.items() if e},
         bounded={k: v for k, v in bounded.items() if v},
     )

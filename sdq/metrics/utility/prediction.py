@@ -289,7 +289,11 @@ def prediction(prepared: Prepared) -> Outcome:
         "left_out": left_out,
         "left_out_memory": too_big,
         "features": [f.label for f in s.features],
-        "test": {"data": s.test_name, "rows": n_test},
+        "test": {
+            "data": s.test_name,
+            "rows": n_test,
+            **({"sampled_from": s.holdout_rows[1]} if s.holdout_rows is not None else {}),
+        },
         "size_matched": s.folds is not None,
         "rows_without_target": s.dropped,
         "n_bootstrap": config.n_bootstrap,

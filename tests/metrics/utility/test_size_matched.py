@@ -93,3 +93,23 @@ def test_fold_spread_by_hand():
     half, df = fold_spread([[0.9, 0.7], [0.5, 0.5]])
     assert df == 2 and half == pytest.approx(4.302653 * np.sqrt(0.005), rel=1e-5)
     assert fold_spread([]) is None
+
+
+def test_a_holdout_above_test_rows_is_sampled_for_the_models_and_says_so(fair):
+    train, holdout, fresh = fair  # a holdout of 1,000 rows, 600 of them used
+    config = CONFIG.replace(test_rows=600, n_bootstrap=0)
+    report = sdq.evaluate(
+        train, fresh, holdout, target="had_affair", metrics=["prediction", "augmentation"], config=config
+    )
+    prediction = report["prediction"]
+    assert prediction.details["test"] == {"data": "holdout", "rows": 600, "sampled_from": 1000}
+    # the baseline trains on one half of the sample, the synthetic models on as many rows
+    assert _train_rows(prediction) == [(300, 300), (300, 300)]
+    assert sum(f["rows"] for f in prediction.details["models"][0]["folds"]) == 600
+    assert report["augmentation"].status in ("ok", "skipped"), report["augmentation"].message
+    # above the cap nothing changes; --full lifts it
+    whole = sdq.evaluate(
+        train, fresh, holdout, target="had_affair", metrics=["prediction"], config=CONFIG.replace(n_bootstrap=0)
+    )
+    assert whole["prediction"].details["test"] == {"data": "holdout", "rows": 1000}
+    assert config.full().test_rows > 10**12
