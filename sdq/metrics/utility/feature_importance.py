@@ -33,22 +33,28 @@ move with it, less with more trees (see ``FOREST_TREES``).
 Baseline: the models trained on one half of the holdout (the baseline models of ``prediction``)
 against the TRTR model. **Size-matched** as ``prediction`` is: with a holdout, the synthetic side
 is models trained on synthetic samples of the baseline models' training size. **Averaged over
-models**: one model trained on a few hundred rows relies on features erratically (on the Fair
-survey's 795-row halves, five seeds moved the agreement by 0.13 for xgboost and 0.14 for the linear
-model), so each side's importance is the mean of the importances of several models of that size
-(:func:`draws`; for xgboost on more than two classes a row counts once per class): the two of the holdout's halves (``synthetic-f``, ``holdout-f``), and, for xgboost
-and the linear model where they train on fewer than 12,000 rows, more seeded samples of that size
-(``synthetic~j`` from the synthetic rows the metrics see, ``holdout~j`` from the whole holdout),
-until they add up to ``DRAW_ROWS`` training rows or ``MAX_DRAWS`` models. One agreement per side
-is computed from the mean importances (``models_averaged`` in ``details``). Five seeds on the same
-fresh rows: range 0.099 -> 0.020 on the Fair survey, 0.063 -> 0.022 on scarce RAND health rows;
-on the 569-row breast cancer table, whose 71-row halves leave single models erratic, 0.098 -> 0.07
-to 0.12 (``docs/validity.md``). The model trained on every synthetic
-row the models may take gives ``full_size`` (and ``score_full_size``) where it trains on more rows.
-Interval: per model kind, Fisher's interval of a
-correlation over as many pairs as there are features (at least four); the metric's is the mean of
-their bounds. It says how firmly so many features pin the agreement down, not how much the models
-would move with other training rows. Details: per model kind, the importance shares and ranking
+models, as many as precision needs**: one model trained on a few hundred rows relies on features
+erratically (on the Fair survey's 795-row halves, five seeds moved the agreement by 0.13 for
+xgboost and 0.14 for the linear model), so each side's importance is the mean of the importances
+of several models of that size (:func:`averaged`): the two of the holdout's halves
+(``synthetic-f``, ``holdout-f``), then, ``DRAW_BATCH`` at a time, seeded samples of that size
+(``synthetic~j`` from the synthetic rows the metrics see, ``holdout~j`` from the whole holdout)
+until the jackknife standard error of the side's agreement is at most ``TARGET_SE`` or the
+budget of :func:`draws` is spent (``DRAW_ROWS`` training rows, four times that for the linear
+model, at most ``Config.importance_models`` models; the forest averages its own trees: its two halves' models;
+xgboost on more than two classes counts a row once per class). ``models_averaged`` and
+``draw_se`` in ``details`` say how many models each side took and how precise its agreement is.
+Five seeds on the same fresh rows (``docs/validity.md``): range 0.099 -> about 0.01 on the Fair
+survey, 0.063 -> under 0.01 on scarce RAND health rows, and 0.098 -> about 0.02 on the 569-row
+breast cancer table, whose 71-row halves leave single models so erratic (xgboost picks one of
+several near-equal measurements of the tumour; the linear model's coefficients share them at
+random) that 192 models a side leave a standard error of 0.02 per model kind. The model trained
+on every synthetic row the models may take gives ``full_size`` (and ``score_full_size``) where
+it trains on more rows.
+Interval: per model kind, Fisher's interval of a correlation over as many pairs as there are
+features (at least four), widened by 1.96 times the synthetic side's ``draw_se`` (how much other
+models of that size would move the agreement); the metric's is the mean of their bounds.
+Details: per model kind, the importance shares and ranking
 of the real, synthetic and holdout models (each side averaged over its models), the
 agreement and its interval, and Spearman's rank correlation of the shares; ``large_values`` as in
 ``prediction``.
@@ -69,9 +75,17 @@ __all__ = ["feature_importance", "importance_agreement", "agreement_interval", "
 
 #: z of a two-sided 95% interval.
 Z95 = 1.959963984540054
-#: Training rows the models of one side add up to, at most ``MAX_DRAWS`` models (see :func:`draws`).
-DRAW_ROWS = 24_000
-MAX_DRAWS = 24
+#: Training rows the models of one side may add up to, at most ``Config.importance_models``
+#: models (see :func:`draws`).
+DRAW_ROWS = 48_000
+#: The linear model's draws may add up to this many times ``DRAW_ROWS`` rows (it fits fast).
+LINEAR_BUDGET = 4
+#: A side stops adding models once the jackknife standard error of its agreement is at most this
+#: (five seeds then move the metric, a mean over model kinds, by about 0.02 at most), judged from
+#: ``MIN_MODELS`` models on, ``DRAW_BATCH`` models at a time (see :func:`averaged`).
+TARGET_SE = 0.008
+MIN_MODELS = 8
+DRAW_BATCH = 8
 
 
 def importance_agreement(reference: np.ndarray, other: np.ndarray) -> float:
@@ -112,34 +126,82 @@ def agreement_interval(agreement: float, n_features: int) -> tuple[float, float]
     return float(np.tanh(z - half)), float(np.tanh(z + half))
 
 
-def draws(kind: str, rows: int, classes: int = 2) -> int:
-    """Models whose importances a side averages (see the module's docstring): the forest averages
-    its trees already (2: one per half of the holdout); the others ``DRAW_ROWS / rows``, at least 2
-    and at most ``MAX_DRAWS``; xgboost grows a tree per class and round for more than two classes,
-    so its rows count once per class there (its importances average those trees, too).
+def draws(kind: str, rows: int, classes: int = 2, most: int = 192) -> int:
+    """Models whose importances a side may average at most (see the module's docstring): the
+    forest averages its trees already (2: one per half of the holdout); the others
+    ``DRAW_ROWS / rows`` (four times that for the linear model), at least 2 and at most ``most``
+    (``Config.importance_models``); xgboost grows a tree per class and
+    round for more than two classes, so its rows count once per class there (its importances
+    average those trees, too). :func:`averaged` stops earlier once the agreement is precise.
 
     Examples
     --------
-    >>> draws("xgboost", 800), draws("linear", 3_000), draws("xgboost", 20_000), draws("random_forest", 800)
-    (24, 8, 2, 2)
-    >>> draws("xgboost", 2_500), draws("xgboost", 2_500, classes=4)
-    (10, 3)
+    >>> draws("xgboost", 71), draws("xgboost", 800), draws("linear", 3_000), draws("xgboost", 60_000)
+    (192, 60, 64, 2)
+    >>> draws("xgboost", 2_500), draws("xgboost", 2_500, classes=4), draws("random_forest", 800)
+    (20, 5, 2)
     """
     if kind == "random_forest":
         return 2
     work = rows * (classes if kind == "xgboost" and classes > 2 else 1)
-    return int(np.clip(-(-DRAW_ROWS // max(work, 1)), 2, MAX_DRAWS))
+    budget = DRAW_ROWS * (LINEAR_BUDGET if kind == "linear" else 1)
+    return int(np.clip(-(-budget // max(work, 1)), 2, max(most, 2)))
 
 
-def _sources(s, kind: str, side: str) -> list[str]:
-    """The training sets of the models whose importances one side (``synthetic`` or ``holdout``)
-    averages: the size-matched models of the two halves, then draws of their size (see
-    :func:`~sdq.metrics.utility.models.fit`); without a holdout, the one synthetic model."""
+def jackknife_se(reference: np.ndarray, importances: np.ndarray) -> float:
+    """The jackknife standard error of ``importance_agreement(reference, mean of the rows of
+    importances)``: how much the agreement of the mean importance would move with other models of
+    the same kind and size (nan for fewer than two models).
+
+    Examples
+    --------
+    >>> reference = np.array([0.5, 0.3, 0.2])
+    >>> jackknife_se(reference, np.tile(reference, (4, 1)))  # the models agree: no spread
+    0.0
+    >>> noisy = np.random.default_rng(0).dirichlet(np.ones(3), size=(2, 40))
+    >>> few, many = jackknife_se(reference, noisy[0][:10]), jackknife_se(reference, noisy.reshape(80, 3))
+    >>> bool(0 < many < few)
+    True
+    """
+    m = len(importances)
+    if m < 2:
+        return float("nan")
+    loo = (importances.sum(axis=0) - importances) / (m - 1)  # leave-one-out means, a row each
+    values = np.array([importance_agreement(reference, row) for row in loo])
+    return float(np.sqrt((m - 1) / m * np.sum((values - values.mean()) ** 2)))
+
+
+def averaged(
+    s, prepared: Prepared, kind: str, side: str, reference: np.ndarray, rows: np.ndarray, precise: bool = True
+) -> tuple:
+    """One side's (``synthetic`` or ``holdout``) importance: the mean over models of the
+    size-matched training size (see the module's docstring), its models, and the jackknife standard
+    error of its agreement with ``reference``. The two halves' models first; then (with a holdout)
+    seeded draws of that size (``side~j``), ``DRAW_BATCH`` at a time, until the standard error is
+    at most ``TARGET_SE`` (checked from ``MIN_MODELS`` models on) or :func:`draws` allows no more.
+    Deterministic: the draws are seeded and taken in order. Without a holdout, the one synthetic
+    model; with ``precise`` false, the halves' models only. The draws' models are not kept
+    (nothing else reads them)."""
     if s.folds is None:
-        return ["synthetic"]
-    halves = [f"{side}-{f}" for f in range(len(s.folds))]
-    n = draws(kind, len(s.matched[0][0]), s.n_classes)
-    return halves + [f"{side}~{j}" for j in range(n - len(halves))]
+        model = fit(s, prepared, kind, "synthetic")
+        return model_importance(s, model, rows), [model], float("nan")
+    fitted = [fit(s, prepared, kind, f"{side}-{f}") for f in range(len(s.folds))]
+    importances = [model_importance(s, model, rows) for model in fitted]
+    limit = (
+        draws(kind, len(s.matched[0][0]), s.n_classes, prepared.config.importance_models) if precise else len(fitted)
+    )
+    j = 0
+    while len(fitted) < limit:
+        if len(fitted) >= MIN_MODELS and jackknife_se(reference, np.array(importances)) <= TARGET_SE:
+            break
+        for _ in range(min(DRAW_BATCH, limit - len(fitted))):
+            model = fit(s, prepared, kind, f"{side}~{j}")
+            s.models.pop((kind, f"{side}~{j}"), None)
+            importances.append(model_importance(s, model, rows))
+            fitted.append(model)
+            j += 1
+    importances = np.array(importances)
+    return importances.mean(axis=0), fitted, jackknife_se(reference, importances)
 
 
 def _ranked(importance: np.ndarray, labels: list[str]) -> dict:
@@ -186,12 +248,16 @@ def feature_importance(prepared: Prepared) -> Outcome:
         imp_r = model_importance(s, fit(s, prepared, kind, "real"), rows)
         # size-matched: the synthetic models trained on as many rows as the baseline's (one per
         # half of the holdout), compared as the baseline's are; without a holdout, one model
-        fitted = [fit(s, prepared, kind, source) for source in _sources(s, kind, "synthetic")]
-        imp_s = np.mean([model_importance(s, model, rows) for model in fitted], axis=0)
         synthetic_check = signal(s, prepared, kind, "synthetic")
+        # rows that do not follow the real relation count as chance whatever their importances:
+        # the halves' models show them, no draws are needed to pin their agreement down
+        imp_s, fitted, se_s = averaged(s, prepared, kind, "synthetic", imp_r, rows, precise=synthetic_check.passed)
         raw = importance_agreement(imp_r, imp_s)
         score = raw if synthetic_check.passed else 0.0
         interval = agreement_interval(score, n_features) if synthetic_check.passed else (0.0, 0.0)
+        if interval is not None and synthetic_check.passed and np.isfinite(se_s):
+            # the draws' error too: other models of the same size would agree differently
+            interval = (max(-1.0, interval[0] - Z95 * se_s), min(1.0, interval[1] + Z95 * se_s))
         rho = spearmanr(imp_r, imp_s).statistic if np.ptp(imp_r) > 0 and np.ptp(imp_s) > 0 else None
         entry = {
             "model": kind,
@@ -210,15 +276,13 @@ def feature_importance(prepared: Prepared) -> Outcome:
                 f"target (the model trained on real data predicts them no better than chance, p = {synthetic_check.p:.3f})"
             )
         if s.folds is not None:
-            imp_h = np.mean(
-                [model_importance(s, fit(s, prepared, kind, source), rows) for source in _sources(s, kind, "holdout")],
-                axis=0,
-            )
+            imp_h, baseline_models, se_h = averaged(s, prepared, kind, "holdout", imp_r, rows)
             baseline = importance_agreement(imp_r, imp_h)
             entry["holdout"] = _ranked(imp_h, labels)
             entry["baseline"] = rounded(baseline)
             entry["train_rows"] = {"real": fit(s, prepared, kind, "real").train_rows, "synthetic": fitted[0].train_rows}
-            entry["models_averaged"] = len(fitted)
+            entry["models_averaged"] = {"synthetic": len(fitted), "holdout": len(baseline_models)}
+            entry["draw_se"] = {"synthetic": rounded(se_s), "holdout": rounded(se_h)}
             baselines.append(baseline)
             n_full = min(len(s.y["synthetic_full" if "synthetic_full" in s.y else "synthetic"]), config.model_rows)
             if n_full > max(m.train_rows for m in fitted):

@@ -101,7 +101,7 @@ def fair_variants():
 
 def test_known_quality_ranks_copy_fresh_then_noise_at_zero(fair_variants):
     train, holdout, variants = fair_variants
-    config = sdq.Config(n_bootstrap=30, models=("xgboost", "linear"))
+    config = sdq.Config(n_bootstrap=30, models=("xgboost", "linear"), importance_models=8)
     scores = {}
     for name, data in variants.items():
         r = sdq.evaluate(
@@ -135,7 +135,7 @@ def test_the_two_metrics_leave_out_the_same_models(fair_500):
             target="had_affair",
             metrics=["prediction", "feature_importance"],
             seed=seed,
-            config=sdq.Config(n_bootstrap=0, models=("xgboost", "linear")),
+            config=sdq.Config(n_bootstrap=0, models=("xgboost", "linear"), importance_models=4),
         )
         left_prediction = set(r["prediction"].details.get("left_out", []))
         left_importance = {m["model"] for m in r["feature_importance"].details["models"] if "score" not in m}
@@ -144,24 +144,32 @@ def test_the_two_metrics_leave_out_the_same_models(fair_500):
 
 def test_same_seed_same_result_and_importance_barely_moves_with_the_seed(cancer):
     train, holdout, fresh = cancer
-    config = sdq.Config(n_bootstrap=0)
-    runs = [
-        sdq.evaluate(train, fresh, holdout, target="target", metrics=["feature_importance"], config=config, seed=seed)
-        for seed in (0, 0, 1)
-    ]
-    assert runs[0]["feature_importance"].to_dict() == runs[1]["feature_importance"].to_dict()
-    scores = [r["feature_importance"].score for r in runs]
+
+    def run(seed, **config):
+        return sdq.evaluate(
+            train,
+            fresh,
+            holdout,
+            target="target",
+            metrics=["feature_importance"],
+            config=sdq.Config(n_bootstrap=0, **config),
+            seed=seed,
+        )["feature_importance"]
+
+    # where the models stop drawing depends on nothing but the inputs and the seed
+    assert run(0, importance_models=12).to_dict() == run(0, importance_models=12).to_dict()
+    scores = [run(seed).score for seed in (0, 1)]
     assert 0.2 < scores[0] < 1.0
-    # 71-row halves: each side averages 24 models (five seeds moved the score by 0.07-0.12 on the
-    # validity table's split, 0.098 with one model per half: docs/validity.md)
-    assert max(scores) - min(scores) <= 0.05, scores
+    # 71-row halves: each side averages up to 192 models (five seeds moved the score by about
+    # 0.02 on the validity table's split, 0.098 with one model per half: docs/validity.md)
+    assert max(scores) - min(scores) <= 0.04, scores
 
 
 def test_importance_averaged_over_models_holds_still_across_seeds_on_the_fair_survey():
     # 795-row halves: one model per half moved the score by 0.099 over five seeds; averaged over
-    # 24 models a side (DRAW_ROWS / 795), three seeds stay within the issue's 0.02
+    # models until the agreement's standard error is small, three seeds stay within the issue's 0.02
     from sdq.demo.data import load_fair
-    from sdq.metrics.utility.feature_importance import draws
+    from sdq.metrics.utility.feature_importance import TARGET_SE, draws
 
     frame = load_fair()
     order = np.random.default_rng(0).permutation(len(frame))
@@ -185,6 +193,11 @@ def test_importance_averaged_over_models_holds_still_across_seeds_on_the_fair_su
     scores = [r.score for r in results]
     assert max(scores) - min(scores) <= 0.02, scores
     matched = len(holdout) // 2
-    averaged = {e["model"]: e["models_averaged"] for e in results[0].details["models"]}
-    assert averaged == {kind: draws(kind, matched) for kind in ("xgboost", "random_forest", "linear")}
-    assert averaged["xgboost"] > 2 and averaged["random_forest"] == 2
+    for entry in results[0].details["models"]:
+        kind, averaged, se = entry["model"], entry["models_averaged"], entry["draw_se"]
+        for side in ("synthetic", "holdout"):
+            # more models than the two halves', and no more than the budget; stopped where precise
+            assert 2 <= averaged[side] <= draws(kind, matched)
+            assert averaged[side] == draws(kind, matched) or se[side] <= TARGET_SE
+        if kind != "random_forest":
+            assert averaged["synthetic"] > 2

@@ -14,7 +14,8 @@ import sdq
 from sdq.demo.data import load_fair
 
 UTILITY = ["prediction", "feature_importance", "qscore"]
-CONFIG = sdq.Config(n_bootstrap=30, n_queries=300)
+# feature_importance: 8 models a side at most (these tests rank variants; the seed tests use the default)
+CONFIG = sdq.Config(n_bootstrap=30, n_queries=300, importance_models=8)
 
 
 @pytest.fixture(scope="module")
