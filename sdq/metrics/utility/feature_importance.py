@@ -40,7 +40,8 @@ of several models of that size (:func:`averaged`): the two of the holdout's halv
 (``synthetic-f``, ``holdout-f``), then, ``DRAW_BATCH`` at a time, seeded samples of that size
 (``synthetic~j`` from the synthetic rows the metrics see, ``holdout~j`` from the whole holdout)
 until the jackknife standard error of the side's agreement is at most ``TARGET_SE`` or the
-budget of :func:`draws` is spent (``DRAW_ROWS`` training rows, four times that for the linear
+budget of :func:`draws` is spent (none where the models train on ``STEADY_ROWS`` rows or more;
+``DRAW_ROWS`` training rows, four times that for the linear
 model, at most ``Config.importance_models`` models; the forest averages its own trees: its two halves' models;
 xgboost on more than two classes counts a row once per class). ``models_averaged`` and
 ``draw_se`` in ``details`` say how many models each side took and how precise its agreement is.
@@ -78,14 +79,18 @@ Z95 = 1.959963984540054
 #: Training rows the models of one side may add up to, at most ``Config.importance_models``
 #: models (see :func:`draws`).
 DRAW_ROWS = 48_000
+#: Models trained on this many rows (xgboost: rows x classes) rely on features steadily: the
+#: halves' two models suffice, no draws (the RAND table's 2,500-row halves hold within 0.003
+#: over five seeds already).
+STEADY_ROWS = 12_000
 #: The linear model's draws may add up to this many times ``DRAW_ROWS`` rows (it fits fast).
 LINEAR_BUDGET = 4
 #: A side stops adding models once the jackknife standard error of its agreement is at most this
 #: (five seeds then move the metric, a mean over model kinds, by about 0.02 at most), judged from
 #: ``MIN_MODELS`` models on, ``DRAW_BATCH`` models at a time (see :func:`averaged`).
 TARGET_SE = 0.008
-MIN_MODELS = 8
-DRAW_BATCH = 8
+MIN_MODELS = 4
+DRAW_BATCH = 4
 
 
 def importance_agreement(reference: np.ndarray, other: np.ndarray) -> float:
@@ -127,23 +132,24 @@ def agreement_interval(agreement: float, n_features: int) -> tuple[float, float]
 
 
 def draws(kind: str, rows: int, classes: int = 2, most: int = 192) -> int:
-    """Models whose importances a side may average at most (see the module's docstring): the
-    forest averages its trees already (2: one per half of the holdout); the others
-    ``DRAW_ROWS / rows`` (four times that for the linear model), at least 2 and at most ``most``
-    (``Config.importance_models``); xgboost grows a tree per class and
-    round for more than two classes, so its rows count once per class there (its importances
-    average those trees, too). :func:`averaged` stops earlier once the agreement is precise.
+    """Models whose importances a side may average at most (see the module's docstring): 2, one
+    per half of the holdout, for the forest (it averages its trees already) and for models on
+    ``STEADY_ROWS`` rows or more; else ``DRAW_ROWS / rows`` (four times that for the linear
+    model), at least 2 and at most ``most`` (``Config.importance_models``). xgboost grows a tree
+    per class and round for more than two classes, so its rows count once per class there (its
+    importances average those trees, too). :func:`averaged` stops earlier once the agreement is
+    precise.
 
     Examples
     --------
-    >>> draws("xgboost", 71), draws("xgboost", 800), draws("linear", 3_000), draws("xgboost", 60_000)
+    >>> draws("xgboost", 71), draws("xgboost", 800), draws("linear", 3_000), draws("linear", 20_000)
     (192, 60, 64, 2)
     >>> draws("xgboost", 2_500), draws("xgboost", 2_500, classes=4), draws("random_forest", 800)
     (20, 5, 2)
     """
-    if kind == "random_forest":
-        return 2
     work = rows * (classes if kind == "xgboost" and classes > 2 else 1)
+    if kind == "random_forest" or work >= STEADY_ROWS:
+        return 2
     budget = DRAW_ROWS * (LINEAR_BUDGET if kind == "linear" else 1)
     return int(np.clip(-(-budget // max(work, 1)), 2, max(most, 2)))
 
