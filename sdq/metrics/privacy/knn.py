@@ -15,7 +15,10 @@ reference rows) beyond the data: never a queries x reference matrix, nor a copy 
 2. Every further block: only the rows whose ``s`` is strictly below that bound can enter (a row
    that ties it comes later, so it loses the tie); they are merged with the ``k`` kept, the ``k``
    smallest kept again, and the bound tightens. Few rows pass after the first blocks, so the
-   selection costs little beside the products.
+   selection costs little beside the products: each query's minimum over the block says which
+   queries have any (most have none), and only those are searched for their positions. The
+   block is one product of ``(-2 q, 1)`` with the reference rows and their squared norms side by
+   side (copied a block at a time), so no pass over it adds the norms.
 3. The ``k`` found are ordered by their squared distances computed again from the differences of
    their coordinates (exact for identical rows, no cancellation), ties by position.
 
@@ -88,15 +91,22 @@ def nearest(reference: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndar
     pos = np.empty((nq, k), dtype=np.int64)
     x_norms = _squared_norms(x)
     first = min(n, max(REFERENCE_BLOCK, k))
+    d = x.shape[1]
+    # a block of reference rows with their squared norms as one more column, so that one product
+    # with (-2 q, 1) gives |x|^2 - 2 q.x (no pass over the block to add the norms)
+    rows_and_norms = np.empty((max(first, REFERENCE_BLOCK), d + 1), dtype=np.float32)
 
     def products(q2: np.ndarray, r: int, size: int) -> np.ndarray:
-        block = q2 @ x[r : r + size].T
-        block += x_norms[r : r + size]
-        return block
+        part = rows_and_norms[: min(size, n - r)]
+        part[:, :d] = x[r : r + size]
+        part[:, d] = x_norms[r : r + size]
+        return q2 @ part.T
 
     for start in range(0, nq, QUERY_BLOCK):
         q = q_all[start : start + QUERY_BLOCK]
-        q2 = np.float32(-2.0) * q
+        q2 = np.empty((len(q), d + 1), dtype=np.float32)
+        np.multiply(q, np.float32(-2.0), out=q2[:, :d])
+        q2[:, d] = 1.0
         block = products(q2, 0, first)
         # each query's k best so far, in position order (so ties keep the lower position), and the
         # k-th smallest value among them (every row that is no smaller loses to them)
@@ -105,10 +115,17 @@ def nearest(reference: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndar
         for r in range(first, n, REFERENCE_BLOCK):
             block = products(q2, r, REFERENCE_BLOCK)
             tau = best_s.max(axis=1)
-            flat = np.flatnonzero(block < tau[:, None])
-            if not len(flat):
+            # the queries with a row below their bound (after the first blocks, few): a row minimum
+            # first, so the positions are looked for in those queries' rows only
+            hit_rows = np.flatnonzero(block.min(axis=1) < tau)
+            if not len(hit_rows):
                 continue
-            row, col = flat // block.shape[1], flat % block.shape[1]
+            if 2 * len(hit_rows) > len(block):  # most queries (a large k): the whole block at once
+                flat = np.flatnonzero(block < tau[:, None])
+                row, col = flat // block.shape[1], flat % block.shape[1]
+            else:
+                flat = np.flatnonzero(block[hit_rows] < tau[hit_rows, None])
+                row, col = hit_rows[flat // block.shape[1]], flat % block.shape[1]
             starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
             hit = row[starts]
             rank = np.arange(len(row)) - np.repeat(starts, np.diff(np.r_[starts, len(row)]))

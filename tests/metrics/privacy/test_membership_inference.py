@@ -114,3 +114,22 @@ def test_a_copy_is_caught_and_the_baseline_is_what_no_signal_gives():
     assert r.baseline > 0.95
     again = sdq.evaluate(train, train, holdout, metrics=["membership_inference"])["membership_inference"]
     assert (again.score, again.baseline, again.ci) == (r.score, r.baseline, r.ci)
+
+
+def test_near_counts_rows_at_a_point_as_one_search_for_every_neighbour_would():
+    # points shared by 0, 3, 5, 7 and 150 reference rows: the crowded ones are searched again, and
+    # every count (up to k_count) and every k-th distance is what one search of k_count gives
+    from sdq.metrics.privacy.distance import search
+    from sdq.metrics.privacy.membership_inference import SAME, _near
+
+    rng = np.random.default_rng(0)
+    spread = rng.normal(size=(400, 3)).astype(np.float32)
+    points = rng.normal(size=(4, 3)).astype(np.float32) * 10
+    reference = np.vstack([spread, *(np.repeat(p[None], c, axis=0) for p, c in zip(points, (3, 5, 7, 150)))])
+    reference = reference[rng.permutation(len(reference))]
+    queries = np.vstack([points, spread[:20] + 0.5])
+    d, same = _near(reference, queries, 5, 100)
+    full = search(reference, queries, k=100)[0]
+    assert same.tolist() == (full <= SAME).sum(axis=1).tolist()
+    assert same[:4].tolist() == [3, 5, 7, 100]
+    np.testing.assert_allclose(d, full[:, :5])
