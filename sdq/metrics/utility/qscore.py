@@ -79,6 +79,8 @@ def _group_medians(g: np.ndarray, v: np.ndarray, size: int, order_v: np.ndarray,
     """Median of ``v`` per group over rows ``keep``; NaN for empty groups. ``order_v`` sorts ``v``."""
     rows = order_v[keep[order_v]]  # kept rows, by value
     groups = g[rows]
+    if size <= 1 << 16:  # small keys: numpy's stable sort is a radix sort (7x faster), same order
+        groups = groups.astype(np.uint16)
     by_group = rows[np.argsort(groups, kind="stable")]  # by group, then by value
     counts = np.bincount(g[rows], minlength=size)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -97,42 +99,50 @@ class _Answers:
         self.prepared, self.frame, self.exponents = prepared, frame, exponents
         self._order: dict = {}
         self._values: dict = {}
+        self._finite: dict = {}
 
     def values(self, column) -> np.ndarray:
         if column not in self._values:
             self._values[column] = scaled(self.frame.values[column], self.exponents.get(column, 0))
         return self._values[column]
 
+    def finite(self, column) -> np.ndarray:
+        """Where the column has a value (not NaN)."""
+        if column not in self._finite:
+            self._finite[column] = ~np.isnan(self.values(column))
+        return self._finite[column]
+
     def order(self, column) -> np.ndarray:
         if column not in self._order:
             self._order[column] = np.argsort(self.values(column), kind="stable")
         return self._order[column]
 
-    def answer(self, q: Query) -> tuple[np.ndarray, np.ndarray]:
-        """(group shares, aggregate per group) — the aggregate is the shares for ``count``."""
+    def answer(self, q: Query, keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+        """(group shares, aggregate per group, rows the filter keeps) — the aggregate is the shares
+        for ``count``. ``keep``: the filter's rows, if already known."""
         g, size = _group_codes(self.prepared, self.frame, q)
-        mask = _mask(self.prepared, self.frame, q)
-        keep = np.ones(len(g), dtype=bool) if mask is None else mask
-        n_kept = int(keep.sum())
-        counts = np.bincount(g[keep], minlength=size).astype(float)
+        if keep is None:
+            keep = _mask(self.prepared, self.frame, q)  # None: every row
+        n_kept = len(g) if keep is None else int(keep.sum())
+        counts = np.bincount(g if keep is None else g[keep], minlength=size).astype(float)
         shares = counts / n_kept if n_kept else counts
         if q.aggregate == "count":
-            return shares, shares
+            return shares, shares, n_kept
         v = self.values(q.value)
-        present = keep & ~np.isnan(v)
+        present = self.finite(q.value) if keep is None else keep & self.finite(q.value)
         if q.aggregate == "median":
-            return shares, _group_medians(g, v, size, self.order(q.value), present)
+            return shares, _group_medians(g, v, size, self.order(q.value), present), n_kept
         sums = np.bincount(g[present], weights=v[present], minlength=size)
         if q.aggregate == "sum":
-            return shares, sums / len(g)
+            return shares, sums / len(g), n_kept
         n_present = np.bincount(g[present], minlength=size)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return shares, np.where(n_present > 0, sums / n_present, np.nan)
+            return shares, np.where(n_present > 0, sums / n_present, np.nan), n_kept
 
 
-def _error(q: Query, real: tuple, other: tuple, n_other_kept: float, scale: float) -> float:
-    shares_r, agg_r = real
-    shares_o, agg_o = other
+def _error(q: Query, real: tuple, other: tuple, scale: float) -> float:
+    shares_r, agg_r, _ = real
+    shares_o, agg_o, n_other_kept = other
     if n_other_kept == 0:
         return 1.0
     if q.aggregate == "count":
@@ -238,11 +248,9 @@ def qscore(prepared: Prepared) -> Outcome:
         mask = _mask(prepared, frames["real"], q)
         if mask is not None and mask.mean() < MIN_SUPPORT:
             continue
-        real_answer = answers["real"].answer(q)
+        real_answer = answers["real"].answer(q, mask)
         for name in errors:
-            other_mask = _mask(prepared, frames[name], q)
-            kept = frames[name].n_rows if other_mask is None else float(other_mask.sum())
-            errors[name].append(_error(q, real_answer, answers[name].answer(q), kept, scales.get(q.value, 1.0)))
+            errors[name].append(_error(q, real_answer, answers[name].answer(q), scales.get(q.value, 1.0)))
         queries.append(q)
     err_s = np.array(errors["synthetic"])
     score = 1.0 - float(err_s.mean())
