@@ -201,3 +201,25 @@ def test_importance_averaged_over_models_holds_still_across_seeds_on_the_fair_su
             assert averaged[side] == draws(kind, matched) or se[side] <= TARGET_SE
         if kind != "random_forest":
             assert averaged["synthetic"] > 2
+
+
+def test_importance_models_caps_the_models_a_side_averages(cancer):
+    # 71-row halves never reach the target error: each side takes exactly the cap (the forest its
+    # two halves' models); a cap below two is refused
+    train, holdout, fresh = cancer
+    r = sdq.evaluate(
+        train,
+        fresh,
+        holdout,
+        target="target",
+        metrics=["feature_importance"],
+        config=sdq.Config(n_bootstrap=0, importance_models=6),
+    )["feature_importance"]
+    averaged = {e["model"]: e["models_averaged"] for e in r.details["models"]}
+    assert averaged == {
+        "xgboost": {"synthetic": 6, "holdout": 6},
+        "random_forest": {"synthetic": 2, "holdout": 2},
+        "linear": {"synthetic": 6, "holdout": 6},
+    }
+    with pytest.raises(sdq.ConfigError, match="importance_models"):
+        sdq.Config(importance_models=1)
